@@ -1,0 +1,242 @@
+"""Edit commands: every change to a network is one of these, so every change can be undone.
+
+A command computes the new node tuple once, on its first `apply`, from the network it is given;
+`revert` puts back the tuple that was there before. Because nodes are immutable, undoing any
+sequence of commands in reverse order restores the exact previous graph. A command that does
+not fit (a bad value, a cycle, an unknown node) raises SpecError and changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, Iterable
+
+from nnstudio.core.errors import SpecError
+from nnstudio.core.layers import layer_type
+from nnstudio.core.network import NODE_ID_PATTERN, Network, Node
+
+
+class EditCommand:
+    """Base class: subclasses implement `_build(network) -> new nodes` and set `text`."""
+
+    text = "Edit"
+    merge_key: tuple | None = None  # commands with equal keys in a row become one undo step
+
+    def __init__(self) -> None:
+        self._before: tuple[Node, ...] | None = None
+        self._after: tuple[Node, ...] | None = None
+
+    def apply(self, network: Network) -> None:
+        if self._after is None:
+            self._before = network.nodes
+            self._after = tuple(self._build(network))
+        network.set_nodes(self._after)
+
+    def revert(self, network: Network) -> None:
+        assert self._before is not None, "revert before apply"
+        network.set_nodes(self._before)
+
+    def merge(self, later: EditCommand) -> bool:
+        """Absorb `later` (already applied right after this one) when both have the same key."""
+        if self.merge_key is None or later.merge_key != self.merge_key:
+            return False
+        self._after = later._after
+        return True
+
+    def _build(self, network: Network) -> Iterable[Node]:
+        raise NotImplementedError
+
+
+def _require(network: Network, node_id: str) -> Node:
+    try:
+        return network.node(node_id)
+    except KeyError:
+        raise SpecError(f"{node_id}: there is no such layer") from None
+
+
+def _replace_input(node: Node, old: str, new: tuple[str, ...]) -> Node:
+    inputs: list[str] = []
+    for source in node.inputs:
+        for item in (new if source == old else (source,)):
+            if item not in inputs:
+                inputs.append(item)
+    return replace(node, inputs=tuple(inputs))
+
+
+def _check_acyclic(nodes: Iterable[Node]) -> None:
+    Network(nodes).topological_order()
+
+
+class AddNodeCommand(EditCommand):
+    """Add a layer: unconnected, appended after the chain's last layer, or inserted on a wire."""
+
+    def __init__(self, node: Node, append: bool = False, on_wire: tuple[str, str] | None = None):
+        super().__init__()
+        self.node, self.append, self.on_wire = node, append, on_wire
+        self.text = f"Add {layer_type(node.type).name}"
+
+    def _build(self, network: Network) -> Iterable[Node]:
+        if self.node.id in network:
+            raise SpecError(f"{self.node.id}: a layer with this name already exists")
+        node, nodes = self.node, list(network.nodes)
+        if self.on_wire:
+            source, target = self.on_wire
+            target_node = _require(network, target)
+            if source not in target_node.inputs:
+                raise SpecError(f"{target}: is not fed by {source}")
+            node = replace(node, inputs=(source,))
+            nodes = [_replace_input(n, source, (node.id,)) if n.id == target else n for n in nodes]
+        elif self.append:
+            tail = network.chain_tail()
+            node = replace(node, inputs=(tail.id,) if tail and node.type != "input" else ())
+        return nodes + [node]
+
+
+class AddNodesCommand(EditCommand):
+    """Add several wired nodes at once (paste, duplicate); their ids must be free."""
+
+    text = "Paste"
+
+    def __init__(self, nodes: Iterable[Node], text: str = "Paste"):
+        super().__init__()
+        self.nodes, self.text = tuple(nodes), text
+
+    def _build(self, network: Network) -> Iterable[Node]:
+        clash = [n.id for n in self.nodes if n.id in network]
+        if clash:
+            raise SpecError(f"{clash[0]}: a layer with this name already exists")
+        return network.nodes + self.nodes
+
+
+class RemoveNodesCommand(EditCommand):
+    """Remove layers; a chain closes over each gap (a layer's consumers take its input)."""
+
+    def __init__(self, node_ids: Iterable[str]):
+        super().__init__()
+        self.node_ids = tuple(node_ids)
+        self.text = "Delete " + (self.node_ids[0] if len(self.node_ids) == 1 else f"{len(self.node_ids)} layers")
+
+    def _build(self, network: Network) -> Iterable[Node]:
+        nodes = list(network.nodes)
+        for node_id in self.node_ids:
+            removed = _require(Network(nodes), node_id)
+            bridge = removed.inputs if len(removed.inputs) == 1 else ()
+            nodes = [_replace_input(n, node_id, bridge) for n in nodes if n.id != node_id]
+        return nodes
+
+
+class MoveNodesCommand(EditCommand):
+    """Move layers on the canvas; one drag of many layers is one step."""
+
+    def __init__(self, positions: dict[str, tuple[float, float]]):
+        super().__init__()
+        self.positions = dict(positions)
+        self.text = "Move" if len(positions) != 1 else f"Move {next(iter(positions))}"
+
+    def _build(self, network: Network) -> Iterable[Node]:
+        for node_id in self.positions:
+            _require(network, node_id)
+        return [replace(n, position=tuple(self.positions[n.id])) if n.id in self.positions else n
+                for n in network.nodes]
+
+
+class ConnectCommand(EditCommand):
+    """Wire `source` into `target`; a one-input layer's old input is replaced."""
+
+    def __init__(self, source: str, target: str):
+        super().__init__()
+        self.source, self.target = source, target
+        self.text = f"Connect {source} → {target}"
+
+    def _build(self, network: Network) -> Iterable[Node]:
+        _require(network, self.source)
+        target = _require(network, self.target)
+        kind = layer_type(target.type)
+        if kind.max_inputs == 0:
+            raise SpecError(f"{self.target}: an Input layer takes no inputs")
+        if self.source == self.target or self.source in target.inputs:
+            raise SpecError(f"{self.target}: is already fed by {self.source}")
+        if kind.max_inputs == 1:
+            inputs = (self.source,)
+        elif len(target.inputs) >= kind.max_inputs:
+            raise SpecError(f"{self.target}: takes at most {kind.max_inputs} inputs")
+        else:
+            inputs = target.inputs + (self.source,)
+        nodes = [replace(n, inputs=inputs) if n.id == self.target else n for n in network.nodes]
+        _check_acyclic(nodes)
+        return nodes
+
+
+class DisconnectCommand(EditCommand):
+    """Remove the wire from `source` to `target`."""
+
+    def __init__(self, source: str, target: str):
+        super().__init__()
+        self.source, self.target = source, target
+        self.text = f"Disconnect {source} → {target}"
+
+    def _build(self, network: Network) -> Iterable[Node]:
+        target = _require(network, self.target)
+        if self.source not in target.inputs:
+            raise SpecError(f"{self.target}: is not fed by {self.source}")
+        return [_replace_input(n, self.source, ()) if n.id == self.target else n
+                for n in network.nodes]
+
+
+class SetParamCommand(EditCommand):
+    """Set one parameter; spinning a value or dragging a slider merges into one step."""
+
+    def __init__(self, node_id: str, name: str, value: Any):
+        super().__init__()
+        self.node_id, self.name, self.value = node_id, name, value
+        self.merge_key = ("param", node_id, name)
+        self.text = f"Set {node_id}.{name}"
+
+    def _build(self, network: Network) -> Iterable[Node]:
+        node = _require(network, self.node_id)
+        schema = layer_type(node.type).schema
+        try:
+            spec = schema[self.name]
+        except KeyError:
+            raise SpecError(f"{self.node_id}.{self.name}: {layer_type(node.type).name} has no such setting") from None
+        value = spec.validate(self.value, f"{self.node_id}.{self.name}")
+        return [n.with_params(**{self.name: value}) if n.id == self.node_id else n
+                for n in network.nodes]
+
+
+class RenameNodeCommand(EditCommand):
+    """Give a layer a new name (its id); every wire that names it follows."""
+
+    def __init__(self, old_id: str, new_id: str):
+        super().__init__()
+        self.old_id, self.new_id = old_id, new_id
+        self.text = f"Rename {old_id} to {new_id}"
+
+    def _build(self, network: Network) -> Iterable[Node]:
+        _require(network, self.old_id)
+        if not NODE_ID_PATTERN.match(self.new_id):
+            raise SpecError(f"{self.old_id}: a name is letters, digits and _ (not starting with a "
+                            f"digit, at most 40), got \"{self.new_id[:40]}\"")
+        if self.new_id != self.old_id and self.new_id in network:
+            raise SpecError(f"{self.old_id}: the name {self.new_id} is taken")
+        renamed = []
+        for node in network.nodes:
+            if node.id == self.old_id:
+                node = replace(node, id=self.new_id)
+            if self.old_id in node.inputs:
+                node = replace(node, inputs=tuple(self.new_id if i == self.old_id else i
+                                                  for i in node.inputs))
+            renamed.append(node)
+        return renamed
+
+
+class ReplaceNetworkCommand(EditCommand):
+    """Swap in a whole new graph (tidy layout, restoring a run's network)."""
+
+    def __init__(self, nodes: Iterable[Node], text: str = "Replace network"):
+        super().__init__()
+        self.nodes, self.text = tuple(nodes), text
+
+    def _build(self, network: Network) -> Iterable[Node]:
+        _check_acyclic(self.nodes)
+        return self.nodes

@@ -1,0 +1,93 @@
+"""Training configuration: one table of settings drives the hyperparameter form, files and CLI."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from nnstudio.core.params import BOOL, CHOICE, FLOAT, INT, ParamSpec, Schema
+
+OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad")
+SCHEDULES = ("constant", "step", "cosine", "one_cycle", "plateau")
+LOSSES = ("auto", "bce", "cross_entropy", "mse", "mae", "huber")
+MONITORS = ("val_loss", "val_accuracy", "val_f1", "val_mse", "val_mae", "val_r2")
+DEVICES = ("auto", "cpu", "cuda", *(f"cuda:{i}" for i in range(8)), "mps")
+
+TRAINING_SCHEMA = Schema((
+    ParamSpec("optimizer", CHOICE, "adam", choices=OPTIMIZERS,
+              help="How weights move downhill: SGD follows the gradient; Adam adapts each step size."),
+    ParamSpec("learning_rate", FLOAT, 0.01, minimum=1e-6, maximum=10.0, log_scale=True,
+              help="The size of each step; too big diverges, too small crawls."),
+    ParamSpec("momentum", FLOAT, 0.9, minimum=0.0, maximum=0.999,
+              help="SGD and RMSprop: how much of the last step carries into the next."),
+    ParamSpec("nesterov", BOOL, False, help="SGD: look ahead along the momentum before stepping."),
+    ParamSpec("weight_decay", FLOAT, 0.01, minimum=0.0, maximum=1.0,
+              help="AdamW only: shrink weights a little each step, apart from the gradient."),
+    ParamSpec("schedule", CHOICE, "constant", choices=SCHEDULES,
+              help="How the learning rate changes over the epochs."),
+    ParamSpec("step_size", INT, 30, minimum=1, maximum=100_000,
+              help="Step schedule: epochs between learning-rate cuts."),
+    ParamSpec("gamma", FLOAT, 0.1, minimum=0.001, maximum=1.0,
+              help="Step and plateau schedules: the factor the learning rate is multiplied by."),
+    ParamSpec("plateau_patience", INT, 10, minimum=1, maximum=10_000,
+              help="Plateau schedule: epochs without improvement before the rate is cut."),
+    ParamSpec("batch_size", INT, 32, minimum=1, maximum=65_536, log_scale=True,
+              help="Samples per weight update; smaller is noisier, larger is smoother."),
+    ParamSpec("epochs", INT, 100, minimum=1, maximum=100_000,
+              help="How many times training goes through all the training data."),
+    ParamSpec("loss", CHOICE, "auto", choices=LOSSES,
+              help="What training minimizes; 'auto' picks cross-entropy for classes, MSE for numbers."),
+    ParamSpec("l1", FLOAT, 0.0, minimum=0.0, maximum=1.0,
+              help="L1 penalty: pushes weights to exactly zero (a sparse network)."),
+    ParamSpec("l2", FLOAT, 0.0, minimum=0.0, maximum=1.0,
+              help="L2 penalty: keeps weights small, which fights overfitting."),
+    ParamSpec("grad_clip", FLOAT, 0.0, minimum=0.0, maximum=1000.0,
+              help="Caps the gradient's length at this value (0 = off); tames exploding steps."),
+    ParamSpec("early_stopping", BOOL, False,
+              help="Stop when the monitored validation metric stops improving."),
+    ParamSpec("monitor", CHOICE, "val_loss", choices=MONITORS,
+              help="The validation metric early stopping watches."),
+    ParamSpec("patience", INT, 20, minimum=1, maximum=10_000,
+              help="Early stopping: epochs without improvement before training stops."),
+    ParamSpec("restore_best", BOOL, True,
+              help="Early stopping: end with the weights of the best epoch, not the last."),
+    ParamSpec("seed", INT, 0, minimum=0, maximum=2**31 - 1,
+              help="Fixes the random start and batch order, so a run can be repeated exactly."),
+    ParamSpec("device", CHOICE, "auto", choices=DEVICES,
+              help="Where training runs: 'auto' takes a GPU when there is one."),
+))
+
+
+class TrainingConfig:
+    """Validated, immutable training settings with attribute access (`config.learning_rate`)."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: dict[str, Any] | None = None, where: str = "training"):
+        object.__setattr__(self, "_values", TRAINING_SCHEMA.validate(values or {}, where))
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("TrainingConfig is immutable; use replace()")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TrainingConfig) and other._values == self._values
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self._values.items())))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __repr__(self) -> str:
+        return f"TrainingConfig({self._values!r})"
+
+    def replace(self, **changes: Any) -> TrainingConfig:
+        return TrainingConfig({**self._values, **changes})
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self._values)
