@@ -27,19 +27,25 @@ class EditCommand:
         self._after: tuple[Node, ...] | None = None
 
     def apply(self, network: Network) -> None:
+        """Make the change (the first time: compute it); SpecError leaves everything as it was."""
         if self._after is None:
-            self._before = network.nodes
-            self._after = tuple(self._build(network))
+            before = network.nodes
+            after = tuple(self._build(network))  # may raise: then nothing is recorded
+            self._before, self._after = before, after
         network.set_nodes(self._after)
 
     def revert(self, network: Network) -> None:
-        assert self._before is not None, "revert before apply"
+        """Put back the node tuple that was there before the first `apply`."""
+        if self._before is None:
+            raise RuntimeError(f"{type(self).__name__}: revert before apply")
         network.set_nodes(self._before)
 
     def merge(self, later: EditCommand) -> bool:
         """Absorb `later` (already applied right after this one) when both have the same key."""
         if self.merge_key is None or later.merge_key != self.merge_key:
             return False
+        if self._after is None or later._after is None:
+            return False  # one of them never applied (it was refused): nothing to merge
         self._after = later._after
         return True
 
@@ -67,6 +73,15 @@ def _check_acyclic(nodes: Iterable[Node]) -> None:
     Network(nodes).topological_order()
 
 
+def _check_new_id(node_id: object, taken: Network | set[str]) -> None:
+    if not isinstance(node_id, str) or not NODE_ID_PATTERN.match(node_id):
+        shown = str(node_id)[:40]
+        raise SpecError(f"\"{shown}\": a layer's name is letters, digits and _ (not starting "
+                        "with a digit, at most 40)")
+    if node_id in taken:
+        raise SpecError(f"{node_id}: a layer with this name already exists")
+
+
 class AddNodeCommand(EditCommand):
     """Add a layer: unconnected, appended after the chain's last layer, or inserted on a wire."""
 
@@ -76,20 +91,23 @@ class AddNodeCommand(EditCommand):
         self.text = f"Add {layer_type(node.type).name}"
 
     def _build(self, network: Network) -> Iterable[Node]:
-        if self.node.id in network:
-            raise SpecError(f"{self.node.id}: a layer with this name already exists")
+        _check_new_id(self.node.id, network)
         node, nodes = self.node, list(network.nodes)
         if self.on_wire:
             source, target = self.on_wire
             target_node = _require(network, target)
             if source not in target_node.inputs:
                 raise SpecError(f"{target}: is not fed by {source}")
+            if layer_type(node.type).max_inputs == 0:
+                raise SpecError(f"{node.id}: an Input layer cannot sit on a wire; it takes no inputs")
             node = replace(node, inputs=(source,))
             nodes = [_replace_input(n, source, (node.id,)) if n.id == target else n for n in nodes]
         elif self.append:
             tail = network.chain_tail()
             node = replace(node, inputs=(tail.id,) if tail and node.type != "input" else ())
-        return nodes + [node]
+        nodes.append(node)
+        _check_acyclic(nodes)  # a node's own inputs could close a loop through a dangling name
+        return nodes
 
 
 class AddNodesCommand(EditCommand):
@@ -102,10 +120,13 @@ class AddNodesCommand(EditCommand):
         self.nodes, self.text = tuple(nodes), text
 
     def _build(self, network: Network) -> Iterable[Node]:
-        clash = [n.id for n in self.nodes if n.id in network]
-        if clash:
-            raise SpecError(f"{clash[0]}: a layer with this name already exists")
-        return network.nodes + self.nodes
+        taken = set(network.ids())
+        for node in self.nodes:
+            _check_new_id(node.id, taken)  # also catches the same id twice among the new nodes
+            taken.add(node.id)
+        nodes = network.nodes + self.nodes
+        _check_acyclic(nodes)
+        return nodes
 
 
 class RemoveNodesCommand(EditCommand):
@@ -113,7 +134,7 @@ class RemoveNodesCommand(EditCommand):
 
     def __init__(self, node_ids: Iterable[str]):
         super().__init__()
-        self.node_ids = tuple(node_ids)
+        self.node_ids = tuple(dict.fromkeys(node_ids))  # each once, in the order given
         self.text = "Delete " + (self.node_ids[0] if len(self.node_ids) == 1 else f"{len(self.node_ids)} layers")
 
     def _build(self, network: Network) -> Iterable[Node]:
@@ -134,10 +155,23 @@ class MoveNodesCommand(EditCommand):
         self.text = "Move" if len(positions) != 1 else f"Move {next(iter(positions))}"
 
     def _build(self, network: Network) -> Iterable[Node]:
-        for node_id in self.positions:
+        positions = {}
+        for node_id, position in self.positions.items():
             _require(network, node_id)
-        return [replace(n, position=tuple(self.positions[n.id])) if n.id in self.positions else n
+            positions[node_id] = _checked_position(node_id, position)
+        return [replace(n, position=positions[n.id]) if n.id in positions else n
                 for n in network.nodes]
+
+
+def _checked_position(node_id: str, position: Any) -> tuple[float, float]:
+    # The same limits a project file enforces, so a moved layer can always be saved and reopened.
+    try:
+        x, y = (float(v) for v in position)
+    except (TypeError, ValueError):
+        raise SpecError(f"{node_id}.position: must be two numbers (x, y)") from None
+    if not (abs(x) < 1e7 and abs(y) < 1e7):  # also false for nan
+        raise SpecError(f"{node_id}.position: must be two numbers below 10 million, got ({x}, {y})")
+    return (x, y)
 
 
 class ConnectCommand(EditCommand):
@@ -154,7 +188,9 @@ class ConnectCommand(EditCommand):
         kind = layer_type(target.type)
         if kind.max_inputs == 0:
             raise SpecError(f"{self.target}: an Input layer takes no inputs")
-        if self.source == self.target or self.source in target.inputs:
+        if self.source == self.target:
+            raise SpecError(f"{self.target}: a layer cannot feed itself")
+        if self.source in target.inputs:
             raise SpecError(f"{self.target}: is already fed by {self.source}")
         if kind.max_inputs == 1:
             inputs = (self.source,)
@@ -214,9 +250,9 @@ class RenameNodeCommand(EditCommand):
 
     def _build(self, network: Network) -> Iterable[Node]:
         _require(network, self.old_id)
-        if not NODE_ID_PATTERN.match(self.new_id):
+        if not isinstance(self.new_id, str) or not NODE_ID_PATTERN.match(self.new_id):
             raise SpecError(f"{self.old_id}: a name is letters, digits and _ (not starting with a "
-                            f"digit, at most 40), got \"{self.new_id[:40]}\"")
+                            f"digit, at most 40), got \"{str(self.new_id)[:40]}\"")
         if self.new_id != self.old_id and self.new_id in network:
             raise SpecError(f"{self.old_id}: the name {self.new_id} is taken")
         renamed = []
@@ -238,5 +274,9 @@ class ReplaceNetworkCommand(EditCommand):
         self.nodes, self.text = tuple(nodes), text
 
     def _build(self, network: Network) -> Iterable[Node]:
+        taken: set[str] = set()
+        for node in self.nodes:
+            _check_new_id(node.id, taken)
+            taken.add(node.id)
         _check_acyclic(self.nodes)
         return self.nodes

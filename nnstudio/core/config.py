@@ -63,9 +63,14 @@ class TrainingConfig:
     __slots__ = ("_values",)
 
     def __init__(self, values: dict[str, Any] | None = None, where: str = "training"):
-        object.__setattr__(self, "_values", TRAINING_SCHEMA.validate(values or {}, where))
+        # Only None means "all defaults": a 0 or [] read from a file is an error, not defaults.
+        values = {} if values is None else values
+        object.__setattr__(self, "_values", TRAINING_SCHEMA.validate(values, where))
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            # Reached only before __init__ has run (copy, introspection): never recurse.
+            raise AttributeError(name)
         try:
             return self._values[name]
         except KeyError:
@@ -86,8 +91,20 @@ class TrainingConfig:
     def __repr__(self) -> str:
         return f"TrainingConfig({self._values!r})"
 
+    def __copy__(self) -> TrainingConfig:
+        return self  # immutable: a copy is the same value
+
+    def __deepcopy__(self, memo: dict) -> TrainingConfig:
+        return self
+
     def replace(self, **changes: Any) -> TrainingConfig:
+        """A new config with `changes` applied; SpecError names a bad or unknown setting."""
         return TrainingConfig({**self._values, **changes})
 
+    def get(self, name: str, default: Any = None) -> Any:
+        """The setting's value, or `default` when there is no setting of that name."""
+        return self._values.get(name, default)
+
     def to_dict(self) -> dict[str, Any]:
+        """Every setting, defaults included, as a plain dict for files and forms."""
         return dict(self._values)

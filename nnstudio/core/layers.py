@@ -41,6 +41,15 @@ class ShapeMismatch(Exception):
         self.culprit = culprit
 
 
+class ParamConflict(ShapeMismatch):
+    """Raised by a shape rule when the layer's own settings do not fit together, whatever its
+    input (PyTorch refuses padding 'same' with a stride above 1): the message is about the
+    settings, not about the input's shape."""
+
+    def __init__(self, problem: str, hint: str = ""):
+        super().__init__(problem, hint)
+
+
 @dataclass(frozen=True)
 class LayerType:
     """One row of the registry."""
@@ -151,7 +160,8 @@ def _conv_shape(spatial_rank: int) -> Callable[[dict, list[Shape]], Shape]:
             hint = "add a Reshape before it" if len(shape) < spatial_rank + 1 else ""
             raise ShapeMismatch(_describe(names), hint)
         if params["padding"] == "same" and params["stride"] != 1:
-            raise ShapeMismatch(_describe(names), "padding 'same' needs stride 1")
+            raise ParamConflict("padding 'same' needs stride 1",
+                                "set stride to 1 or padding to 'valid'")
         spatial = tuple(_conv_length(size, params) for size in shape[1:])
         if min(spatial) < 1:
             reach = params["dilation"] * (params["kernel"] - 1) + 1

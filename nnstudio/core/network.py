@@ -38,16 +38,30 @@ class Node:
             "type": self.type,
             "params": params,
             "inputs": list(self.inputs),
-            "position": [round(self.position[0], 2), round(self.position[1], 2)],
+            "position": [_coordinate(self.position[0]), _coordinate(self.position[1])],
         }
+
+
+def _coordinate(value: float) -> float:
+    # Always a float rounded to 2 places, and never -0.0: a network made in code (integer
+    # positions) and the same network read back from its file save byte-identical JSON.
+    return float(round(float(value), 2)) + 0.0
 
 
 def make_node(type_key: str, node_id: str, inputs: Iterable[str] = (),
               position: tuple[float, float] = (0.0, 0.0), **params: Any) -> Node:
-    """A node of `type_key` with its defaults, overridden by `params` (validated)."""
+    """A node of `type_key` with its defaults, overridden by `params` (validated).
+
+    SpecError for an unknown type, a malformed id or a bad parameter value.
+    """
+    if type_key not in LAYER_TYPES:
+        raise SpecError(f"{node_id}: unknown layer type {_show(type_key)}")
+    if not isinstance(node_id, str) or not NODE_ID_PATTERN.match(node_id):
+        raise SpecError(f"{_show(node_id)}: a layer's name is letters, digits and _ "
+                        "(not starting with a digit, at most 40)")
     schema = layer_type(type_key).schema
     checked = schema.validate(params, f"{node_id}.params")
-    return Node(node_id, type_key, checked, tuple(inputs), position)
+    return Node(node_id, type_key, checked, tuple(inputs), (float(position[0]), float(position[1])))
 
 
 class Network:

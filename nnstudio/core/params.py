@@ -7,6 +7,7 @@ learner in one line. Layer parameters, training settings and dataset parameters 
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,20 +67,33 @@ class ParamSpec:
 _INVALID = object()
 
 
+def _is_number(value: Any) -> bool:
+    # numbers.Real also admits numpy scalars (a spin box or an array may hand us one);
+    # bool is an int in Python but never a number here.
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
 def _check_int(spec: ParamSpec, value: Any) -> Any:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if not _is_number(value):
         return _INVALID
-    if isinstance(value, float) and not value.is_integer():
+    if isinstance(value, numbers.Integral):
+        return _in_range(spec, int(value))
+    number = float(value)
+    if not number.is_integer():  # also rejects inf and nan
         return _INVALID
-    return _in_range(spec, int(value))
+    return _in_range(spec, int(number))
 
 
 def _check_float(spec: ParamSpec, value: Any) -> Any:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if not _is_number(value):
         return _INVALID
-    if not math.isfinite(value):
+    try:
+        number = float(value)  # an int beyond float's range (10**400) overflows here
+    except OverflowError:
         return _INVALID
-    return _in_range(spec, float(value))
+    if not math.isfinite(number):
+        return _INVALID
+    return _in_range(spec, number)
 
 
 def _in_range(spec: ParamSpec, value: float) -> Any:

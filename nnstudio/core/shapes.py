@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from nnstudio.core.errors import SpecError
-from nnstudio.core.layers import Shape, ShapeMismatch, layer_type
+from nnstudio.core.layers import LAYER_TYPES, ParamConflict, Shape, ShapeMismatch, layer_type
 from nnstudio.core.network import Network, Node
 
 
@@ -86,27 +86,56 @@ def _graph_errors(network: Network) -> list[tuple[str | None, str]]:
 
 
 def _infer_node(node: Node, results: dict[str, NodeShape]) -> NodeShape:
+    if node.type not in LAYER_TYPES:
+        return NodeShape(None, error=f"{node.id}: unknown layer type \"{node.type}\"")
     kind = layer_type(node.type)
+    # Topological order puts every existing input first, so a source not yet seen is missing.
+    missing = [source for source in node.inputs if source not in results]
+    if missing:
+        return NodeShape(None, error=f"{node.id} reads from {missing[0]}, which does not exist: "
+                                     "connect it to a layer of this network.")
     count = len(node.inputs)
     if count < kind.min_inputs:
-        wanted = "an input" if kind.min_inputs == 1 else f"at least {kind.min_inputs} inputs"
-        return NodeShape(None, error=f"{node.id} needs {wanted}: connect a layer to it.")
+        return NodeShape(None, error=_too_few_inputs(node, kind.min_inputs))
     if count > kind.max_inputs:
-        allowed = "no inputs" if kind.max_inputs == 0 else (
-            "one input" if kind.max_inputs == 1 else f"at most {kind.max_inputs} inputs")
-        hint = " Join branches with an Add or Concatenate first." if kind.max_inputs == 1 else ""
-        return NodeShape(None, error=f"{node.id} takes {allowed} but has {count}.{hint}")
-    shapes = [results[source].shape if source in results else None for source in node.inputs]
+        return NodeShape(None, error=_too_many_inputs(node, kind.max_inputs))
+    shapes = [results[source].shape for source in node.inputs]
     if any(shape is None for shape in shapes):
         return NodeShape(None)  # an upstream node already reported the problem
     try:
         out = kind.shape_rule(node.params, shapes)
+    except ParamConflict as conflict:
+        return NodeShape(None, error=_with_hint(f"{node.id}: {conflict.expected}", conflict.hint))
     except ShapeMismatch as mismatch:
-        source = node.inputs[mismatch.culprit] if node.inputs else node.id
-        got = format_shape(shapes[mismatch.culprit]) if shapes else "nothing"
-        message = f"{node.id} expects {mismatch.expected} but {source} gives {got}"
-        return NodeShape(None, error=message + (f": {mismatch.hint}" if mismatch.hint else ""))
+        source = node.inputs[mismatch.culprit]
+        message = (f"{node.id} expects {mismatch.expected} "
+                   f"but {source} gives {format_shape(shapes[mismatch.culprit])}")
+        return NodeShape(None, error=_with_hint(message, mismatch.hint))
     return NodeShape(out, kind.count_params(node.params, shapes, out))
+
+
+def _with_hint(message: str, hint: str) -> str:
+    return message + (f": {hint}" if hint else "")
+
+
+def _too_few_inputs(node: Node, minimum: int) -> str:
+    if not node.inputs:
+        wanted = "an input" if minimum == 1 else f"at least {minimum} inputs"
+        return f"{node.id} needs {wanted}: connect a layer to it."
+    return (f"{node.id} needs at least {minimum} inputs but has {len(node.inputs)} "
+            f"({', '.join(node.inputs)}): connect another layer to it.")
+
+
+def _too_many_inputs(node: Node, maximum: int) -> str:
+    sources = ", ".join(node.inputs)
+    if maximum == 0:
+        return f"{node.id} takes no inputs but has {len(node.inputs)} ({sources}): " \
+               "the Input layer is where data enters; disconnect them."
+    if maximum == 1:
+        return f"{node.id} takes one input but has {len(node.inputs)} ({sources}): " \
+               "join them with an Add or Concatenate first."
+    return f"{node.id} takes at most {maximum} inputs but has {len(node.inputs)} ({sources}): " \
+           "disconnect some."
 
 
 def summary(network: Network, report: ShapeReport | None = None) -> str:
@@ -117,7 +146,8 @@ def summary(network: Network, report: ShapeReport | None = None) -> str:
     for node_id in order:
         node = network.node(node_id)
         info = report.nodes.get(node_id, NodeShape(None))
-        rows.append((node.id, layer_type(node.type).name, format_shape(info.shape),
+        type_name = LAYER_TYPES[node.type].name if node.type in LAYER_TYPES else node.type
+        rows.append((node.id, type_name, format_shape(info.shape),
                      f"{info.params:,}", ", ".join(node.inputs)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     rule = "─" * (sum(widths) + 2 * (len(widths) - 1))
