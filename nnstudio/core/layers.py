@@ -215,14 +215,16 @@ def _reshape_shape(params: dict, shapes: list[Shape]) -> Shape:
 def _batchnorm_shape(params: dict, shapes: list[Shape]) -> Shape:
     shape = _single(shapes)
     if len(shape) > 3:
-        raise ShapeMismatch("(features,), (channels, length) or (channels, height, width)")
+        raise ShapeMismatch("(features,), (channels, length) or (channels, height, width)",
+                            "add a Flatten or a Reshape before it")
     return shape
 
 
 def _embedding_shape(params: dict, shapes: list[Shape]) -> Shape:
     shape = _single(shapes)
     if len(shape) != 1:
-        raise ShapeMismatch("(steps,) of token indices", "feed it the Input directly")
+        raise ShapeMismatch("(steps,) of token indices",
+                            "feed it an Input of shape (steps,), one token index per step")
     return shape + (params["embedding_dim"],)
 
 
