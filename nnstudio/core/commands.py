@@ -168,9 +168,10 @@ def _checked_position(node_id: str, position: Any) -> tuple[float, float]:
     try:
         x, y = (float(v) for v in position)
     except (TypeError, ValueError):
-        raise SpecError(f"{node_id}.position: must be two numbers (x, y)") from None
+        raise SpecError(f"{node_id}.position: must be two numbers [x, y]") from None
     if not (abs(x) < 1e7 and abs(y) < 1e7):  # also false for nan
-        raise SpecError(f"{node_id}.position: must be two numbers below 10 million, got ({x}, {y})")
+        raise SpecError(f"{node_id}.position: must be two numbers [x, y] within ±10,000,000, "
+                        f"got [{x:g}, {y:g}]")
     return (x, y)
 
 

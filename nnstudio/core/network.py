@@ -219,7 +219,8 @@ def _node_from_dict(item: Any, where: str) -> Node:
     if (not isinstance(position, list) or len(position) != 2
             or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
                        and abs(v) < 1e7 for v in position)):
-        raise SpecError(f"{where}.position: must be two numbers [x, y], got {_show(position)}")
+        raise SpecError(f"{where}.position: must be two numbers [x, y] within ±10,000,000, "
+                        f"got {_show(position)}")
     return Node(node_id, type_key, params, tuple(inputs), (float(position[0]), float(position[1])))
 
 
