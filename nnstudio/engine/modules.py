@@ -1,0 +1,418 @@
+"""Build a torch `nn.Module` from a network spec: one builder per layer type, in one table.
+
+The module runs the nodes in topological order. Its `forward` returns *logits*: a classifier's
+final sigmoid or softmax (its own node, or the output Dense's activation) is left out, so the
+loss can work on logits (BCEWithLogits / CrossEntropy, which are exact where sigmoid-then-log is
+not) and the activation is never applied twice. `output_activation` names what was left out;
+`predict_output` and `predict_proba` put it back.
+
+Each step calls torch functions directly where it can (F.linear rather than Linear.__call__):
+for the small networks learners build, per-call overhead is most of the time.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import partial
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from nnstudio.core.errors import SpecError
+from nnstudio.core.network import Network, Node
+from nnstudio.core.shapes import Shape, infer_shapes
+
+Activation = Callable[[torch.Tensor], torch.Tensor]
+
+# The activations a loss absorbs, when they end a network whose output is a vector.
+ABSORBED_ACTIVATIONS = ("sigmoid", "softmax")
+
+
+# ---- activations -------------------------------------------------------------------------------
+
+def activation_function(name: str, params: dict | None = None, dim: int = -1) -> Activation | None:
+    """The torch function for activation `name` (None for "linear"); `dim` is softmax's axis."""
+    params = params or {}
+    if name == "linear":
+        return None
+    if name == "relu":
+        return torch.relu
+    if name == "leaky_relu":
+        return partial(F.leaky_relu, negative_slope=params.get("negative_slope", 0.01))
+    if name == "elu":
+        return partial(F.elu, alpha=params.get("alpha", 1.0))
+    if name == "gelu":
+        return F.gelu
+    if name == "sigmoid":
+        return torch.sigmoid
+    if name == "tanh":
+        return torch.tanh
+    if name == "softmax":
+        return partial(torch.softmax, dim=dim)
+    if name == "sine":
+        return partial(_sine, frequency=params.get("frequency", 1.0))
+    raise SpecError(f"unknown activation \"{name}\"")
+
+
+def _sine(x: torch.Tensor, frequency: float) -> torch.Tensor:
+    return torch.sin(x) if frequency == 1.0 else torch.sin(x * frequency)
+
+
+# ---- initializers ------------------------------------------------------------------------------
+
+def _initialize(module: nn.Module, params: dict) -> None:
+    """Apply the node's initializer to `module.weight`; non-default ones start biases at 0."""
+    name = params.get("initializer", "default")
+    if name == "default":
+        return  # PyTorch's own (Kaiming-uniform with a=sqrt(5)), already applied
+    weight = module.weight
+    with torch.no_grad():
+        if name == "xavier_uniform":
+            nn.init.xavier_uniform_(weight)
+        elif name == "xavier_normal":
+            nn.init.xavier_normal_(weight)
+        elif name == "he_uniform":
+            nn.init.kaiming_uniform_(weight, nonlinearity="relu")
+        elif name == "he_normal":
+            nn.init.kaiming_normal_(weight, nonlinearity="relu")
+        elif name == "zeros":
+            nn.init.zeros_(weight)
+        elif name == "constant":
+            nn.init.constant_(weight, params.get("init_value", 0.0))
+        else:
+            raise SpecError(f"unknown initializer \"{name}\"")
+        if module.bias is not None:
+            nn.init.zeros_(module.bias)
+
+
+# ---- builders: one per layer type --------------------------------------------------------------
+# A builder gets the node, its input shapes and its output shape, and returns a `Layer`: the
+# module holding the node's tensors (or None) and the function that runs it.
+
+StepFunction = Callable[..., torch.Tensor]
+
+
+@dataclass
+class Layer:
+    module: nn.Module | None
+    run: StepFunction  # run(module, *inputs)
+    activation: Activation | None = None
+
+
+def _run_module(module: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    return module(x)
+
+
+def _run_dense(module: nn.Linear, x: torch.Tensor) -> torch.Tensor:
+    return F.linear(x, module.weight, module.bias)
+
+
+def _run_identity(module: None, x: torch.Tensor) -> torch.Tensor:
+    return x
+
+
+def _build_input(node: Node, shapes: list[Shape], out: Shape) -> Layer:
+    return Layer(None, _run_identity)
+
+
+def _build_dense(node: Node, shapes: list[Shape], out: Shape) -> Layer:
+    p = node.params
+    module = nn.Linear(shapes[0][-1], p["units"], bias=p["use_bias"])
+    _initialize(module, p)
+    return Layer(module, _run_dense, activation_function(p["activation"]))
+
+
+def _build_conv(rank: int) -> Callable[[Node, list[Shape], Shape], Layer]:
+    conv_class = nn.Conv1d if rank == 1 else nn.Conv2d
+
+    def build(node: Node, shapes: list[Shape], out: Shape) -> Layer:
+        p = node.params
+        module = conv_class(
+            shapes[0][0], p["filters"], p["kernel"], stride=p["stride"],
+            padding=0 if p["padding"] == "valid" else "same", dilation=p["dilation"],
+            bias=p["use_bias"],
+        )
+        _initialize(module, p)
+        # Softmax over channels: shapes are channels-first.
+        return Layer(module, _run_module, activation_function(p["activation"], dim=1))
+
+    return build
+
+
+def _build_pool(pool_class: type[nn.Module]) -> Callable[[Node, list[Shape], Shape], Layer]:
+    def build(node: Node, shapes: list[Shape], out: Shape) -> Layer:
+        return Layer(pool_class(node.params["pool_size"], node.params["stride"]), _run_module)
+
+    return build
+
+
+def _run_global_avg_pool(module: None, x: torch.Tensor) -> torch.Tensor:
+    return x.mean(dim=tuple(range(2, x.dim())))
+
+
+def _build_global_avg_pool(node: Node, shapes: list[Shape], out: Shape) -> Layer:
+    return Layer(None, _run_global_avg_pool)
+
+
+def _run_flatten(module: None, x: torch.Tensor) -> torch.Tensor:
+    return x.flatten(1)
+
+
+def _build_flatten(node: Node, shapes: list[Shape], out: Shape) -> Layer:
+    return Layer(None, _run_flatten)
+
+
+def _build_reshape(node: Node, shapes: list[Shape], out: Shape) -> Layer:
+    target = tuple(node.params["shape"])
+
+    def run(module: None, x: torch.Tensor) -> torch.Tensor:
+        return x.reshape((x.shape[0],) + target)
+
+    return Layer(None, run)
+
+
+def _build_dropout(node: Node, shapes: list[Shape], out: Shape) -> Layer:
+    return Layer(nn.Dropout(node.params["rate"]), _run_module)
+
+
+def _build_batchnorm(node: Node, shapes: list[Shape], out: Shape) -> Layer:
+    norm_class = nn.BatchNorm2d if len(shapes[0]) == 3 else nn.BatchNorm1d
+    return Layer(norm_class(shapes[0][0], momentum=node.params["momentum"]), _run_module)
+
+
+def _build_layernorm(node: Node, shapes: list[Shape], out: Shape) -> Layer:
+    return Layer(nn.LayerNorm(shapes[0][-1]), _run_module)
+
+
+def _run_embedding(module: nn.Embedding, x: torch.Tensor) -> torch.Tensor:
+    return module(x.long())  # datasets hold floats; token indices are whole numbers
+
+
+def _build_embedding(node: Node, shapes: list[Shape], out: Shape) -> Layer:
+    p = node.params
+    return Layer(nn.Embedding(p["vocabulary"], p["embedding_dim"]), _run_embedding)
+
+
+def _run_sequence(module: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    return module(x)[0]
+
+
+def _run_last_step(module: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    return module(x)[0][:, -1]
+
+
+def _build_recurrent(rnn_class: type[nn.Module]) -> Callable[[Node, list[Shape], Shape], Layer]:
+    def build(node: Node, shapes: list[Shape], out: Shape) -> Layer:
+        module = rnn_class(shapes[0][-1], node.params["units"], batch_first=True)
+        run = _run_sequence if node.params["return_sequences"] else _run_last_step
+        return Layer(module, run)
+
+    return build
+
+
+def _build_activation(key: str) -> Callable[[Node, list[Shape], Shape], Layer]:
+    def build(node: Node, shapes: list[Shape], out: Shape) -> Layer:
+        return Layer(None, _run_identity, activation_function(key, node.params))
+
+    return build
+
+
+def _run_add(module: None, *inputs: torch.Tensor) -> torch.Tensor:
+    total = inputs[0]
+    for x in inputs[1:]:
+        total = total + x
+    return total
+
+
+def _build_add(node: Node, shapes: list[Shape], out: Shape) -> Layer:
+    return Layer(None, _run_add)
+
+
+def _build_concatenate(node: Node, shapes: list[Shape], out: Shape) -> Layer:
+    axis = node.params["axis"] % len(shapes[0]) + 1  # the batch is dimension 0
+
+    def run(module: None, *inputs: torch.Tensor) -> torch.Tensor:
+        return torch.cat(inputs, dim=axis)
+
+    return Layer(None, run)
+
+
+BUILDERS: dict[str, Callable[[Node, list[Shape], Shape], Layer]] = {
+    "input": _build_input,
+    "dense": _build_dense,
+    "conv1d": _build_conv(1),
+    "conv2d": _build_conv(2),
+    "maxpool1d": _build_pool(nn.MaxPool1d),
+    "maxpool2d": _build_pool(nn.MaxPool2d),
+    "avgpool1d": _build_pool(nn.AvgPool1d),
+    "avgpool2d": _build_pool(nn.AvgPool2d),
+    "global_avg_pool": _build_global_avg_pool,
+    "flatten": _build_flatten,
+    "reshape": _build_reshape,
+    "dropout": _build_dropout,
+    "batchnorm": _build_batchnorm,
+    "layernorm": _build_layernorm,
+    "embedding": _build_embedding,
+    "lstm": _build_recurrent(nn.LSTM),
+    "gru": _build_recurrent(nn.GRU),
+    "relu": _build_activation("relu"),
+    "leaky_relu": _build_activation("leaky_relu"),
+    "elu": _build_activation("elu"),
+    "gelu": _build_activation("gelu"),
+    "sigmoid": _build_activation("sigmoid"),
+    "tanh": _build_activation("tanh"),
+    "softmax": _build_activation("softmax"),
+    "linear": _build_activation("linear"),
+    "sine": _build_activation("sine"),
+    "add": _build_add,
+    "concatenate": _build_concatenate,
+}
+
+
+# ---- the module --------------------------------------------------------------------------------
+
+@dataclass
+class _Step:
+    node_id: str
+    run: StepFunction
+    module: nn.Module | None
+    activation: Activation | None
+    sources: tuple[int, ...]  # indexes into the list of values computed so far
+
+
+class GraphModule(nn.Module):
+    """A network spec as a torch module. `forward(x)` returns the output before any final
+    sigmoid/softmax (see `output_activation`); `predict_output` gives the network's output as
+    drawn, `predict_proba` class probabilities."""
+
+    def __init__(self, network: Network):
+        super().__init__()
+        report = infer_shapes(network)
+        report.raise_if_invalid()
+        self.layers = nn.ModuleDict()
+        self.node_ids: tuple[str, ...] = report.order
+        self.shapes: dict[str, Shape] = {i: report.nodes[i].shape for i in report.order}
+        self.input_shapes: dict[str, list[Shape]] = {
+            n.id: [self.shapes[s] for s in n.inputs] for n in network.nodes}
+        self.input_id = network.input_nodes()[0].id
+        self.output_id = report.order[-1]
+        self.input_shape: Shape = self.shapes[self.input_id]
+        self.output_shape: Shape = self.shapes[self.output_id]
+        self.output_activation: str | None = _absorbed_activation(
+            network.node(self.output_id), self.output_shape)
+        self._output_function = (
+            activation_function(self.output_activation, dim=1) if self.output_activation else None)
+        self._module_keys: dict[str, str] = {}
+        position = {node_id: index for index, node_id in enumerate(report.order)}
+        steps: list[_Step] = []
+        for node_id in report.order:
+            node = network.node(node_id)
+            layer = BUILDERS[node.type](node, self.input_shapes[node_id], self.shapes[node_id])
+            if layer.module is not None:
+                key = _module_key(node_id)
+                self.layers[key] = layer.module
+                self._module_keys[node_id] = key
+            activation = None if (node_id == self.output_id and self.output_activation) \
+                else layer.activation
+            sources = tuple(position[s] for s in node.inputs)
+            steps.append(_Step(node_id, layer.run, layer.module, activation, sources))
+        self._steps = steps[1:]  # the input is step 0: its value is x itself
+        self._is_chain = all(step.sources == (index,) for index, step in enumerate(self._steps))
+
+    def layer(self, node_id: str) -> nn.Module | None:
+        """The module holding `node_id`'s tensors, or None for layers without any."""
+        key = self._module_keys.get(node_id)
+        return self.layers[key] if key is not None else None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self._is_chain:
+            for step in self._steps:
+                x = step.run(step.module, x)
+                if step.activation is not None:
+                    x = step.activation(x)
+            return x
+        return self._run_graph(x)[-1]
+
+    def _run_graph(self, x: torch.Tensor) -> list[torch.Tensor]:
+        values = [x]
+        for step in self._steps:
+            value = step.run(step.module, *[values[i] for i in step.sources])
+            if step.activation is not None:
+                value = step.activation(value)
+            values.append(value)
+        return values
+
+    def forward_all(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Every node's output by id (the output node's as drawn, activation applied)."""
+        values = self._run_graph(x)
+        outputs = dict(zip(self.node_ids, values))
+        outputs[self.output_id] = self.apply_output_activation(values[-1])
+        return outputs
+
+    def apply_output_activation(self, logits: torch.Tensor) -> torch.Tensor:
+        """Put back the final sigmoid/softmax that `forward` leaves out (if any)."""
+        return self._output_function(logits) if self._output_function else logits
+
+    def predict_output(self, x: torch.Tensor) -> torch.Tensor:
+        """The network's output as drawn on the canvas, final activation included."""
+        return self.apply_output_activation(self(x))
+
+    def predict_proba(self, x: torch.Tensor) -> torch.Tensor:
+        """Class probabilities: sigmoid of one logit (binary) or softmax over several."""
+        return logits_to_proba(self(x))
+
+
+def logits_to_proba(logits: torch.Tensor) -> torch.Tensor:
+    """Sigmoid for a single output, softmax over the last axis for several."""
+    if logits.shape[-1] == 1:
+        return torch.sigmoid(logits)
+    return torch.softmax(logits, dim=-1)
+
+
+def _module_key(node_id: str) -> str:
+    # A node may be called "training" or "keys", which nn.ModuleDict reserves: such ids get a
+    # suffix no node id can contain ("-"), so keys never collide.
+    return node_id + "-" if hasattr(nn.ModuleDict, node_id) else node_id
+
+
+def _absorbed_activation(node: Node, shape: Shape) -> str | None:
+    """The sigmoid/softmax ending a classifier with a vector output, or None."""
+    if len(shape) != 1:
+        return None
+    name = node.type if node.type in ABSORBED_ACTIVATIONS else node.params.get("activation")
+    return name if name in ABSORBED_ACTIVATIONS else None
+
+
+def build_model(network: Network, seed: int = 0) -> GraphModule:
+    """Build `network` as a torch module with every initial weight drawn from `seed`.
+
+    Raises SpecError (every shape problem, one per line) if the network is not valid. The
+    global random state is left as it was.
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return GraphModule(network)
+
+
+def parameter_count(model: nn.Module) -> int:
+    """Learned numbers in `model` (running statistics are not learned, so not counted)."""
+    return sum(p.numel() for p in model.parameters())
+
+
+def multiply_adds(model: GraphModule) -> int:
+    """A rough count of multiply-adds per sample, used to choose how many threads pay off."""
+    total = 0
+    for node_id in model.node_ids:
+        module = model.layer(node_id)
+        out = model.shapes[node_id]
+        if isinstance(module, nn.Linear):
+            total += module.in_features * math.prod(out)
+        elif isinstance(module, (nn.Conv1d, nn.Conv2d)):
+            total += module.weight[0].numel() * math.prod(out)
+        elif isinstance(module, (nn.LSTM, nn.GRU)):
+            steps = model.input_shapes[node_id][0][0]
+            total += sum(p.numel() for p in module.parameters()) * steps
+    return total

@@ -1,0 +1,496 @@
+"""The training loop: `fit(network, data, config)` turns a spec and prepared data into weights.
+
+Built for small models, where per-batch overhead is most of the time:
+- the data lives as tensors on the device; each epoch gathers it once in a seeded random order
+  and the batches are slices (views) of that, so no DataLoader and no per-batch indexing;
+- per batch the loop only appends the detached loss and outputs to lists; metrics are computed
+  from them once per epoch, on the device, and read back once;
+- fused optimizers, `zero_grad(set_to_none=True)`, CPU threads pinned for the model's size.
+
+Everything the outside sees goes through `callbacks` (frozen snapshots) and `control` (flags).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+
+from nnstudio.core.config import TrainingConfig
+from nnstudio.core.errors import SpecError, TrainingError
+from nnstudio.core.network import Network
+from nnstudio.data.preprocessing import PreparedData
+from nnstudio.engine.callbacks import (
+    BatchSnapshot,
+    Callback,
+    EpochSnapshot,
+    FitResult,
+    TrainingControl,
+    TrainStart,
+    frozen_mapping,
+)
+from nnstudio.engine.devices import device_label, pinned_threads, resolve_device, threads_for
+from nnstudio.engine.evaluate import measure
+from nnstudio.engine.losses import Objective, make_objective
+from nnstudio.engine.metrics import (
+    CLASSIFICATION_METRICS,
+    REGRESSION_METRICS,
+    RegressionAccumulator,
+    confusion_matrix,
+    scores_from_confusion,
+)
+from nnstudio.engine.modules import GraphModule, build_model, multiply_adds, parameter_count
+from nnstudio.engine.optim import Schedule, make_optimizer, set_learning_rate
+from nnstudio.engine.weights import arrays_to_model, model_to_arrays
+
+__all__ = [
+    "BatchSnapshot", "Callback", "EpochSnapshot", "FitResult", "TrainStart", "TrainingControl",
+    "TrainingFailed", "fit", "plan_run",
+]
+
+# Monitored metrics where a lower value is better; the others (accuracy, f1, r2) are higher.
+LOWER_IS_BETTER = ("val_loss", "val_mse", "val_mae")
+CLASSIFICATION_MONITORS = ("val_loss", "val_accuracy", "val_f1")
+REGRESSION_MONITORS = ("val_loss", "val_mse", "val_mae", "val_r2")
+
+
+class TrainingFailed(TrainingError):
+    """A run that could not go on. `result` holds what it had: the history so far and the last
+    good weights (the state after the last epoch whose weights were all finite)."""
+
+    def __init__(self, message: str, result: FitResult | None = None):
+        super().__init__(message)
+        self.result = result
+
+
+class _Diverged(Exception):
+    def __init__(self, epoch: int, batch: int, value: float):
+        super().__init__(epoch, batch, value)
+        self.epoch, self.batch, self.value = epoch, batch, value
+
+
+# ---- planning: every check before the first batch ---------------------------------------------
+
+@dataclass
+class RunPlan:
+    """A checked run: model on its device, objective, data tensors, threads."""
+
+    config: TrainingConfig
+    model: GraphModule
+    objective: Objective
+    device: torch.device
+    threads: int
+    x_train: torch.Tensor
+    t_train: torch.Tensor  # targets in the loss's form
+    c_train: torch.Tensor | None  # class indices (classification)
+    x_val: torch.Tensor
+    t_val: torch.Tensor
+    c_val: torch.Tensor | None
+    monitor: str | None  # the validation metric early stopping / plateau watch
+
+    @property
+    def train_samples(self) -> int:
+        return int(self.x_train.shape[0])
+
+    @property
+    def validation_samples(self) -> int:
+        return int(self.x_val.shape[0])
+
+    @property
+    def batches_per_epoch(self) -> int:
+        return math.ceil(self.train_samples / self.config.batch_size)
+
+
+def plan_run(network: Network, data: PreparedData, config: TrainingConfig | dict,
+             initial_weights: dict[str, np.ndarray] | None = None,
+             threads: int | None = None) -> RunPlan:
+    """Check everything a run needs and set it up; SpecError/DataError names what to fix.
+
+    Shape errors, a network that does not fit the data, bad settings and weights that do not fit
+    all stop here, before anything trains.
+    """
+    config = config if isinstance(config, TrainingConfig) else TrainingConfig(config)
+    train, validation = data.train, data.validation
+    if train.n_samples == 0:
+        raise SpecError("data: the training split is empty; lower the validation and test shares")
+    device = resolve_device(config.device)
+    model = build_model(network, seed=config.seed)
+    _check_input(model, train)
+    objective = make_objective(config.loss, train.task, train.n_classes, train.output_size, model)
+    _check_embeddings(network, model, train)
+    monitor = _monitor(config, objective, validation.n_samples)
+    if initial_weights is not None:
+        arrays_to_model(model, initial_weights)
+    model.to(device)
+    if threads is None:
+        work = multiply_adds(model) * min(config.batch_size, train.n_samples) * 3
+        threads = threads_for(work) if device.type == "cpu" else torch.get_num_threads()
+    tensors = [_tensors(part, objective, device) for part in (train, validation)]
+    return RunPlan(config, model, objective, device, threads, *tensors[0], *tensors[1], monitor)
+
+
+def _check_input(model: GraphModule, train: Any) -> None:
+    if model.input_shape != train.input_shape:
+        raise SpecError(
+            f"{model.input_id}: expects samples shaped {list(model.input_shape)}, but the data "
+            f"\"{train.name}\" has samples shaped {list(train.input_shape)}: set the Input's "
+            f"shape to {list(train.input_shape)}")
+
+
+def _check_embeddings(network: Network, model: GraphModule, train: Any) -> None:
+    for node in network.nodes:
+        if node.type == "embedding" and model.input_id in node.inputs:
+            x = train.x
+            vocabulary = node.params["vocabulary"]
+            if x.size and (x.min() < 0 or x.max() >= vocabulary or not np.all(x == np.round(x))):
+                raise SpecError(
+                    f"{node.id}: takes token indices 0 to {vocabulary - 1}, but the data holds "
+                    f"values from {x.min():g} to {x.max():g}: raise its vocabulary or feed it "
+                    "whole-number token indices")
+
+
+def _monitor(config: TrainingConfig, objective: Objective, validation_samples: int) -> str | None:
+    watched = config.early_stopping or config.schedule == "plateau"
+    if not watched:
+        return None
+    allowed = CLASSIFICATION_MONITORS if objective.is_classification else REGRESSION_MONITORS
+    if config.monitor not in allowed:
+        kind = "classes" if objective.is_classification else "numbers"
+        raise SpecError(f"training.monitor: {config.monitor} does not apply when predicting "
+                        f"{kind}: choose one of {', '.join(allowed)}")
+    if validation_samples == 0:
+        if config.early_stopping:
+            raise SpecError("training.early_stopping: needs validation data to watch; give the "
+                            "validation split a share above 0, or turn early stopping off")
+        return None  # the plateau schedule then watches the training loss
+    return config.monitor
+
+
+def _tensors(part: Any, objective: Objective, device: torch.device):
+    x = torch.tensor(part.x, device=device)
+    y = torch.tensor(part.y, device=device)
+    classes = y if objective.is_classification else None
+    return x, objective.targets(y), classes
+
+
+# ---- the run ----------------------------------------------------------------------------------
+
+def fit(network: Network, data: PreparedData, config: TrainingConfig | dict,
+        callbacks: Sequence[Callback] = (), control: TrainingControl | None = None,
+        initial_weights: dict[str, np.ndarray] | None = None, *,
+        threads: int | None = None) -> FitResult:
+    """Train `network` on `data.train`, measuring `data.validation` after every epoch.
+
+    `initial_weights` continues from saved weights (keys "{node_id}.{tensor}"). `threads` pins
+    the CPU threads (default: chosen from the model's size). The same seed, device and data give
+    the same history, bit for bit on the CPU. Raises SpecError before training when something
+    does not fit, and `TrainingFailed` (a TrainingError, with a partial `result`) when the loss
+    turns NaN/infinite or memory runs out.
+    """
+    plan = plan_run(network, data, config, initial_weights, threads)
+    rng_devices = [plan.device.index or 0] if plan.device.type == "cuda" else []
+    with pinned_threads(plan.threads), torch.random.fork_rng(devices=rng_devices):
+        torch.manual_seed(plan.config.seed)  # dropout draws from the global generator
+        return _Run(plan, tuple(callbacks), control).run()
+
+
+class _Run:
+    def __init__(self, plan: RunPlan, callbacks: tuple[Callback, ...],
+                 control: TrainingControl | None):
+        self.plan = plan
+        self.config = config = plan.config
+        self.model = plan.model
+        self.callbacks = callbacks
+        self.control = control
+        self.objective = plan.objective
+        self.optimizer = make_optimizer(config, self.model.parameters(), plan.device)
+        self.schedule = Schedule(config, plan.batches_per_epoch)
+        self.generator = torch.Generator().manual_seed(config.seed)
+        self.history: dict[str, list[float]] = {name: [] for name in self._metric_names()}
+        self.tensors = list(self.model.state_dict().values())
+        self.penalized = [p for name, p in self.model.named_parameters()
+                          if name.rsplit(".", 1)[-1].startswith("weight") and p.dim() > 1]
+        intervals = [c.batch_interval for c in callbacks if c.batch_interval > 0]
+        self.report_every = min(intervals) if intervals else 0
+        self.wants_weights = any(c.wants_weights for c in callbacks)
+        sizes = [min(config.batch_size, plan.train_samples - start)
+                 for start in range(0, plan.train_samples, config.batch_size)]
+        self.batch_sizes = torch.tensor(sizes, dtype=torch.float64, device=plan.device)
+        self.learning_rate = self.schedule.rate(0)
+        self.good_state = self._copy_state()
+        self.best_state: list[torch.Tensor] | None = None
+        self.best_value: float | None = None
+        self.best_epoch = 0
+        self.epochs_run = 0
+        self.samples_seen = 0
+        self.elapsed = 0.0
+        self._clock = time.perf_counter()
+        self._confusion: np.ndarray | None = None
+
+    # ---- names and helpers ----
+    def _metric_names(self) -> list[str]:
+        names = CLASSIFICATION_METRICS if self.objective.is_classification else REGRESSION_METRICS
+        train = ["loss", *names]
+        val = [f"val_{n}" for n in train] if self.plan.validation_samples else []
+        return [*train, *val, "lr"]
+
+    def _copy_state(self) -> list[torch.Tensor]:
+        return [t.detach().clone() for t in self.tensors]
+
+    def _load_state(self, state: list[torch.Tensor]) -> None:
+        with torch.no_grad():
+            for tensor, saved in zip(self.tensors, state):
+                tensor.copy_(saved)
+
+    def _state_is_finite(self) -> bool:
+        checks = [torch.isfinite(t).all() for t in self.tensors if t.is_floating_point()]
+        return bool(torch.stack(checks).all()) if checks else True
+
+    def _notify(self, hook: str, argument: Any) -> None:
+        for callback in self.callbacks:
+            getattr(callback, hook)(argument)
+
+    def _tick(self) -> float:
+        now = time.perf_counter()
+        self.elapsed += now - self._clock
+        self._clock = now
+        return self.elapsed
+
+    # ---- the run ----
+    def run(self) -> FitResult:
+        plan, config = self.plan, self.config
+        try:
+            self._notify("on_train_start", TrainStart(
+                config.epochs, plan.batches_per_epoch, config.batch_size, plan.train_samples,
+                plan.validation_samples, str(plan.device), device_label(plan.device),
+                plan.threads if plan.device.type == "cpu" else torch.get_num_threads(),
+                self.objective.loss, parameter_count(self.model), tuple(self.history)))
+            self._clock = time.perf_counter()
+            reason = self._epochs()
+        except _Diverged as diverged:
+            self._fail(self._diverged_error(diverged))
+        except torch.OutOfMemoryError:
+            self._fail(self._memory_error())
+        except RuntimeError as error:
+            if "can't allocate memory" not in str(error):
+                self._notify_exception(error)
+                raise
+            self._fail(self._memory_error())
+        except BaseException as error:
+            self._notify_exception(error)
+            raise
+        result = self._result(reason)
+        self._notify("on_train_end", result)
+        return result
+
+    def _notify_exception(self, error: BaseException) -> None:
+        for callback in self.callbacks:
+            try:
+                callback.on_exception(error)
+            except Exception:  # a listener's own failure must not hide the run's
+                pass
+
+    def _fail(self, error: TrainingFailed) -> None:
+        self._notify_exception(error)
+        raise error from None
+
+    def _epochs(self) -> str:
+        for epoch in range(self.config.epochs):
+            if self._state_is_finite():
+                self.good_state = self._copy_state()
+            if not self._schedule_rate(epoch, 0, force=True):
+                pass
+            if not self._train_epoch(epoch):
+                return "stopped"
+            self.epochs_run = epoch + 1
+            if self._end_epoch(epoch):
+                return "early_stopping"
+        return "completed"
+
+    def _schedule_rate(self, epoch: int, batch: int, force: bool = False) -> bool:
+        rate = self.schedule.rate(epoch, batch)
+        if force or rate != self.learning_rate:
+            self.learning_rate = rate
+            set_learning_rate(self.optimizer, rate)
+        return True
+
+    def _train_epoch(self, epoch: int) -> bool:
+        """One pass over the shuffled training data; False if a stop was requested."""
+        plan, config = self.plan, self.config
+        model, optimizer, objective = self.model, self.optimizer, self.objective
+        control, schedule = self.control, self.schedule
+        n, size = plan.train_samples, config.batch_size
+        order = torch.randperm(n, generator=self.generator).to(plan.device)
+        xs = plan.x_train.index_select(0, order)
+        ts = plan.t_train.index_select(0, order)
+        on_logits = objective.on_logits
+        loss_function = objective.__call__
+        penalty = config.l1 > 0 or config.l2 > 0
+        clip = config.grad_clip
+        per_batch = schedule.per_batch
+        report_every = self.report_every
+        losses: list[torch.Tensor] = []
+        outputs: list[torch.Tensor] = []
+        for batch, start in enumerate(range(0, n, size)):
+            if control is not None and control.pending and self._handle_control(epoch, batch):
+                return False
+            if per_batch:
+                self._schedule_rate(epoch, batch)
+            logits = model(xs[start:start + size])
+            values = logits if on_logits else model.apply_output_activation(logits)
+            loss = loss_function(values, ts[start:start + size])
+            if penalty:
+                loss = loss + self._penalty()
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if clip:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), clip, foreach=True)
+            optimizer.step()
+            losses.append(loss.detach())
+            outputs.append(values.detach())
+            if report_every and (batch + 1) % report_every == 0:
+                self._report_batch(epoch, batch, losses)
+        self.samples_seen += n
+        self._epoch_losses, self._epoch_outputs = losses, outputs
+        self._epoch_targets = ts
+        self._epoch_order = order
+        return True
+
+    def _penalty(self) -> torch.Tensor:
+        total = 0.0
+        if self.config.l1 > 0:
+            total = total + self.config.l1 * sum(p.abs().sum() for p in self.penalized)
+        if self.config.l2 > 0:
+            total = total + self.config.l2 * sum(p.square().sum() for p in self.penalized)
+        return total
+
+    def _handle_control(self, epoch: int, batch: int) -> bool:
+        stop, rate = self.control.take(on_pause=self._tick, on_resume=self._restart_clock)
+        if rate is not None:
+            self.schedule.base = rate
+            self._schedule_rate(epoch, batch, force=True)
+        return stop
+
+    def _restart_clock(self) -> None:
+        self._clock = time.perf_counter()
+
+    def _report_batch(self, epoch: int, batch: int, losses: list[torch.Tensor]) -> None:
+        recent = losses[-self.report_every:]
+        loss = float(torch.stack(recent).mean())
+        elapsed = self._tick()
+        seen = self.samples_seen + min((batch + 1) * self.config.batch_size,
+                                       self.plan.train_samples)
+        snapshot = BatchSnapshot(epoch + 1, batch + 1, self.plan.batches_per_epoch, loss,
+                                 self.learning_rate, seen, elapsed, seen / max(elapsed, 1e-9))
+        for callback in self.callbacks:
+            if callback.batch_interval > 0 and (batch + 1) % callback.batch_interval == 0:
+                callback.on_batch_end(snapshot)
+
+    # ---- after each epoch ----
+    def _end_epoch(self, epoch: int) -> bool:
+        """Metrics, history, schedule, callbacks; True if early stopping ends the run."""
+        row = self._train_metrics(epoch)
+        if self.plan.validation_samples:
+            plan = self.plan
+            metrics, confusion, _ = measure(self.model, self.objective, plan.x_val, plan.t_val,
+                                            plan.c_val)
+            row.update({f"val_{k}": v for k, v in metrics.items()})
+            self._confusion = confusion
+        row["lr"] = self.learning_rate
+        for name in self.history:
+            self.history[name].append(float(row[name]))
+        stop = self._watch(epoch, row)
+        elapsed = self._tick()
+        done = epoch + 1
+        eta = elapsed / done * (self.config.epochs - done)
+        weights = frozen_mapping(model_to_arrays(self.model)) if self.wants_weights else None
+        confusion = self._confusion.copy() if self._confusion is not None else None
+        self._notify("on_epoch_end", EpochSnapshot(
+            done, self.config.epochs, frozen_mapping(row), self.learning_rate, elapsed,
+            self.samples_seen / max(elapsed, 1e-9), eta, self.best_epoch, confusion, weights))
+        self._clock = time.perf_counter()  # listeners' time is not training time
+        return stop
+
+    def _train_metrics(self, epoch: int) -> dict[str, float]:
+        """Running metrics of the epoch just trained, from the saved per-batch values."""
+        losses = torch.stack(self._epoch_losses)
+        outputs = torch.cat(self._epoch_outputs)
+        loss_host = losses.double().cpu()
+        finite = torch.isfinite(loss_host)
+        if not bool(finite.all()):
+            batch = int((~finite).nonzero()[0, 0])
+            raise _Diverged(epoch, batch, float(loss_host[batch]))
+        mean_loss = float((loss_host * self.batch_sizes.cpu()).sum()) / self.plan.train_samples
+        if self.objective.is_classification:
+            classes = self.plan.c_train.index_select(0, self._epoch_order)
+            predicted = self.objective.predicted_classes(outputs)
+            n_classes = max(self.objective.classes, 2)
+            confusion = confusion_matrix(predicted, classes, n_classes).cpu().numpy()
+            return {"loss": mean_loss, **scores_from_confusion(confusion)}
+        accumulator = RegressionAccumulator(self.plan.device)
+        accumulator.update(losses.mean(), outputs, self._epoch_targets)
+        metrics = accumulator.compute()
+        metrics["loss"] = mean_loss
+        return metrics
+
+    def _watch(self, epoch: int, row: dict[str, float]) -> bool:
+        """Plateau schedule and early stopping; True when patience ran out."""
+        monitor = self.plan.monitor
+        name = monitor or "loss"
+        value = row[name]
+        lower = monitor is None or monitor in LOWER_IS_BETTER
+        self.schedule.observe(value, lower)
+        if monitor is None or not self.config.early_stopping:
+            return False
+        better = self.best_value is None or (value < self.best_value if lower
+                                             else value > self.best_value)
+        if better and math.isfinite(value):
+            self.best_value, self.best_epoch = value, epoch + 1
+            if self.config.restore_best:
+                self.best_state = self._copy_state()
+            return False
+        return epoch + 1 - self.best_epoch >= self.config.patience
+
+    # ---- results ----
+    def _result(self, reason: str) -> FitResult:
+        if reason == "early_stopping" and self.best_state is not None:
+            self._load_state(self.best_state)
+        return self._build_result(reason)
+
+    def _build_result(self, reason: str) -> FitResult:
+        plan = self.plan
+        final, confusion, _ = measure(self.model, self.objective, plan.x_train, plan.t_train,
+                                      plan.c_train)
+        if plan.validation_samples:
+            val, confusion, _ = measure(self.model, self.objective, plan.x_val, plan.t_val,
+                                        plan.c_val)
+            final.update({f"val_{k}": v for k, v in val.items()})
+        return FitResult(
+            history={k: list(v) for k, v in self.history.items()},
+            final_metrics=final, weights=model_to_arrays(self.model),
+            epochs_run=self.epochs_run, stop_reason=reason, best_epoch=self.best_epoch,
+            seconds=self._tick(), device=str(plan.device), confusion=confusion,
+            model=self.model)
+
+    def _diverged_error(self, diverged: _Diverged) -> TrainingFailed:
+        self._load_state(self.good_state)
+        kind = "NaN" if math.isnan(diverged.value) else "infinite"
+        message = (
+            f"Training stopped: the loss became {kind} at epoch {diverged.epoch + 1}, batch "
+            f"{diverged.batch + 1} (learning rate {self.learning_rate:g}). The weights are those "
+            "of the last good epoch. Try a lower learning rate, standardize the inputs, or set "
+            "gradient clipping.")
+        return TrainingFailed(message, self._build_result("failed"))
+
+    def _memory_error(self) -> TrainingFailed:
+        where = "GPU" if self.plan.device.type != "cpu" else "computer"
+        size = self.config.batch_size
+        message = (f"Training stopped: the {where} ran out of memory with batch size {size}. "
+                   f"Try a smaller batch size (e.g. {max(1, size // 2)}) or a smaller network.")
+        if self.plan.device.type == "cuda":
+            torch.cuda.empty_cache()
+        return TrainingFailed(message, None)

@@ -1,0 +1,69 @@
+"""Weights as plain numpy arrays keyed `"{node_id}.{tensor}"`, the form project files store.
+
+E.g. `dense_1.weight`, `dense_1.bias`, `batchnorm_1.running_mean`. The keys name nodes, not
+module paths, so a file stays readable and survives changes to how modules are built.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from nnstudio.core.errors import SpecError
+from nnstudio.engine.modules import GraphModule
+
+
+def model_to_arrays(model: GraphModule) -> dict[str, np.ndarray]:
+    """Copies of every tensor of `model` (weights, biases, running statistics) on the CPU."""
+    arrays: dict[str, np.ndarray] = {}
+    for node_id in model.node_ids:
+        module = model.layer(node_id)
+        if module is None:
+            continue
+        for name, tensor in module.state_dict().items():
+            arrays[f"{node_id}.{name}"] = tensor.detach().cpu().numpy().copy()
+    return arrays
+
+
+def expected_shapes(model: GraphModule) -> dict[str, tuple[int, ...]]:
+    """The key and shape of every tensor `model` needs."""
+    shapes: dict[str, tuple[int, ...]] = {}
+    for node_id in model.node_ids:
+        module = model.layer(node_id)
+        if module is not None:
+            for name, tensor in module.state_dict().items():
+                shapes[f"{node_id}.{name}"] = tuple(tensor.shape)
+    return shapes
+
+
+def check_arrays(model: GraphModule, arrays: dict[str, np.ndarray]) -> None:
+    """SpecError naming every tensor that is missing, extra or of the wrong shape."""
+    expected = expected_shapes(model)
+    problems: list[str] = []
+    for key, shape in expected.items():
+        if key not in arrays:
+            problems.append(f"{key}: missing")
+            continue
+        got = tuple(np.shape(arrays[key]))
+        if got != shape:
+            problems.append(f"{key}: expected shape {shape}, got {got}")
+        elif not np.issubdtype(np.asarray(arrays[key]).dtype, np.number):
+            problems.append(f"{key}: must hold numbers, got {np.asarray(arrays[key]).dtype}")
+    for key in sorted(set(arrays) - set(expected)):
+        problems.append(f"{key}: the network has no such tensor")
+    if problems:
+        raise SpecError("The saved weights do not fit the network (was it changed since they "
+                        "were saved? train again to replace them): " + "; ".join(problems))
+
+
+def arrays_to_model(model: GraphModule, arrays: dict[str, np.ndarray]) -> None:
+    """Copy `arrays` into `model` in place; SpecError (naming each tensor) if they do not fit."""
+    check_arrays(model, arrays)
+    with torch.no_grad():
+        for node_id in model.node_ids:
+            module = model.layer(node_id)
+            if module is None:
+                continue
+            for name, tensor in module.state_dict().items():
+                value = torch.from_numpy(np.ascontiguousarray(arrays[f"{node_id}.{name}"]))
+                tensor.copy_(value.to(tensor.dtype))
