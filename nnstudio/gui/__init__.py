@@ -1,0 +1,1 @@
+"""How a person sees and touches a network: the only package that imports Qt."""

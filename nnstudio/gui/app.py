@@ -1,0 +1,173 @@
+"""Start the window: `nnstudio [PROJECT] [--screenshot PNG] [--self-test]`.
+
+The window shows first; torch is imported afterwards on a background thread (with one tiny
+optimizer step, which pulls in torch._dynamo), so the first Train click does not stall and
+nobody waits for torch to see the window.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from nnstudio import __version__
+
+SCREENSHOT_SIZE = (1440, 900)
+torch_ready = threading.Event()  # set once torch is imported and warmed
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="nnstudio", description="Build, train and understand neural networks.")
+    parser.add_argument("project", nargs="?", help="a .nnstudio project to open")
+    parser.add_argument("--screenshot", metavar="PNG",
+                        help="render the window to this PNG file and exit")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check that the installed app works, then exit")
+    parser.add_argument("--version", action="version", version=f"NN Studio {__version__}")
+    return parser.parse_args(argv)
+
+
+def run_app(argv: list[str]) -> int:
+    """Run the window; returns the process exit status."""
+    try:
+        args = parse_args(list(argv))
+    except SystemExit as done:  # --help, --version, or a usage error already printed
+        return int(done.code or 0)
+    if args.self_test and importlib.util.find_spec("nnstudio.gui.self_test") is None:
+        print("nnstudio: --self-test is not available in this build", file=sys.stderr)
+        return 2
+    if args.screenshot and "QT_QPA_PLATFORM" not in os.environ:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # no display needed to render a PNG
+    app = make_application()
+
+    from nnstudio.gui.main_window import MainWindow
+
+    settings = _throwaway_settings() if args.screenshot else None
+    window = MainWindow(settings=settings)
+    if args.project:
+        message = window.document.open(args.project)
+        if message is not None:
+            if args.screenshot:
+                print(f"nnstudio: {message}", file=sys.stderr)
+                return 2
+            _show_later(window, "Could not open the project", message)
+        elif settings is None:
+            from nnstudio.gui.settings import remember_recent
+
+            remember_recent(window.settings, window.document.path)
+    if args.screenshot:
+        return save_screenshot(window, Path(args.screenshot))
+    window.show()
+    if args.self_test:
+        from nnstudio.gui import self_test
+
+        return int(self_test.run(window))
+    from PySide6.QtCore import QTimer
+
+    QTimer.singleShot(0, warm_torch_in_background)
+    return app.exec()
+
+
+def make_application():
+    """The QApplication (made once): names, high-DPI, Fusion style, light or dark palette."""
+    from PySide6.QtCore import QCoreApplication, Qt
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
+
+    from nnstudio.gui.settings import APPLICATION, ORGANIZATION
+    from nnstudio.gui.theme import apply_theme
+
+    app = QApplication.instance()
+    if app is None:
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        app = QApplication([sys.argv[0] if sys.argv else "nnstudio"])
+        QCoreApplication.setOrganizationName(ORGANIZATION)
+        QCoreApplication.setApplicationName(APPLICATION)
+        QCoreApplication.setApplicationVersion(__version__)
+        QGuiApplication.setDesktopFileName("nnstudio")
+        _set_window_icon(app)
+    apply_theme(app)
+    return app
+
+
+def _set_window_icon(app) -> None:
+    from PySide6.QtGui import QIcon
+
+    root = Path(__file__).resolve().parents[2] / "resources" / "icons"
+    for name in ("nnstudio.svg", "nnstudio.png", "app.png"):
+        if (root / name).exists():
+            app.setWindowIcon(QIcon(str(root / name)))
+            return
+
+
+def save_screenshot(window, path: Path) -> int:
+    """Lay the window out offscreen, let it paint, and save it as a PNG."""
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    window.resize(*SCREENSHOT_SIZE)
+    window.show()
+    for _ in range(3):  # layout, the queued fit-to-view, then painting
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        loop = QEventLoop()
+        QTimer.singleShot(30, loop.quit)
+        loop.exec()
+    window.canvas.fit_to_view()
+    QApplication.processEvents()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not window.grab().save(str(path), "PNG"):
+        print(f"nnstudio: {path}: could not write the screenshot", file=sys.stderr)
+        return 1
+    window.document.undo_stack.setClean()
+    window.close()
+    return 0
+
+
+def warm_torch_in_background() -> threading.Thread:
+    """Import torch and take one Adam step on a daemon thread; sets `torch_ready` when done."""
+    thread = threading.Thread(target=_warm_torch, name="warm-torch", daemon=True)
+    thread.start()
+    return thread
+
+
+def _warm_torch() -> None:
+    started = time.perf_counter()
+    try:
+        import torch
+
+        weight = torch.zeros(2, requires_grad=True)
+        optimizer = torch.optim.Adam([weight], lr=0.1)
+        weight.sum().backward()
+        optimizer.step()
+    except Exception:  # training will report a broken torch with a proper message
+        pass
+    finally:
+        torch_ready.set()
+        if os.environ.get("NNSTUDIO_DEBUG_STARTUP"):
+            print(f"torch warmed in {time.perf_counter() - started:.2f} s", file=sys.stderr)
+
+
+def _throwaway_settings():
+    """Settings in a temporary file, so a screenshot never reads or writes the user's."""
+    from PySide6.QtCore import QSettings
+
+    folder = tempfile.mkdtemp(prefix="nnstudio-screenshot-")
+    return QSettings(os.path.join(folder, "settings.ini"), QSettings.Format.IniFormat)
+
+
+def _show_later(window, title: str, message: str) -> None:
+    from PySide6.QtCore import QTimer
+
+    QTimer.singleShot(0, lambda: window.show_error(title, message))
+
+
+if __name__ == "__main__":
+    sys.exit(run_app(sys.argv[1:]))

@@ -1,0 +1,55 @@
+"""The problems list: every shape and graph error of the network; clicking one shows the layer."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import QListWidget, QListWidgetItem, QStyle, QVBoxLayout, QWidget
+
+from nnstudio.gui.document import ProjectDocument
+
+NODE_ROLE = Qt.ItemDataRole.UserRole
+
+
+class ProblemsWidget(QWidget):
+    """One line per problem; activating a line asks for its layer to be selected and centred."""
+
+    node_activated = Signal(str)
+
+    def __init__(self, document: ProjectDocument, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.document = document
+        self.list = QListWidget()
+        self.list.setWordWrap(True)
+        self.list.setUniformItemSizes(False)
+        self.list.itemClicked.connect(self._on_list_item_clicked)
+        self.list.itemActivated.connect(self._on_list_item_clicked)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.list)
+        document.network_changed.connect(self.refresh)
+        self.refresh()
+
+    def messages(self) -> list[str]:
+        return [self.list.item(i).text() for i in range(self.list.count())
+                if self.list.item(i).data(NODE_ROLE) is not None]
+
+    @Slot()
+    def refresh(self) -> None:
+        errors = self.document.report.errors
+        self.list.clear()
+        warning = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        for node_id, message in errors:
+            item = QListWidgetItem(warning, message)
+            item.setData(NODE_ROLE, node_id or "")
+            item.setToolTip(message + ("\n\nClick to show the layer." if node_id else ""))
+            self.list.addItem(item)
+        if not errors:
+            item = QListWidgetItem("No problems: every layer's shapes fit.")
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.list.addItem(item)
+
+    @Slot(QListWidgetItem)
+    def _on_list_item_clicked(self, item: QListWidgetItem) -> None:
+        node_id = item.data(NODE_ROLE)
+        if node_id:
+            self.node_activated.emit(node_id)

@@ -1,0 +1,418 @@
+"""The main window: the canvas in the middle, docked palette, inspector and problems around it.
+
+Other parts of the app plug in through three calls: `add_panel(widget, title, object_name)` for
+a dockable panel (with its toggle in the View menu), `menu(name)` for a menu to fill (File,
+Edit, View, Train, Help, Export) and `add_close_guard(guard)` for work that must end before the
+window closes. A module listed in `EXTENSION_MODULES` that defines `install(window)` is called
+while the window is built, before the saved dock layout is restored, so its panels get their
+saved places too.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import QSettings, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QWidget,
+)
+
+from nnstudio import __version__
+from nnstudio.gui.document import PROJECT_SUFFIX, ProjectDocument
+from nnstudio.gui.editor.canvas import CanvasView
+from nnstudio.gui.editor.inspector import InspectorWidget
+from nnstudio.gui.editor.palette import PaletteWidget
+from nnstudio.gui.editor.problems import ProblemsWidget
+from nnstudio.gui.settings import (
+    app_settings, byte_array, forget_recent, recent_files, remember_recent,
+)
+from nnstudio.gui.theme import ERROR_COLOR
+
+log = logging.getLogger(__name__)
+
+# Modules that add panels, menus and close guards; a missing one is skipped.
+EXTENSION_MODULES = (
+    "nnstudio.gui.data",
+    "nnstudio.gui.training",
+    "nnstudio.gui.panels",
+    "nnstudio.gui.experiments",
+    "nnstudio.gui.export",
+)
+MENU_NAMES = ("File", "Edit", "View", "Train", "Help")
+FILE_FILTER = f"NN Studio projects (*{PROJECT_SUFFIX})"
+DEFAULT_SIZE = (1440, 900)
+
+
+class MainWindow(QMainWindow):
+    """The application window around one `ProjectDocument`."""
+
+    def __init__(self, document: ProjectDocument | None = None,
+                 settings: QSettings | None = None,
+                 extensions: tuple[str, ...] = EXTENSION_MODULES,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("main_window")
+        self.document = document or ProjectDocument(parent=self)
+        self.settings = settings if settings is not None else app_settings()
+        self._close_guards: list[Callable[[], bool]] = []
+        self._menus: dict[str, QMenu] = {}
+        self._panel_section: QAction | None = None
+        self.setAcceptDrops(True)
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks
+                            | QMainWindow.DockOption.AllowTabbedDocks)
+
+        self.canvas = CanvasView(self.document)
+        self.setCentralWidget(self.canvas)
+        self.palette_widget = PaletteWidget()
+        self.inspector = InspectorWidget(self.document)
+        self.problems = ProblemsWidget(self.document)
+        self._build_menus()
+        self.palette_dock = self.add_panel(self.palette_widget, "Layers", "palette_dock",
+                                           Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.inspector_dock = self.add_panel(self.inspector, "Inspector", "inspector_dock")
+        self.problems_dock = self.add_panel(self.problems, "Problems", "problems_dock")
+        self.splitDockWidget(self.inspector_dock, self.problems_dock, Qt.Orientation.Vertical)
+        self._build_status_bar()
+        self._connect()
+        self._install_extensions(extensions)
+        self._restore_window_state()
+        self._on_document_path_changed()
+        self._on_document_network_changed()
+        QTimer.singleShot(0, self.canvas.fit_to_view)
+
+    # ---- the plug-in points ----
+    def add_panel(self, widget: QWidget, title: str, object_name: str,
+                  area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:
+        """Dock `widget` as a panel (saved layout by `object_name`) with a toggle in View."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(object_name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        toggle = dock.toggleViewAction()
+        toggle.setText(title)
+        self.menu("View").addAction(toggle)
+        if getattr(self, "_state_restored", False):
+            self.restoreDockWidget(dock)  # a panel added late still gets its saved place
+        return dock
+
+    def menu(self, name: str) -> QMenu:
+        """The menu called `name` ("File", "Edit", "View", "Train", "Help" or "Export")."""
+        return self._menus[name]
+
+    def add_close_guard(self, guard: Callable[[], bool]) -> None:
+        """`guard()` runs when the window is about to close; returning False keeps it open."""
+        self._close_guards.append(guard)
+
+    # ---- building ----
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        for name in MENU_NAMES:
+            self._menus[name] = bar.addMenu("&" + name)
+        self._build_file_menu(self._menus["File"])
+        self._build_edit_menu(self._menus["Edit"])
+        view = self._menus["View"]
+        for act in self.canvas.view_actions():
+            view.addAction(act)
+        view.addSeparator()
+        self._panel_section = view.addSection("Panels")
+        about = self._menus["Help"].addAction("&About NN Studio")
+        about.triggered.connect(self._on_about_triggered)
+
+    def _build_file_menu(self, menu: QMenu) -> None:
+        new_menu = menu.addMenu("&New")
+        for index, (key, title) in enumerate(example_entries()):
+            act = new_menu.addAction(title)
+            act.setData(key)
+            if index == 0:
+                act.setShortcut(QKeySequence.StandardKey.New)
+            act.triggered.connect(lambda checked=False, key=key: self.new_from_example(key))
+        open_act = menu.addAction("&Open…")
+        open_act.setShortcut(QKeySequence.StandardKey.Open)
+        open_act.triggered.connect(self._on_open_triggered)
+        self.recent_menu = menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        menu.addSeparator()
+        self.save_action = menu.addAction("&Save")
+        self.save_action.setShortcut(QKeySequence.StandardKey.Save)
+        self.save_action.triggered.connect(self.save)
+        save_as = menu.addAction("Save &As…")
+        save_as.setShortcut(QKeySequence.StandardKey.SaveAs)
+        save_as.triggered.connect(self.save_as)
+        menu.addSeparator()
+        self._menus["Export"] = menu.addMenu("&Export")
+        menu.addSeparator()
+        quit_act = menu.addAction("&Quit")
+        quit_act.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_act.setMenuRole(QAction.MenuRole.QuitRole)
+        quit_act.triggered.connect(self.close)
+        self._fill_recent_menu()
+
+    def _build_edit_menu(self, menu: QMenu) -> None:
+        stack = self.document.undo_stack
+        self.undo_action = stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcuts(QKeySequence.StandardKey.Undo)
+        self.redo_action = stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Redo),
+                                       QKeySequence("Ctrl+Y")])
+        menu.addAction(self.undo_action)
+        menu.addAction(self.redo_action)
+        menu.addSeparator()
+        for act in self.canvas.edit_actions():
+            menu.addAction(act)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.status_bar = bar
+        self.problems_label = QLabel()
+        self.problems_label.setObjectName("problems_label")
+        self.params_label = QLabel()
+        self.params_label.setObjectName("params_label")
+        for label in (self.problems_label, self.params_label):
+            label.setContentsMargins(8, 0, 8, 0)
+            bar.addPermanentWidget(label)
+
+    def _connect(self) -> None:
+        doc = self.document
+        doc.network_changed.connect(self._on_document_network_changed)
+        doc.dirty_changed.connect(self._on_document_dirty_changed)
+        doc.path_changed.connect(self._on_document_path_changed)
+        doc.project_replaced.connect(self._on_document_path_changed)
+        doc.edit_rejected.connect(self._on_document_edit_rejected)
+        self.canvas.selection_changed.connect(self.inspector.show_nodes)
+        self.palette_widget.layer_activated.connect(self.canvas.append_layer)
+        self.problems.node_activated.connect(self._on_problems_node_activated)
+
+    def _install_extensions(self, names: tuple[str, ...]) -> None:
+        for name in names:
+            try:
+                module = importlib.import_module(name)
+            except ModuleNotFoundError as error:
+                if error.name and name.startswith(error.name):
+                    continue  # that part of the app is not there (yet)
+                raise
+            install = getattr(module, "install", None)
+            if callable(install):
+                install(self)
+
+    # ---- window state ----
+    def _restore_window_state(self) -> None:
+        geometry = byte_array(self.settings, "window/geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(*DEFAULT_SIZE)
+            self.resizeDocks([self.palette_dock, self.inspector_dock], [220, 330],
+                             Qt.Orientation.Horizontal)
+            self.resizeDocks([self.inspector_dock, self.problems_dock], [520, 160],
+                             Qt.Orientation.Vertical)
+        state = byte_array(self.settings, "window/state")
+        if state is not None:
+            self.restoreState(state)
+        self._state_restored = True
+
+    def save_window_state(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.sync()
+
+    # ---- files ----
+    def maybe_save(self) -> bool:
+        """Ask to save unsaved changes; False when the person cancels (or saving fails)."""
+        if not self.document.is_dirty:
+            return True
+        box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved changes",
+                          f"Save the changes to “{self.document.display_name}” first?",
+                          QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                          | QMessageBox.StandardButton.Cancel, self)
+        box.setInformativeText("If you don't save, your changes will be lost.")
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        answer = box.exec()
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def new_from_example(self, key: str) -> bool:
+        if not self.maybe_save():
+            return False
+        self.document.new_from_example(key)
+        return True
+
+    def open_path(self, path: str | Path, ask: bool = True) -> bool:
+        """Open a project file (asking about unsaved changes first); a failure shows why."""
+        if ask and not self.maybe_save():
+            return False
+        message = self.document.open(path)
+        if message is not None:
+            if not Path(path).exists():
+                forget_recent(self.settings, path)
+            self.show_error("Could not open the project", message)
+            return False
+        remember_recent(self.settings, self.document.path)
+        self.statusBar().showMessage(f"Opened {self.document.path}", 5000)
+        return True
+
+    @Slot()
+    def save(self) -> bool:
+        if self.document.path is None:
+            return self.save_as()
+        return self._save_to(self.document.path)
+
+    @Slot()
+    def save_as(self) -> bool:
+        path = self._ask_save_path()
+        return bool(path) and self._save_to(Path(path))
+
+    def _save_to(self, path: Path) -> bool:
+        message = self.document.save(path)
+        if message is not None:
+            self.show_error("Could not save the project", message)
+            return False
+        remember_recent(self.settings, self.document.path)
+        self.statusBar().showMessage(f"Saved {self.document.path}", 5000)
+        return True
+
+    def _ask_open_path(self) -> str:
+        path, _ = QFileDialog.getOpenFileName(self, "Open Project", self._dialog_folder(),
+                                              FILE_FILTER)
+        return path
+
+    def _ask_save_path(self) -> str:
+        folder = Path(self._dialog_folder())
+        suggested = folder / (self.document.display_name + PROJECT_SUFFIX)
+        path, _ = QFileDialog.getSaveFileName(self, "Save Project As", str(suggested), FILE_FILTER)
+        return path
+
+    def _dialog_folder(self) -> str:
+        if self.document.path is not None:
+            return str(self.document.path.parent)
+        recent = recent_files(self.settings)
+        return str(Path(recent[0]).parent) if recent else str(Path.home())
+
+    def show_error(self, title: str, message: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok,
+                          self)
+        box.exec()
+
+    # ---- slots ----
+    @Slot()
+    def _on_open_triggered(self) -> None:
+        if not self.maybe_save():
+            return
+        path = self._ask_open_path()
+        if path:
+            self.open_path(path, ask=False)
+
+    @Slot()
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = recent_files(self.settings)
+        for path in files:
+            act = self.recent_menu.addAction(Path(path).name)
+            act.setToolTip(path)
+            act.setStatusTip(path)
+            act.triggered.connect(lambda checked=False, path=path: self.open_path(path))
+        if files:
+            self.recent_menu.addSeparator()
+            clear = self.recent_menu.addAction("Clear Recent")
+            clear.triggered.connect(self._on_clear_recent_triggered)
+        self.recent_menu.setEnabled(bool(files))
+
+    @Slot()
+    def _on_clear_recent_triggered(self) -> None:
+        self.settings.setValue("recent_files", [])
+        self._fill_recent_menu()
+
+    @Slot()
+    def _on_document_network_changed(self) -> None:
+        report = self.document.report
+        self.params_label.setText(f"Parameters: {report.total_params:,}")
+        count = len(report.errors)
+        if count:
+            self.problems_label.setText(f"⚠ {count} problem{'s' if count > 1 else ''}")
+            self.problems_label.setStyleSheet(f"color: {ERROR_COLOR}; font-weight: bold;")
+            self.problems_label.setToolTip("\n".join(message for _, message in report.errors))
+        else:
+            self.problems_label.setText("✓ No problems")
+            self.problems_label.setStyleSheet("")
+            self.problems_label.setToolTip("Every layer's shapes fit.")
+
+    @Slot(bool)
+    def _on_document_dirty_changed(self, dirty: bool) -> None:
+        self.setWindowModified(dirty)
+
+    @Slot()
+    def _on_document_path_changed(self) -> None:
+        self.setWindowTitle(f"{self.document.display_name}[*] — NN Studio")
+        self.setWindowModified(self.document.is_dirty)
+
+    @Slot(str)
+    def _on_document_edit_rejected(self, message: str) -> None:
+        self.statusBar().showMessage(message, 10000)
+
+    @Slot(str)
+    def _on_problems_node_activated(self, node_id: str) -> None:
+        self.canvas.select_nodes([node_id], centre=True)
+        self.canvas.setFocus()
+
+    @Slot()
+    def _on_about_triggered(self) -> None:
+        QMessageBox.about(
+            self, "About NN Studio",
+            f"<b>NN Studio {__version__}</b><p>Build, train and understand neural networks: "
+            "drag layers together, watch them learn, look inside.</p>")
+
+    # ---- Qt events ----
+    def closeEvent(self, event: QCloseEvent) -> None:
+        for guard in list(self._close_guards):
+            if guard() is False:
+                event.ignore()
+                return
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self.save_window_state()
+        event.accept()
+
+    def dragEnterEvent(self, event) -> None:
+        if project_paths(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:
+        self.dragEnterEvent(event)
+
+    def dropEvent(self, event) -> None:
+        paths = project_paths(event.mimeData())
+        if not paths:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        # After the drop returns: a modal prompt inside a drop handler blocks the drag source.
+        QTimer.singleShot(0, lambda: self.open_path(paths[0]))
+
+
+def project_paths(mime) -> list[str]:
+    """Local `.nnstudio` files a drag carries."""
+    if mime is None or not mime.hasUrls():
+        return []
+    return [url.toLocalFile() for url in mime.urls()
+            if url.isLocalFile() and url.toLocalFile().endswith(PROJECT_SUFFIX)]
+
+
+def example_entries() -> list[tuple[str, str]]:
+    """(key, menu title) for each built-in example, the empty network first."""
+    try:
+        examples = importlib.import_module("nnstudio.core.examples")
+    except ModuleNotFoundError as error:
+        if error.name != "nnstudio.core.examples":
+            raise
+        return []
+    entries = []
+    for key, value in dict(examples.EXAMPLES).items():
+        title = value if isinstance(value, str) else getattr(value, "title", None) or key
+        entries.append((key, str(title)))
+    entries.sort(key=lambda entry: entry[0] != "empty")
+    return entries
