@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any, Iterable
 
 from nnstudio.core.errors import SpecError
-from nnstudio.core.layers import layer_type
+from nnstudio.core.layers import LAYER_TYPES, layer_type
 from nnstudio.core.network import NODE_ID_PATTERN, Network, Node
 
 
@@ -73,6 +73,21 @@ def _check_acyclic(nodes: Iterable[Node]) -> None:
     Network(nodes).topological_order()
 
 
+def _check_new_nodes(new_nodes: Iterable[Node], ids: set[str]) -> None:
+    # Whatever a command builds can be saved and opened again: refuse here what a project file
+    # would refuse (a wire to nowhere, a wire twice, an unknown type or a bad setting).
+    for node in new_nodes:
+        if node.type not in LAYER_TYPES:
+            raise SpecError(f"{node.id}: unknown layer type \"{node.type}\"")
+        LAYER_TYPES[node.type].schema.validate(node.params, f"{node.id}")
+        _checked_position(node.id, node.position)
+        if len(set(node.inputs)) != len(node.inputs):
+            raise SpecError(f"{node.id}: lists the same input twice")
+        for source in node.inputs:
+            if source not in ids:
+                raise SpecError(f"{node.id}: its input {source} is not a layer of this network")
+
+
 def _check_new_id(node_id: object, taken: Network | set[str]) -> None:
     if not isinstance(node_id, str) or not NODE_ID_PATTERN.match(node_id):
         shown = str(node_id)[:40]
@@ -88,7 +103,8 @@ class AddNodeCommand(EditCommand):
     def __init__(self, node: Node, append: bool = False, on_wire: tuple[str, str] | None = None):
         super().__init__()
         self.node, self.append, self.on_wire = node, append, on_wire
-        self.text = f"Add {layer_type(node.type).name}"
+        kind = LAYER_TYPES.get(node.type)
+        self.text = f"Add {kind.name if kind else node.type}"
 
     def _build(self, network: Network) -> Iterable[Node]:
         _check_new_id(self.node.id, network)
@@ -106,7 +122,8 @@ class AddNodeCommand(EditCommand):
             tail = network.chain_tail()
             node = replace(node, inputs=(tail.id,) if tail and node.type != "input" else ())
         nodes.append(node)
-        _check_acyclic(nodes)  # a node's own inputs could close a loop through a dangling name
+        _check_new_nodes([node], {n.id for n in nodes})
+        _check_acyclic(nodes)  # a self-loop in the new node's own inputs
         return nodes
 
 
@@ -124,6 +141,7 @@ class AddNodesCommand(EditCommand):
         for node in self.nodes:
             _check_new_id(node.id, taken)  # also catches the same id twice among the new nodes
             taken.add(node.id)
+        _check_new_nodes(self.nodes, taken)
         nodes = network.nodes + self.nodes
         _check_acyclic(nodes)
         return nodes
@@ -279,5 +297,6 @@ class ReplaceNetworkCommand(EditCommand):
         for node in self.nodes:
             _check_new_id(node.id, taken)
             taken.add(node.id)
+        _check_new_nodes(self.nodes, taken)
         _check_acyclic(self.nodes)
         return self.nodes

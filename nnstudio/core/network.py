@@ -6,6 +6,7 @@ snapshot of the whole graph is just a reference: undo restores it exactly, at no
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable
@@ -28,6 +29,16 @@ class Node:
     inputs: tuple[str, ...] = ()
     position: tuple[float, float] = (0.0, 0.0)
 
+    def __post_init__(self) -> None:
+        # Canonical from the start, so a node equals itself after a save and a load: positions
+        # are stored to 2 decimals, and inputs may arrive as a list.
+        object.__setattr__(self, "inputs", tuple(self.inputs))
+        try:
+            position = (_coordinate(self.position[0]), _coordinate(self.position[1]))
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return  # not numbers: left as given for the validation that follows to refuse
+        object.__setattr__(self, "position", position)
+
     def with_params(self, **changes: Any) -> Node:
         return replace(self, params={**self.params, **changes})
 
@@ -38,14 +49,17 @@ class Node:
             "type": self.type,
             "params": params,
             "inputs": list(self.inputs),
-            "position": [_coordinate(self.position[0]), _coordinate(self.position[1])],
+            "position": list(self.position),
         }
 
 
 def _coordinate(value: float) -> float:
     # Always a float rounded to 2 places, and never -0.0: a network made in code (integer
     # positions) and the same network read back from its file save byte-identical JSON.
-    return float(round(float(value), 2)) + 0.0
+    value = float(value)
+    if not math.isfinite(value):
+        return value  # nan and inf stay as they are, for validation to refuse
+    return float(round(value, 2)) + 0.0
 
 
 def make_node(type_key: str, node_id: str, inputs: Iterable[str] = (),
@@ -61,7 +75,7 @@ def make_node(type_key: str, node_id: str, inputs: Iterable[str] = (),
                         "(not starting with a digit, at most 40)")
     schema = layer_type(type_key).schema
     checked = schema.validate(params, f"{node_id}.params")
-    return Node(node_id, type_key, checked, tuple(inputs), (float(position[0]), float(position[1])))
+    return Node(node_id, type_key, checked, tuple(inputs), position)
 
 
 class Network:
