@@ -1,0 +1,673 @@
+"""CSV and TSV files: sniff the dialect, preview the first rows, read the file into a `Dataset`.
+
+Parsing is pyarrow's (`pyarrow.csv`), streamed block by block so that progress can be reported
+and Cancel honoured between blocks; we never parse CSV by hand. Our own code only decides the
+dialect, the column kinds and the encoding of text, and turns pyarrow's errors into messages
+that name the file, the line and the column.
+
+Line numbers in messages count every physical line of the file from 1, the header included
+(a quoted value that spans lines makes later numbers approximate).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv as stdlib_csv  # only to split a few sample lines while guessing the delimiter
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from nnstudio.core.errors import DataError
+from nnstudio.data.dataset import Dataset
+from nnstudio.data.importers.common import (
+    Cancel,
+    ImportReport,
+    Progress,
+    check_cancel,
+    check_fits_in_memory,
+    make_targets,
+    report_progress,
+    targets_from_codes,
+)
+
+CATEGORICAL = ("onehot", "ordinal")
+MISSING = ("drop", "mean", "median", "most_frequent")
+ENCODINGS = ("utf-8", "latin-1", "cp1252")
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+# Cells that mean "no value". pyarrow's defaults plus "?", which UCI files use.
+NULL_VALUES = [
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "N/A", "NA", "NULL", "NaN", "n/a", "nan", "null", "?",
+]
+HEAD_BYTES = 1 << 20  # enough rows to guess column kinds, small enough to read at once
+SNIFF_BYTES = 64 << 10
+BLOCK_SIZE = 4 << 20  # one progress step per block; larger blocks were not faster here
+# A column counts as numeric when at least this share of its sampled values are numbers; the
+# rest are then reported as errors (with their line) instead of silently one-hot encoding a
+# column of numbers because of one typo.
+NUMERIC_SHARE = 0.9
+# One-hot encoding a column with more categories than this makes a huge, useless input; such a
+# column is almost always an identifier or free text.
+MAX_ONEHOT_CATEGORIES = 100
+
+_NUMBER = r"\s*[+-]?(?:\d+{d}?\d*|{d}\d+)(?:[eE][+-]?\d+)?\s*|\s*[+-]?(?:inf|infinity)\s*"
+
+
+def _number_pattern(decimal: str) -> str:
+    return "^(?:" + _NUMBER.format(d=re.escape(decimal)) + ")$"
+
+
+@dataclass(frozen=True)
+class CsvOptions:
+    """How to read a CSV file. `sniff_csv` guesses them; every field can be overridden.
+
+    - `delimiter`: one character; "," "; " "\\t" "|" are the usual ones.
+    - `quote_char`: the character around values that contain the delimiter; "" for none.
+    - `header`: whether the first line holds the column names.
+    - `decimal`: "." or "," (German, French, ... spreadsheets write 1,5).
+    - `encoding`: how text is stored, e.g. "utf-8" or "latin-1".
+    """
+
+    delimiter: str = ","
+    quote_char: str = '"'
+    header: bool = True
+    decimal: str = "."
+    encoding: str = "utf-8"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.delimiter, str) or len(self.delimiter) != 1 or self.delimiter in "\r\n":
+            raise DataError(f"delimiter: must be one character, got {self.delimiter!r}")
+        if not isinstance(self.quote_char, str) or len(self.quote_char) > 1:
+            raise DataError(f"quote_char: must be one character or empty, got {self.quote_char!r}")
+        if self.quote_char == self.delimiter:
+            raise DataError("quote_char: must differ from the delimiter")
+        if self.decimal not in (".", ","):
+            raise DataError(f"decimal: must be \".\" or \",\", got {self.decimal!r}")
+        if self.decimal == self.delimiter:
+            raise DataError(
+                "decimal: the decimal comma needs another delimiter, such as \";\""
+            )
+        if not isinstance(self.header, bool):
+            raise DataError(f"header: must be true or false, got {self.header!r}")
+        try:
+            codecs.lookup(self.encoding)
+        except (LookupError, TypeError):
+            raise DataError(f"encoding: unknown encoding {self.encoding!r}") from None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CsvOptions:
+        """Options from a project file; unknown keys are ignored (they belong to the source)."""
+        names = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass(frozen=True)
+class CsvPreview:
+    """The first rows of a file as text, with what each column seems to hold."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str | None, ...], ...]  # None: a missing value
+    kinds: tuple[str, ...]  # "number" or "text" per column
+    file_size: int
+    estimated_rows: int  # from the size of the sampled rows; exact for small files
+
+    def kind(self, column: str) -> str:
+        return self.kinds[self.columns.index(column)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Sniffing
+
+
+def sniff_csv(path: str | Path) -> CsvOptions:
+    """Guess delimiter, quoting, header, decimal comma and encoding from the start of the file."""
+    path = Path(path)
+    head = _read_bytes(path, SNIFF_BYTES)
+    encoding = "utf-8" if _is_utf8(head) else "latin-1"
+    text = head.decode(encoding, errors="replace").lstrip("\ufeff")
+    lines = [line for line in text.splitlines() if line.strip()][:50]
+    delimiter = _sniff_delimiter(lines, path.suffix.lower())
+    rows = list(stdlib_csv.reader(lines, delimiter=delimiter, quotechar='"'))
+    decimal = _sniff_decimal(rows, delimiter)
+    header = _sniff_header(rows, decimal)
+    return CsvOptions(delimiter=delimiter, header=header, decimal=decimal, encoding=encoding)
+
+
+def _read_bytes(path: Path, limit: int) -> bytes:
+    if not path.is_file():
+        raise DataError(f"{path}: file not found")
+    with open(path, "rb") as file:
+        head = file.read(limit)
+    if not head.strip():
+        raise DataError(f"{path}: the file is empty")
+    return head
+
+
+def _is_utf8(head: bytes) -> bool:
+    try:
+        # final=False: the sample may end in the middle of a multi-byte character.
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _sniff_delimiter(lines: list[str], suffix: str) -> str:
+    """The candidate that splits every sampled line into the same number (more than one) of
+    fields, the most fields winning. Semicolon beats comma when its fields hold decimal commas
+    (then the commas are inside numbers, not between them).
+    """
+    preferred = "\t" if suffix in (".tsv", ".tab") else ","
+    consistent: dict[str, int] = {}
+    for delimiter in (",", ";", "\t", "|"):
+        counts = {len(row) for row in stdlib_csv.reader(lines, delimiter=delimiter)}
+        if len(counts) == 1 and (count := counts.pop()) > 1:
+            consistent[delimiter] = count
+    if ";" in consistent and "," in consistent:
+        if _sniff_decimal(list(stdlib_csv.reader(lines, delimiter=";")), ";") == ",":
+            return ";"
+    if consistent:
+        return max(consistent, key=lambda d: (consistent[d], d == preferred))
+    # Nothing consistent: the one that splits the first line most, or a one-column file.
+    first = lines[0] if lines else ""
+    best = max((",", ";", "\t", "|"), key=first.count)
+    return best if first.count(best) else preferred
+
+
+def _sniff_decimal(rows: list[list[str]], delimiter: str) -> str:
+    if delimiter == ",":
+        return "."
+    cells = [cell.strip() for row in rows for cell in row]
+    comma = sum(bool(re.fullmatch(r"[+-]?\d+,\d+", cell)) for cell in cells)
+    point = sum(bool(re.fullmatch(r"[+-]?\d*\.\d+", cell)) for cell in cells)
+    return "," if comma > 0 and point == 0 else "."
+
+
+def _sniff_header(rows: list[list[str]], decimal: str) -> bool:
+    """A header when a column holds numbers below a first cell that is not a number, or, for
+    all-text files, when the first row's values never appear again in their columns.
+    """
+    if not rows:
+        return True
+    number = re.compile(_number_pattern(decimal), re.IGNORECASE)
+    first, rest = rows[0], rows[1:]
+    if not rest:
+        return not all(number.match(cell) for cell in first)
+    any_numeric_column = False
+    for j, cell in enumerate(first):
+        below = [row[j] for row in rest if j < len(row) and row[j].strip() not in NULL_VALUES]
+        if below and all(number.match(value) for value in below):
+            any_numeric_column = True
+            if cell.strip() and not number.match(cell):
+                return True
+    if any_numeric_column:
+        return False
+    seen = [{row[j] for row in rest if j < len(row)} for j in range(len(first))]
+    return all(cell.strip() and cell not in seen[j] for j, cell in enumerate(first))
+
+
+# ---------------------------------------------------------------------------------------------
+# Preview
+
+
+@dataclass(frozen=True)
+class _Head:
+    columns: tuple[str, ...]
+    table: pa.Table  # the sampled data rows, every column as text
+    kinds: tuple[str, ...]
+    bytes_per_row: float
+    file_size: int
+    complete: bool  # the sample is the whole file
+
+
+def preview_csv(path: str | Path, options: CsvOptions | None = None, rows: int = 50) -> CsvPreview:
+    """The first `rows` data rows as text, the column names, and each column's kind."""
+    path = Path(path)
+    options = options or sniff_csv(path)
+    head = _read_head(path, options)
+    shown = head.table.slice(0, rows)
+    columns = [shown.column(j).to_pylist() for j in range(shown.num_columns)]
+    table_rows = tuple(tuple(column[i] for column in columns) for i in range(shown.num_rows))
+    estimated = head.table.num_rows if head.complete else int(head.file_size / head.bytes_per_row)
+    return CsvPreview(head.columns, table_rows, head.kinds, head.file_size, estimated)
+
+
+def _read_head(path: Path, options: CsvOptions) -> _Head:
+    """Parse the first megabyte with pyarrow, every column as text."""
+    data = _read_bytes(path, HEAD_BYTES)
+    size = path.stat().st_size
+    complete = len(data) >= size
+    if not complete:
+        data = data[: data.rfind(b"\n") + 1] or data  # never hand pyarrow half a line
+    first = _parse(path, data[: data.find(b"\n") + 1] or data, options, autogenerate=True)
+    n_columns = first.num_columns
+    table = _parse(path, data, options, autogenerate=True, n_columns=n_columns)
+    if options.header:
+        names = [table.column(j)[0].as_py() if table.num_rows else None for j in range(n_columns)]
+        table = table.slice(1)
+    else:
+        names = [None] * n_columns
+    columns = _column_names(names)
+    table = table.rename_columns(list(columns))
+    if table.num_rows == 0:
+        raise DataError(
+            f"{path}: the file has a header line but no data rows"
+            if options.header else f"{path}: the file has no data rows"
+        )
+    kinds = tuple(_column_kind(table.column(j), options.decimal) for j in range(n_columns))
+    bytes_per_row = max(1.0, len(data) / (table.num_rows + int(options.header)))
+    return _Head(columns, table, kinds, bytes_per_row, size, complete)
+
+
+def _parse(path: Path, data: bytes, options: CsvOptions, autogenerate: bool,
+           n_columns: int | None = None) -> pa.Table:
+    types = {f"f{j}": pa.string() for j in range(n_columns)} if n_columns else None
+    try:
+        return pacsv.read_csv(
+            pa.BufferReader(data),
+            read_options=pacsv.ReadOptions(
+                use_threads=False, autogenerate_column_names=autogenerate,
+                encoding=options.encoding,
+            ),
+            parse_options=_parse_options(options),
+            convert_options=pacsv.ConvertOptions(
+                column_types=types, null_values=NULL_VALUES, strings_can_be_null=True,
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise _explain(exc, path, options, columns=None) from None
+
+
+def _parse_options(options: CsvOptions) -> pacsv.ParseOptions:
+    return pacsv.ParseOptions(
+        delimiter=options.delimiter,
+        quote_char=options.quote_char or False,
+        ignore_empty_lines=True,
+    )
+
+
+def _column_names(names: Sequence[str | None]) -> tuple[str, ...]:
+    """Header cells made usable: blanks get "column N", repeats get a suffix."""
+    result: list[str] = []
+    for j, name in enumerate(names):
+        base = (name or "").strip() or f"column {j + 1}"
+        candidate, k = base, 2
+        while candidate in result:
+            candidate, k = f"{base}_{k}", k + 1
+        result.append(candidate)
+    return tuple(result)
+
+
+def _column_kind(column: pa.ChunkedArray, decimal: str) -> str:
+    values = column.drop_null()
+    if len(values) == 0:
+        return "number"
+    numeric = pc.sum(pc.match_substring_regex(values, _number_pattern(decimal), ignore_case=True))
+    share = (numeric.as_py() or 0) / len(values)
+    return "number" if share >= NUMERIC_SHARE else "text"
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+def read_csv(
+    path: str | Path,
+    options: CsvOptions | None = None,
+    target: str | None = None,
+    features: Sequence[str] | None = None,
+    task: str | None = None,
+    categorical: str = "onehot",
+    missing: str = "drop",
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+    report: ImportReport | None = None,
+) -> Dataset:
+    """Read a CSV/TSV file into a `Dataset` with `target` as the column to predict.
+
+    - `options`: the dialect; None sniffs it.
+    - `features`: the input columns, in order; None takes every column but the target.
+    - `task`: "binary", "multiclass" or "regression"; None infers it from the target (text or
+      a few whole numbers → classes, otherwise regression).
+    - `categorical`: text feature columns become one 0/1 input per category ("onehot") or one
+      input numbering the categories in sorted order ("ordinal").
+    - `missing`: rows with a missing feature are dropped ("drop"), or the gap is filled with
+      the column's "mean", "median" or "most_frequent" value (text columns always use the most
+      frequent). Rows whose target is missing are always dropped.
+    - `progress(fraction)` is called after each block; `cancel()` is asked between blocks.
+    - `report`, if given, receives rows read and dropped, missing counts and notes.
+
+    Raises DataError naming the file, line and column for anything that cannot be used.
+    """
+    path = Path(path)
+    options = options or sniff_csv(path)
+    if categorical not in CATEGORICAL:
+        raise DataError(f"categorical: must be one of {', '.join(CATEGORICAL)}, got {categorical!r}")
+    if missing not in MISSING:
+        raise DataError(f"missing: must be one of {', '.join(MISSING)}, got {missing!r}")
+    report = report if report is not None else ImportReport()
+    head = _read_head(path, options)
+    features = _choose_columns(path, head.columns, target, features)
+    # pyarrow's tables and our float32 copy together take about 1.5x the text.
+    check_fits_in_memory(path, int(head.file_size * 1.5), "reading this file")
+    kinds = dict(zip(head.columns, head.kinds))
+    columns = _stream(path, options, head, [*features, target], kinds, progress, cancel)
+    first_line = 2 if options.header else 1
+    rows = np.arange(len(columns[target])) + first_line  # physical line of each row
+    report.rows_read = len(rows)
+    return _build_dataset(path, columns, kinds, rows, features, target, task, categorical,
+                          missing, report, progress)
+
+
+def _choose_columns(path: Path, columns: Sequence[str], target: str | None,
+                    features: Sequence[str] | None) -> list[str]:
+    listing = ", ".join(repr(c) for c in columns)
+    if target is None:
+        raise DataError(f"{path}: choose the target column (the one to predict): {listing}")
+    if target not in columns:
+        raise DataError(f"{path}: there is no column {target!r}; the columns are {listing}")
+    if features is None:
+        features = [c for c in columns if c != target]
+    features = list(features)
+    for name in features:
+        if name not in columns:
+            raise DataError(f"{path}: there is no feature column {name!r}; the columns are {listing}")
+    if target in features:
+        raise DataError(f"{path}: the target column {target!r} cannot also be a feature")
+    if len(set(features)) != len(features):
+        raise DataError(f"{path}: a feature column is chosen twice")
+    if not features:
+        raise DataError(f"{path}: choose at least one feature column besides the target {target!r}")
+    return features
+
+
+def _stream(path: Path, options: CsvOptions, head: _Head, wanted: list[str],
+            kinds: Mapping[str, str], progress: Progress | None,
+            cancel: Cancel | None) -> dict[str, Any]:
+    """Read the wanted columns block by block: numbers as float64 arrays (NaN = missing),
+    text as pyarrow string arrays.
+    """
+    types = {name: pa.float64() if kinds[name] == "number" else pa.string() for name in wanted}
+    try:
+        reader = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                # One thread keeps pyarrow's row numbers in its error messages and was as fast as
+                # several here; the GUI stays responsive because pyarrow releases the GIL.
+                use_threads=False, block_size=BLOCK_SIZE, column_names=list(head.columns),
+                skip_rows=int(options.header), encoding=options.encoding,
+            ),
+            parse_options=_parse_options(options),
+            convert_options=pacsv.ConvertOptions(
+                column_types=types, include_columns=wanted, null_values=NULL_VALUES,
+                strings_can_be_null=True, decimal_point=options.decimal,
+            ),
+        )
+        numbers: dict[str, list[np.ndarray]] = {n: [] for n in wanted if kinds[n] == "number"}
+        texts: dict[str, list[pa.Array]] = {n: [] for n in wanted if kinds[n] != "number"}
+        rows = 0
+        for batch in reader:
+            check_cancel(cancel, path)
+            for name in numbers:
+                numbers[name].append(batch.column(name).to_numpy(zero_copy_only=False))
+            for name in texts:
+                texts[name].append(batch.column(name))
+            rows += batch.num_rows
+            report_progress(progress, 0.9 * rows * head.bytes_per_row / head.file_size)
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise _explain(exc, path, options, head.columns) from None
+    columns: dict[str, Any] = {}
+    for name, parts in numbers.items():
+        columns[name] = np.concatenate(parts) if parts else np.zeros(0)
+    for name, parts in texts.items():
+        columns[name] = pa.chunked_array(parts, type=pa.string())
+    if rows == 0:
+        raise DataError(f"{path}: the file has no data rows")
+    return columns
+
+
+def _build_dataset(path: Path, columns: dict[str, Any], kinds: Mapping[str, str],
+                   rows: np.ndarray, features: list[str], target: str, task: str | None,
+                   categorical: str, missing: str, report: ImportReport,
+                   progress: Progress | None) -> Dataset:
+    texts = {name: _categories(columns[name]) for name in columns if kinds[name] != "number"}
+    # Rows without a target cannot be learned from, whatever the missing-value choice.
+    keep = ~_missing_mask(columns[target], texts.get(target))
+    dropped_target = int((~keep).sum())
+    if dropped_target:
+        report.notes.append(f"{_rows(dropped_target)} without a value in {target!r} dropped.")
+    for name in features:
+        gaps = _missing_mask(columns[name], texts.get(name))
+        if gaps.all():
+            raise DataError(f"{path}: column {name!r} is empty; leave it out of the features")
+        if gaps.any():
+            report.missing[name] = int(gaps.sum())
+            if missing == "drop":
+                keep &= ~gaps
+    if dropped_target:
+        report.missing[target] = dropped_target
+    dropped = int((~keep).sum())
+    if missing == "drop" and dropped > dropped_target:
+        report.notes.append(f"{_rows(dropped - dropped_target)} with missing values dropped.")
+    if not keep.any():
+        raise DataError(
+            f"{path}: every row has a missing value; choose filling instead of dropping, or "
+            f"leave out the columns with gaps ({', '.join(repr(c) for c in report.missing)})"
+        )
+    report.rows_dropped = dropped
+    rows = rows[keep]
+    blocks, names = [], []
+    for name in features:
+        if name in texts:
+            codes, categories = texts[name]
+            block, block_names = _encode_text(path, name, codes[keep], categories, categorical,
+                                              missing, report)
+        else:
+            block = _fill_numbers(path, name, columns[name][keep], rows, missing, report)
+            block_names = [name]
+        blocks.append(block)
+        names.extend(block_names)
+    x = np.empty((len(rows), sum(b.shape[1] for b in blocks)), dtype=np.float32)
+    position = 0
+    for block in blocks:
+        x[:, position:position + block.shape[1]] = block
+        position += block.shape[1]
+    where = f"{path}: target column {target!r}"
+    if target in texts:
+        codes, categories = texts[target]
+        targets = targets_from_codes(codes[keep], categories, task, where)
+    else:
+        values = columns[target][keep]
+        _check_finite(path, target, values, rows)
+        targets = make_targets(values, task, where)
+    report_progress(progress, 1.0)
+    return Dataset(path.stem or "data", x, targets.y, targets.task, tuple(names),
+                   targets.class_names)
+
+
+def _rows(count: int) -> str:
+    return "1 row" if count == 1 else f"{count} rows"
+
+
+def _categories(column: pa.ChunkedArray) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Text column → (codes, sorted categories); code -1 marks a missing value."""
+    encoded = pa.concat_arrays(column.chunks).dictionary_encode() if column.num_chunks else \
+        pa.array([], type=pa.string()).dictionary_encode()
+    dictionary = [value.strip() for value in encoded.dictionary.to_pylist()]
+    categories = sorted(set(dictionary))
+    position = {name: k for k, name in enumerate(categories)}
+    remap = np.array([position[name] for name in dictionary] + [-1], dtype=np.int64)
+    indices = encoded.indices.fill_null(len(dictionary)).to_numpy(zero_copy_only=False)
+    return remap[indices], tuple(categories)
+
+
+def _missing_mask(values: np.ndarray, text: tuple[np.ndarray, tuple[str, ...]] | None) -> np.ndarray:
+    if text is not None:
+        return text[0] < 0
+    return np.isnan(values)
+
+
+def _encode_text(path: Path, name: str, codes: np.ndarray, categories: tuple[str, ...],
+                 categorical: str, missing: str, report: ImportReport) -> tuple[np.ndarray, list[str]]:
+    gaps = codes < 0
+    if gaps.any():
+        counts = np.bincount(codes[~gaps], minlength=len(categories))
+        most = int(np.argmax(counts))
+        codes = np.where(gaps, most, codes)
+        report.notes.append(
+            f"{int(gaps.sum())} missing values in {name!r} were filled with "
+            f"the most frequent text, {categories[most]!r}."
+        )
+    used = np.unique(codes)
+    if categorical == "ordinal":
+        return codes.astype(np.float32)[:, None], [name]
+    if len(used) > MAX_ONEHOT_CATEGORIES:
+        raise DataError(
+            f"{path}: column {name!r} holds {len(used)} different texts, too many to one-hot "
+            f"encode (more than {MAX_ONEHOT_CATEGORIES}); it looks like a name or an identifier. "
+            f"Leave it out of the features, or choose ordinal encoding."
+        )
+    block = (codes[:, None] == used[None, :]).astype(np.float32)
+    return block, [f"{name}={categories[k]}" for k in used]
+
+
+def _fill_numbers(path: Path, name: str, values: np.ndarray, rows: np.ndarray, missing: str,
+                  report: ImportReport) -> np.ndarray:
+    gaps = np.isnan(values)
+    present = values[~gaps]
+    _check_finite(path, name, values, rows)
+    if gaps.any():
+        if missing == "mean":
+            fill = float(present.mean())
+        elif missing == "median":
+            fill = float(np.median(present))
+        else:
+            uniques, counts = np.unique(present, return_counts=True)
+            fill = float(uniques[np.argmax(counts)])
+        values = np.where(gaps, fill, values)
+        report.notes.append(
+            f"{int(gaps.sum())} missing values in {name!r} were filled with the "
+            f"{missing.replace('_', ' ')} value, {fill:g}."
+        )
+    return values.astype(np.float32)[:, None]
+
+
+def _check_finite(path: Path, name: str, values: np.ndarray, rows: np.ndarray) -> None:
+    infinite = np.isinf(values)
+    if infinite.any():
+        line = int(rows[np.flatnonzero(infinite)[0]])
+        raise DataError(
+            f"{path}: line {line}, column {name!r}: the value is infinite; "
+            f"replace it with a number or leave the cell empty"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors
+
+
+_CONVERSION = re.compile(
+    r"In CSV column #(\d+): Row #(\d+): CSV conversion error to \w+: invalid value '(.*)'", re.S
+)
+_RAGGED = re.compile(r"Row #(\d+): Expected (\d+) columns, got (\d+)(?:: (.*))?", re.S)
+_RAGGED_NO_ROW = re.compile(r"Expected (\d+) columns, got (\d+)(?:: (.*))?", re.S)
+
+
+def _explain(exc: Exception, path: Path, options: CsvOptions,
+             columns: Sequence[str] | None) -> DataError:
+    """Turn a pyarrow or codec error into a message with the line, the column and a fix."""
+    text = str(exc)
+    columns = columns or _header_names(path, options)
+    if isinstance(exc, UnicodeDecodeError) or "UTF8" in text or "UTF-8" in text:
+        return _encoding_error(path, options, columns)
+    match = _CONVERSION.search(text)
+    if match:
+        column = int(match.group(1))
+        name = columns[column] if columns and column < len(columns) else f"column {column + 1}"
+        value = match.group(3)
+        hint = ""
+        if options.decimal == "." and re.fullmatch(r"\s*[+-]?\d+,\d+\s*", value):
+            hint = " It looks like a decimal comma: choose the decimal separator \",\"."
+        return DataError(
+            f"{path}: line {match.group(2)}, column {name!r}: {value!r} is not a number, but "
+            f"the column holds numbers. Correct that cell (leave it empty if the value is "
+            f"unknown), or leave the column out.{hint}"
+        )
+    match = _RAGGED.search(text)
+    if match:
+        line, expected, got, row = match.groups()
+        return _ragged_error(path, options, int(line), int(expected), int(got), row)
+    match = _RAGGED_NO_ROW.search(text)
+    if match:
+        expected, got, row = match.groups()
+        return _ragged_error(path, options, None, int(expected), int(got), row)
+    return DataError(f"{path}: cannot be read as CSV: {text}")
+
+
+def _header_names(path: Path, options: CsvOptions) -> tuple[str, ...] | None:
+    """Column names read leniently from the first line, for messages about a broken file."""
+    if not options.header:
+        return None
+    with open(path, "rb") as file:
+        line = file.readline(1 << 16).decode(options.encoding, errors="replace")
+    quoting = {"quotechar": options.quote_char} if options.quote_char else {
+        "quoting": stdlib_csv.QUOTE_NONE}
+    rows = list(stdlib_csv.reader([line.lstrip("\ufeff")], delimiter=options.delimiter, **quoting))
+    return _column_names(rows[0]) if rows else None
+
+
+def _ragged_error(path: Path, options: CsvOptions, line: int | None, expected: int, got: int,
+                  row: str | None) -> DataError:
+    where = f"line {line}" if line else "a line"
+    shown = f" ({row.strip()[:60]!r})" if row else ""
+    first = "the header" if options.header else "the first line"
+    delimiter = DELIMITERS.get(options.delimiter, repr(options.delimiter))
+    return DataError(
+        f"{path}: {where}{shown} has {got} values, but {first} has {expected}. Fix that line, "
+        f"or check the delimiter (now {delimiter}) and the quotes."
+    )
+
+
+def _encoding_error(path: Path, options: CsvOptions, columns: Sequence[str] | None) -> DataError:
+    """Find the first byte that does not decode, and say on which line and in which column."""
+    decoder = codecs.getincrementaldecoder(options.encoding)()
+    lines_before, line_start = 0, b""  # newlines before this chunk; the current line so far
+    with open(path, "rb") as file:
+        while chunk := file.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                before = line_start + chunk[: exc.start]
+                line = lines_before + before.count(b"\n") + 1
+                column = _column_at(before[before.rfind(b"\n") + 1:], options, columns)
+                byte = chunk[exc.start] if exc.start < len(chunk) else 0
+                return DataError(
+                    f"{path}: line {line}{column}: byte 0x{byte:02X} is not valid "
+                    f"{options.encoding.upper()} text. The file is probably in another "
+                    f"encoding, such as Latin-1 (Windows-1252): choose the encoding "
+                    f"\"latin-1\" and read it again."
+                )
+            lines_before += chunk.count(b"\n")
+            line_start = (line_start + chunk)[(line_start + chunk).rfind(b"\n") + 1:]
+    return DataError(
+        f"{path}: holds text that is not valid {options.encoding.upper()}; choose the "
+        f"encoding \"latin-1\" and read it again"
+    )
+
+
+def _column_at(line_start: bytes, options: CsvOptions, columns: Sequence[str] | None) -> str:
+    index = line_start.count(options.delimiter.encode("latin-1", errors="ignore"))
+    if columns and index < len(columns):
+        return f", column {columns[index]!r}"
+    return f", column {index + 1}"
