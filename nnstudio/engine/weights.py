@@ -65,5 +65,5 @@ def arrays_to_model(model: GraphModule, arrays: dict[str, np.ndarray]) -> None:
             if module is None:
                 continue
             for name, tensor in module.state_dict().items():
-                value = torch.from_numpy(np.ascontiguousarray(arrays[f"{node_id}.{name}"]))
+                value = torch.tensor(np.asarray(arrays[f"{node_id}.{name}"]))
                 tensor.copy_(value.to(tensor.dtype))
