@@ -128,9 +128,11 @@ def infer_task(values: np.ndarray) -> str:
         n_classes = len(np.unique(values))
     else:
         numbers = values.astype(np.float64, copy=False)
-        whole = np.all(np.isfinite(numbers)) and np.all(numbers == np.round(numbers))
+        # Whole numbers first: it settles most regression targets without sorting them all.
+        if not (np.all(np.isfinite(numbers)) and np.all(numbers == np.round(numbers))):
+            return Task.REGRESSION.value
         n_classes = len(np.unique(numbers))
-        if not whole or n_classes > MAX_CLASS_VALUES:
+        if n_classes > MAX_CLASS_VALUES:
             return Task.REGRESSION.value
     return Task.BINARY.value if n_classes <= 2 else Task.MULTICLASS.value
 

@@ -359,15 +359,14 @@ def read_csv(
     report = report if report is not None else ImportReport()
     head = _read_head(path, options)
     features = _choose_columns(path, head.columns, target, features)
-    # pyarrow's tables and our float32 copy together take about 1.5x the text.
+    # pyarrow's blocks and our float32 copy together take about 1.5x the text.
     check_fits_in_memory(path, int(head.file_size * 1.5), "reading this file")
     kinds = dict(zip(head.columns, head.kinds))
-    columns = _stream(path, options, head, [*features, target], kinds, progress, cancel)
-    first_line = 2 if options.header else 1
-    rows = np.arange(len(columns[target])) + first_line  # physical line of each row
-    report.rows_read = len(rows)
-    return _build_dataset(path, columns, kinds, rows, features, target, task, categorical,
-                          missing, report, progress)
+    columns = _stream(path, options, head, features, target, kinds, progress, cancel)
+    report.rows_read = len(columns.rows)
+    dataset = _build_dataset(path, columns, features, target, task, categorical, missing, report)
+    report_progress(progress, 1.0)
+    return dataset
 
 
 def _choose_columns(path: Path, columns: Sequence[str], target: str | None,
@@ -392,108 +391,169 @@ def _choose_columns(path: Path, columns: Sequence[str], target: str | None,
     return features
 
 
-def _stream(path: Path, options: CsvOptions, head: _Head, wanted: list[str],
-            kinds: Mapping[str, str], progress: Progress | None,
-            cancel: Cancel | None) -> dict[str, Any]:
-    """Read the wanted columns block by block: numbers as float64 arrays (NaN = missing),
-    text as pyarrow string arrays.
+@dataclass
+class _Columns:
+    """What streaming gives: numeric features as one float32 table (NaN = missing), text
+    columns as pyarrow strings, the target as float64 or strings, and each row's line number.
     """
+
+    numbers: np.ndarray  # (n, numeric features), in the order the features were chosen
+    number_names: list[str]
+    texts: dict[str, pa.ChunkedArray]
+    target: np.ndarray | pa.ChunkedArray
+    rows: np.ndarray  # the physical line of each row, for messages
+
+
+def _stream(path: Path, options: CsvOptions, head: _Head, features: list[str], target: str,
+            kinds: Mapping[str, str], progress: Progress | None,
+            cancel: Cancel | None) -> _Columns:
+    """Read the chosen columns block by block; numeric features go straight into float32."""
+    wanted = [*features, target]
     types = {name: pa.float64() if kinds[name] == "number" else pa.string() for name in wanted}
+    number_names = [name for name in features if kinds[name] == "number"]
+    text_names = [name for name in features if kinds[name] != "number"]
+    blocks: list[np.ndarray] = []
+    texts: dict[str, list[pa.Array]] = {name: [] for name in text_names}
+    targets: list[Any] = []
+    rows = 0
     try:
-        reader = pacsv.open_csv(
-            path,
-            read_options=pacsv.ReadOptions(
-                # One thread keeps pyarrow's row numbers in its error messages and was as fast as
-                # several here; the GUI stays responsive because pyarrow releases the GIL.
-                use_threads=False, block_size=BLOCK_SIZE, column_names=list(head.columns),
-                skip_rows=int(options.header), encoding=options.encoding,
-            ),
-            parse_options=_parse_options(options),
-            convert_options=pacsv.ConvertOptions(
-                column_types=types, include_columns=wanted, null_values=NULL_VALUES,
-                strings_can_be_null=True, decimal_point=options.decimal,
-            ),
-        )
-        numbers: dict[str, list[np.ndarray]] = {n: [] for n in wanted if kinds[n] == "number"}
-        texts: dict[str, list[pa.Array]] = {n: [] for n in wanted if kinds[n] != "number"}
-        rows = 0
-        for batch in reader:
+        for batch in _open_reader(path, options, head, wanted, types, threads=True):
             check_cancel(cancel, path)
-            for name in numbers:
-                numbers[name].append(batch.column(name).to_numpy(zero_copy_only=False))
-            for name in texts:
+            block = np.empty((batch.num_rows, len(number_names)), dtype=np.float32)
+            for j, name in enumerate(number_names):
+                block[:, j] = batch.column(name).to_numpy(zero_copy_only=False)
+            blocks.append(block)
+            for name in text_names:
                 texts[name].append(batch.column(name))
+            column = batch.column(target)
+            targets.append(column if kinds[target] != "number"
+                           else column.to_numpy(zero_copy_only=False))
             rows += batch.num_rows
             report_progress(progress, 0.9 * rows * head.bytes_per_row / head.file_size)
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        raise _explain(exc, path, options, head.columns) from None
-    columns: dict[str, Any] = {}
-    for name, parts in numbers.items():
-        columns[name] = np.concatenate(parts) if parts else np.zeros(0)
-    for name, parts in texts.items():
-        columns[name] = pa.chunked_array(parts, type=pa.string())
+        raise _explain(_locate(exc, path, options, head, wanted, types), path, options,
+                       head.columns) from None
     if rows == 0:
         raise DataError(f"{path}: the file has no data rows")
-    return columns
+    return _Columns(
+        numbers=np.concatenate(blocks) if len(blocks) > 1 else blocks[0],
+        number_names=number_names,
+        texts={name: pa.chunked_array(parts, type=pa.string()) for name, parts in texts.items()},
+        target=(pa.chunked_array(targets, type=pa.string()) if kinds[target] != "number"
+                else np.concatenate(targets)),
+        rows=np.arange(rows) + (2 if options.header else 1),
+    )
 
 
-def _build_dataset(path: Path, columns: dict[str, Any], kinds: Mapping[str, str],
-                   rows: np.ndarray, features: list[str], target: str, task: str | None,
-                   categorical: str, missing: str, report: ImportReport,
-                   progress: Progress | None) -> Dataset:
-    texts = {name: _categories(columns[name]) for name in columns if kinds[name] != "number"}
+def _open_reader(path: Path, options: CsvOptions, head: _Head, wanted: list[str],
+                 types: dict[str, pa.DataType], threads: bool) -> pacsv.CSVStreamingReader:
+    return pacsv.open_csv(
+        path,
+        read_options=pacsv.ReadOptions(
+            use_threads=threads, block_size=BLOCK_SIZE, column_names=list(head.columns),
+            skip_rows=int(options.header), encoding=options.encoding,
+        ),
+        parse_options=_parse_options(options),
+        convert_options=pacsv.ConvertOptions(
+            column_types=types, include_columns=wanted, null_values=NULL_VALUES,
+            strings_can_be_null=True, decimal_point=options.decimal,
+        ),
+    )
+
+
+def _locate(exc: Exception, path: Path, options: CsvOptions, head: _Head, wanted: list[str],
+            types: dict[str, pa.DataType]) -> Exception:
+    """The same error with its row number: pyarrow gives row numbers only when it reads with
+    one thread, so a failed threaded read is repeated that way (only ever on failure).
+    """
+    if "Row #" in str(exc) or isinstance(exc, UnicodeDecodeError):
+        return exc
+    try:
+        for _ in _open_reader(path, options, head, wanted, types, threads=False):
+            pass
+    except (pa.ArrowInvalid, UnicodeDecodeError) as located:
+        return located
+    return exc
+
+
+def _build_dataset(path: Path, columns: _Columns, features: list[str], target: str,
+                   task: str | None, categorical: str, missing: str,
+                   report: ImportReport) -> Dataset:
+    texts = {name: _categories(values) for name, values in columns.texts.items()}
+    target_text = _categories(columns.target) if isinstance(columns.target, pa.ChunkedArray) \
+        else None
+    keep = _drop_missing(path, columns, texts, target_text, target, missing, report)
+    numbers = columns.numbers
+    rows = columns.rows
+    if not keep.all():
+        numbers, rows = numbers[keep], rows[keep]
+        texts = {name: (codes[keep], categories) for name, (codes, categories) in texts.items()}
+    _fill_numbers(path, numbers, columns.number_names, rows, missing, report)
+    x, names = _assemble(path, features, numbers, columns.number_names, texts, categorical,
+                         report)
+    where = f"{path}: target column {target!r}"
+    if target_text is not None:
+        targets = targets_from_codes(target_text[0][keep], target_text[1], task, where)
+    else:
+        values = columns.target[keep]
+        _check_finite(path, target, values, rows)
+        targets = make_targets(values, task, where)
+    return Dataset(path.stem or "data", x, targets.y, targets.task, tuple(names),
+                   targets.class_names)
+
+
+def _drop_missing(path: Path, columns: _Columns, texts: dict[str, tuple[np.ndarray, tuple]],
+                  target_text: tuple[np.ndarray, tuple] | None, target: str, missing: str,
+                  report: ImportReport) -> np.ndarray:
+    """The rows to keep; counts every column's missing values into `report`."""
     # Rows without a target cannot be learned from, whatever the missing-value choice.
-    keep = ~_missing_mask(columns[target], texts.get(target))
-    dropped_target = int((~keep).sum())
-    if dropped_target:
-        report.notes.append(f"{_rows(dropped_target)} without a value in {target!r} dropped.")
-    for name in features:
-        gaps = _missing_mask(columns[name], texts.get(name))
-        if gaps.all():
+    keep = target_text[0] >= 0 if target_text is not None else ~np.isnan(columns.target)
+    dropped_target = len(keep) - int(keep.sum())
+    gaps = np.isnan(columns.numbers)
+    per_column = {name: int(count) for name, count in zip(columns.number_names, gaps.sum(axis=0))}
+    per_column.update({name: int((codes < 0).sum()) for name, (codes, _) in texts.items()})
+    for name, count in per_column.items():
+        if count == len(keep):
             raise DataError(f"{path}: column {name!r} is empty; leave it out of the features")
-        if gaps.any():
-            report.missing[name] = int(gaps.sum())
-            if missing == "drop":
-                keep &= ~gaps
+    report.missing.update({name: count for name, count in per_column.items() if count})
     if dropped_target:
         report.missing[target] = dropped_target
-    dropped = int((~keep).sum())
-    if missing == "drop" and dropped > dropped_target:
-        report.notes.append(f"{_rows(dropped - dropped_target)} with missing values dropped.")
+        report.notes.append(f"{_rows(dropped_target)} without a value in {target!r} dropped.")
+    if missing == "drop" and any(per_column.values()):
+        keep = keep & ~gaps.any(axis=1)
+        for codes, _ in texts.values():
+            keep &= codes >= 0
+        if len(keep) - int(keep.sum()) > dropped_target:
+            report.notes.append(
+                f"{_rows(len(keep) - int(keep.sum()) - dropped_target)} with missing values "
+                f"dropped."
+            )
     if not keep.any():
         raise DataError(
             f"{path}: every row has a missing value; choose filling instead of dropping, or "
             f"leave out the columns with gaps ({', '.join(repr(c) for c in report.missing)})"
         )
-    report.rows_dropped = dropped
-    rows = rows[keep]
+    report.rows_dropped = len(keep) - int(keep.sum())
+    return keep
+
+
+def _assemble(path: Path, features: list[str], numbers: np.ndarray, number_names: list[str],
+              texts: dict[str, tuple[np.ndarray, tuple[str, ...]]], categorical: str,
+              report: ImportReport) -> tuple[np.ndarray, list[str]]:
+    """The input table in the chosen feature order, text columns encoded."""
+    if not texts:
+        return numbers, list(number_names)  # the common case: no copy at all
     blocks, names = [], []
     for name in features:
         if name in texts:
             codes, categories = texts[name]
-            block, block_names = _encode_text(path, name, codes[keep], categories, categorical,
-                                              missing, report)
+            block, block_names = _encode_text(path, name, codes, categories, categorical, report)
         else:
-            block = _fill_numbers(path, name, columns[name][keep], rows, missing, report)
-            block_names = [name]
+            j = number_names.index(name)
+            block, block_names = numbers[:, j:j + 1], [name]
         blocks.append(block)
         names.extend(block_names)
-    x = np.empty((len(rows), sum(b.shape[1] for b in blocks)), dtype=np.float32)
-    position = 0
-    for block in blocks:
-        x[:, position:position + block.shape[1]] = block
-        position += block.shape[1]
-    where = f"{path}: target column {target!r}"
-    if target in texts:
-        codes, categories = texts[target]
-        targets = targets_from_codes(codes[keep], categories, task, where)
-    else:
-        values = columns[target][keep]
-        _check_finite(path, target, values, rows)
-        targets = make_targets(values, task, where)
-    report_progress(progress, 1.0)
-    return Dataset(path.stem or "data", x, targets.y, targets.task, tuple(names),
-                   targets.class_names)
+    return np.concatenate(blocks, axis=1), names
 
 
 def _rows(count: int) -> str:
@@ -512,14 +572,8 @@ def _categories(column: pa.ChunkedArray) -> tuple[np.ndarray, tuple[str, ...]]:
     return remap[indices], tuple(categories)
 
 
-def _missing_mask(values: np.ndarray, text: tuple[np.ndarray, tuple[str, ...]] | None) -> np.ndarray:
-    if text is not None:
-        return text[0] < 0
-    return np.isnan(values)
-
-
 def _encode_text(path: Path, name: str, codes: np.ndarray, categories: tuple[str, ...],
-                 categorical: str, missing: str, report: ImportReport) -> tuple[np.ndarray, list[str]]:
+                 categorical: str, report: ImportReport) -> tuple[np.ndarray, list[str]]:
     gaps = codes < 0
     if gaps.any():
         counts = np.bincount(codes[~gaps], minlength=len(categories))
@@ -542,12 +596,13 @@ def _encode_text(path: Path, name: str, codes: np.ndarray, categories: tuple[str
     return block, [f"{name}={categories[k]}" for k in used]
 
 
-def _fill_numbers(path: Path, name: str, values: np.ndarray, rows: np.ndarray, missing: str,
-                  report: ImportReport) -> np.ndarray:
-    gaps = np.isnan(values)
-    present = values[~gaps]
-    _check_finite(path, name, values, rows)
-    if gaps.any():
+def _fill_numbers(path: Path, numbers: np.ndarray, names: list[str], rows: np.ndarray,
+                  missing: str, report: ImportReport) -> None:
+    """Fill the gaps left in `numbers` (in place) and refuse infinite values."""
+    for j in np.flatnonzero(np.isnan(numbers).any(axis=0)):
+        column = numbers[:, j]
+        gaps = np.isnan(column)
+        present = column[~gaps].astype(np.float64)
         if missing == "mean":
             fill = float(present.mean())
         elif missing == "median":
@@ -555,12 +610,14 @@ def _fill_numbers(path: Path, name: str, values: np.ndarray, rows: np.ndarray, m
         else:
             uniques, counts = np.unique(present, return_counts=True)
             fill = float(uniques[np.argmax(counts)])
-        values = np.where(gaps, fill, values)
+        column[gaps] = fill
         report.notes.append(
-            f"{int(gaps.sum())} missing values in {name!r} were filled with the "
+            f"{int(gaps.sum())} missing values in {names[j]!r} were filled with the "
             f"{missing.replace('_', ' ')} value, {fill:g}."
         )
-    return values.astype(np.float32)[:, None]
+    if not np.isfinite(numbers).all():
+        _, j = np.argwhere(~np.isfinite(numbers))[0]
+        _check_finite(path, names[j], numbers[:, j], rows)
 
 
 def _check_finite(path: Path, name: str, values: np.ndarray, rows: np.ndarray) -> None:

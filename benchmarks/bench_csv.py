@@ -1,0 +1,101 @@
+"""How fast NN Studio reads a large numeric CSV, against pandas and raw pyarrow in the same run.
+
+Writes a ROWS x 20 numeric CSV (19 inputs and a target) into a temporary folder, then times, in
+one process and interleaved so that machine load hits all three alike:
+
+- `pandas.read_csv(path)` (the baseline),
+- `pyarrow.csv.read_csv(path)` (raw, multi-threaded, no conversion to numpy),
+- `nnstudio.data.importers.read_csv(path, None, "y", progress=...)`: ours, sniffing the dialect,
+  streaming blocks with a progress callback and Cancel checks, and building the float32 Dataset.
+
+Prints each repeat and the ratio of the medians; the target is ours <= 1.5x pandas.
+
+    python benchmarks/bench_csv.py               # 1,000,000 rows, 3 repeats
+    python benchmarks/bench_csv.py --rows 200000 --repeats 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from nnstudio.data.importers import read_csv
+
+COLUMNS = 20
+
+
+def write_csv(path: Path, rows: int, seed: int = 0) -> None:
+    """A numeric CSV with 4-decimal values, written by pyarrow (pandas takes minutes here)."""
+    rng = np.random.default_rng(seed)
+    names = [f"x{j + 1}" for j in range(COLUMNS - 1)] + ["y"]
+    writer = None
+    for start in range(0, rows, 250_000):
+        block = np.round(rng.normal(size=(min(250_000, rows - start), COLUMNS)) * 10, 4)
+        table = pa.table({name: block[:, j] for j, name in enumerate(names)})
+        if writer is None:
+            writer = pacsv.CSVWriter(str(path), table.schema)
+        writer.write_table(table)
+    assert writer is not None
+    writer.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args(argv)
+
+    import pandas
+
+    with tempfile.TemporaryDirectory(prefix="nnstudio-bench-csv-") as folder:
+        path = Path(folder) / "numbers.csv"
+        started = time.perf_counter()
+        write_csv(path, args.rows)
+        size_mb = path.stat().st_size / 1e6
+        print(f"{args.rows:,} rows x {COLUMNS} columns, {size_mb:.0f} MB, "
+              f"written in {time.perf_counter() - started:.1f} s")
+
+        progress_calls = []
+
+        def ours() -> None:
+            progress_calls.clear()
+            data = read_csv(path, None, "y", progress=progress_calls.append)
+            assert data.x.shape == (args.rows, COLUMNS - 1)
+
+        readers = {
+            "pandas.read_csv": lambda: pandas.read_csv(path),
+            "pyarrow.csv.read_csv (raw)": lambda: pacsv.read_csv(path),
+            "nnstudio read_csv": ours,
+        }
+        times: dict[str, list[float]] = {name: [] for name in readers}
+        for repeat in range(args.repeats):
+            # Rotate the order so no reader always runs first (cold caches) or last.
+            order = list(readers)[repeat % len(readers):] + list(readers)[:repeat % len(readers)]
+            for name in order:
+                started = time.perf_counter()
+                readers[name]()
+                times[name].append(time.perf_counter() - started)
+            print(f"repeat {repeat + 1}: " + ", ".join(
+                f"{name} {times[name][-1]:.2f} s" for name in readers))
+
+        median = {name: statistics.median(values) for name, values in times.items()}
+        for name in readers:
+            print(f"{name:28s} median {median[name]:.2f} s, best {min(times[name]):.2f} s")
+        ratio = median["nnstudio read_csv"] / median["pandas.read_csv"]
+        raw = median["nnstudio read_csv"] / median["pyarrow.csv.read_csv (raw)"]
+        print(f"progress callback calls per read: {len(progress_calls)}")
+        print(f"ratio ours / pandas: {ratio:.2f}x (target <= 1.5x); "
+              f"ours / raw pyarrow: {raw:.2f}x")
+    return 0 if ratio <= 1.5 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
