@@ -1,0 +1,153 @@
+"""Models leave NN Studio: as a standalone PyTorch training script, ONNX, TorchScript, weights
+alone (safetensors) or a model card; and weights come back in from a safetensors file.
+
+`export(project, weights, fmt, out)` is the one entry point the GUI and the CLI use.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import safetensors.numpy
+
+from nnstudio.core.errors import NNStudioError, SpecError
+from nnstudio.core.project import Project
+from nnstudio.data.dataset import Dataset
+
+Weights = dict[str, np.ndarray]
+
+# Format key -> (name for people, file suffix).
+FORMATS: dict[str, tuple[str, str]] = {
+    "script": ("PyTorch training script", ".py"),
+    "onnx": ("ONNX model", ".onnx"),
+    "torchscript": ("TorchScript module", ".pt"),
+    "weights": ("Weights (safetensors)", ".safetensors"),
+    "card": ("Model card (Markdown)", ".md"),
+}
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What an export wrote (the main file first) and one sentence saying so."""
+
+    files: tuple[Path, ...]
+    message: str
+
+    @property
+    def path(self) -> Path:
+        return self.files[0]
+
+
+def export(project: Project, weights: Weights | None, fmt: str, out: str | os.PathLike[str], *,
+           opset: int | None = None, project_path: str | os.PathLike[str] | None = None,
+           dataset: Dataset | None = None) -> ExportResult:
+    """Export `project` (with its current `weights`, None if untrained) as `fmt` to `out`.
+
+    `fmt` is a key of FORMATS. `opset` is ONNX's (default 17). `project_path` locates data files
+    for the script and the card; `dataset` saves loading the data again. Raises NNStudioError
+    (SpecError, DataError, ...) with a message for people; nothing else for expected problems.
+    """
+    if fmt not in FORMATS:
+        raise SpecError(f"export format: must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    out = Path(out)
+    if out.is_dir():
+        raise SpecError(f"{out}: is a folder; give a file name ending in {FORMATS[fmt][1]}")
+    if not out.parent.is_dir():
+        raise SpecError(f"{out.parent}: no such folder")
+    network, seed = project.network, project.training.seed
+    untrained = " (untrained: the seeded starting weights)" if weights is None else ""
+    if fmt == "script":
+        from nnstudio.engine.export.script import write_script
+
+        files = write_script(project, out, dataset, project_path)
+        message = f"Wrote the training script {out.name}; run it with python or torchrun."
+    elif fmt == "onnx":
+        from nnstudio.engine.export.onnx_export import DEFAULT_OPSET, export_onnx
+
+        chosen = DEFAULT_OPSET if opset is None else opset
+        files = [export_onnx(network, weights, out, chosen, seed)]
+        message = (f"Wrote the ONNX model {out.name} (opset {chosen}){untrained}; onnxruntime "
+                   f"gives the same outputs as PyTorch.")
+    elif fmt == "torchscript":
+        from nnstudio.engine.export.torchscript import export_torchscript
+
+        files = [export_torchscript(network, weights, out, seed)]
+        message = f"Wrote the TorchScript module {out.name}{untrained}; load it with torch.jit.load."
+    elif fmt == "weights":
+        files = [save_weights(project, weights, out)]
+        message = f"Wrote the weights {out.name} ({len(weights or {})} tensors)."
+    else:
+        from nnstudio.engine.export.card import write_card
+
+        if dataset is None:
+            dataset = _dataset_or_none(project, project_path)
+        files = write_card(project, out, dataset)
+        message = f"Wrote the model card {out.name}" + (
+            f" and its loss chart {files[1].name}." if len(files) > 1 else ".")
+    return ExportResult(tuple(Path(f) for f in files), message)
+
+
+def save_weights(project: Project, weights: Weights | None, out: str | os.PathLike[str]) -> Path:
+    """Write `weights` as safetensors (NN Studio's names); SpecError when there are none or
+    they do not fit the network."""
+    if not weights:
+        raise SpecError("The project has no trained weights yet: train it first, then export "
+                        "its weights")
+    from nnstudio.engine.modules import build_model
+    from nnstudio.engine.weights import check_arrays
+
+    check_arrays(build_model(project.network, project.training.seed), weights)
+    path = Path(out)
+    try:
+        safetensors.numpy.save_file({k: np.ascontiguousarray(v) for k, v in weights.items()},
+                                    str(path))
+    except OSError as error:
+        raise NNStudioError(f"{path}: cannot write the weights ({error.strerror or error})") \
+            from None
+    return path
+
+
+def import_weights(project: Project, path: str | os.PathLike[str]) -> Weights:
+    """Read a safetensors file and check it fits `project`'s network; the weights, as the
+    network's tensors hold them (keys "{node_id}.{tensor}").
+
+    SpecError naming the file when it cannot be read, and each tensor that is missing, extra or
+    of the wrong shape otherwise.
+    """
+    from nnstudio.engine.modules import build_model
+    from nnstudio.engine.weights import arrays_to_model, model_to_arrays
+
+    path = Path(path)
+    try:
+        arrays = safetensors.numpy.load_file(str(path))
+    except FileNotFoundError:
+        raise SpecError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise SpecError(f"{path}: is a folder, not a weights file") from None
+    except Exception as error:  # the library raises its own types for a damaged file
+        reason = str(error).strip().splitlines()[0][:200] if str(error).strip() else \
+            type(error).__name__
+        raise SpecError(f"{path.name}: not a safetensors weights file ({reason})") from None
+    model = build_model(project.network, project.training.seed)
+    try:
+        arrays_to_model(model, arrays)
+    except SpecError as error:
+        raise SpecError(f"{path.name}: {error}") from None
+    return model_to_arrays(model)
+
+
+def _dataset_or_none(project: Project, project_path: str | os.PathLike[str] | None
+                     ) -> Dataset | None:
+    # The card only adds sample counts from the data; a missing data file must not stop it.
+    from nnstudio.data.source import load_dataset
+
+    try:
+        return load_dataset(project, project_path)
+    except NNStudioError:
+        return None
+
+
+__all__ = ["FORMATS", "ExportResult", "export", "import_weights", "save_weights"]

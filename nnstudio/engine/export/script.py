@@ -10,16 +10,20 @@ It saves weights under NN Studio's tensor names, so they load back into the proj
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from string import Template
 
 import nnstudio
-from nnstudio.core.errors import DataError, SpecError
+import numpy as np
+
+from nnstudio.core.errors import NNStudioError, SpecError
 from nnstudio.core.project import Project
 from nnstudio.core.shapes import summary
 from nnstudio.data import bundled
-from nnstudio.data.builtin import BUILTIN_DATASETS, BUNDLED, load_builtin
+from nnstudio.data.builtin import BUILTIN_DATASETS, BUNDLED
 from nnstudio.data.dataset import Dataset
+from nnstudio.data.source import load_dataset
 from nnstudio.engine.export.model_code import ModelCode, model_code
 from nnstudio.engine.export.templates import data as data_templates
 from nnstudio.engine.export.templates import training as training_templates
@@ -60,13 +64,16 @@ def script_source(project: Project, dataset: Dataset | None = None,
             f"shape to {list(dataset.input_shape)}")
     objective = make_objective(config.loss, dataset.task, dataset.n_classes,
                                dataset.output_size, model)
+    if not any(True for _ in model.parameters()):
+        raise SpecError("The network has no weights to train: add a Dense (or another layer "
+                        "with weights) before exporting a training script")
     code = model_code(network)
     sections = [
         _header(project, dataset, file_name or _script_name(project)),
         _IMPORTS,
         _settings(project, dataset, objective, code),
         _section("data: made, split and scaled exactly as NN Studio does"),
-        _data_code(project, dataset),
+        _data_code(project, dataset, file_name or _script_name(project)),
         _section("the network"),
         "# " + summary(network).replace("\n", "\n# ") + "\n\n\n" + code.source,
         _section("the objective and its metrics"),
@@ -84,25 +91,38 @@ def script_source(project: Project, dataset: Dataset | None = None,
         "\n\n\n\n", "\n\n\n")
 
 
-def write_script(project: Project, out: str | Path, dataset: Dataset | None = None) -> Path:
-    """Write the training script to `out` (a .py file); returns its path."""
+def write_script(project: Project, out: str | Path, dataset: Dataset | None = None,
+                 project_path: str | Path | None = None) -> list[Path]:
+    """Write the training script to `out` (a .py file); returns the files written.
+
+    Data from a file is written beside it as `<name>_data.npz` (arrays x and y, as NN Studio
+    imported them), which the script reads by default. NNStudioError if a file cannot be
+    written.
+    """
     path = Path(out)
-    path.write_text(script_source(project, dataset, path.name), encoding="utf-8")
-    return path
-
-
-def load_project_data(project: Project) -> Dataset:
-    """The project's dataset, for a source the script can reproduce (built-in ones)."""
-    source = project.data.source
-    if source.kind != "builtin":
-        raise SpecError(
-            f"data.source: the training script can make NN Studio's built-in datasets, but "
-            f"not yet read \"{source.path}\" ({source.format or 'file'} data); export the "
-            f"weights or an ONNX model instead")
+    if dataset is None:
+        dataset = load_project_data(project, project_path)
+    files = [path]
     try:
-        return load_builtin(source.name, source.params, source.seed)
-    except DataError as error:
-        raise SpecError(f"data.source: {error}") from None
+        path.write_text(script_source(project, dataset, path.name), encoding="utf-8")
+        if project.data.source.kind != "builtin":
+            data_file = path.with_name(_data_file_name(path.name))
+            with open(data_file, "wb") as handle:
+                np.savez_compressed(handle, x=dataset.x, y=dataset.y)
+            files.append(data_file)
+    except OSError as error:
+        raise NNStudioError(f"{error.filename or path}: cannot write the script "
+                            f"({error.strerror or error})") from None
+    return files
+
+
+def load_project_data(project: Project, project_path: str | Path | None = None) -> Dataset:
+    """The project's dataset, read as training reads it (DataError says why it cannot be)."""
+    return load_dataset(project, project_path)
+
+
+def _data_file_name(script_name: str) -> str:
+    return Path(script_name).stem + "_data.npz"
 
 
 # ---- sections ----------------------------------------------------------------------------------
@@ -145,7 +165,7 @@ def _header(project: Project, dataset: Dataset, file_name: str) -> str:
         "deals it) and of each batch, DDP averages the gradients, so the processes stay identical;",
         "rank 0 saves the weights.",
         "",
-        f"Data: {_data_description(project, dataset)}",
+        textwrap.fill(f"Data: {_data_description(project, dataset)}", 92),
         "",
         "It writes <out>/weights.safetensors, tensors named as NN Studio names them",
         "(\"dense_1.weight\", ...): File > Import Weights in NN Studio, or",
@@ -166,11 +186,15 @@ def _script_name(project: Project) -> str:
 
 def _data_description(project: Project, dataset: Dataset) -> str:
     source = project.data.source
-    entry = BUILTIN_DATASETS[source.name]
     data = project.data
     split = (f"split {1 - data.validation - data.test:g} / {data.validation:g} / {data.test:g} "
              f"(train / validation / test) with seed {data.split_seed}, inputs scaled by "
              f"\"{data.preprocessing}\" fitted on the training split.")
+    if source.kind != "builtin":
+        return (f"the file {source.path!r} as NN Studio imported it ({dataset.n_samples} "
+                f"samples), saved beside this script as an .npz file (DEFAULT_DATA below); "
+                f"--data PATH reads another .npz or a CSV table. Then {split}")
+    entry = BUILTIN_DATASETS[source.name]
     if entry.kind == BUNDLED:
         return (f"NN Studio's bundled \"{entry.display_name}\" table ({dataset.n_samples} "
                 f"samples), read from a CSV file: --data PATH, by default NN Studio's own copy "
@@ -215,11 +239,20 @@ def _settings(project: Project, dataset: Dataset, objective: Objective, code: Mo
     return "\n".join(lines) + "\n"
 
 
-def _data_code(project: Project, dataset: Dataset) -> str:
+def _data_code(project: Project, dataset: Dataset, file_name: str) -> str:
     source = project.data.source
-    entry = BUILTIN_DATASETS[source.name]
     pieces: list[str] = []
-    if entry.kind == BUNDLED:
+    if source.kind != "builtin":
+        pieces.append(f"# The data as NN Studio imported it from {source.path!r} (categories made\n"
+                      f"# numbers, missing values handled), saved beside this script.\n"
+                      f"DEFAULT_DATA = str(Path(__file__).with_name({_data_file_name(file_name)!r}))\n"
+                      f"DATA_HELP = (\"an .npz file with arrays x and y, or a CSV table (a header \"\n"
+                      f"             \"row, then the inputs and the target in each row); default: \"\n"
+                      f"             + DEFAULT_DATA)\n")
+        pieces.append(data_templates.READ_TABLE.strip("\n") + "\n")
+        pieces.append(_FILE_LOADER.strip("\n") + "\n")
+    elif BUILTIN_DATASETS[source.name].kind == BUNDLED:
+        entry = BUILTIN_DATASETS[source.name]
         default = bundled.dataset_path(BUNDLED_FILES[source.name])
         pieces.append(f"# NN Studio's own copy of the table, used when --data is not given.\n"
                       f"DEFAULT_DATA = {str(default)!r}\n"
@@ -228,6 +261,7 @@ def _data_code(project: Project, dataset: Dataset) -> str:
         pieces.append(data_templates.READ_TABLE.strip("\n") + "\n")
         pieces.append(_bundled_loader(source.name, entry.display_name))
     else:
+        entry = BUILTIN_DATASETS[source.name]
         pieces.append("DATA_HELP = (\"a CSV table to train on instead of the generated data: a \"\n"
                       "             \"header row, then the inputs and the target in each row\")\n")
         if source.name in data_templates.USES_HELPERS:
@@ -272,6 +306,19 @@ def _bundled_loader(name: str, display: str) -> str:
         f"    features, targets = read_table(path)\n"
         + transform
     )
+
+
+_FILE_LOADER = '''
+def load_data(path):
+    """Inputs and targets from the .npz file NN Studio wrote, or from a CSV table."""
+    path = path or DEFAULT_DATA
+    if not Path(path).is_file():
+        raise SystemExit(f"Cannot find the data file {path}: pass --data PATH")
+    if str(path).endswith(".npz"):
+        with np.load(path, allow_pickle=False) as arrays:
+            return arrays["x"], arrays["y"]
+    return read_table(path)
+'''
 
 
 _LOAD_SPLITS = '''

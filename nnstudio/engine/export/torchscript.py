@@ -1,0 +1,79 @@
+"""Export a network as TorchScript: one `.pt` file that `torch.jit.load` (or C++ libtorch) runs
+without NN Studio or its code.
+
+The module is traced from the prediction model (the network's output as drawn, probabilities
+for a classifier) and loaded back and compared before it is handed out.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from nnstudio.core.errors import NNStudioError, SpecError
+from nnstudio.core.network import Network
+from nnstudio.engine.export.common import prediction_model, sample_inputs
+
+TOLERANCE = 1e-5
+
+
+def export_torchscript(network: Network, weights: dict[str, np.ndarray] | None,
+                       out: str | Path, seed: int = 0) -> Path:
+    """Write `network` with `weights` as a TorchScript file `out`; returns its path.
+
+    SpecError when the network or weights do not fit or the network cannot be traced;
+    NNStudioError when the loaded file computes something else than the model.
+    """
+    model = prediction_model(network, weights, seed)
+    example = sample_inputs(network, model.model, 2)
+    try:
+        with warnings.catch_warnings(), torch.no_grad():
+            # torch.jit is deprecated in favour of torch.export, but TorchScript files still
+            # load everywhere, C++ included; the check below guards what tracing records.
+            warnings.simplefilter("ignore")
+            traced = torch.jit.trace(model, (example,), check_trace=False)
+            buffer = io.BytesIO()
+            torch.jit.save(traced, buffer)
+    except Exception as error:  # tracing raises many types; each means "cannot trace"
+        reason = str(error).strip().splitlines()[0][:200] if str(error).strip() else \
+            type(error).__name__
+        raise SpecError(f"The network cannot be traced to TorchScript ({reason}); export the "
+                        f"training script instead") from None
+    data = buffer.getvalue()
+    difference = compare_with_torch(network, model, data)
+    if not difference <= TOLERANCE:
+        raise NNStudioError(f"the TorchScript module's outputs differ from the model's by "
+                            f"{difference:.3g}; export the training script instead")
+    path = Path(out)
+    try:
+        path.write_bytes(data)
+    except OSError as error:
+        raise NNStudioError(f"{path}: cannot write the TorchScript file "
+                            f"({error.strerror or error})") from None
+    return path
+
+
+def load_torchscript(data: bytes | str | Path) -> torch.jit.ScriptModule:
+    """Load a TorchScript file (or its bytes) on the CPU."""
+    source = io.BytesIO(data) if isinstance(data, bytes) else str(data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return torch.jit.load(source, map_location="cpu")
+
+
+def compare_with_torch(network: Network, model: torch.nn.Module, data: bytes,
+                       batch: int = 5) -> float:
+    """Largest difference between the loaded TorchScript module and `model` on a seeded batch
+    of another size than the traced one."""
+    inputs = sample_inputs(network, model.model, batch, seed=1)
+    loaded = load_torchscript(data)
+    with torch.no_grad():
+        expected = model.eval()(inputs)
+        got = loaded(inputs)
+    if got.shape != expected.shape:
+        return float("inf")
+    return float((got - expected).abs().max()) if got.numel() else 0.0
