@@ -1,0 +1,137 @@
+"""`nnstudio new`: a project pointing at one's data file, with a first network sized for it."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from nnstudio.core.project import load_project
+from nnstudio.core.shapes import infer_shapes
+from nnstudio.data.cli_new import default_network, run_new
+from nnstudio.data.dataset import Dataset
+from nnstudio.data.importers import data_checksum
+from nnstudio.data.source import load_dataset
+
+CSV = "".join(
+    ["sepal,petal,species\n"]
+    + [f"{i * 0.1:.1f},{i % 7},{('setosa', 'versicolor', 'virginica')[i % 3]}\n" for i in range(30)]
+)
+
+
+def layers(network):
+    return [(node.type, node.params.get("units"), node.params.get("activation"))
+            for node in network.topological_order()]
+
+
+def test_new_writes_a_project_with_an_mlp_and_the_file_source(tmp_path, capsys):
+    data = tmp_path / "iris.csv"
+    data.write_text(CSV)
+    project_path = tmp_path / "iris.nnstudio"
+    assert run_new(["--data", str(data), "--target", "species", "-o", str(project_path)]) == 0
+    assert "Wrote" in capsys.readouterr().out
+    loaded = load_project(project_path)
+    project = loaded.project
+    assert layers(project.network) == [
+        ("input", None, None), ("dense", 16, "relu"), ("dense", 16, "relu"),
+        ("dense", 3, "softmax"),
+    ]
+    assert infer_shapes(project.network).ok
+    source = project.data.source
+    assert (source.kind, source.path, source.format) == ("file", "iris.csv", "csv")
+    assert source.sha256 == data_checksum(data)
+    assert source.options == {"target": "species"}
+    dataset = load_dataset(project, project_path)
+    assert dataset.class_names == ("setosa", "versicolor", "virginica")
+    assert json.loads(project_path.read_text())["data"]["source"]["path"] == "iris.csv"
+
+
+def test_task_override_and_binary_and_regression_outputs():
+    x = np.zeros((4, 3), dtype=np.float32)
+    binary = Dataset("b", x, np.array([0, 1, 0, 1]), "binary", (), ("a", "b"))
+    regression = Dataset("r", x, np.array([0.5, 1, 2, 3], dtype=np.float32), "regression")
+    images = Dataset("i", np.zeros((4, 1, 5, 5)), np.array([0, 1, 2, 0]), "multiclass", (),
+                     ("a", "b", "c"))
+    assert layers(default_network(binary))[-1] == ("dense", 1, "sigmoid")
+    assert layers(default_network(regression))[-1] == ("dense", 1, "linear")
+    assert [t for t, _, _ in layers(default_network(images))][:2] == ["input", "flatten"]
+    assert infer_shapes(default_network(images)).ok
+
+
+def test_new_with_task_option_makes_a_regression_project(tmp_path):
+    data = tmp_path / "d.csv"
+    data.write_text(CSV)
+    out = tmp_path / "p.nnstudio"
+    assert run_new(["--data", str(data), "--target", "petal", "--task", "regression",
+                    "--features", "sepal", "-o", str(out)]) == 0
+    project = load_project(out).project
+    assert layers(project.network)[-1] == ("dense", 1, "linear")
+    assert project.data.source.options == {"target": "petal", "task": "regression",
+                                           "features": ["sepal"]}
+
+
+def test_a_bad_file_prints_one_line_with_its_place_and_exits_2(tmp_path, capsys):
+    data = tmp_path / "d.csv"
+    data.write_text("a,y\n" + "".join(f"{i},{i % 2}\n" for i in range(30)) + "x1,1\n")
+    out = tmp_path / "p.nnstudio"
+    assert run_new(["--data", str(data), "--target", "y", "-o", str(out)]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("nnstudio new: ") and "line 32, column 'a'" in error
+    assert "\n" not in error and not out.exists()
+
+
+def test_a_missing_target_option_or_column_is_explained(tmp_path, capsys):
+    data = tmp_path / "d.csv"
+    data.write_text(CSV)
+    out = tmp_path / "p.nnstudio"
+    assert run_new(["--data", str(data), "-o", str(out)]) == 2
+    assert "--target is needed" in capsys.readouterr().err
+    assert run_new(["--data", str(data), "--target", "kind", "-o", str(out)]) == 2
+    assert "there is no column 'kind'" in capsys.readouterr().err
+
+
+def test_data_outside_the_project_folder_needs_copy_data(tmp_path, capsys):
+    (tmp_path / "elsewhere").mkdir()
+    data = tmp_path / "elsewhere" / "d.csv"
+    data.write_text(CSV)
+    out = tmp_path / "project" / "p.nnstudio"
+    assert run_new(["--data", str(data), "--target", "species", "-o", str(out)]) == 2
+    assert "outside the project's folder" in capsys.readouterr().err
+    assert run_new(["--data", str(data), "--target", "species", "-o", str(out),
+                    "--copy-data"]) == 0
+    assert (tmp_path / "project" / "d.csv").read_text() == CSV
+    assert load_project(out).project.data.source.path == "d.csv"
+
+
+def test_an_existing_project_is_not_overwritten_without_force(tmp_path, capsys):
+    data = tmp_path / "d.csv"
+    data.write_text(CSV)
+    out = tmp_path / "p.nnstudio"
+    out.write_text("keep me")
+    assert run_new(["--data", str(data), "--target", "species", "-o", str(out)]) == 2
+    assert out.read_text() == "keep me"
+    assert run_new(["--data", str(data), "--target", "species", "-o", str(out), "--force"]) == 0
+
+
+def test_new_from_an_image_folder(tmp_path):
+    from PIL import Image
+
+    for name, shade in (("dark", 10), ("light", 240)):
+        (tmp_path / "imgs" / name).mkdir(parents=True)
+        for k in range(3):
+            Image.new("L", (9, 7), shade + k).save(tmp_path / "imgs" / name / f"{k}.png")
+    out = tmp_path / "imgs.nnstudio"
+    assert run_new(["--data", str(tmp_path / "imgs"), "--image-size", "8x6", "-o", str(out)]) == 0
+    project = load_project(out).project
+    assert project.network.node("input_1").params["shape"] == (1, 8, 6)
+    assert project.data.source.options == {"size": [8, 6], "color": "grayscale"}
+    assert project.data.preprocessing == "none"
+    assert load_dataset(project, out).x.shape == (6, 1, 8, 6)
+
+
+@pytest.mark.parametrize("argv", [["--data", "x.csv"], ["-o", "p.nnstudio"]])
+def test_missing_required_arguments_exit_2(argv):
+    with pytest.raises(SystemExit) as exit_info:
+        run_new(argv)
+    assert exit_info.value.code == 2
