@@ -91,7 +91,8 @@ def model_code(network: Network, class_name: str = "Model") -> ModelCode:
                 forward_lines.append(f"{variables[node.id]} = x")
             continue
         inputs = [variables[source] for source in node.inputs]
-        activation = _activation_name(node)
+        # A layer's own activation setting; an activation layer's function is its expression.
+        activation = None if LAYER_TYPES[node.type].is_activation else _activation_name(node)
         comment = ""
         if node is output and absorbed and LAYER_TYPES[node.type].is_activation:
             expression = inputs[0]  # the layer is the final activation itself
@@ -124,7 +125,7 @@ def _class_source(class_name: str, init_lines: list[str], forward_lines: list[st
         note = ("forward() returns logits: the final sigmoid is left to the loss\n    "
                 "(BCEWithLogits is exact where sigmoid-then-log is not); predict() puts it back.")
     elif absorbed == "softmax":
-        predict = "torch.softmax(self(x), dim=-1)"
+        predict = "torch.softmax(self(x), dim=1)"
         note = ("forward() returns logits: the final softmax is left to the loss\n    "
                 "(cross-entropy works on logits); predict() puts it back.")
     else:

@@ -414,10 +414,13 @@ def set_rate(optimizer, rate):
 
 
 def studio_arrays(model):
-    """The weights as NN Studio names them, "{layer id}.{tensor}", as numpy arrays."""
+    """The weights as NN Studio names them, "{layer id}.{tensor}", as numpy arrays.
+    BatchNorm's batch counter is left out, as NN Studio leaves it out."""
     arrays = {}
     for key, tensor in model.state_dict().items():
         layer, _, name = key.partition(".")
+        if name == "num_batches_tracked":
+            continue
         arrays[f"{RENAMED.get(layer, layer)}.{name}"] = tensor.detach().cpu().numpy().copy()
     return arrays
 
