@@ -2,8 +2,9 @@
 
 It walks the path a first-time user takes, in the installed app itself: the main window opens,
 an example project (with a dataset read from the bundled resources) loads, one epoch trains,
-the project is saved to a temporary folder and opened again, and the reopened network and
-weights must equal what was saved. Each step prints one line as it passes; the first failure
+the model exports to ONNX and TorchScript (each checked against PyTorch, so onnxruntime and
+torch.jit must work in the bundle), the project is saved to a temporary folder and opened
+again, and the reopened network and weights must equal what was saved. Each step prints one line as it passes; the first failure
 prints one line, `self-test failed: <step>: <why>`, and the exit status is 1.
 """
 
@@ -65,7 +66,8 @@ class _SelfTest:
         yield "window opens", self.open_window
         yield "example loads", self.load_example
         yield "one epoch trains", self.train
-        yield "project saves", lambda: self.save(folder)
+        yield "model exports to ONNX and TorchScript", lambda: self.export(folder / "exports")
+        yield "project saves", lambda: self.save(folder / "project")
         yield "project reopens", self.reopen
         yield "reopened network and weights equal the saved ones", self.compare
 
@@ -115,7 +117,19 @@ class _SelfTest:
         QApplication.processEvents()
         return f"loss {loss:.4f}, {data.train.n_samples} samples, {result.seconds:.2f} s"
 
+    def export(self, folder: Path) -> str:
+        from nnstudio.engine.export import export
+
+        folder.mkdir()
+        written = []
+        for fmt, suffix in (("onnx", ".onnx"), ("torchscript", ".pt")):
+            result = export(self.document.project, self.document.weights, fmt,
+                            folder / f"{self.example}{suffix}")
+            written.append(f"{result.path.name} {result.path.stat().st_size} bytes")
+        return ", ".join(written)
+
     def save(self, folder: Path) -> str:
+        folder.mkdir()
         self.path = folder / f"{self.example}.nnstudio"
         message = self.document.save(self.path)
         if message:

@@ -42,7 +42,7 @@ def test_self_test_passes_every_step_on_the_bundled_cnn_example_and_shows_the_wi
     assert status == 0, lines
     assert [line.split(": ok")[0] for line in lines[:-1]] == [
         "self-test: window opens", "self-test: example loads", "self-test: one epoch trains",
-        "self-test: project saves", "self-test: project reopens",
+        "self-test: model exports to ONNX and TorchScript", "self-test: project saves", "self-test: project reopens",
         "self-test: reopened network and weights equal the saved ones"]
     assert lines[-1].startswith("self-test passed in ")
     assert window.isVisible()
@@ -56,7 +56,7 @@ def test_self_test_prints_each_step_to_stdout_by_default(window, capsys):
     assert self_test.run(window, example=SMALL_EXAMPLE) == 0
 
     captured = capsys.readouterr()
-    assert captured.out.count("self-test: ") == 6 and "self-test passed" in captured.out
+    assert captured.out.count("self-test: ") == 7 and "self-test passed" in captured.out
     assert captured.err == ""
 
 
