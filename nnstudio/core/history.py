@@ -47,8 +47,10 @@ def format_metric(value: Any) -> str:
     """A metric for a table cell: four significant digits, '-' when missing."""
     if value is None:
         return "-"
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        number = float(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)  # counts (parameters, epochs, seeds) stay whole
+    if isinstance(value, float):
+        number = value
         if math.isnan(number):
             return "-"
         return f"{number:.4g}" if abs(number) < 1e5 else f"{number:.3e}"

@@ -62,6 +62,7 @@ def test_values_are_written_as_a_person_would():
     assert format_value((1, 8, 8)) == "(1, 8, 8)"
     assert format_metric(0.912345) == "0.9123"
     assert format_metric(None) == "-" and format_metric(float("nan")) == "-"
+    assert format_metric(17025) == "17025" and format_metric(17025.0) == "1.702e+04"
 
 
 def test_losses_and_errors_are_better_lower_and_scores_higher():

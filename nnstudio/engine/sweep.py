@@ -1,0 +1,545 @@
+"""The scale sweep ("emergence explorer"): one network trained at many sizes and seeds.
+
+- `scale_network` multiplies every hidden layer's width and/or repeats the hidden block to a
+  depth, keeping the input and output layers; `SweepSize` names one size by absolute width
+  (the widest hidden layer's units) and depth.
+- `run_sweep` trains every size x seed with `fit_many` (nnstudio.engine.stacked): the seeds
+  of one size, and where it pays several widths padded together, train as one batched
+  computation. It measures train / validation / test and returns a `SweepResult` with a
+  text table, a CSV and a PNG of the metric against the parameter count.
+
+Every size is trained with the same seeds, and a model's seed fixes both its initial weights
+and its batch order: size k and size k' for seed s see the same batches in the same order, so
+the comparison between sizes is as fair as one network can be with another, and the spread
+over seeds shows how much of a difference is luck.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from nnstudio.core.config import TrainingConfig
+from nnstudio.core.errors import SpecError
+from nnstudio.core.history import format_table, metric_columns
+from nnstudio.core.layers import LAYER_TYPES, layer_type
+from nnstudio.core.network import Network, Node
+from nnstudio.core.shapes import infer_shapes
+from nnstudio.data.preprocessing import PreparedData
+from nnstudio.engine.devices import resolve_device
+from nnstudio.engine.stacked import Cancel, Group, ManyResult, _cancel_check, fit_many, plan_groups
+
+SCALES = ("width", "depth", "both")
+
+# The parameter that is a layer's width, for every layer type that has one.
+WIDTH_PARAMS = {"dense": "units", "lstm": "units", "gru": "units",
+                "conv1d": "filters", "conv2d": "filters"}
+
+
+# ==== scaling a network =========================================================================
+
+def output_layer(network: Network) -> Node | None:
+    """The layer whose width is the network's output width (the last Dense/Conv/LSTM/GRU on the
+    way back from the output through single-input layers), or None if there is none."""
+    node = network.output_node()
+    while node is not None and node.type not in WIDTH_PARAMS:
+        if len(node.inputs) != 1:
+            return None
+        node = network.node(node.inputs[0])
+    return node
+
+
+def hidden_layers(network: Network) -> list[Node]:
+    """Layers with a width (units or filters) other than the output layer, in order."""
+    out = output_layer(network)
+    return [n for n in network.topological_order()
+            if n.type in WIDTH_PARAMS and (out is None or n.id != out.id)]
+
+
+def hidden_width(network: Network) -> int:
+    """The widest hidden layer's units or filters (0 when there is no hidden layer)."""
+    return max((n.params[WIDTH_PARAMS[n.type]] for n in hidden_layers(network)), default=0)
+
+
+def hidden_depth(network: Network) -> int:
+    """The number of hidden layers with a width."""
+    return len(hidden_layers(network))
+
+
+def scale_network(network: Network, width_multiplier: float = 1.0,
+                  depth: int | None = None) -> Network:
+    """A copy of `network` with every hidden layer `width_multiplier` times as wide (rounded,
+    at least 1) and, if `depth` is given, that many hidden blocks.
+
+    A hidden block is a hidden Dense/Conv/LSTM/GRU layer and the layers after it up to the
+    next one (its activation, dropout, pooling, ...). More depth repeats the last block (new
+    ids, same settings); less keeps the first `depth` blocks. The input layer, the layers
+    before the first hidden layer (e.g. a Flatten) and the output layer stay as they are.
+    Depth needs a plain stack. SpecError when the result does not fit together.
+    """
+    if not (isinstance(width_multiplier, (int, float)) and width_multiplier > 0
+            and math.isfinite(width_multiplier)):
+        raise SpecError(f"sweep: the width multiplier must be a number above 0, "
+                        f"got {width_multiplier!r}")
+    scaled = network if depth is None else _with_depth(network, depth)
+    if width_multiplier != 1.0:
+        scaled = _with_width(scaled, float(width_multiplier))
+    report = infer_shapes(scaled)
+    if not report.ok:
+        parts = ([] if width_multiplier == 1.0 else [f"width x{width_multiplier:g}"]) + \
+            ([] if depth is None else [f"depth {depth}"])
+        what = ", ".join(parts) or "its own size"
+        raise SpecError(f"sweep: at {what} the network does not fit together: "
+                        + "; ".join(message for _, message in report.errors))
+    return scaled
+
+
+def _with_width(network: Network, multiplier: float) -> Network:
+    hidden = {n.id for n in hidden_layers(network)}
+    nodes = []
+    for node in network.nodes:
+        if node.id in hidden:
+            name = WIDTH_PARAMS[node.type]
+            width = max(1, int(round(node.params[name] * multiplier)))
+            spec = layer_type(node.type).schema[name]
+            if spec.maximum is not None and width > spec.maximum:
+                raise SpecError(f"sweep: {node.id} would need {width} {name}; a "
+                                f"{LAYER_TYPES[node.type].name} layer has at most "
+                                f"{int(spec.maximum)}: choose smaller sizes")
+            node = node.with_params(**{name: width})
+        nodes.append(node)
+    return Network(nodes)
+
+
+def _with_depth(network: Network, depth: int) -> Network:
+    if not isinstance(depth, int) or isinstance(depth, bool) or depth < 0:
+        raise SpecError(f"sweep: the depth must be a whole number of 0 or more, got {depth!r}")
+    order = network.topological_order()
+    for node in order:
+        if len(node.inputs) > 1 or len(network.consumers(node.id)) > 1:
+            raise SpecError(f"sweep: {node.id} joins or splits branches; scaling the depth "
+                            "needs a plain stack of layers (scale the width instead)")
+    out = output_layer(network)
+    if out is None:
+        raise SpecError("sweep: the network has no output layer with units to keep")
+    end = order.index(out)
+    starts = [i for i, n in enumerate(order[:end]) if n.type in WIDTH_PARAMS]
+    prefix = order[:starts[0]] if starts else order[:end]
+    blocks = [order[a:b] for a, b in zip(starts, starts[1:] + [end])]
+    if depth > len(blocks) and not blocks:
+        raise SpecError("sweep: the network has no hidden layer to repeat; add one (e.g. a "
+                        "Dense layer before the output) to scale the depth")
+    taken = {n.id for n in order}
+    while len(blocks) < depth:
+        blocks.append([_renamed(node, taken) for node in blocks[-1]])
+    chosen = prefix + [n for block in blocks[:depth] for n in block] + order[end:]
+    return Network(_rewired(chosen))
+
+
+def _renamed(node: Node, taken: set[str]) -> Node:
+    number = 1
+    while f"{node.type}_{number}" in taken:
+        number += 1
+    new_id = f"{node.type}_{number}"
+    taken.add(new_id)
+    return Node(new_id, node.type, dict(node.params), node.inputs, node.position)
+
+
+def _rewired(nodes: list[Node]) -> list[Node]:
+    """`nodes` as a chain in this order, laid out top to bottom from the first one's place."""
+    x, y = nodes[0].position
+    gaps = [b.position[1] - a.position[1] for a, b in zip(nodes, nodes[1:])]
+    spacing = sorted(gaps)[len(gaps) // 2] if gaps and sorted(gaps)[len(gaps) // 2] > 0 else 90.0
+    chained = []
+    for index, node in enumerate(nodes):
+        inputs = (chained[-1].id,) if index else ()
+        chained.append(Node(node.id, node.type, dict(node.params), inputs,
+                            (x, y + index * spacing)))
+    return chained
+
+
+# ==== sizes ======================================================================================
+
+@dataclass(frozen=True)
+class SweepSize:
+    """One size of a sweep: the widest hidden layer's width and the number of hidden layers.
+
+    None keeps what the network has. Widths are absolute: width 16 makes the widest hidden
+    layer 16 wide and scales the others by the same factor.
+    """
+
+    width: int | None = None
+    depth: int | None = None
+
+    @property
+    def label(self) -> str:
+        parts = []
+        if self.width is not None:
+            parts.append(f"width {self.width}")
+        if self.depth is not None:
+            parts.append(f"depth {self.depth}")
+        return ", ".join(parts) or "as is"
+
+
+def sweep_sizes(scale: str, widths: Sequence[int] = (), depths: Sequence[int] = ()
+                ) -> list[SweepSize]:
+    """The sizes for `scale`: "width" uses `widths`, "depth" uses `depths`, "both" pairs them
+    (equal counts). SpecError naming the option when one is missing or malformed."""
+    if scale not in SCALES:
+        raise SpecError(f"sweep.scale: must be one of {', '.join(SCALES)}, got {scale!r}")
+    for name, values in (("widths", widths), ("depths", depths)):
+        low = 1 if name == "widths" else 0
+        for value in values:
+            if not isinstance(value, int) or isinstance(value, bool) or value < low:
+                raise SpecError(f"sweep.{name}: each must be a whole number of {low} or more, "
+                                f"got {value!r}")
+    if scale == "width":
+        if not widths:
+            raise SpecError("sweep.widths: give at least one width, e.g. 1,2,4,8,16")
+        return [SweepSize(width=w) for w in widths]
+    if scale == "depth":
+        if not depths:
+            raise SpecError("sweep.depths: give at least one depth, e.g. 1,2,3,4")
+        return [SweepSize(depth=d) for d in depths]
+    if not widths or len(widths) != len(depths):
+        raise SpecError(f"sweep: scaling both needs as many widths as depths, got "
+                        f"{len(widths)} widths and {len(depths)} depths")
+    return [SweepSize(w, d) for w, d in zip(widths, depths)]
+
+
+def sized_network(network: Network, size: SweepSize) -> Network:
+    """`network` at `size`: depth first, then every hidden layer scaled so the widest is
+    `size.width` wide."""
+    deep = network if size.depth is None else scale_network(network, depth=size.depth)
+    if size.width is None:
+        return deep
+    widest = hidden_width(deep)
+    if widest == 0:
+        raise SpecError("sweep: the network has no hidden layer to widen; add one (e.g. a "
+                        "Dense layer before the output) or sweep the depth")
+    return scale_network(deep, size.width / widest)
+
+
+# ==== the sweep =================================================================================
+
+@dataclass(frozen=True)
+class SweepRun:
+    """One row of a sweep: one size trained with one seed.
+
+    `metrics` are the final weights' scores, prefixed by split: train_loss, train_accuracy,
+    val_..., test_... (test only when the data has a test split). `history` holds the
+    per-epoch curves as `fit` records them (loss, accuracy, val_loss, ..., lr).
+    """
+
+    size: SweepSize
+    seed: int
+    parameters: int
+    metrics: dict[str, float]
+    history: dict[str, list[float]]
+    epochs_run: int
+    seconds: float
+    method: str  # "stacked", "vmap" or "sequential"
+    stop_reason: str
+    error: str = ""
+    weights: dict[str, np.ndarray] | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class SweepProgress:
+    """Handed to `run_sweep`'s `progress` after each epoch of each group of models."""
+
+    done: int  # model-epochs trained so far
+    total: int
+    text: str  # e.g. "width 16 (3 seeds): epoch 40 of 100"
+    finished: tuple[SweepRun, ...] = ()  # rows finished since the last report
+
+    @property
+    def fraction(self) -> float:
+        return self.done / self.total if self.total else 1.0
+
+
+@dataclass(frozen=True)
+class SizeSummary:
+    """The seeds of one size together: mean, lowest and highest of a metric per split."""
+
+    size: SweepSize
+    parameters: int
+    seeds: int
+    values: dict[str, tuple[float, float, float]]  # split -> (mean, min, max)
+
+
+@dataclass
+class SweepResult:
+    """What a sweep found: one `SweepRun` per size x seed, in size order.
+
+    `metric` is the score plotted and tabled ("accuracy" for classes, "r2" for numbers);
+    `chance` the accuracy of guessing (1 / classes; None for regression). `cancelled` says
+    the sweep was stopped: `runs` then hold the sizes finished before.
+    """
+
+    name: str
+    scale: str
+    sizes: list[SweepSize]
+    seeds: list[int]
+    epochs: int
+    task: str
+    metric: str
+    chance: float | None
+    runs: list[SweepRun] = field(default_factory=list)
+    seconds: float = 0.0
+    cancelled: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def held_out(self) -> str:
+        """The split results are judged on: "test", or "val" when there is no test split."""
+        return "test" if any(f"test_{self.metric}" in r.metrics for r in self.runs) else "val"
+
+    def columns(self) -> list[str]:
+        """The table's columns: size, seed, parameters, then train / held-out metric and loss."""
+        held = self.held_out
+        return ["width", "depth", "seed", "parameters", f"train_{self.metric}",
+                f"{held}_{self.metric}", "train_loss", f"{held}_loss", "epochs", "method"]
+
+    def rows(self) -> list[list[Any]]:
+        """One row of raw values per run, matching `columns()`."""
+        held = self.held_out
+        rows = []
+        for run in self.runs:
+            rows.append([run.size.width, run.size.depth, run.seed, run.parameters,
+                         run.metrics.get(f"train_{self.metric}"),
+                         run.metrics.get(f"{held}_{self.metric}"),
+                         run.metrics.get("train_loss"), run.metrics.get(f"{held}_loss"),
+                         run.epochs_run, run.method])
+        return rows
+
+    def table(self) -> str:
+        """The runs as a plain-text table, one line per size x seed."""
+        columns, rows = self.columns(), self.rows()
+        keep = [i for i, c in enumerate(columns)
+                if not (c in ("width", "depth") and all(r[i] is None for r in rows))]
+        marks = {i: f"failed: {run.error}" for i, run in enumerate(self.runs) if run.error}
+        return format_table([columns[i] for i in keep], [[r[i] for i in keep] for r in rows],
+                            marks)
+
+    def summary(self) -> list[SizeSummary]:
+        """Per size: mean, min and max of the metric on train and the held-out split."""
+        summaries = []
+        for size in self.sizes:
+            runs = [r for r in self.runs if r.size == size]
+            if not runs:
+                continue
+            values = {}
+            for split in ("train", self.held_out):
+                found = [r.metrics.get(f"{split}_{self.metric}", math.nan) for r in runs]
+                finite = [v for v in found if math.isfinite(v)]
+                if finite:
+                    values[split] = (float(np.mean(finite)), min(finite), max(finite))
+            summaries.append(SizeSummary(size, runs[0].parameters, len(runs), values))
+        return summaries
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON values: the settings, every row with its final metrics and curves."""
+        return {
+            "name": self.name, "scale": self.scale, "epochs": self.epochs, "seeds": self.seeds,
+            "task": self.task, "metric": self.metric, "chance": self.chance,
+            "seconds": round(self.seconds, 3), "cancelled": self.cancelled, "notes": self.notes,
+            "runs": [{"width": r.size.width, "depth": r.size.depth, "seed": r.seed,
+                      "parameters": r.parameters, "epochs": r.epochs_run,
+                      "seconds": round(r.seconds, 4), "method": r.method,
+                      "stop_reason": r.stop_reason, "error": r.error,
+                      "metrics": {k: _json_number(v) for k, v in r.metrics.items()},
+                      "history": {k: [_json_number(v) for v in values]
+                                  for k, values in r.history.items()}}
+                     for r in self.runs],
+        }
+
+    def to_csv(self, path: str | os.PathLike[str]) -> None:
+        """One line per size x seed: size, seed, parameters, epochs, every final metric."""
+        metrics = metric_columns(r.metrics for r in self.runs)
+        header = ["width", "depth", "seed", "parameters", "epochs", "seconds", "method",
+                  "stop_reason", *metrics]
+        with open(path, "w", newline="", encoding="utf-8") as file:
+            writer = csv.writer(file)
+            writer.writerow(header)
+            for r in self.runs:
+                writer.writerow([_csv(r.size.width), _csv(r.size.depth), r.seed, r.parameters,
+                                 r.epochs_run, f"{r.seconds:.4f}", r.method, r.stop_reason,
+                                 *[_csv(r.metrics.get(m)) for m in metrics]])
+
+    def to_png(self, path: str | os.PathLike[str], size: tuple[int, int] = (1200, 520)) -> None:
+        """A picture of the sweep: the final metric on train and held-out data against the
+        parameter count (log axis; mean line, min-max bar, one dot per seed), and beside it
+        each size's held-out curve over the epochs."""
+        from nnstudio.engine.sweep_plot import draw_sweep
+
+        draw_sweep(self, size).save(path, format="PNG")
+
+
+def _json_number(value: float) -> float | None:
+    return float(value) if value is not None and math.isfinite(value) else None
+
+
+def _csv(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return "" if math.isnan(value) else repr(value)
+    return str(value)
+
+
+def _as_sizes(sizes: Sequence[SweepSize | int | tuple[int, int]], scale: str) -> list[SweepSize]:
+    if scale not in SCALES:
+        raise SpecError(f"sweep.scale: must be one of {', '.join(SCALES)}, got {scale!r}")
+    result = []
+    for size in sizes:
+        if isinstance(size, SweepSize):
+            result.append(size)
+        elif isinstance(size, tuple) and len(size) == 2:
+            result.append(SweepSize(*size))
+        elif scale == "depth":
+            result.append(SweepSize(depth=size))
+        elif scale == "width":
+            result.append(SweepSize(width=size))
+        else:
+            raise SpecError(f"sweep: scaling both needs (width, depth) pairs, got {size!r}")
+    if not result:
+        raise SpecError("sweep: give at least one size")
+    widths = [s.width for s in result if s.width is not None]
+    depths = [s.depth for s in result if s.depth is not None]
+    sweep_sizes("width", widths) if widths else None
+    sweep_sizes("depth", (), depths) if depths else None
+    if len(set(result)) != len(result):
+        raise SpecError("sweep: a size is listed twice")
+    return result
+
+
+def _as_seeds(seeds: int | Sequence[int], base: int) -> list[int]:
+    if isinstance(seeds, int) and not isinstance(seeds, bool):
+        if not 1 <= seeds <= 1000:
+            raise SpecError(f"sweep.seeds: must be from 1 to 1000, got {seeds}")
+        return [base + i for i in range(seeds)]
+    chosen = [int(s) for s in seeds]
+    if not chosen or len(set(chosen)) != len(chosen) or min(chosen) < 0:
+        raise SpecError("sweep.seeds: give distinct whole numbers of 0 or more")
+    return chosen
+
+
+def run_sweep(source: Any, sizes: Sequence[SweepSize | int | tuple[int, int]],
+              seeds: int | Sequence[int] = 3, scale: str = "width", *,
+              data: PreparedData | None = None, config: TrainingConfig | dict | None = None,
+              project_path: str | os.PathLike[str] | None = None, epochs: int | None = None,
+              method: str = "auto", pad: bool | str = "auto",
+              progress: Callable[[SweepProgress], None] | None = None, cancel: Cancel = None,
+              keep_weights: bool = False) -> SweepResult:
+    """Train `source`'s network at every size with every seed; a `SweepResult`.
+
+    `source` is a `Project` (its network, data and training settings; `project_path` finds a
+    data file) or a `Network` with `data` (prepared) and `config`. `sizes` are widths for
+    scale "width" (the widest hidden layer's units), depths for "depth", (width, depth) pairs
+    for "both", or `SweepSize`s. `seeds` is a count (from the config's seed up) or a list.
+    `epochs` overrides the config's. `progress` gets a `SweepProgress` after every epoch;
+    `cancel` (a `TrainingControl` or a function returning True) stops between batches and the
+    result keeps the sizes finished (`cancelled` True). `keep_weights` keeps every model's
+    final weights in its row. SpecError/DataError before training for anything that does not fit.
+    """
+    network, data, config, name = _sweep_inputs(source, data, config, project_path)
+    if epochs is not None:
+        config = config.replace(epochs=epochs)
+    chosen = _as_sizes(sizes, scale)
+    seed_list = _as_seeds(seeds, config.seed)
+    networks = {size: sized_network(network, size) for size in chosen}
+    jobs = [(size, seed) for size in chosen for seed in seed_list]
+    job_networks = [networks[size] for size, _ in jobs]
+    task = data.train.task
+    classes = data.train.is_classification
+    result = SweepResult(name, scale, chosen, seed_list, config.epochs, str(task),
+                         "accuracy" if classes else "r2",
+                         1.0 / max(2, data.train.n_classes) if classes else None)
+    stop = _cancel_check(cancel)
+    started = time.perf_counter()
+    groups = plan_groups(job_networks, config, method, pad, resolve_device(config.device).type,
+                         config.batch_size)
+    total = len(jobs) * config.epochs
+    done = 0
+    for group in groups:
+        members = [jobs[j] for j in group.jobs]
+        text = _group_text(members)
+        if group.method == "sequential":
+            result.notes.append(f"{text}: trained one after another ({group.reason})")
+        own_group = Group(group.method, tuple(range(len(members))), group.reason)
+        trained = fit_many([job_networks[j] for j in group.jobs], [s for _, s in members],
+                           data, config, cancel=stop, groups=[own_group],
+                           on_progress=_epoch_reporter(progress, done, total, text,
+                                                       len(members), config.epochs))
+        if any(t is None for t in trained):
+            result.cancelled = True
+            break
+        rows = [_sweep_row(size, seed, networks[size], many, keep_weights)
+                for (size, seed), many in zip(members, trained)]
+        result.runs.extend(rows)
+        done += len(members) * config.epochs
+        if progress:
+            progress(SweepProgress(done, total, f"{text}: done", tuple(rows)))
+        if stop():
+            result.cancelled = len(result.runs) < len(jobs)
+            break
+    order = {size: i for i, size in enumerate(chosen)}
+    result.runs.sort(key=lambda r: (order[r.size], seed_list.index(r.seed)))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _epoch_reporter(progress: Callable[[SweepProgress], None] | None, base: int, total: int,
+                    text: str, models: int, epochs: int) -> Callable[[int, int], None] | None:
+    """`fit_many`'s progress (model-epochs of one group) as the sweep's `SweepProgress`."""
+    if progress is None:
+        return None
+
+    def report(count: int, _: int) -> None:
+        progress(SweepProgress(base + count, total,
+                               f"{text}: epoch {count // max(1, models)} of {epochs}"))
+
+    return report
+
+
+def _sweep_inputs(source: Any, data: PreparedData | None, config: Any,
+                  project_path: Any) -> tuple[Network, PreparedData, TrainingConfig, str]:
+    if isinstance(source, Network):
+        if data is None:
+            raise SpecError("sweep: a network needs its prepared data (data=...)")
+        config = config if isinstance(config, TrainingConfig) else TrainingConfig(config)
+        return source, data, config, data.train.name
+    from nnstudio.data.source import prepare_project_data
+
+    network = source.network
+    prepared = data if data is not None else prepare_project_data(source, project_path)
+    chosen = config if config is not None else source.training
+    chosen = chosen if isinstance(chosen, TrainingConfig) else TrainingConfig(chosen)
+    return network, prepared, chosen, source.name
+
+
+def _group_text(members: list[tuple[SweepSize, int]]) -> str:
+    labels = list(dict.fromkeys(size.label for size, _ in members))
+    seeds = len({seed for _, seed in members})
+    shown = labels[0] if len(labels) == 1 else f"{labels[0]} to {labels[-1]}"
+    return f"{shown} ({seeds} seed{'s' if seeds != 1 else ''})"
+
+
+def _sweep_row(size: SweepSize, seed: int, network: Network, many: ManyResult,
+               keep_weights: bool) -> SweepRun:
+    result = many.result
+    metrics = {}
+    for name, value in result.final_metrics.items():
+        metrics[name if name.startswith("val_") else f"train_{name}"] = float(value)
+    metrics.update({k: float(v) for k, v in many.test_metrics.items()})
+    return SweepRun(size, seed, infer_shapes(network).total_params, metrics,
+                    {k: list(v) for k, v in result.history.items()}, result.epochs_run,
+                    result.seconds, many.method, result.stop_reason, many.error,
+                    result.weights if keep_weights else None)
