@@ -236,8 +236,20 @@ def load_project(path: str | os.PathLike[str], *,
     `migrations` replaces the table of format upgrades (tests use it).
     """
     path = Path(path)
+    data = _read_limited(path, MAX_PROJECT_BYTES, path.name, "project file")
+    return load_project_bytes(data, path, migrations=migrations)
+
+
+def load_project_bytes(data: bytes, path: str | os.PathLike[str], *,
+                       migrations: Mapping[int, Migration] | None = None) -> LoadedProject:
+    """Like `load_project` for a file whose bytes are `data`: weights files are found beside
+    `path`, and messages name `path`'s file."""
+    path = Path(path)
     name = path.name
-    document = _parse_json(_read_limited(path, MAX_PROJECT_BYTES, name, "project file"), name)
+    if len(data) > MAX_PROJECT_BYTES:
+        raise _error(name, f"is larger than {_size(MAX_PROJECT_BYTES)}, far too large to be a "
+                           f"project file")
+    document = _parse_json(data, name)
     original_version = _check_format(document, name)
     try:
         document = migrate(document, original_version, FORMAT_VERSION, migrations, where=name)
@@ -412,6 +424,11 @@ def _text(value: Any, where: str, max_length: int, error: type[Exception] = Spec
     return value
 
 
+def _quoted(text: str) -> str:
+    """A checked path in a message, whole (paths are capped at 1000 characters)."""
+    return f'"{text}"'
+
+
 def _integer(value: Any, where: str, low: int, high: int, error: type[Exception] = SpecError) -> int:
     if (isinstance(value, bool) or not isinstance(value, (int, float))
             or (isinstance(value, float) and not value.is_integer()) or not low <= value <= high):
@@ -446,16 +463,16 @@ def check_relative_path(value: Any, where: str, error: type[Exception] = SpecErr
         raise error(f"{where}: must be a file path relative to the project, got {_show(value)}")
     _text(value, where, 1000, error)
     if "\\" in value or "\x00" in value:
-        raise error(f"{where}: {_show(value)} must use \"/\" between folders")
+        raise error(f"{where}: {_quoted(value)} must use \"/\" between folders")
     if PurePosixPath(value).is_absolute() or PureWindowsPath(value).drive:
-        raise error(f"{where}: {_show(value)} is an absolute path; it must be relative to the "
+        raise error(f"{where}: {_quoted(value)} is an absolute path; it must be relative to the "
                     f"project file, so the project still opens when its folder moves")
     parts = value.split("/")
     if ".." in parts:
-        raise error(f"{where}: {_show(value)} leaves the project's folder; keep files beside "
+        raise error(f"{where}: {_quoted(value)} leaves the project's folder; keep files beside "
                     f"the project or in a folder inside it")
     if "" in parts or "." in parts:
-        raise error(f"{where}: {_show(value)} has an empty or \".\" part")
+        raise error(f"{where}: {_quoted(value)} has an empty or \".\" part")
     return value
 
 
@@ -678,7 +695,7 @@ def resolve_project_path(project_path: str | os.PathLike[str], relative: str,
     folder = project_folder(project_path)
     target = Path(os.path.realpath(folder / relative))
     if target != folder and folder not in target.parents:
-        raise _error(name, f"{where}: {_show(relative)} leads out of the project's folder "
+        raise _error(name, f"{where}: {_quoted(relative)} leads out of the project's folder "
                            f"through a link; copy the file into the folder instead")
     return target
 
@@ -715,12 +732,12 @@ def _weights_bytes(project_path: Path, ref: WeightsRef, where: str) -> bytes:
     file = resolve_project_path(project_path, ref.path, f"{where}.path")
     label = f"{name}: {where}.path: {ref.path}"
     if not file.exists():
-        raise _error(name, f"{where}.path: the weights file {_show(ref.path)} is missing; put "
+        raise _error(name, f"{where}.path: the weights file {_quoted(ref.path)} is missing; put "
                            f"it back beside the project, or remove \"{where}\" to drop "
                            f"those weights")
     data = _read_limited(file, MAX_WEIGHTS_BYTES, label, "weights file")
     if hashlib.sha256(data).hexdigest() != ref.sha256:
-        raise _error(name, f"{where}.sha256: the weights file {_show(ref.path)} has changed "
+        raise _error(name, f"{where}.sha256: the weights file {_quoted(ref.path)} has changed "
                            f"since the project was saved (its sha256 differs); it does not "
                            f"belong to this project")
     return data
@@ -732,7 +749,7 @@ def _read_weights(project_path: Path, ref: WeightsRef, network: Network, where: 
         arrays = _parse_safetensors(data)
         _check_weight_names(arrays, network)
     except ValueError as exc:
-        raise _error(project_path.name, f"{where}.path: {_show(ref.path)}: {exc}") from None
+        raise _error(project_path.name, f"{where}.path: {_quoted(ref.path)}: {exc}") from None
     return arrays
 
 
@@ -762,7 +779,7 @@ def _parse_safetensors(data: bytes) -> Weights:
 
 def _check_weight_names(arrays: Mapping[str, Any], network: Network) -> None:
     ids = set(network.ids())
-    for key in arrays:
+    for key in sorted(arrays, key=str):
         node_id, _, tensor = key.partition(".") if isinstance(key, str) else ("", "", "")
         if node_id not in ids or not _TENSOR.match(tensor):
             raise ValueError(f"tensor {_show(key)} belongs to no node of the network (names are "
