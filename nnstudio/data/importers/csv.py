@@ -120,7 +120,8 @@ class CsvPreview:
     rows: tuple[tuple[str | None, ...], ...]  # None: a missing value
     kinds: tuple[str, ...]  # "number" or "text" per column
     file_size: int
-    estimated_rows: int  # from the size of the sampled rows; exact for small files
+    estimated_rows: int  # from the size of the sampled rows, unless `rows_exact`
+    rows_exact: bool = False  # the whole file was sampled, so `estimated_rows` is its count
 
     def kind(self, column: str) -> str:
         return self.kinds[self.columns.index(column)]
@@ -240,7 +241,8 @@ def preview_csv(path: str | Path, options: CsvOptions | None = None, rows: int =
     columns = [shown.column(j).to_pylist() for j in range(shown.num_columns)]
     table_rows = tuple(tuple(column[i] for column in columns) for i in range(shown.num_rows))
     estimated = head.table.num_rows if head.complete else int(head.file_size / head.bytes_per_row)
-    return CsvPreview(head.columns, table_rows, head.kinds, head.file_size, estimated)
+    return CsvPreview(head.columns, table_rows, head.kinds, head.file_size, estimated,
+                      head.complete)
 
 
 def _read_head(path: Path, options: CsvOptions) -> _Head:
