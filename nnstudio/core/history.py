@@ -123,6 +123,24 @@ def network_changes(old_network: Network | Mapping[str, Any] | None,
     return changes
 
 
+def list_changes(old_config: TrainingConfig | Mapping[str, Any] | None,
+                 new_config: TrainingConfig | Mapping[str, Any] | None,
+                 old_network: Network | Mapping[str, Any] | None = None,
+                 new_network: Network | Mapping[str, Any] | None = None) -> list[str]:
+    """What changed between two runs, one phrase each, settings first (a `RunRecord`'s
+    `changes`): ["learning_rate 0.01 → 0.03", "dense_1.units 8 → 16"].
+
+    ["first run"] when there is nothing before (both olds None), [] when they agree. Configs
+    may be `TrainingConfig`s or dicts; networks `Network`s or their dict form.
+    """
+    if old_config is None and old_network is None:
+        return [FIRST_RUN]
+    parts = config_changes(old_config, new_config) if old_config is not None else []
+    if old_network is not None or new_network is not None:
+        parts += network_changes(old_network, new_network)
+    return parts
+
+
 def describe_changes(old_config: TrainingConfig | Mapping[str, Any] | None,
                      new_config: TrainingConfig | Mapping[str, Any] | None,
                      old_network: Network | Mapping[str, Any] | None = None,
@@ -133,12 +151,7 @@ def describe_changes(old_config: TrainingConfig | Mapping[str, Any] | None,
     "first run" when there is nothing before (both olds None), "no changes" when they agree.
     Configs may be `TrainingConfig`s or dicts; networks `Network`s or their dict form.
     """
-    if old_config is None and old_network is None:
-        return FIRST_RUN
-    parts = config_changes(old_config, new_config) if old_config is not None else []
-    if old_network is not None or new_network is not None:
-        parts += network_changes(old_network, new_network)
-    return "; ".join(parts) if parts else NO_CHANGES
+    return "; ".join(list_changes(old_config, new_config, old_network, new_network)) or NO_CHANGES
 
 
 def _ordered_union(first: Mapping, second: Mapping) -> list:
@@ -216,8 +229,11 @@ def run_rows(runs: Sequence[Any], metrics: Sequence[str] | None = None
     columns = list(RUN_COLUMNS) + metrics
     rows = []
     for run, final in zip(runs, finals):
+        changes = _field(run, "changes")
+        if isinstance(changes, (list, tuple)):  # a RunRecord keeps one phrase per change
+            changes = "; ".join(changes) or NO_CHANGES
         row = [_field(run, "name") or _field(run, "id"), _field(run, "created"),
-               _field(run, "seed"), _field(run, "changes")]
+               _field(run, "seed"), changes]
         rows.append(row + [final.get(name) for name in metrics])
     return columns, rows
 

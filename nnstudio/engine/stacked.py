@@ -77,7 +77,8 @@ MAX_GROUP_NUMBERS = 50_000_000
 Cancel = Callable[[], bool] | TrainingControl | None
 
 
-def _cancel_check(cancel: Cancel) -> Callable[[], bool]:
+def stop_function(cancel: Cancel) -> Callable[[], bool]:
+    """`cancel` (None, a `TrainingControl` or a function) as a function: True means stop."""
     if cancel is None:
         return lambda: False
     if isinstance(cancel, TrainingControl):
@@ -655,7 +656,7 @@ def fit_many(networks: Sequence[Network], seeds: Sequence[int], data: PreparedDa
     config = config if isinstance(config, TrainingConfig) else TrainingConfig(config)
     if len(networks) != len(seeds):
         raise SpecError("sweep: give one seed per network")
-    stop = _cancel_check(cancel)
+    stop = stop_function(cancel)
     plans = {}
     for index, network in enumerate(networks):  # every check before the first batch
         key = _network_key(network)
@@ -741,8 +742,9 @@ def _train_group(group: Group, jobs: list[tuple[Network, int]], data: PreparedDa
     return results
 
 
-class _StopWhen(Callback):
-    """Bridges a cancel function and per-epoch progress into one `fit`."""
+class StopWhen(Callback):
+    """Bridges a cancel function and per-epoch progress into one `fit`: asks `control` to stop
+    when `stop()` turns True, and calls `progress(epoch)` after each epoch."""
 
     batch_interval = 16
 
@@ -765,8 +767,8 @@ def _train_one(network: Network, seed: int, data: PreparedData, config: Training
     control = TrainingControl()
     error = ""
     try:
-        result = fit(network, data, config.replace(seed=seed), [_StopWhen(stop, control, progress)],
-                     control)
+        result = fit(network, data, config.replace(seed=seed),
+                     [StopWhen(stop, control, progress)], control)
     except TrainingFailed as failure:
         if failure.result is None:
             raise

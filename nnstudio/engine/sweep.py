@@ -33,7 +33,7 @@ from nnstudio.core.network import Network, Node
 from nnstudio.core.shapes import infer_shapes
 from nnstudio.data.preprocessing import PreparedData
 from nnstudio.engine.devices import resolve_device
-from nnstudio.engine.stacked import Cancel, Group, ManyResult, _cancel_check, fit_many, plan_groups
+from nnstudio.engine.stacked import Cancel, Group, ManyResult, fit_many, plan_groups, stop_function
 
 SCALES = ("width", "depth", "both")
 
@@ -462,7 +462,7 @@ def run_sweep(source: Any, sizes: Sequence[SweepSize | int | tuple[int, int]],
     result = SweepResult(name, scale, chosen, seed_list, config.epochs, str(task),
                          "accuracy" if classes else "r2",
                          1.0 / max(2, data.train.n_classes) if classes else None)
-    stop = _cancel_check(cancel)
+    stop = stop_function(cancel)
     started = time.perf_counter()
     groups = plan_groups(job_networks, config, method, pad, resolve_device(config.device).type,
                          config.batch_size)

@@ -5,7 +5,8 @@ import math
 from nnstudio.core.config import TrainingConfig
 from nnstudio.core.history import (
     FIRST_RUN, NO_CHANGES, best_index, best_run_index, config_changes, describe_changes,
-    format_metric, format_table, format_value, lower_is_better, metric_columns, network_changes,
+    format_metric, format_table, format_value, list_changes, lower_is_better, metric_columns,
+    network_changes,
     run_rows, sort_rows,
 )
 from nnstudio.core.network import chain
@@ -14,6 +15,14 @@ from nnstudio.core.network import chain
 def _mlp(units: int = 8, activation: str = "relu"):
     return chain(("input", {"shape": (2,)}), ("dense", {"units": units, "activation": activation}),
                  ("dense", {"units": 1, "activation": "sigmoid"}))
+
+
+def test_list_changes_gives_the_phrases_a_run_record_keeps():
+    old = TrainingConfig()
+    assert list_changes(old, old.replace(epochs=5), _mlp(8), _mlp(8, "tanh")) == [
+        "epochs 100 → 5", "dense_1.activation relu → tanh"]
+    assert list_changes(None, old) == [FIRST_RUN]
+    assert list_changes(old, old) == []
 
 
 def test_describe_changes_names_each_setting_and_layer_parameter_with_old_and_new_value():
@@ -84,7 +93,8 @@ def _runs():
         {"id": "run_1", "name": "", "created": "2024-01-01", "seed": 0, "changes": FIRST_RUN,
          "final_metrics": {"val_loss": 0.4, "val_accuracy": 0.8}},
         {"id": "run_2", "name": "wider", "created": "2024-01-02", "seed": 0,
-         "changes": "dense_1.units 8 → 16", "final_metrics": {"val_loss": 0.2, "val_accuracy": 0.9}},
+         "changes": ("dense_1.units 8 → 16",),
+         "final_metrics": {"val_loss": 0.2, "val_accuracy": 0.9}},
         {"id": "run_3", "name": "broken", "created": "2024-01-03", "seed": 1, "changes": "x",
          "final_metrics": {"val_loss": float("nan")}},
     ]
@@ -95,6 +105,7 @@ def test_run_rows_give_one_row_per_run_with_every_metric_as_a_column():
     assert columns == ["name", "created", "seed", "changes", "val_loss", "val_accuracy"]
     assert [row[0] for row in rows] == ["run_1", "wider", "broken"]  # the id when unnamed
     assert rows[2][-1] is None  # a metric the run lacks
+    assert rows[1][3] == "dense_1.units 8 → 16"  # a record's tuple of changes, in words
     assert best_run_index(_runs(), "val_loss") == 1
     assert best_run_index(_runs(), "val_accuracy") == 1
 
