@@ -1,0 +1,218 @@
+"""Static checks of the bundle recipe (packaging/): cheap, no build, neither Qt nor torch.
+
+The bundles themselves are built and smoke-tested by packaging/build.sh and the bundles workflow;
+these tests catch a broken recipe before anyone waits minutes for a build.
+"""
+
+from __future__ import annotations
+
+import ast
+import configparser
+import importlib.util
+import plistlib
+import subprocess
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+import nnstudio
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGING = ROOT / "packaging"
+ICONS = ROOT / "resources" / "icons" / "app"
+MIME_NAMESPACE = "{http://www.freedesktop.org/standards/shared-mime-info}"
+
+
+def _load_bundle_config():
+    spec = importlib.util.spec_from_file_location("bundle_config", PACKAGING / "bundle_config.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+config = _load_bundle_config()
+
+
+# ---- the spec --------------------------------------------------------------------------------
+
+def test_spec_is_python_that_uses_the_shared_lists_and_builds_every_platform_target():
+    text = (PACKAGING / "nnstudio.spec").read_text(encoding="utf-8")
+    ast.parse(text)  # a syntax error would otherwise show only minutes into a build
+    for needed in ("config.DATA_FOLDERS", "config.EXCLUDED_MODULES", "config.is_excluded",
+                   "collect_submodules(\"nnstudio\")", "BUNDLE(", "config.macos_info_plist",
+                   "config.ICON_WINDOWS", "config.ICON_MACOS", "version=version_resource",
+                   "console=False", "config.LINUX_DESKTOP_FILES", "nnstudio_main.py"):
+        assert needed in text, needed
+
+
+def test_bundled_folders_exist_and_hold_the_datasets_icons_and_examples():
+    for source, target in config.DATA_FOLDERS:
+        assert (ROOT / source).is_dir(), source
+        assert source == target  # resources_dir() looks for sys._MEIPASS/resources
+    assert (ROOT / "resources" / "datasets" / "digits.csv.gz").is_file()
+    assert (ROOT / config.ICON_WINDOWS).is_file() and (ROOT / config.ICON_MACOS).is_file()
+    assert sorted(p.name for p in (ROOT / "examples").glob("*.nnstudio"))
+
+
+@pytest.mark.parametrize("name", [
+    "torch/test/atest", "torch/include/ATen/ATen.h", "torch/share/cmake/Torch/TorchConfig.cmake",
+    "torch/bin/protoc", "torch/bin/test_jit", "torch/lib/libtorchbind_test.so",
+    "torch\\lib\\torchbind_test.dll", "PySide6/Qt/translations/qt_de.qm",
+    "PySide6\\translations\\qtbase_fr.qm", "PySide6/Qt/lib/libQt6WebEngineCore.so.6",
+    "PySide6/Qt/lib/libQt6Quick.so.6", "PySide6/Qt/lib/libQt6Qml.so.6",
+    "PySide6/Qt/lib/libQt63DCore.so.6", "PySide6/Qt/lib/libQt6Multimedia.so.6",
+    "PySide6\\Qt6Quick.dll", "PySide6/Qt/lib/QtQuick.framework/Versions/A/QtQuick",
+    "PySide6/Qt/plugins/platformthemes/libqgtk3.so", "libcairo.so.2", "libpango-1.0.so.0",
+    "pyarrow/libarrow_flight.so.2600", "pyarrow/libarrow_python.so",
+    "pyarrow/libarrow_python.so.2600.1.0", "pyarrow/include/arrow/api.h",
+    "onnxruntime/capi/libonnxruntime.so.1.32.0",
+])
+def test_excludes_drop_what_the_app_never_loads(name):
+    assert config.is_excluded(name)
+
+
+@pytest.mark.parametrize("name", [
+    "torch/bin/torch_shm_manager", "torch\\bin\\torch_shm_manager.exe",
+    "torch/lib/libtorch_cpu.so", "torch/lib/libc10.so", "torch/lib/libtorch_python.so",
+    "torch/lib/libgomp.so.1", "torch\\lib\\torch_cpu.dll", "torch/lib/libtorch_cpu.dylib",
+    "libQt6Core.so.6", "PySide6/Qt/lib/libQt6Gui.so.6", "PySide6/Qt/lib/libQt6Widgets.so.6",
+    "PySide6/Qt/lib/libQt6Svg.so.6", "PySide6/Qt/lib/libQt6OpenGL.so.6", "PySide6\\Qt6Core.dll",
+    "PySide6/Qt/lib/QtWidgets.framework/Versions/A/QtWidgets",
+    "PySide6/Qt/plugins/platforms/libqxcb.so", "PySide6/Qt/plugins/platforms/libqoffscreen.so",
+    "PySide6/Qt/plugins/platforms/libqwayland.so", "PySide6/Qt/plugins/imageformats/libqsvg.so",
+    "PySide6\\plugins\\platforms\\qwindows.dll", "libfontconfig.so.1", "libfreetype.so.6",
+    "libglib-2.0.so.0", "pyarrow/libarrow.so.2600", "pyarrow/libarrow_python.so.2600",
+    "pyarrow/libparquet.so.2600", "pyarrow/_csv.cpython-311-x86_64-linux-gnu.so",
+    "numpy.libs/libscipy_openblas64_-32a4b2a6.so", "resources/datasets/digits.csv.gz",
+    "examples/spiral.nnstudio", "onnx/onnx_cpp2py_export.cpython-311-x86_64-linux-gnu.so",
+    # ONNX export checks each file in onnxruntime: its Python module must stay.
+    "onnxruntime/capi/onnxruntime_pybind11_state.cpython-311-x86_64-linux-gnu.so",
+    "onnxruntime\\capi\\onnxruntime_pybind11_state.pyd",
+    "onnxruntime/capi/libonnxruntime_providers_shared.so",
+])
+def test_excludes_keep_what_torch_qt_and_the_app_need(name):
+    assert not config.is_excluded(name)
+
+
+def _imported_modules(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_no_module_of_the_app_imports_a_package_the_bundle_leaves_out():
+    offending = []
+    for path in sorted((ROOT / "nnstudio").rglob("*.py")):
+        for name in _imported_modules(path):
+            for excluded in config.EXCLUDED_MODULES:
+                if name == excluded or name.startswith(excluded + "."):
+                    offending.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert offending == []
+
+
+# ---- platform integration ---------------------------------------------------------------------
+
+def test_desktop_entry_launches_the_app_with_the_file_and_claims_the_project_type():
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str  # desktop keys are case-sensitive
+    parser.read(PACKAGING / "linux" / "nnstudio.desktop", encoding="utf-8")
+    entry = parser["Desktop Entry"]
+    assert entry["Type"] == "Application"
+    assert entry["Name"] == config.DISPLAY_NAME
+    assert entry["Exec"].split() == ["nnstudio", "%f"]  # install-desktop.sh rewrites the path
+    assert entry["Icon"] == "nnstudio"
+    assert entry["Terminal"] == "false"
+    assert config.PROJECT_MIME_TYPE in entry["MimeType"].split(";")
+    for key in ("MimeType", "Categories", "Keywords"):
+        assert entry[key].endswith(";"), key
+
+
+def test_mime_type_maps_the_project_suffix_to_the_type_the_desktop_entry_claims():
+    root = ElementTree.parse(PACKAGING / "linux" / "nnstudio-mime.xml").getroot()
+    (mime_type,) = root.findall(f"{MIME_NAMESPACE}mime-type")
+    assert mime_type.get("type") == config.PROJECT_MIME_TYPE
+    globs = [glob.get("pattern") for glob in mime_type.findall(f"{MIME_NAMESPACE}glob")]
+    assert globs == ["*" + config.PROJECT_SUFFIX]
+    assert mime_type.find(f"{MIME_NAMESPACE}icon").get("name") == "nnstudio"
+
+
+def test_install_desktop_script_is_valid_shell_and_installs_every_icon_size():
+    script = PACKAGING / "linux" / "install-desktop.sh"
+    subprocess.run(["sh", "-n", str(script)], check=True)
+    sizes = next(line for line in script.read_text().splitlines() if line.startswith("sizes="))
+    for size in sizes.split('"')[1].split():
+        assert (ICONS / "png" / f"nnstudio-{size}.png").is_file(), size
+
+
+def test_macos_info_plist_declares_the_project_document_type_for_double_click():
+    plist = plistlib.loads(plistlib.dumps(config.macos_info_plist("1.2.3")))  # serializable
+    assert plist["CFBundleIdentifier"] == config.BUNDLE_IDENTIFIER
+    assert plist["CFBundleShortVersionString"] == "1.2.3"
+    (document_type,) = plist["CFBundleDocumentTypes"]
+    (exported,) = plist["UTExportedTypeDeclarations"]
+    assert document_type["LSItemContentTypes"] == [exported["UTTypeIdentifier"]]
+    assert document_type["CFBundleTypeRole"] == "Editor"
+    tags = exported["UTTypeTagSpecification"]
+    assert tags["public.filename-extension"] == ["nnstudio"]
+    assert tags["public.mime-type"] == [config.PROJECT_MIME_TYPE]
+    assert "public.json" in exported["UTTypeConformsTo"]  # a project is one JSON file
+
+
+@pytest.mark.parametrize("version, numbers", [
+    ("0.1.0", (0, 1, 0, 0)), ("2.10", (2, 10, 0, 0)), ("1.2.3.4.5", (1, 2, 3, 4)),
+    ("1.0.0rc2", (1, 0, 0, 2)),
+])
+def test_windows_version_resource_numbers_come_from_the_version_text(version, numbers):
+    assert config.version_tuple(version) == numbers
+
+
+def test_windows_version_strings_name_the_product_and_its_version():
+    strings = config.windows_version_strings(nnstudio.__version__)
+    assert strings["ProductVersion"] == strings["FileVersion"] == nnstudio.__version__
+    assert strings["ProductName"] == config.DISPLAY_NAME
+    assert strings["OriginalFilename"] == "nnstudio.exe"
+
+
+# ---- icon -------------------------------------------------------------------------------------
+
+def test_icon_exists_as_svg_source_and_in_every_raster_size():
+    assert (ICONS / "nnstudio.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    for size in (16, 24, 32, 48, 64, 128, 256, 512, 1024):
+        with Image.open(ICONS / "png" / f"nnstudio-{size}.png") as image:
+            assert image.size == (size, size) and image.mode == "RGBA"
+    with Image.open(ICONS / "nnstudio.ico") as ico:
+        assert {(16, 16), (32, 32), (48, 48), (256, 256)} <= set(ico.info["sizes"])
+    with Image.open(ICONS / "nnstudio.icns") as icns:
+        assert {size[:2] for size in icns.info["sizes"]} >= {(16, 16), (128, 128), (512, 512)}
+
+
+# ---- scripts and CI ---------------------------------------------------------------------------
+
+def test_every_commit_ci_does_not_build_bundles():
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "pyinstaller" not in ci.lower() and "build.sh" not in ci
+
+
+def test_build_script_starts_from_a_fresh_venv_with_cpu_torch_before_the_project():
+    script = (PACKAGING / "build.sh").read_text(encoding="utf-8")
+    subprocess.run(["bash", "-n", str(PACKAGING / "build.sh")], check=True)
+    order = [script.index(marker) for marker in (
+        '"$PYTHON" -m venv', 'pip install -q "torch==', "pip install -q .\n", "-m PyInstaller",
+        '"$executable" --self-test')]
+    assert order == sorted(order)
+    assert "QT_QPA_PLATFORM=offscreen" in script
+
+
+def test_bundles_workflow_builds_and_smoke_tests_on_linux_windows_and_macos():
+    workflow = (ROOT / ".github" / "workflows" / "bundles.yml").read_text(encoding="utf-8")
+    for runner in ("ubuntu-", "windows-", "macos-"):
+        assert runner in workflow, runner
+    assert "packaging/build.sh" in workflow and "packaging/build.ps1" in workflow
+    assert workflow.count("--self-test") >= 1
+    assert "\t" not in workflow  # YAML forbids tabs
