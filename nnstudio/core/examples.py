@@ -86,8 +86,9 @@ def _seed_article() -> Built:
 
 
 def _spiral() -> Built:
-    # Measured with torch on one CPU thread: 500 epochs of Adam at 0.03 reached 0.96 to 1.00
-    # test accuracy for six different seeds (about 3 s each); 300 epochs fell to 0.84 for some.
+    # Measured with nnstudio.engine.trainer.fit on one CPU thread: test accuracy 0.97 with the
+    # project's seed 0, 0.94 to 0.98 over seeds 0 to 5, about 3 s a run. (A plain torch loop
+    # with 300 epochs fell to 0.84 for some seeds; 500 kept all six at 0.96 or more.)
     network = chain(("input", {"shape": (2,)}),
                     ("dense", {"units": 8, "activation": "tanh"}),
                     ("dense", {"units": 8, "activation": "tanh"}),
@@ -103,6 +104,7 @@ def _digits_mlp() -> Built:
                     ("dense", {"units": 64, "activation": "relu"}),
                     ("dense", {"units": 10, "activation": "softmax"}))
     data = DataConfig(DataSource.builtin("digits"), preprocessing="none")  # pixels are in [0, 1]
+    # Measured with the engine: test accuracy 0.95 to 0.97 for seeds 0 to 2, under a second.
     training = {"optimizer": "adam", "learning_rate": 0.003, "batch_size": 32, "epochs": 40}
     return "Digits MLP", network, data, training
 
@@ -118,13 +120,14 @@ def _digits_cnn() -> Built:
                     ("flatten", {}),
                     ("dense", {"units": 10, "activation": "softmax"}))
     data = DataConfig(DataSource.builtin("digits"), preprocessing="none")
+    # Measured with the engine: test accuracy 0.97 for seeds 0 to 2, about a second.
     training = {"optimizer": "adam", "learning_rate": 0.003, "batch_size": 32, "epochs": 20}
     return "Digits CNN", network, data, training
 
 
 def _regression() -> Built:
-    # Measured with torch: 200 epochs of Adam at 0.01 reach a test R² of about 0.4 to 0.5, which
-    # is what this small, noisy dataset allows.
+    # Measured with nnstudio.engine.trainer.fit: test R² 0.53, 0.44 and 0.49 for seeds 0 to 2,
+    # about what this small, noisy dataset allows.
     network = chain(("input", {"shape": (10,)}),
                     ("dense", {"units": 16, "activation": "relu"}),
                     ("dense", {"units": 16, "activation": "relu"}),
