@@ -27,7 +27,6 @@ from nnstudio.core.project import (
     LoadedProject,
     Project,
     RunRecord,
-    WeightsRef,
     dumps_document,
     file_sha256,
     load_project,
@@ -370,6 +369,10 @@ def test_a_failure_while_writing_the_json_keeps_the_previous_project_whole(tmp_p
     again = load_project(path)
     assert again.project.name == "Spiral"
     np.testing.assert_array_equal(again.weights["dense_1.weight"], spiral_weights()["dense_1.weight"])
+    # The weights written before the failure are an orphan; the next good save removes it.
+    assert len(files_in(tmp_path)) == len(before) + 1
+    save_project(path, again.project, again.weights)
+    assert sorted(files_in(tmp_path)) == sorted(before)
 
 
 def test_a_failure_while_writing_weights_leaves_the_previous_files_untouched(tmp_path, monkeypatch):
@@ -588,7 +591,8 @@ def test_a_file_far_too_large_to_be_a_project_is_refused_without_reading_it_all(
     monkeypatch.setattr(project_module, "MAX_PROJECT_BYTES", 1000)
     path = tmp_path / "big.nnstudio"
     path.write_bytes(b" " * 5000)
-    assert load_error(path) == "big.nnstudio: is larger than 0.000953674 MB, far too large to be a project file"
+    assert load_error(path) == ("big.nnstudio: is larger than 0.000953674 MB, far too large to be "
+                                "a project file")
     assert project_module._size(50 * 1024 * 1024) == "50 MB"
 
 
@@ -719,7 +723,8 @@ def corpus(tmp_path_factory):
 ODD_TEXT = ["", " ", "\ud800", "\udfff", "\x00", "\u202e", "e\u0301", "💥" * 50, "Ω≈ç√", "\n\t",
             "../../etc/passwd", "/abs/w.safetensors", "C:\\w.safetensors", "a/./b", "a//b",
             "link/../x.safetensors", "x" * 5000, "nnstudio-project", "input", "dense_1", "run_1"]
-ODD_NUMBERS = [0, -1, 1, 2 ** 31, 2 ** 63, 10 ** 30, -10 ** 30, 10 ** 400, -(10 ** 4000), 1e308, -1e308, 5e-324, 0.5, -0.0,
+ODD_NUMBERS = [0, -1, 1, 2 ** 31, 2 ** 63, 10 ** 30, -10 ** 30, 10 ** 400, -(10 ** 4000),
+               1e308, -1e308, 5e-324, 0.5, -0.0,
                1.5, 15, 16, 4096, 100_000]
 
 json_scalars = st.one_of(
