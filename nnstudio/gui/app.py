@@ -64,6 +64,12 @@ def run_app(argv: list[str]) -> int:
             remember_recent(window.settings, window.document.path)
     if args.screenshot:
         return save_screenshot(window, Path(args.screenshot))
+    if importlib.util.find_spec("nnstudio.gui.file_open") is not None:
+        from nnstudio.gui.file_open import install_file_open_handler
+
+        install_file_open_handler(window.open_path)  # macOS: Finder's "open with"
+    if os.environ.get("NNSTUDIO_STARTUP_PROBE"):
+        _report_first_paint(window, app)  # benchmarks/bench_startup.py
     window.show()
     if args.self_test:
         from nnstudio.gui import self_test
@@ -71,7 +77,8 @@ def run_app(argv: list[str]) -> int:
         return int(self_test.run(window))
     from PySide6.QtCore import QTimer
 
-    QTimer.singleShot(0, warm_torch_in_background)
+    if not os.environ.get("NNSTUDIO_STARTUP_PROBE"):
+        QTimer.singleShot(0, warm_torch_in_background)
     return app.exec()
 
 
@@ -153,6 +160,22 @@ def _warm_torch() -> None:
         torch_ready.set()
         if os.environ.get("NNSTUDIO_DEBUG_STARTUP"):
             print(f"torch warmed in {time.perf_counter() - started:.2f} s", file=sys.stderr)
+
+
+def _report_first_paint(window, app) -> None:
+    """Print the wall-clock time of the canvas's first paint, then quit (for the benchmark)."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched, event) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                print(f"NNSTUDIO_SHOWN {time.time():.6f}", flush=True)
+                watched.removeEventFilter(self)
+                QTimer.singleShot(0, app.quit)
+            return False
+
+    probe = FirstPaint(window)
+    window.canvas.viewport().installEventFilter(probe)
 
 
 def _throwaway_settings():

@@ -96,7 +96,9 @@ class MainWindow(QMainWindow):
         toggle.setText(title)
         self.menu("View").addAction(toggle)
         if getattr(self, "_state_restored", False):
-            self.restoreDockWidget(dock)  # a panel added late still gets its saved place
+            # A panel added after start-up still gets its saved place and visibility.
+            self.restoreDockWidget(dock)
+            dock.setVisible(object_name not in self._hidden_panels())
         return dock
 
     def menu(self, name: str) -> QMenu:
@@ -156,8 +158,11 @@ class MainWindow(QMainWindow):
         self.undo_action = stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcuts(QKeySequence.StandardKey.Undo)
         self.redo_action = stack.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Redo),
-                                       QKeySequence("Ctrl+Y")])
+        redo_keys = QKeySequence.keyBindings(QKeySequence.StandardKey.Redo)
+        for extra in ("Ctrl+Shift+Z", "Ctrl+Y"):  # both habits, on every system
+            if QKeySequence(extra) not in redo_keys:
+                redo_keys.append(QKeySequence(extra))
+        self.redo_action.setShortcuts(redo_keys)
         menu.addAction(self.undo_action)
         menu.addAction(self.redo_action)
         menu.addSeparator()
@@ -215,7 +220,13 @@ class MainWindow(QMainWindow):
     def save_window_state(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
+        hidden = [d.objectName() for d in self.findChildren(QDockWidget) if d.isHidden()]
+        self.settings.setValue("window/hidden_panels", hidden)
         self.settings.sync()
+
+    def _hidden_panels(self) -> list[str]:
+        value = self.settings.value("window/hidden_panels", [])
+        return [value] if isinstance(value, str) else list(value or [])
 
     # ---- files ----
     def maybe_save(self) -> bool:

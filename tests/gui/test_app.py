@@ -1,0 +1,93 @@
+"""Starting the app: arguments, --screenshot, a project that fails to load, and torch warmed
+only after the window shows."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from nnstudio.core.examples import example_project
+from nnstudio.core.project import save_project
+from nnstudio.gui import app as app_module
+from nnstudio.gui.app import run_app
+
+
+def test_screenshot_renders_the_window_to_a_png_and_exits_0(qapp, tmp_path):
+    target = tmp_path / "shots" / "editor.png"
+    assert run_app(["--screenshot", str(target)]) == 0
+    image = QImage(str(target))
+    assert (image.width(), image.height()) == app_module.SCREENSHOT_SIZE
+    assert len({image.pixel(x, 300) for x in range(0, image.width(), 7)}) > 10  # not blank
+
+
+def test_screenshot_of_a_project_shows_that_project(qapp, tmp_path, monkeypatch):
+    path = tmp_path / "cnn.nnstudio"
+    save_project(path, example_project("digits_cnn"))
+    windows = []
+    original = app_module.save_screenshot
+    monkeypatch.setattr(app_module, "save_screenshot",
+                        lambda window, png: windows.append(window) or original(window, png))
+    assert run_app([str(path), "--screenshot", str(tmp_path / "cnn.png")]) == 0
+    assert "conv2d_1" in windows[0].canvas.canvas.node_items
+
+
+def test_screenshot_of_a_broken_project_says_why_and_exits_2(qapp, tmp_path, capsys):
+    path = tmp_path / "broken.nnstudio"
+    path.write_text("[]")
+    assert run_app([str(path), "--screenshot", str(tmp_path / "x.png")]) == 2
+    assert "broken.nnstudio: not an NN Studio project" in capsys.readouterr().err
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_help_and_bad_arguments_exit_without_a_window(qapp, capsys):
+    assert run_app(["--help"]) == 0
+    assert "--screenshot" in capsys.readouterr().out
+    assert run_app(["--no-such-option"]) == 2
+
+
+def test_the_window_shows_before_torch_is_warmed_and_a_bad_project_gets_a_dialog(
+        qapp, tmp_path, monkeypatch, qtbot):
+    bad = tmp_path / "bad.nnstudio"
+    bad.write_text("{")
+    events = []
+
+    def fake_warm():
+        shown = [w for w in QApplication.topLevelWidgets()
+                 if w.objectName() == "main_window" and w.isVisible()]
+        events.append(("warm", len(shown) == 1))
+
+    def answer_and_close():
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            events.append(("dialog", box.text()))
+            box.button(QMessageBox.StandardButton.Ok).click()
+            for window in QApplication.topLevelWidgets():
+                if window.objectName() == "main_window":
+                    window.close()
+        else:
+            qtbot_timer(answer_and_close)
+
+    def qtbot_timer(callback):
+        from PySide6.QtCore import QTimer
+        QTimer.singleShot(20, callback)
+
+    monkeypatch.setattr(app_module, "warm_torch_in_background", fake_warm)
+    qtbot_timer(answer_and_close)
+    assert run_app([str(bad)]) == 0
+    assert ("warm", True) in events
+    dialog = next(text for kind, text in events if kind == "dialog")
+    assert dialog.startswith("bad.nnstudio: line 1")
+
+
+def test_opening_the_window_does_not_import_torch(tmp_path):
+    code = ("import sys; from nnstudio.gui.app import run_app; "
+            f"code = run_app(['--screenshot', r'{tmp_path / 's.png'}']); "
+            "print('torch' in sys.modules); sys.exit(code)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120, env={**__import__("os").environ,
+                                              "QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("False")
