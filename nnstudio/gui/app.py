@@ -169,7 +169,8 @@ def _report_first_paint(window, app) -> None:
     class FirstPaint(QObject):
         def eventFilter(self, watched, event) -> bool:
             if event.type() == QEvent.Type.Paint:
-                print(f"NNSTUDIO_SHOWN {time.time():.6f}", flush=True)
+                print(f"NNSTUDIO_SHOWN {time.time():.6f} torch_imported={'torch' in sys.modules}",
+                      flush=True)
                 watched.removeEventFilter(self)
                 QTimer.singleShot(0, app.quit)
             return False
