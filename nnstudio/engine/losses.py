@@ -19,6 +19,11 @@ from nnstudio.engine.modules import GraphModule
 LOGIT_LOSSES = ("bce", "cross_entropy")
 VALUE_LOSSES = ("mse", "mae", "huber")
 
+_FUNCTIONS = {
+    "bce": F.binary_cross_entropy_with_logits, "cross_entropy": F.cross_entropy,
+    "mse": F.mse_loss, "mae": F.l1_loss, "huber": F.huber_loss,
+}
+
 LOSS_NAMES = {
     "bce": "binary cross-entropy", "cross_entropy": "cross-entropy",
     "mse": "mean squared error", "mae": "mean absolute error", "huber": "Huber",
@@ -66,17 +71,22 @@ class Objective:
         """What the loss compares: logits for cross-entropy, the drawn output otherwise."""
         return logits if self.on_logits else model.apply_output_activation(logits)
 
+    @property
+    def function(self):
+        """The torch loss function: `function(values, targets)` gives the batch's mean loss."""
+        return _FUNCTIONS[self.loss]
+
     def __call__(self, values: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         """The mean loss over a batch (`values` from `values()`, `targets` from `targets()`)."""
-        if self.loss == "bce":
-            return F.binary_cross_entropy_with_logits(values, targets)
+        return _FUNCTIONS[self.loss](values, targets)
+
+    def target_classes(self, targets: torch.Tensor) -> torch.Tensor:
+        """Class indices back from `targets()` output."""
         if self.loss == "cross_entropy":
-            return F.cross_entropy(values, targets)
-        if self.loss == "mse":
-            return F.mse_loss(values, targets)
-        if self.loss == "mae":
-            return F.l1_loss(values, targets)
-        return F.huber_loss(values, targets)
+            return targets
+        if targets.shape[1] == 1:
+            return targets[:, 0].long()
+        return targets.argmax(dim=1)
 
     def predicted_classes(self, values: torch.Tensor) -> torch.Tensor:
         """Class indices from `values()` output."""

@@ -21,36 +21,38 @@ def confusion_matrix(predicted: torch.Tensor, target: torch.Tensor, n_classes: i
     return torch.bincount(flat, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
 
 
-def scores_from_confusion(confusion: np.ndarray) -> dict[str, float]:
-    """Accuracy, precision, recall and F1 from a confusion matrix.
+def scores_from_confusion(confusion) -> dict[str, float]:
+    """Accuracy, precision, recall and F1 from a confusion matrix (array or nested lists).
 
     Two classes: precision/recall/F1 of class 1 (the positive class). More: their macro average
     over the classes that occur in the targets or the predictions (as scikit-learn does). A ratio
-    with nothing to divide by counts as 0.
+    with nothing to divide by counts as 0. Plain Python: for the few classes a confusion matrix
+    has, it is several times faster than numpy's per-call overhead.
     """
-    confusion = np.asarray(confusion, dtype=np.float64)
-    total = confusion.sum()
-    true_positive = np.diag(confusion)
-    predicted = confusion.sum(axis=0)
-    actual = confusion.sum(axis=1)
-    precision = _safe_divide(true_positive, predicted)
-    recall = _safe_divide(true_positive, actual)
-    f1 = _safe_divide(2 * precision * recall, precision + recall)
-    accuracy = float(true_positive.sum() / total) if total else 0.0
-    if len(confusion) == 2:
-        return {"accuracy": accuracy, "precision": float(precision[1]),
-                "recall": float(recall[1]), "f1": float(f1[1])}
-    present = (predicted + actual) > 0
-    if not present.any():
+    rows = confusion.tolist() if hasattr(confusion, "tolist") else [list(r) for r in confusion]
+    k = len(rows)
+    total = sum(sum(row) for row in rows)
+    hits = [rows[i][i] for i in range(k)]
+    predicted = [sum(row[c] for row in rows) for c in range(k)]
+    actual = [sum(row) for row in rows]
+    precision = [_ratio(hits[c], predicted[c]) for c in range(k)]
+    recall = [_ratio(hits[c], actual[c]) for c in range(k)]
+    f1 = [_ratio(2 * p * r, p + r) for p, r in zip(precision, recall)]
+    accuracy = _ratio(sum(hits), total)
+    if k == 2:
+        return {"accuracy": accuracy, "precision": precision[1], "recall": recall[1], "f1": f1[1]}
+    present = [c for c in range(k) if predicted[c] + actual[c] > 0]
+    if not present:
         return {"accuracy": accuracy, "precision": 0.0, "recall": 0.0, "f1": 0.0}
-    return {"accuracy": accuracy, "precision": float(precision[present].mean()),
-            "recall": float(recall[present].mean()), "f1": float(f1[present].mean())}
+    # numpy's mean (pairwise summation), so the numbers equal those of numpy-based code.
+    return {"accuracy": accuracy,
+            "precision": float(np.mean([precision[c] for c in present])),
+            "recall": float(np.mean([recall[c] for c in present])),
+            "f1": float(np.mean([f1[c] for c in present]))}
 
 
-def _safe_divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    out = np.zeros_like(numerator, dtype=np.float64)
-    np.divide(numerator, denominator, out=out, where=denominator > 0)
-    return out
+def _ratio(numerator: float, denominator: float) -> float:
+    return float(numerator / denominator) if denominator > 0 else 0.0
 
 
 def roc_curve(scores: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -85,26 +87,40 @@ def auc(fpr: np.ndarray, tpr: np.ndarray) -> float:
 
 
 class ClassificationAccumulator:
-    """Sums a loss and a confusion matrix over batches, on the device."""
+    """Collects batch losses and confusion matrices, on the device, summed when computed."""
 
     def __init__(self, n_classes: int, device: torch.device):
         self.n_classes = n_classes
-        self.confusion = torch.zeros(n_classes, n_classes, dtype=torch.int64, device=device)
-        self.loss_sum = torch.zeros((), dtype=torch.float64, device=device)
+        self.device = device
+        self.losses: list[tuple[torch.Tensor, int]] = []
+        self.confusions: list[torch.Tensor] = []
         self.count = 0
 
     def update(self, loss: torch.Tensor, predicted: torch.Tensor, target: torch.Tensor) -> None:
         """Add one batch: its mean `loss`, predicted and true class indices."""
         n = target.shape[0]
-        self.loss_sum += loss.detach().double() * n
-        self.confusion += confusion_matrix(predicted, target, self.n_classes)
+        self.losses.append((loss.detach(), n))
+        self.confusions.append(confusion_matrix(predicted, target, self.n_classes))
         self.count += n
 
     def compute(self) -> tuple[dict[str, float], np.ndarray]:
         """({loss, accuracy, precision, recall, f1}, confusion matrix), read back once."""
-        confusion = self.confusion.cpu().numpy()
-        loss = float(self.loss_sum.item()) / self.count if self.count else float("nan")
+        if not self.confusions:
+            empty = np.zeros((self.n_classes, self.n_classes), dtype=np.int64)
+            return {"loss": float("nan"), **scores_from_confusion(empty)}, empty
+        confusion = self.confusions[0]
+        for more in self.confusions[1:]:
+            confusion = confusion + more
+        confusion = confusion.cpu().numpy()
+        loss = _mean_loss(self.losses, self.count)
         return {"loss": loss, **scores_from_confusion(confusion)}, confusion
+
+
+def _mean_loss(losses: list[tuple[torch.Tensor, int]], count: int) -> float:
+    if len(losses) == 1:
+        return float(losses[0][0].item())
+    values = torch.stack([loss for loss, _ in losses]).tolist()
+    return sum(value * n for value, (_, n) in zip(values, losses)) / count
 
 
 # ---- regression --------------------------------------------------------------------------------
@@ -114,8 +130,8 @@ class RegressionAccumulator:
 
     def __init__(self, device: torch.device):
         self.device = device
-        self.sums: torch.Tensor | None = None  # rows: squared error, abs error, y, y², count
-        self.loss_sum = torch.zeros((), dtype=torch.float64, device=device)
+        self.sums: torch.Tensor | None = None  # rows: squared error, abs error, y, y²
+        self.losses: list[tuple[torch.Tensor, int]] = []
         self.count = 0
 
     def update(self, loss: torch.Tensor, predicted: torch.Tensor, target: torch.Tensor) -> None:
@@ -127,7 +143,7 @@ class RegressionAccumulator:
             (error * error).sum(0), error.abs().sum(0), target.sum(0), (target * target).sum(0),
         ))
         self.sums = batch if self.sums is None else self.sums + batch
-        self.loss_sum += loss.detach().double() * target.shape[0]
+        self.losses.append((loss.detach(), target.shape[0]))
         self.count += target.shape[0]
 
     def compute(self) -> dict[str, float]:
@@ -141,7 +157,7 @@ class RegressionAccumulator:
         with np.errstate(divide="ignore", invalid="ignore"):
             r2 = np.where(variance_sum > 0, 1.0 - squared / np.where(variance_sum > 0,
                                                                      variance_sum, 1.0), 0.0)
-        return {"loss": float(self.loss_sum.item()) / n, "mse": float(squared.mean() / n),
+        return {"loss": _mean_loss(self.losses, n), "mse": float(squared.mean() / n),
                 "mae": float(absolute.mean() / n), "r2": float(r2.mean())}
 
 

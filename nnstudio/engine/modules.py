@@ -90,7 +90,8 @@ def _initialize(module: nn.Module, params: dict) -> None:
 
 # ---- builders: one per layer type --------------------------------------------------------------
 # A builder gets the node, its input shapes and its output shape, and returns a `Layer`: the
-# module holding the node's tensors (or None) and the function that runs it.
+# module holding the node's tensors (or None), and how to run it: `call(*inputs, *args)`.
+# Dense calls F.linear with its weight and bias directly, saving Linear.__call__'s overhead.
 
 StepFunction = Callable[..., torch.Tensor]
 
@@ -98,31 +99,30 @@ StepFunction = Callable[..., torch.Tensor]
 @dataclass
 class Layer:
     module: nn.Module | None
-    run: StepFunction  # run(module, *inputs)
+    call: StepFunction | None  # None: the node passes its input on unchanged
+    args: tuple = ()
     activation: Activation | None = None
+    bind: Callable[[nn.Module], tuple] | None = None  # args read from the module, see _bind
+
+    def run(self, module: nn.Module | None, *inputs: torch.Tensor) -> torch.Tensor:
+        """Run this layer alone on `inputs`, without its activation (probes and exporters)."""
+        args = self.bind(module) if self.bind is not None else self.args
+        return self.call(*inputs, *args) if self.call is not None else inputs[0]
 
 
-def _run_module(module: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    return module(x)
-
-
-def _run_dense(module: nn.Linear, x: torch.Tensor) -> torch.Tensor:
-    return F.linear(x, module.weight, module.bias)
-
-
-def _run_identity(module: None, x: torch.Tensor) -> torch.Tensor:
-    return x
+def _linear_args(module: nn.Linear) -> tuple:
+    return (module.weight, module.bias)
 
 
 def _build_input(node: Node, shapes: list[Shape], out: Shape) -> Layer:
-    return Layer(None, _run_identity)
+    return Layer(None, None)
 
 
 def _build_dense(node: Node, shapes: list[Shape], out: Shape) -> Layer:
     p = node.params
     module = nn.Linear(shapes[0][-1], p["units"], bias=p["use_bias"])
     _initialize(module, p)
-    return Layer(module, _run_dense, activation_function(p["activation"]))
+    return Layer(module, F.linear, (), activation_function(p["activation"]), _linear_args)
 
 
 def _build_conv(rank: int) -> Callable[[Node, list[Shape], Shape], Layer]:
@@ -137,90 +137,94 @@ def _build_conv(rank: int) -> Callable[[Node, list[Shape], Shape], Layer]:
         )
         _initialize(module, p)
         # Softmax over channels: shapes are channels-first.
-        return Layer(module, _run_module, activation_function(p["activation"], dim=1))
+        return Layer(module, module, (), activation_function(p["activation"], dim=1))
 
     return build
 
 
 def _build_pool(pool_class: type[nn.Module]) -> Callable[[Node, list[Shape], Shape], Layer]:
     def build(node: Node, shapes: list[Shape], out: Shape) -> Layer:
-        return Layer(pool_class(node.params["pool_size"], node.params["stride"]), _run_module)
+        module = pool_class(node.params["pool_size"], node.params["stride"])
+        return Layer(module, module)
 
     return build
 
 
-def _run_global_avg_pool(module: None, x: torch.Tensor) -> torch.Tensor:
+def _global_avg_pool(x: torch.Tensor) -> torch.Tensor:
     return x.mean(dim=tuple(range(2, x.dim())))
 
 
 def _build_global_avg_pool(node: Node, shapes: list[Shape], out: Shape) -> Layer:
-    return Layer(None, _run_global_avg_pool)
+    return Layer(None, _global_avg_pool)
 
 
-def _run_flatten(module: None, x: torch.Tensor) -> torch.Tensor:
+def _flatten(x: torch.Tensor) -> torch.Tensor:
     return x.flatten(1)
 
 
 def _build_flatten(node: Node, shapes: list[Shape], out: Shape) -> Layer:
-    return Layer(None, _run_flatten)
+    return Layer(None, _flatten)
+
+
+def _reshape(x: torch.Tensor, target: tuple[int, ...]) -> torch.Tensor:
+    return x.reshape((x.shape[0],) + target)
 
 
 def _build_reshape(node: Node, shapes: list[Shape], out: Shape) -> Layer:
-    target = tuple(node.params["shape"])
-
-    def run(module: None, x: torch.Tensor) -> torch.Tensor:
-        return x.reshape((x.shape[0],) + target)
-
-    return Layer(None, run)
+    return Layer(None, _reshape, (tuple(node.params["shape"]),))
 
 
 def _build_dropout(node: Node, shapes: list[Shape], out: Shape) -> Layer:
-    return Layer(nn.Dropout(node.params["rate"]), _run_module)
+    module = nn.Dropout(node.params["rate"])
+    return Layer(module, module)
 
 
 def _build_batchnorm(node: Node, shapes: list[Shape], out: Shape) -> Layer:
     norm_class = nn.BatchNorm2d if len(shapes[0]) == 3 else nn.BatchNorm1d
-    return Layer(norm_class(shapes[0][0], momentum=node.params["momentum"]), _run_module)
+    module = norm_class(shapes[0][0], momentum=node.params["momentum"])
+    return Layer(module, module)
 
 
 def _build_layernorm(node: Node, shapes: list[Shape], out: Shape) -> Layer:
-    return Layer(nn.LayerNorm(shapes[0][-1]), _run_module)
+    module = nn.LayerNorm(shapes[0][-1])
+    return Layer(module, module)
 
 
-def _run_embedding(module: nn.Embedding, x: torch.Tensor) -> torch.Tensor:
+def _embed(x: torch.Tensor, module: nn.Embedding) -> torch.Tensor:
     return module(x.long())  # datasets hold floats; token indices are whole numbers
 
 
 def _build_embedding(node: Node, shapes: list[Shape], out: Shape) -> Layer:
     p = node.params
-    return Layer(nn.Embedding(p["vocabulary"], p["embedding_dim"]), _run_embedding)
+    module = nn.Embedding(p["vocabulary"], p["embedding_dim"])
+    return Layer(module, _embed, (module,))
 
 
-def _run_sequence(module: nn.Module, x: torch.Tensor) -> torch.Tensor:
+def _every_step(x: torch.Tensor, module: nn.Module) -> torch.Tensor:
     return module(x)[0]
 
 
-def _run_last_step(module: nn.Module, x: torch.Tensor) -> torch.Tensor:
+def _last_step(x: torch.Tensor, module: nn.Module) -> torch.Tensor:
     return module(x)[0][:, -1]
 
 
 def _build_recurrent(rnn_class: type[nn.Module]) -> Callable[[Node, list[Shape], Shape], Layer]:
     def build(node: Node, shapes: list[Shape], out: Shape) -> Layer:
         module = rnn_class(shapes[0][-1], node.params["units"], batch_first=True)
-        run = _run_sequence if node.params["return_sequences"] else _run_last_step
-        return Layer(module, run)
+        call = _every_step if node.params["return_sequences"] else _last_step
+        return Layer(module, call, (module,))
 
     return build
 
 
 def _build_activation(key: str) -> Callable[[Node, list[Shape], Shape], Layer]:
     def build(node: Node, shapes: list[Shape], out: Shape) -> Layer:
-        return Layer(None, _run_identity, activation_function(key, node.params))
+        return Layer(None, None, (), activation_function(key, node.params))
 
     return build
 
 
-def _run_add(module: None, *inputs: torch.Tensor) -> torch.Tensor:
+def _add(*inputs: torch.Tensor) -> torch.Tensor:
     total = inputs[0]
     for x in inputs[1:]:
         total = total + x
@@ -228,16 +232,16 @@ def _run_add(module: None, *inputs: torch.Tensor) -> torch.Tensor:
 
 
 def _build_add(node: Node, shapes: list[Shape], out: Shape) -> Layer:
-    return Layer(None, _run_add)
+    return Layer(None, _add)
+
+
+def _concatenate(*inputs_then_axis) -> torch.Tensor:
+    return torch.cat(inputs_then_axis[:-1], dim=inputs_then_axis[-1])
 
 
 def _build_concatenate(node: Node, shapes: list[Shape], out: Shape) -> Layer:
     axis = node.params["axis"] % len(shapes[0]) + 1  # the batch is dimension 0
-
-    def run(module: None, *inputs: torch.Tensor) -> torch.Tensor:
-        return torch.cat(inputs, dim=axis)
-
-    return Layer(None, run)
+    return Layer(None, _concatenate, (axis,))
 
 
 BUILDERS: dict[str, Callable[[Node, list[Shape], Shape], Layer]] = {
@@ -277,10 +281,12 @@ BUILDERS: dict[str, Callable[[Node, list[Shape], Shape], Layer]] = {
 @dataclass
 class _Step:
     node_id: str
-    run: StepFunction
-    module: nn.Module | None
+    call: StepFunction | None
+    args: tuple
     activation: Activation | None
     sources: tuple[int, ...]  # indexes into the list of values computed so far
+    module: nn.Module | None = None
+    bind: Callable[[nn.Module], tuple] | None = None
 
 
 class GraphModule(nn.Module):
@@ -318,9 +324,32 @@ class GraphModule(nn.Module):
             activation = None if (node_id == self.output_id and self.output_activation) \
                 else layer.activation
             sources = tuple(position[s] for s in node.inputs)
-            steps.append(_Step(node_id, layer.run, layer.module, activation, sources))
+            steps.append(_Step(node_id, layer.call, layer.args, activation, sources,
+                               layer.module, layer.bind))
         self._steps = steps[1:]  # the input is step 0: its value is x itself
         self._is_chain = all(step.sources == (index,) for index, step in enumerate(self._steps))
+        self._chain: list[tuple[StepFunction, tuple]] | None = None
+        self._bind()
+
+    def _bind(self) -> None:
+        """Read the tensors steps call with straight from their modules, and lay out a plain
+        stack as one flat list of calls, the fastest loop Python allows."""
+        for step in self._steps:
+            if step.bind is not None:
+                step.args = step.bind(step.module)
+        if self._is_chain:
+            self._chain = []
+            for step in self._steps:
+                if step.call is not None:
+                    self._chain.append((step.call, step.args))
+                if step.activation is not None:
+                    self._chain.append((step.activation, ()))
+
+    def _apply(self, fn, *args, **kwargs):
+        # .to(device), .double() etc. may replace parameter tensors: bind the new ones.
+        result = super()._apply(fn, *args, **kwargs)
+        self._bind()
+        return result
 
     def layer(self, node_id: str) -> nn.Module | None:
         """The module holding `node_id`'s tensors, or None for layers without any."""
@@ -328,18 +357,17 @@ class GraphModule(nn.Module):
         return self.layers[key] if key is not None else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self._is_chain:
-            for step in self._steps:
-                x = step.run(step.module, x)
-                if step.activation is not None:
-                    x = step.activation(x)
+        if self._chain is not None:
+            for call, args in self._chain:
+                x = call(x, *args)
             return x
         return self._run_graph(x)[-1]
 
     def _run_graph(self, x: torch.Tensor) -> list[torch.Tensor]:
         values = [x]
         for step in self._steps:
-            value = step.run(step.module, *[values[i] for i in step.sources])
+            inputs = [values[i] for i in step.sources]
+            value = step.call(*inputs, *step.args) if step.call is not None else inputs[0]
             if step.activation is not None:
                 value = step.activation(value)
             values.append(value)

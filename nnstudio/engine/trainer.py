@@ -5,7 +5,8 @@ Built for small models, where per-batch overhead is most of the time:
   and the batches are slices (views) of that, so no DataLoader and no per-batch indexing;
 - per batch the loop only appends the detached loss and outputs to lists; metrics are computed
   from them once per epoch, on the device, and read back once;
-- fused optimizers, `zero_grad(set_to_none=True)`, CPU threads pinned for the model's size.
+- fused optimizers, gradients dropped (set to None) rather than zeroed, CPU threads pinned for
+  the model's size.
 
 Everything the outside sees goes through `callbacks` (frozen snapshots) and `control` (flags).
 """
@@ -212,6 +213,7 @@ class _Run:
         self.generator = torch.Generator().manual_seed(config.seed)
         self.history: dict[str, list[float]] = {name: [] for name in self._metric_names()}
         self.tensors = list(self.model.state_dict().values())
+        self.parameters = [p for p in self.model.parameters() if p.requires_grad]
         self.penalized = [p for name, p in self.model.named_parameters()
                           if name.rsplit(".", 1)[-1].startswith("weight") and p.dim() > 1]
         intervals = [c.batch_interval for c in callbacks if c.batch_interval > 0]
@@ -219,9 +221,10 @@ class _Run:
         self.wants_weights = any(c.wants_weights for c in callbacks)
         sizes = [min(config.batch_size, plan.train_samples - start)
                  for start in range(0, plan.train_samples, config.batch_size)]
-        self.batch_sizes = torch.tensor(sizes, dtype=torch.float64, device=plan.device)
+        self.batch_sizes = torch.tensor(sizes, dtype=torch.float64)
         self.learning_rate = self.schedule.rate(0)
-        self.good_state = self._copy_state()
+        self.initial_state = self._copy_state()
+        self.good_state = self._copy_state()  # overwritten at each epoch's start
         self.best_state: list[torch.Tensor] | None = None
         self.best_value: float | None = None
         self.best_epoch = 0
@@ -246,9 +249,14 @@ class _Run:
             for tensor, saved in zip(self.tensors, state):
                 tensor.copy_(saved)
 
-    def _state_is_finite(self) -> bool:
-        checks = [torch.isfinite(t).all() for t in self.tensors if t.is_floating_point()]
-        return bool(torch.stack(checks).all()) if checks else True
+    def _save_state(self, state: list[torch.Tensor]) -> None:
+        with torch.no_grad():
+            for saved, tensor in zip(state, self.tensors):
+                saved.copy_(tensor)
+
+    @staticmethod
+    def _is_finite(state: list[torch.Tensor]) -> bool:
+        return all(bool(torch.isfinite(t).all()) for t in state if t.is_floating_point())
 
     def _notify(self, hook: str, argument: Any) -> None:
         for callback in self.callbacks:
@@ -300,10 +308,8 @@ class _Run:
 
     def _epochs(self) -> str:
         for epoch in range(self.config.epochs):
-            if self._state_is_finite():
-                self.good_state = self._copy_state()
-            if not self._schedule_rate(epoch, 0, force=True):
-                pass
+            self._save_state(self.good_state)
+            self._schedule_rate(epoch, 0, force=True)
             if not self._train_epoch(epoch):
                 return "stopped"
             self.epochs_run = epoch + 1
@@ -311,12 +317,11 @@ class _Run:
                 return "early_stopping"
         return "completed"
 
-    def _schedule_rate(self, epoch: int, batch: int, force: bool = False) -> bool:
+    def _schedule_rate(self, epoch: int, batch: int, force: bool = False) -> None:
         rate = self.schedule.rate(epoch, batch)
         if force or rate != self.learning_rate:
             self.learning_rate = rate
             set_learning_rate(self.optimizer, rate)
-        return True
 
     def _train_epoch(self, epoch: int) -> bool:
         """One pass over the shuffled training data; False if a stop was requested."""
@@ -328,7 +333,8 @@ class _Run:
         xs = plan.x_train.index_select(0, order)
         ts = plan.t_train.index_select(0, order)
         on_logits = objective.on_logits
-        loss_function = objective.__call__
+        loss_function = objective.function
+        parameters = self.parameters
         penalty = config.l1 > 0 or config.l2 > 0
         clip = config.grad_clip
         per_batch = schedule.per_batch
@@ -345,7 +351,8 @@ class _Run:
             loss = loss_function(values, ts[start:start + size])
             if penalty:
                 loss = loss + self._penalty()
-            optimizer.zero_grad(set_to_none=True)
+            for parameter in parameters:  # as zero_grad(set_to_none=True), minus its overhead
+                parameter.grad = None
             loss.backward()
             if clip:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), clip, foreach=True)
@@ -357,7 +364,6 @@ class _Run:
         self.samples_seen += n
         self._epoch_losses, self._epoch_outputs = losses, outputs
         self._epoch_targets = ts
-        self._epoch_order = order
         return True
 
     def _penalty(self) -> torch.Tensor:
@@ -417,22 +423,21 @@ class _Run:
 
     def _train_metrics(self, epoch: int) -> dict[str, float]:
         """Running metrics of the epoch just trained, from the saved per-batch values."""
-        losses = torch.stack(self._epoch_losses)
+        stacked = torch.stack(self._epoch_losses)
+        for batch, value in enumerate(stacked.tolist()):
+            if not math.isfinite(value):
+                raise _Diverged(epoch, batch, value)
+        weighted = stacked.double().cpu() * self.batch_sizes
+        mean_loss = float(weighted.sum()) / self.plan.train_samples
         outputs = torch.cat(self._epoch_outputs)
-        loss_host = losses.double().cpu()
-        finite = torch.isfinite(loss_host)
-        if not bool(finite.all()):
-            batch = int((~finite).nonzero()[0, 0])
-            raise _Diverged(epoch, batch, float(loss_host[batch]))
-        mean_loss = float((loss_host * self.batch_sizes.cpu()).sum()) / self.plan.train_samples
         if self.objective.is_classification:
-            classes = self.plan.c_train.index_select(0, self._epoch_order)
+            classes = self.objective.target_classes(self._epoch_targets)
             predicted = self.objective.predicted_classes(outputs)
             n_classes = max(self.objective.classes, 2)
             confusion = confusion_matrix(predicted, classes, n_classes).cpu().numpy()
             return {"loss": mean_loss, **scores_from_confusion(confusion)}
         accumulator = RegressionAccumulator(self.plan.device)
-        accumulator.update(losses.mean(), outputs, self._epoch_targets)
+        accumulator.update(torch.zeros(()), outputs, self._epoch_targets)
         metrics = accumulator.compute()
         metrics["loss"] = mean_loss
         return metrics
@@ -477,7 +482,10 @@ class _Run:
             model=self.model)
 
     def _diverged_error(self, diverged: _Diverged) -> TrainingFailed:
-        self._load_state(self.good_state)
+        # The weights at the start of the failing epoch, unless its first step already
+        # started from broken ones; then the initial weights.
+        good = self._is_finite(self.good_state)
+        self._load_state(self.good_state if good else self.initial_state)
         kind = "NaN" if math.isnan(diverged.value) else "infinite"
         message = (
             f"Training stopped: the loss became {kind} at epoch {diverged.epoch + 1}, batch "

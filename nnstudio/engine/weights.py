@@ -2,6 +2,10 @@
 
 E.g. `dense_1.weight`, `dense_1.bias`, `batchnorm_1.running_mean`. The keys name nodes, not
 module paths, so a file stays readable and survives changes to how modules are built.
+
+BatchNorm's `num_batches_tracked` counter is left out: it only matters when the momentum is
+None, which NN Studio never uses, and it is the one 0-d tensor (file formats and
+`np.ascontiguousarray` handle those poorly). Arrays that do carry it are accepted.
 """
 
 from __future__ import annotations
@@ -13,27 +17,30 @@ from nnstudio.core.errors import SpecError
 from nnstudio.engine.modules import GraphModule
 
 
-def model_to_arrays(model: GraphModule) -> dict[str, np.ndarray]:
-    """Copies of every tensor of `model` (weights, biases, running statistics) on the CPU."""
-    arrays: dict[str, np.ndarray] = {}
-    for node_id in model.node_ids:
-        module = model.layer(node_id)
-        if module is None:
-            continue
-        for name, tensor in module.state_dict().items():
-            arrays[f"{node_id}.{name}"] = tensor.detach().cpu().numpy().copy()
-    return arrays
+IGNORED = ("num_batches_tracked",)
 
 
-def expected_shapes(model: GraphModule) -> dict[str, tuple[int, ...]]:
-    """The key and shape of every tensor `model` needs."""
-    shapes: dict[str, tuple[int, ...]] = {}
+def named_tensors(model: GraphModule) -> dict[str, torch.Tensor]:
+    """The live tensors a project stores, by key (they share memory with the model)."""
+    tensors: dict[str, torch.Tensor] = {}
     for node_id in model.node_ids:
         module = model.layer(node_id)
         if module is not None:
             for name, tensor in module.state_dict().items():
-                shapes[f"{node_id}.{name}"] = tuple(tensor.shape)
-    return shapes
+                if name not in IGNORED:
+                    tensors[f"{node_id}.{name}"] = tensor
+    return tensors
+
+
+def model_to_arrays(model: GraphModule) -> dict[str, np.ndarray]:
+    """Copies of every tensor of `model` (weights, biases, running statistics) on the CPU."""
+    return {key: tensor.detach().cpu().numpy().copy()
+            for key, tensor in named_tensors(model).items()}
+
+
+def expected_shapes(model: GraphModule) -> dict[str, tuple[int, ...]]:
+    """The key and shape of every tensor `model` needs."""
+    return {key: tuple(tensor.shape) for key, tensor in named_tensors(model).items()}
 
 
 def check_arrays(model: GraphModule, arrays: dict[str, np.ndarray]) -> None:
@@ -50,6 +57,8 @@ def check_arrays(model: GraphModule, arrays: dict[str, np.ndarray]) -> None:
         elif not np.issubdtype(np.asarray(arrays[key]).dtype, np.number):
             problems.append(f"{key}: must hold numbers, got {np.asarray(arrays[key]).dtype}")
     for key in sorted(set(arrays) - set(expected)):
+        if key.rsplit(".", 1)[-1] in IGNORED and key.split(".", 1)[0] in model.node_ids:
+            continue
         problems.append(f"{key}: the network has no such tensor")
     if problems:
         raise SpecError("The saved weights do not fit the network (was it changed since they "
@@ -60,10 +69,5 @@ def arrays_to_model(model: GraphModule, arrays: dict[str, np.ndarray]) -> None:
     """Copy `arrays` into `model` in place; SpecError (naming each tensor) if they do not fit."""
     check_arrays(model, arrays)
     with torch.no_grad():
-        for node_id in model.node_ids:
-            module = model.layer(node_id)
-            if module is None:
-                continue
-            for name, tensor in module.state_dict().items():
-                value = torch.tensor(np.asarray(arrays[f"{node_id}.{name}"]))
-                tensor.copy_(value.to(tensor.dtype))
+        for key, tensor in named_tensors(model).items():
+            tensor.copy_(torch.tensor(np.asarray(arrays[key])).to(tensor.dtype))

@@ -19,7 +19,7 @@ def test_keys_name_the_node_and_the_tensor_including_running_statistics():
     arrays = model_to_arrays(build_model(NETWORK))
     assert set(arrays) == {
         "conv2d_1.weight", "conv2d_1.bias", "batchnorm_1.weight", "batchnorm_1.bias",
-        "batchnorm_1.running_mean", "batchnorm_1.running_var", "batchnorm_1.num_batches_tracked",
+        "batchnorm_1.running_mean", "batchnorm_1.running_var",
         "dense_1.weight", "dense_1.bias",
     }
     assert arrays["dense_1.weight"].shape == (2, 48)
