@@ -28,6 +28,7 @@ group, so with Dropout the models match single runs in distribution only.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import time
@@ -52,7 +53,6 @@ from nnstudio.engine.metrics import (
     CLASSIFICATION_METRICS,
     REGRESSION_METRICS,
     regression_scores,
-    scores_from_confusion,
 )
 from nnstudio.engine.modules import GraphModule, activation_function, build_model, multiply_adds
 from nnstudio.engine.optim import Schedule, make_optimizer, set_learning_rate
@@ -319,6 +319,25 @@ class _DenseStack:
                     layer.bias.copy_(state[bias_index][index, 0, :cols])
 
 
+class _Rebinding(torch.nn.Module):
+    """Runs a GraphModule with the tensors functional_call put in place of its own.
+
+    GraphModule reads some tensors once, ahead of time (Dense calls F.linear with its weight
+    and bias bound in advance, for speed), so under functional_call it would silently compute
+    with its own weights. Binding again inside the call reads the swapped-in ones.
+    """
+
+    def __init__(self, model: GraphModule):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        rebind = getattr(self.model, "_bind", None)
+        if rebind is not None:
+            rebind()
+        return self.model(x)
+
+
 class _VmapStack:
     """N identical networks through `vmap(functional_call)` over `stack_module_state`."""
 
@@ -329,13 +348,18 @@ class _VmapStack:
         for model in models:
             model.to(device)
         params, buffers = stack_module_state(list(models))
+        # Names as the template (a _Rebinding around a copy) knows them.
+        params = {f"model.{k}": v for k, v in params.items()}
+        buffers = {f"model.{k}": v for k, v in buffers.items()}
         self.names = list(params)
         self.parameters = [p.detach().clone().requires_grad_() for p in params.values()]
         self.buffer_names = list(buffers)
         self.buffers = [b.detach().clone() for b in buffers.values()]
         self.penalized = [p for name, p in zip(self.names, self.parameters)
                           if name.rsplit(".", 1)[-1].startswith("weight") and p.dim() > 2]
-        self.base = models[0]
+        # A copy as the template: functional_call runs it with the stacked tensors put in
+        # place of its own, and the copy keeps the models handed back untouched by that.
+        self.base = _Rebinding(copy.deepcopy(models[0]))
 
         def call(parameters: dict, buffers: dict, x: torch.Tensor) -> torch.Tensor:
             return functional_call(self.base, (parameters, buffers), (x,))
@@ -357,7 +381,8 @@ class _VmapStack:
     def export(self, index: int, state: list[torch.Tensor], model: GraphModule) -> None:
         with torch.no_grad():
             for name, tensor in zip(self.names + self.buffer_names, state):
-                target = (model.get_parameter(name) if name in self.names
+                name = name.removeprefix("model.")
+                target = (model.get_parameter(name) if f"model.{name}" in self.names
                           else model.get_buffer(name))
                 target.copy_(tensor[index])
 
@@ -398,12 +423,39 @@ def _confusions(objective: Objective, values: torch.Tensor, classes: torch.Tenso
     return counts.reshape(values.shape[0], n_classes, n_classes).cpu().numpy()
 
 
+def scores_from_confusions(confusions: np.ndarray) -> list[dict[str, float]]:
+    """`scores_from_confusion` for many confusion matrices (N, C, C) at once, with the same
+    numbers: per epoch a sweep scores every model, and one numpy pass beats N small ones."""
+    confusions = np.asarray(confusions, dtype=np.float64)
+    total = confusions.sum(axis=(1, 2))
+    true_positive = np.diagonal(confusions, axis1=1, axis2=2)
+    predicted, actual = confusions.sum(axis=1), confusions.sum(axis=2)
+    precision = _divide(true_positive, predicted)
+    recall = _divide(true_positive, actual)
+    f1 = _divide(2 * precision * recall, precision + recall)
+    accuracy = _divide(true_positive.sum(axis=1), total)
+    if confusions.shape[1] == 2:
+        columns = (accuracy, precision[:, 1], recall[:, 1], f1[:, 1])
+    else:
+        present = (predicted + actual) > 0
+        count = present.sum(axis=1)
+        columns = (accuracy, *(_divide((m * present).sum(axis=1), count)
+                               for m in (precision, recall, f1)))
+    return [dict(zip(CLASSIFICATION_METRICS, map(float, row))) for row in zip(*columns)]
+
+
+def _divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    out = np.zeros(np.broadcast(numerator, denominator).shape, dtype=np.float64)
+    np.divide(numerator, denominator, out=out, where=denominator > 0)
+    return out
+
+
 def _scores(objective: Objective, values: torch.Tensor, targets: torch.Tensor,
             classes: torch.Tensor | None) -> tuple[list[dict[str, float]], np.ndarray | None]:
     """Metrics of each model (loss left out) and, for classes, the confusion matrices."""
     if objective.is_classification:
         confusions = _confusions(objective, values, classes)
-        return [scores_from_confusion(c) for c in confusions], confusions
+        return scores_from_confusions(confusions), confusions
     return [regression_scores(v.cpu().numpy(), t.cpu().numpy())
             for v, t in zip(values, targets)], None
 
@@ -483,6 +535,8 @@ class _StackedRun:
         xs, ts = plan.x_train[orders], plan.t_train[orders]
         self.set_rate(self.schedule.rate(epoch, 0))
         penalty = config.l1 > 0 or config.l2 > 0
+        parameters = stack.parameters
+        ones = torch.ones(self.count, device=plan.device)
         losses: list[torch.Tensor] = []
         outputs: list[torch.Tensor] = []
         stack.set_training(True)
@@ -495,8 +549,11 @@ class _StackedRun:
             loss = _losses(self.objective, values, ts[:, start:start + size])
             if penalty:
                 loss = loss + self._penalty()
-            self.optimizer.zero_grad(set_to_none=True)
-            loss.sum().backward()
+            for parameter in parameters:  # as zero_grad(set_to_none=True), minus its overhead
+                parameter.grad = None
+            # Backward from each model's own loss: d(total)/d(loss_i) = 1 for every model, so
+            # model i's gradient is its own loss's gradient, as if it trained alone.
+            loss.backward(ones)
             if config.grad_clip:
                 self._clip(config.grad_clip)
             self.optimizer.step()

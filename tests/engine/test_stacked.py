@@ -11,7 +11,8 @@ from nnstudio.core.config import TrainingConfig
 from nnstudio.core.errors import SpecError
 from nnstudio.core.network import chain
 from nnstudio.engine.callbacks import TrainingControl
-from nnstudio.engine.stacked import can_stack, fit_many, plan_groups
+from nnstudio.engine.metrics import scores_from_confusion
+from nnstudio.engine.stacked import can_stack, fit_many, plan_groups, scores_from_confusions
 from nnstudio.engine.trainer import TrainingFailed, fit
 
 
@@ -161,3 +162,14 @@ def test_a_network_that_does_not_fit_the_data_is_refused_before_training(spiral,
         fit_many([make_mlp(3, (4,), 1)], [0], spiral, config())
     with pytest.raises(SpecError, match="one seed per network"):
         fit_many([make_mlp(2, (4,), 1)], [0, 1], spiral, config())
+
+
+@pytest.mark.parametrize("classes", [2, 3, 10])
+def test_scores_of_many_confusion_matrices_equal_the_one_at_a_time_scores(classes):
+    rng = np.random.default_rng(classes)
+    confusions = rng.integers(0, 5, (40, classes, classes)) * (rng.random((40, 1, 1)) > 0.1)
+    confusions[3, :, 1:] = 0  # a class never predicted
+    confusions[4] = 0  # nothing at all
+    batched = scores_from_confusions(confusions)
+    for matrix, scores in zip(confusions, batched):
+        assert scores == pytest.approx(scores_from_confusion(matrix), abs=1e-12)
