@@ -543,3 +543,135 @@ def _sweep_row(size: SweepSize, seed: int, network: Network, many: ManyResult,
                     {k: list(v) for k, v in result.history.items()}, result.epochs_run,
                     result.seconds, many.method, result.stop_reason, many.error,
                     result.weights if keep_weights else None)
+
+
+# ==== command line ==============================================================================
+
+SWEEP_USAGE = ("nnstudio sweep PROJECT [--widths 1,2,4,...] [--depths 1,2,...] [--seeds N] "
+               "[--scale width|depth|both] [--epochs N] [--device D] [--out PREFIX] [--json]")
+
+
+class _ArgumentError(Exception):
+    """Bad command-line input: one line for the user, exit status 2."""
+
+
+def _sweep_parser():
+    import argparse
+
+    class Parser(argparse.ArgumentParser):
+        def error(self, message: str):  # one line, not usage plus message
+            raise _ArgumentError(message)
+
+    parser = Parser(prog="nnstudio sweep", usage=SWEEP_USAGE, description=(
+        "Train the project's network at many sizes and seeds; write a CSV and a PNG of the "
+        "final metrics against the parameter count, and print the table."))
+    parser.add_argument("project", help="the .nnstudio project file")
+    parser.add_argument("--widths", default="1,2,4,8,16,32,64,128",
+                        help="widths of the widest hidden layer, comma-separated")
+    parser.add_argument("--depths", default="1,2,3,4", help="hidden layers, comma-separated")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds per size (default 3)")
+    parser.add_argument("--scale", choices=SCALES, default="width")
+    parser.add_argument("--epochs", type=int, help="epochs per run (default: the project's)")
+    parser.add_argument("--device", help="cpu, cuda, cuda:N, mps or auto (default: the "
+                                         "project's)")
+    parser.add_argument("--out", help="file name prefix for PREFIX.csv and PREFIX.png "
+                                      "(default: PROJECT-sweep beside the working folder)")
+    parser.add_argument("--json", action="store_true",
+                        help="print the results as JSON instead of a table")
+    return parser
+
+
+def _numbers(text: str, option: str) -> list[int]:
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise _ArgumentError(f"{option}: must be whole numbers separated by commas, "
+                             f"got {text!r}") from None
+
+
+class _ProgressLine:
+    """The sweep's progress on stderr: one line redrawn in place on a terminal, otherwise a
+    line per finished size."""
+
+    def __init__(self, stream: Any):
+        self.stream = stream
+        self.live = hasattr(stream, "isatty") and stream.isatty()
+
+    def __call__(self, report: SweepProgress) -> None:
+        bar = "#" * int(report.fraction * 20)
+        line = f"[{bar:<20}] {report.fraction:4.0%}  {report.text}"
+        if self.live:
+            self.stream.write("\r" + line[:100].ljust(100))
+        elif report.finished:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.live:
+            self.stream.write("\r" + " " * 100 + "\r")
+            self.stream.flush()
+
+
+def sweep_command(argv: Sequence[str]) -> int:
+    """`nnstudio sweep ...` (argv without the "sweep"): 0 done, 2 bad input (one line on
+    stderr), 1 when training fails, 130 when stopped with Ctrl+C."""
+    import json
+    import sys
+    from pathlib import Path
+
+    from nnstudio.core.errors import NNStudioError, TrainingError
+    from nnstudio.core.project import load_project
+
+    progress = _ProgressLine(sys.stderr)
+    try:
+        args = _sweep_parser().parse_args(list(argv))
+        widths = _numbers(args.widths, "--widths") if args.scale != "depth" else []
+        depths = _numbers(args.depths, "--depths") if args.scale != "width" else []
+        sizes = sweep_sizes(args.scale, widths, depths)
+        loaded = load_project(args.project)
+        project = loaded.project
+        config = project.training
+        if args.device:
+            config = config.replace(device=args.device)
+        if args.epochs is not None:
+            config = config.replace(epochs=args.epochs)
+        prefix = Path(args.out) if args.out else Path(Path(args.project).stem + "-sweep")
+        if not prefix.absolute().parent.is_dir():
+            raise _ArgumentError(f"--out: the folder {str(prefix.absolute().parent)!r} does "
+                                 "not exist")
+        result = run_sweep(project, sizes, seeds=args.seeds, scale=args.scale, config=config,
+                           project_path=loaded.path, progress=progress)
+    except _ArgumentError as error:
+        progress.close()
+        print(f"nnstudio sweep: {error}", file=sys.stderr)
+        return 2
+    except TrainingError as error:
+        progress.close()
+        print(f"nnstudio sweep: {error}", file=sys.stderr)
+        return 1
+    except NNStudioError as error:
+        progress.close()
+        print(f"nnstudio sweep: {' '.join(str(error).split())}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        progress.close()
+        print("nnstudio sweep: stopped", file=sys.stderr)
+        return 130
+    progress.close()
+    csv_path = prefix.with_name(prefix.name + ".csv")
+    png_path = prefix.with_name(prefix.name + ".png")
+    try:
+        result.to_csv(csv_path)
+        result.to_png(png_path)
+    except OSError as error:
+        print(f"nnstudio sweep: cannot write {error.filename}: {error.strerror}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps({**result.to_dict(), "csv": str(csv_path), "png": str(png_path)},
+                         indent=2))
+    else:
+        print(result.table())
+        for note in result.notes:
+            print(note)
+        print(f"Wrote {csv_path} and {png_path} ({result.seconds:.1f} s).")
+    return 0

@@ -222,3 +222,70 @@ def test_bad_sweep_input_is_refused_with_a_message_naming_it(spiral, make_mlp):
         run_sweep(network, [2, 2], seeds=1, data=spiral, config=settings())
     with pytest.raises(SpecError, match="needs its prepared data"):
         run_sweep(network, [2], seeds=1)
+
+
+# ---- command line -----------------------------------------------------------------------------
+
+def small_project_file(tmp_path):
+    from nnstudio.core.project import save_project
+
+    project = example_project("spiral")
+    project.training = project.training.replace(epochs=2, device="cpu")
+    path = tmp_path / "spiral.nnstudio"
+    save_project(path, project)
+    return path
+
+
+def test_sweep_command_writes_csv_and_png_and_prints_the_table(tmp_path, capsys):
+    from nnstudio.engine.sweep import sweep_command
+
+    path = small_project_file(tmp_path)
+    status = sweep_command([str(path), "--widths", "1,4", "--seeds", "2",
+                            "--out", str(tmp_path / "out")])
+    out, err = capsys.readouterr()
+    assert status == 0
+    assert out.splitlines()[0].split()[:3] == ["width", "seed", "parameters"]
+    assert len([line for line in out.splitlines() if line.split()[:1] in (["1"], ["4"])]) == 4
+    assert "100%" in err  # the progress line
+    with open(tmp_path / "out.csv") as file:
+        assert len(file.read().splitlines()) == 1 + 4
+    assert Image.open(tmp_path / "out.png").format == "PNG"
+
+
+def test_sweep_command_prints_json_with_every_run_and_its_curves(tmp_path, capsys):
+    import json
+
+    from nnstudio.engine.sweep import sweep_command
+
+    path = small_project_file(tmp_path)
+    status = sweep_command([str(path), "--scale", "depth", "--depths", "0,1", "--seeds", "1",
+                            "--epochs", "3", "--out", str(tmp_path / "deep"), "--json"])
+    document = json.loads(capsys.readouterr().out)
+    assert status == 0 and document["scale"] == "depth" and document["epochs"] == 3
+    assert [r["depth"] for r in document["runs"]] == [0, 1]
+    assert len(document["runs"][0]["history"]["loss"]) == 3
+    assert document["png"].endswith("deep.png")
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--widths", "1,x"], "--widths: must be whole numbers separated by commas"),
+    (["--seeds", "0"], "sweep.seeds: must be from 1 to 1000"),
+    (["--scale", "both", "--widths", "1,2", "--depths", "1"], "as many widths as depths"),
+    (["--out", "/no/such/folder/x"], "--out: the folder"),
+    (["--epochs", "many"], "argument --epochs: invalid int value"),
+])
+def test_bad_sweep_command_input_exits_2_with_one_line(tmp_path, capsys, arguments, message):
+    from nnstudio.engine.sweep import sweep_command
+
+    path = small_project_file(tmp_path)
+    assert sweep_command([str(path), *arguments]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("nnstudio sweep: ") and message in err
+
+
+def test_a_missing_project_exits_2_naming_the_file(tmp_path, capsys):
+    from nnstudio.engine.sweep import sweep_command
+
+    assert sweep_command([str(tmp_path / "nothing.nnstudio")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "nothing.nnstudio" in err
