@@ -17,7 +17,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from nnstudio.core.commands import EditCommand
+from nnstudio.core.commands import EditCommand, MoveNodesCommand
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.network import Network
 from nnstudio.core.shapes import ShapeReport, infer_shapes
@@ -83,6 +83,7 @@ class ProjectDocument(QObject):
         self._dirty = False
         self._report: ShapeReport | None = None
         self._listening: Network | None = None
+        self.edit_lock: str | None = None  # while set, edits that change the network are refused
         if project is None:
             from nnstudio.core.examples import example_project
 
@@ -111,6 +112,9 @@ class ProjectDocument(QObject):
     # ---- editing ----
     def push(self, command: EditCommand) -> bool:
         """Apply `command` as one undo step; a refused edit emits `edit_rejected` instead."""
+        if self.edit_lock is not None and not isinstance(command, MoveNodesCommand):
+            self.edit_rejected.emit(self.edit_lock)  # moving layers around is still fine
+            return False
         try:
             command.apply(self.network)
         except NNStudioError as error:
@@ -118,6 +122,10 @@ class ProjectDocument(QObject):
             return False
         self.undo_stack.push(EditUndoCommand(self.network, command))
         return True
+
+    def lock_edits(self, reason: str | None) -> None:
+        """Refuse edits that change the network, saying `reason` (None lifts the lock)."""
+        self.edit_lock = reason
 
     def set_training_config(self, config: Any) -> None:
         self._set_project_field("training", config)

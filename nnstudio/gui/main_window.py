@@ -18,7 +18,8 @@ from typing import Callable
 from PySide6.QtCore import QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QWidget,
+    QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QTabWidget,
+    QWidget,
 )
 
 from nnstudio import __version__
@@ -64,6 +65,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks
                             | QMainWindow.DockOption.AllowTabbedDocks)
+        self.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
 
         self.canvas = CanvasView(self.document)
         self.setCentralWidget(self.canvas)
@@ -106,8 +108,13 @@ class MainWindow(QMainWindow):
         return self._menus[name]
 
     def add_close_guard(self, guard: Callable[[], bool]) -> None:
-        """`guard()` runs when the window is about to close; returning False keeps it open."""
+        """`guard()` runs when the window is about to close, or another project is about to
+        replace the open one; returning False keeps it."""
         self._close_guards.append(guard)
+
+    def end_background_work(self) -> bool:
+        """Run the close guards (a training run stops and is recorded); False if one refused."""
+        return all(guard() is not False for guard in list(self._close_guards))
 
     # ---- building ----
     def _build_menus(self) -> None:
@@ -229,6 +236,12 @@ class MainWindow(QMainWindow):
         return [value] if isinstance(value, str) else list(value or [])
 
     # ---- files ----
+    def _finish_typing(self) -> None:
+        """Apply a half-typed edit (a name, a shape) so the unsaved-changes prompt knows of it."""
+        focused = QApplication.focusWidget()
+        if focused is not None and self.isAncestorOf(focused):
+            focused.clearFocus()
+
     def maybe_save(self) -> bool:
         """Ask to save unsaved changes; False when the person cancels (or saving fails)."""
         if not self.document.is_dirty:
@@ -245,14 +258,16 @@ class MainWindow(QMainWindow):
         return answer == QMessageBox.StandardButton.Discard
 
     def new_from_example(self, key: str) -> bool:
-        if not self.maybe_save():
+        self._finish_typing()
+        if not self.end_background_work() or not self.maybe_save():
             return False
         self.document.new_from_example(key)
         return True
 
     def open_path(self, path: str | Path, ask: bool = True) -> bool:
         """Open a project file (asking about unsaved changes first); a failure shows why."""
-        if ask and not self.maybe_save():
+        self._finish_typing()
+        if ask and not (self.end_background_work() and self.maybe_save()):
             return False
         message = self.document.open(path)
         if message is not None:
@@ -309,7 +324,7 @@ class MainWindow(QMainWindow):
     # ---- slots ----
     @Slot()
     def _on_open_triggered(self) -> None:
-        if not self.maybe_save():
+        if not self.end_background_work() or not self.maybe_save():
             return
         path = self._ask_open_path()
         if path:
@@ -376,11 +391,8 @@ class MainWindow(QMainWindow):
 
     # ---- Qt events ----
     def closeEvent(self, event: QCloseEvent) -> None:
-        for guard in list(self._close_guards):
-            if guard() is False:
-                event.ignore()
-                return
-        if not self.maybe_save():
+        self._finish_typing()
+        if not self.end_background_work() or not self.maybe_save():
             event.ignore()
             return
         self.save_window_state()

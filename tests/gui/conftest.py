@@ -44,6 +44,9 @@ def make_window(qtbot, make_document, settings):
     from nnstudio.gui.main_window import MainWindow
 
     def forget_changes(window) -> None:  # pytest-qt closes the window: no prompt then
+        focused = QApplication.focusWidget()
+        if focused is not None:
+            focused.clearFocus()
         window.document.undo_stack.setClean()
         window.document._unsaved = False
 

@@ -78,12 +78,47 @@ def test_ctrl_z_and_ctrl_shift_z_undo_and_redo(make_window, qtbot):
 def test_delete_while_typing_in_the_inspector_edits_text_not_the_network(make_window, qtbot):
     window = make_window()
     window.canvas.select_nodes(["dense_1"])
+    qtbot.wait(1)
     name = window.inspector.editors["__name__"]
     name.setFocus()
+    assert name.hasFocus()
     name.setCursorPosition(0)
     qtbot.keyClick(name, Qt.Key.Key_Delete)
     assert name.text() == "ense_1"
     assert "dense_1" in window.document.network
+
+
+def test_a_name_typed_in_the_inspector_applies_when_the_canvas_is_clicked(make_window, user,
+                                                                         qtbot):
+    window = make_window()
+    window.canvas.select_nodes(["dense_1"])
+    qtbot.wait(1)  # new form rows show on the next turn of the event loop
+    name = window.inspector.editors["__name__"]
+    name.setFocus()
+    assert name.hasFocus()
+    name.selectAll()
+    qtbot.keyClicks(name, "hidden")
+    window.canvas.setFocus()  # what a click on the canvas does first
+    user.click(window.canvas, user.node_centre(window.canvas, "hidden"))
+    assert window.document.network.node("dense_2").inputs == ("hidden",)
+    assert window.canvas.selected_ids() == ["hidden"]
+    assert window.inspector.editors["__name__"].text() == "hidden"
+
+
+def test_closing_finishes_a_half_typed_edit_and_asks_to_save_it(make_window, user, qtbot):
+    window = make_window()
+    window.canvas.select_nodes(["dense_1"])
+    qtbot.wait(1)
+    name = window.inspector.editors["__name__"]
+    name.setFocus()
+    name.selectAll()
+    qtbot.keyClicks(name, "hidden")  # typed, not yet applied: the field still has the focus
+    assert not window.document.is_dirty
+    seen = []
+    user.answer_next_dialog(Cancel, seen)
+    assert not window.close()
+    assert "hidden" in window.document.network
+    assert seen and window.isVisible()
 
 
 def test_double_clicking_in_the_palette_appends_below_the_last_layer(make_window):

@@ -28,7 +28,7 @@ from nnstudio.core.layers import layer_type
 from nnstudio.core.network import Network, make_node
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.editor.graph_edits import (
-    LAYER_SPACING, CompoundCommand, changed_positions, nodes_from_json, nodes_to_json,
+    LAYER_SPACING, NODE_HEIGHT, NODE_WIDTH, CompoundCommand, changed_positions, nodes_from_json, nodes_to_json,
     position_below, tidy_positions,
 )
 from nnstudio.gui.editor.items import NodeItem, WireItem, wire_path
@@ -115,6 +115,7 @@ class CanvasScene(QGraphicsScene):
                 wire = WireItem(source, target, index, count)
                 self.wire_items[key] = wire
                 self.addItem(wire)
+                wire.update_path()  # now that it can see which layers lie in its way
             else:
                 wire.set_slot(index, count)
                 wire.update_path()
@@ -168,6 +169,9 @@ class CanvasView(QGraphicsView):
         self.setAcceptDrops(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(320, 240)
+        # Pan with the middle button, space-drag or the wheel; scroll bars only add clutter.
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._wiring: tuple[NodeItem, str] | None = None
         self._wire_preview: QGraphicsPathItem | None = None
         self._pan_from: QPointF | None = None
@@ -250,7 +254,11 @@ class CanvasView(QGraphicsView):
 
     # ---- adding layers ----
     def drop_layer(self, type_key: str, scene_pos: QPointF) -> bool:
-        """Add a layer where it was dropped: on a wire it is inserted, elsewhere appended."""
+        """Add a layer where it was dropped: on a wire it is inserted, elsewhere appended.
+
+        Appended means wired after the network's last layer; when the network has several ends,
+        after the end just above the drop point, if there is one, else not wired at all.
+        """
         network = self.document.network
         position = (snap(scene_pos.x()), snap(scene_pos.y()))
         node = make_node(type_key, network.unique_id(type_key), position=position)
@@ -258,8 +266,38 @@ class CanvasView(QGraphicsView):
         if wire is not None and layer_type(type_key).max_inputs > 0:
             command = self._insert_on_wire(node, wire.key)
         else:
-            command = AddNodeCommand(node, append=True)
-        return self._push_and_select(command, [node.id])
+            source = self.append_source(type_key, scene_pos)
+            if self._overlaps_a_layer(position):  # dropped onto a layer: take the next row
+                node = replace(node, position=position_below(network, source))
+            if source is not None and network.chain_tail() is None:
+                command = AddNodeCommand(replace(node, inputs=(source,)))
+            else:
+                command = AddNodeCommand(node, append=True)
+        ok = self._push_and_select(command, [node.id])
+        if ok:
+            self.ensureVisible(self.canvas.node_items[node.id], 20, 20)
+        return ok
+
+    def append_source(self, type_key: str, scene_pos: QPointF) -> str | None:
+        """The layer a layer dropped at `scene_pos` (not on a wire) gets wired after."""
+        network = self.document.network
+        if layer_type(type_key).max_inputs == 0:
+            return None
+        tail = network.chain_tail()
+        if tail is not None:
+            return tail.id
+        ends = {n.id for n in network.output_nodes()}
+        above = [item for node_id, item in self.canvas.node_items.items()
+                 if node_id in ends and abs(item.pos().x() - scene_pos.x()) < NODE_WIDTH / 2 + 20
+                 and 0 < scene_pos.y() - item.pos().y() < 1.6 * LAYER_SPACING]
+        if not above:
+            return None
+        return min(above, key=lambda item: scene_pos.y() - item.pos().y()).node_id
+
+    def _overlaps_a_layer(self, position: tuple[float, float]) -> bool:
+        x, y = position
+        return any(abs(item.pos().x() - x) < NODE_WIDTH and abs(item.pos().y() - y) < NODE_HEIGHT + 16
+                   for item in self.canvas.node_items.values())
 
     def append_layer(self, type_key: str) -> bool:
         """Add a layer after the last one, one row below it (the palette's double-click)."""
@@ -432,19 +470,36 @@ class CanvasView(QGraphicsView):
         if not key:
             event.ignore()
             return
-        wire = self.canvas.wire_at(self.mapToScene(event.position().toPoint()))
-        if wire is not None and layer_type(key).max_inputs == 0:
+        scene_pos = self.mapToScene(event.position().toPoint())
+        wire = self.canvas.wire_at(scene_pos)
+        if layer_type(key).max_inputs == 0:
             wire = None
         self._highlight_drop_wire(wire)
+        # Show where an appended layer will be wired from: a dashed wire from that layer.
+        source = self.append_source(key, scene_pos) if wire is None else None
+        self._show_append_preview(source, scene_pos)
         event.acceptProposedAction()
 
     def dragLeaveEvent(self, event) -> None:
         self._highlight_drop_wire(None)
+        self._show_append_preview(None, QPointF())
         super().dragLeaveEvent(event)
+
+    def _show_append_preview(self, source_id: str | None, scene_pos: QPointF) -> None:
+        if source_id is None or source_id not in self.canvas.node_items:
+            if self._wire_preview is not None and self._wiring is None:
+                self.canvas.removeItem(self._wire_preview)
+                self._wire_preview = None
+            return
+        if self._wire_preview is None:
+            self._wire_preview = self._make_preview_item()
+        start = self.canvas.node_items[source_id].output_anchor()
+        self._wire_preview.setPath(wire_path(start, scene_pos - QPointF(0, 20)))
 
     def dropEvent(self, event) -> None:
         key = layer_key_from_mime(event.mimeData())
         self._highlight_drop_wire(None)
+        self._show_append_preview(None, QPointF())
         if not key:
             event.ignore()
             return
@@ -522,12 +577,15 @@ class CanvasView(QGraphicsView):
 
     def _start_wiring(self, item: NodeItem, port: str) -> None:
         self._wiring = (item, port)
+        self._wire_preview = self._make_preview_item()
+
+    def _make_preview_item(self) -> QGraphicsPathItem:
         preview = QGraphicsPathItem()
         preview.setPen(QPen(self.palette().color(QPalette.ColorRole.Highlight), 2,
                             Qt.PenStyle.DashLine))
         preview.setZValue(3)
         self.canvas.addItem(preview)
-        self._wire_preview = preview
+        return preview
 
     def _update_wiring(self, scene_pos: QPointF) -> None:
         item, port = self._wiring

@@ -13,7 +13,7 @@ from nnstudio.core.commands import EditCommand
 from nnstudio.core.errors import SpecError
 from nnstudio.core.network import Network, Node
 
-NODE_WIDTH = 184.0
+NODE_WIDTH = 210.0
 NODE_HEIGHT = 60.0
 LAYER_SPACING = 100.0  # vertical distance between layers in a tidy layout
 COLUMN_SPACING = NODE_WIDTH + 40.0

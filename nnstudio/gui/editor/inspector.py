@@ -47,7 +47,7 @@ class InspectorWidget(QWidget):
         super().__init__(parent)
         self.document = document
         self.node_id: str | None = None
-        self._built_for: tuple[str, str] | None = None  # (id, type) the form was made for
+        self._built_for: str | None = None  # the layer type the form was made for
         self.editors: dict[str, QWidget] = {}
 
         self.title = QLabel()
@@ -113,8 +113,8 @@ class InspectorWidget(QWidget):
             self.show_nodes([])
             return
         node = self.document.network.node(self.node_id)
-        if self._built_for != (node.id, node.type):
-            self._build_form(node.id, node.type)
+        if self._built_for != node.type:  # the same form serves every layer of a type
+            self._build_form(node.type)
         kind = layer_type(node.type)
         self.title.setText(f"{kind.symbol}  {kind.name}" if kind.symbol else kind.name)
         info = self.document.report.nodes.get(node.id)
@@ -130,14 +130,20 @@ class InspectorWidget(QWidget):
 
     # ---- building the form ----
     def _clear_form(self) -> None:
+        # deleteLater, not removeRow: the form may be rebuilt from inside a signal of one of
+        # its own editors (a rename on editingFinished), which must outlive that signal.
         while self.form.rowCount():
-            self.form.removeRow(0)
+            row = self.form.takeRow(0)
+            for part in (row.labelItem, row.fieldItem):
+                if part is not None and part.widget() is not None:
+                    part.widget().hide()
+                    part.widget().deleteLater()
         self.editors = {}
         self._built_for = None
 
-    def _build_form(self, node_id: str, type_key: str) -> None:
+    def _build_form(self, type_key: str) -> None:
         self._clear_form()
-        self._built_for = (node_id, type_key)
+        self._built_for = type_key
         name = QLineEdit()
         name.setValidator(QRegularExpressionValidator(r"[A-Za-z_][A-Za-z0-9_]{0,39}"))
         name.setToolTip("The layer's name: used in wires, messages, weights and exported code.")

@@ -25,6 +25,7 @@ from nnstudio.gui.theme import category_color, error_color, is_dark, muted
 PORT_RADIUS = 5.0
 PORT_HIT_RADIUS = 11.0  # generous, so a port is easy to grab
 HEADER_HEIGHT = 22.0
+SKIP_BEND = 190.0  # how far a wire that skips layers swings out beside them
 
 
 def key_params_text(node: Node) -> str:
@@ -211,13 +212,15 @@ class NodeItem(QGraphicsItem):
         text = palette.color(QPalette.ColorRole.Text)
         first = QRectF(rect.left() + pad, body_top, rect.width() - 2 * pad, line)
         second = first.translated(0, line)
-        painter.setPen(text)
-        params = key_params_text(self.node) or kind.category.lower()
+        params = key_params_text(self.node)
+        painter.setPen(text if params else muted(palette))
+        # A layer without settings says what it does instead (the full text is in the tooltip).
         painter.drawText(first, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-                         metrics.elidedText(params, Qt.TextElideMode.ElideRight, first.width()))
+                         metrics.elidedText(params or kind.help, Qt.TextElideMode.ElideRight,
+                                            first.width()))
         if self.has_error:
             painter.setPen(error_color())
-            message = "⚠ shapes do not fit (hover for why)"
+            message = "⚠ " + self.info.error.removeprefix(self.node.id).lstrip(": ")
         else:
             painter.setPen(muted(palette))
             message = shape_text(self.info)
@@ -290,8 +293,16 @@ class WireItem(QGraphicsPathItem):
             self.update_path()
 
     def update_path(self) -> None:
-        self.setPath(wire_path(self.source.output_anchor(),
-                               self.target.input_anchor(self.index, self.count)))
+        start = self.source.output_anchor()
+        end = self.target.input_anchor(self.index, self.count)
+        straight = QPainterPath(start)
+        straight.lineTo(end)
+        scene = self.scene()
+        blocked = scene is not None and any(
+            isinstance(item, NodeItem) and item is not self.source and item is not self.target
+            for item in scene.items(straight, Qt.ItemSelectionMode.IntersectsItemShape))
+        # A wire that would cross other layers swings out to the side they are not on.
+        self.setPath(wire_path(start, end, SKIP_BEND if blocked else 0.0))
 
     def set_highlighted(self, on: bool) -> None:
         if on != self.highlighted:
@@ -322,11 +333,17 @@ class WireItem(QGraphicsPathItem):
         painter.drawPolygon(arrow_head(self.path()))
 
 
-def wire_path(start: QPointF, end: QPointF) -> QPainterPath:
-    """A vertical S-curve: leaves the output downwards, enters the input from above."""
+def wire_path(start: QPointF, end: QPointF, bend: float = 0.0) -> QPainterPath:
+    """A vertical S-curve: leaves the output downwards, enters the input from above.
+
+    `bend` pushes the middle of the curve sideways, so a long wire can pass beside the layers
+    between its ends instead of through them.
+    """
     path = QPainterPath(start)
-    pull = max(40.0, abs(end.y() - start.y()) / 2)
-    path.cubicTo(QPointF(start.x(), start.y() + pull), QPointF(end.x(), end.y() - pull),
+    drop = end.y() - start.y()
+    pull = max(12.0, drop / 2) if drop > 0 else 40.0 + abs(drop) / 4
+    path.cubicTo(QPointF(start.x() + bend, start.y() + pull),
+                 QPointF(end.x() + bend, end.y() - pull),
                  QPointF(end.x(), end.y() - PORT_RADIUS))
     return path
 

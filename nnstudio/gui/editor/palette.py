@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from PySide6.QtCore import QMimeData, QRectF, QSize, Qt, Signal, Slot
-from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
+from PySide6.QtCore import QMimeData, QPoint, QRectF, QSize, Qt, Signal, Slot
+from PySide6.QtGui import QColor, QDrag, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView, QLabel, QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
@@ -66,6 +66,30 @@ def _icon_pixmap(kind: LayerType, size: int, scale: int) -> QPixmap:
     return pixmap
 
 
+def drag_pixmap(kind: LayerType, scale: float = 1.0) -> QPixmap:
+    """What follows the mouse while a layer is dragged: its header in the category colour."""
+    width, height = 150, 24
+    pixmap = QPixmap(int(width * scale), int(height * scale))
+    pixmap.setDevicePixelRatio(scale)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    color = category_color(kind.category)
+    color.setAlpha(225)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(color)
+    painter.drawRoundedRect(QRectF(0, 0, width, height), 6, 6)
+    font = QFont()
+    font.setBold(True)
+    painter.setFont(font)
+    painter.setPen(QColor("white"))
+    painter.drawText(QRectF(8, 0, width - 16, height),
+                     Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                     f"{kind.symbol}  {kind.name}")
+    painter.end()
+    return pixmap
+
+
 def layer_tooltip(kind: LayerType) -> str:
     return f"<b>{kind.name}</b> <i>({kind.category})</i><br>{kind.help}"
 
@@ -82,6 +106,19 @@ class LayerTreeWidget(QTreeWidget):
 
     def supportedDropActions(self) -> Qt.DropAction:
         return Qt.DropAction.CopyAction
+
+    def startDrag(self, actions) -> None:
+        # Our own drag image: a small node card, not a row of the tree.
+        item = self.currentItem()
+        key = item.data(0, KEY_ROLE) if item is not None else None
+        if not key:
+            return
+        drag = QDrag(self)
+        drag.setMimeData(layer_mime_data(key))
+        pixmap = drag_pixmap(LAYER_TYPES[key], self.devicePixelRatioF())
+        drag.setPixmap(pixmap)
+        drag.setHotSpot(QPoint(int(pixmap.width() / pixmap.devicePixelRatio() / 2), 12))
+        drag.exec(Qt.DropAction.CopyAction)
 
 
 class PaletteWidget(QWidget):
