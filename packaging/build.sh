@@ -50,6 +50,11 @@ else
     executable="$bundle/nnstudio"
 fi
 
+if [ "$(uname -s)" = Linux ]; then
+    echo "== libraries"
+    "$PY" packaging/check_bundle.py "$bundle"
+fi
+
 echo "== self-test of $executable"
 QT_QPA_PLATFORM=offscreen "$executable" --self-test
 

@@ -67,15 +67,26 @@ EXCLUDED_QT_PATTERN = re.compile(
 
 # Shared libraries dropped by file name: torch's test libraries; pyarrow's network file systems
 # and RPC (their modules are excluded above) and the unversioned copies of libarrow_python (the
-# extensions load `libarrow_python.so.2600`); onnxruntime's C API library on Linux (its Python
-# module has the runtime built in and never loads it); and what only the GTK theme plugin used.
+# extensions load `libarrow_python.so.2600`).
 EXCLUDED_LIBRARY_PATTERN = re.compile(
     r"^(lib)?(jitbackend_test|backend_with_compiler|torchbind_test|aoti_custom_ops)\."
     r"|arrow_flight|arrow_python_flight|arrow_s3"
-    r"|^libarrow_python\w*\.so(\.\d+\.\d+\.\d+)?$"
-    r"|^libonnxruntime\.so"
-    r"|^lib(gtk-3|gdk-3|atk-1\.0|atk-bridge|cairo|cairo-gobject|pango-1\.0|pangocairo|pangoft2"
-    r"|gdk_pixbuf|pixman-1|thai|datrie|fribidi|graphite2|harfbuzz|epoxy)[-.]")
+    r"|^libarrow_python\w*\.so(\.\d+\.\d+\.\d+)?$")
+# System libraries only the GTK theme plugin used, which the analysis copies from the build
+# machine to the bundle's top level. Only there: Pillow ships its own harfbuzz in pillow.libs/.
+EXCLUDED_SYSTEM_LIBRARY_PATTERN = re.compile(
+    r"^lib(gtk-3|gdk-3|atk-1\.0|atk-bridge-2\.0|cairo|cairo-gobject|pango-1\.0|pangocairo-1\.0"
+    r"|pangoft2-1\.0|gdk_pixbuf-2\.0|pixman-1|thai|datrie|fribidi|graphite2|harfbuzz|epoxy)"
+    r"\.so(\.\d+)*$")
+
+
+# Linux libraries whose wheels ship symbol tables, stripped in the bundle (`strip
+# --strip-unneeded` keeps the dynamic symbols the loader needs): about 100 MiB less. Only these:
+# libraries that auditwheel patched (numpy.libs/, pillow.libs/, ...) break when stripped ("ELF
+# load command address/offset not page-aligned").
+STRIPPED_LIBRARY_PATTERN = re.compile(
+    r"^torch/lib/lib(torch|torch_cpu|torch_python|c10|shm)\.so$"
+    r"|^pyarrow/lib(arrow|arrow_\w+|parquet)\.so\.\d+$")
 
 
 def bundle_path(name: str) -> str:
@@ -90,7 +101,14 @@ def is_excluded(name: str) -> bool:
         return False
     if path.startswith(EXCLUDED_PREFIXES) or EXCLUDED_QT_PATTERN.search(path):
         return True
+    if "/" not in path and EXCLUDED_SYSTEM_LIBRARY_PATTERN.match(path):
+        return True
     return EXCLUDED_LIBRARY_PATTERN.search(path.rsplit("/", 1)[-1]) is not None
+
+
+def is_stripped(name: str) -> bool:
+    """Whether the Linux build strips the library at `name` (a destination path)."""
+    return STRIPPED_LIBRARY_PATTERN.match(bundle_path(name)) is not None
 
 
 def version_tuple(version: str) -> tuple[int, int, int, int]:

@@ -41,7 +41,7 @@ def test_spec_is_python_that_uses_the_shared_lists_and_builds_every_platform_tar
     text = (PACKAGING / "nnstudio.spec").read_text(encoding="utf-8")
     ast.parse(text)  # a syntax error would otherwise show only minutes into a build
     for needed in ("config.DATA_FOLDERS", "config.EXCLUDED_MODULES", "config.is_excluded",
-                   "collect_submodules(\"nnstudio\")", "BUNDLE(", "config.macos_info_plist",
+                   "collect_submodules(\"nnstudio\")", "BUNDLE(", "config.is_stripped", "config.macos_info_plist",
                    "config.ICON_WINDOWS", "config.ICON_MACOS", "version=version_resource",
                    "console=False", "config.LINUX_DESKTOP_FILES", "nnstudio_main.py"):
         assert needed in text, needed
@@ -65,9 +65,9 @@ def test_bundled_folders_exist_and_hold_the_datasets_icons_and_examples():
     "PySide6/Qt/lib/libQt63DCore.so.6", "PySide6/Qt/lib/libQt6Multimedia.so.6",
     "PySide6\\Qt6Quick.dll", "PySide6/Qt/lib/QtQuick.framework/Versions/A/QtQuick",
     "PySide6/Qt/plugins/platformthemes/libqgtk3.so", "libcairo.so.2", "libpango-1.0.so.0",
+    "libharfbuzz.so.0", "libgdk_pixbuf-2.0.so.0", "libpixman-1.so.0",
     "pyarrow/libarrow_flight.so.2600", "pyarrow/libarrow_python.so",
     "pyarrow/libarrow_python.so.2600.1.0", "pyarrow/include/arrow/api.h",
-    "onnxruntime/capi/libonnxruntime.so.1.32.0",
 ])
 def test_excludes_drop_what_the_app_never_loads(name):
     assert config.is_excluded(name)
@@ -83,7 +83,9 @@ def test_excludes_drop_what_the_app_never_loads(name):
     "PySide6/Qt/plugins/platforms/libqxcb.so", "PySide6/Qt/plugins/platforms/libqoffscreen.so",
     "PySide6/Qt/plugins/platforms/libqwayland.so", "PySide6/Qt/plugins/imageformats/libqsvg.so",
     "PySide6\\plugins\\platforms\\qwindows.dll", "libfontconfig.so.1", "libfreetype.so.6",
-    "libglib-2.0.so.0", "pyarrow/libarrow.so.2600", "pyarrow/libarrow_python.so.2600",
+    "libglib-2.0.so.0", "pillow.libs/libharfbuzz-fb49c9fc.so.0.61450.0",
+    "pillow.libs/libfreetype-57f805ba.so.6.20.6", "PySide6/Qt/lib/libharfbuzz.so.0",
+    "pyarrow/libarrow.so.2600", "pyarrow/libarrow_python.so.2600",
     "pyarrow/libparquet.so.2600", "pyarrow/_csv.cpython-311-x86_64-linux-gnu.so",
     "numpy.libs/libscipy_openblas64_-32a4b2a6.so", "resources/datasets/digits.csv.gz",
     "examples/spiral.nnstudio", "onnx/onnx_cpp2py_export.cpython-311-x86_64-linux-gnu.so",
@@ -94,6 +96,20 @@ def test_excludes_drop_what_the_app_never_loads(name):
 ])
 def test_excludes_keep_what_torch_qt_and_the_app_need(name):
     assert not config.is_excluded(name)
+
+
+@pytest.mark.parametrize("name, stripped", [
+    ("torch/lib/libtorch_cpu.so", True), ("torch/lib/libtorch_python.so", True),
+    ("pyarrow/libarrow.so.2600", True), ("pyarrow/libarrow_compute.so.2600", True),
+    ("pyarrow/libparquet.so.2600", True),
+    # auditwheel-patched libraries break when stripped; Qt's come stripped already
+    ("numpy.libs/libscipy_openblas64_-32a4b2a6.so", False),
+    ("pillow.libs/libharfbuzz-fb49c9fc.so.0.61450.0", False), ("torch/lib/libgomp.so.1", False),
+    ("onnxruntime/capi/onnxruntime_pybind11_state.cpython-311-x86_64-linux-gnu.so", False),
+    ("PySide6/Qt/lib/libQt6Core.so.6", False), ("torch\\lib\\torch_cpu.dll", False),
+])
+def test_only_libraries_that_survive_stripping_are_stripped(name, stripped):
+    assert config.is_stripped(name) is stripped
 
 
 def _imported_modules(path: Path) -> set[str]:
