@@ -7,7 +7,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 
-from nnstudio.core.commands import MoveNodesCommand
+from nnstudio.core.commands import ConnectCommand, DisconnectCommand, MoveNodesCommand
 from nnstudio.core.network import chain
 
 
@@ -301,3 +301,56 @@ def test_a_node_shows_its_type_key_settings_shape_and_parameters(make_window):
     assert key_params_text(item.node) == "8 units · relu"
     assert shape_text(item.info) == "→ (8,) · 24 params"
     assert "Output (8,), 24 parameters" in item.toolTip()
+
+
+def test_dropping_onto_a_layer_puts_the_new_one_in_the_next_row(make_window, user):
+    window = make_window()
+    network = window.document.network
+    user.drag_layer(window.palette_widget, window.canvas, "relu",
+                    user.node_centre(window.canvas, "dense_1"))
+    added = network.node("relu_1")
+    assert added.inputs == ("dense_2",)
+    assert added.position == (0.0, network.node("dense_2").position[1] + 100.0)
+
+
+def test_while_dragging_a_dashed_wire_shows_where_the_layer_will_be_wired_from(make_window, user):
+    from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent
+
+    window = make_window()
+    view = window.canvas
+    point = user.view_point(view, user.node_centre(view, "dense_2") + QPointF(0, 150))
+    mime = window.palette_widget.mime_data_for("dropout")
+    args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(view.viewport(), QDragEnterEvent(point, *args))
+    QApplication.sendEvent(view.viewport(), QDragMoveEvent(point, *args))
+    preview = view._wire_preview
+    assert preview is not None and preview.scene() is view.canvas
+    assert preview.path().pointAtPercent(0) == user.output_port(view, "dense_2")
+    QApplication.sendEvent(view.viewport(), QDragLeaveEvent())
+    assert view._wire_preview is None
+    assert len(window.document.network) == 3
+
+
+def test_with_two_ends_a_drop_just_below_one_end_is_wired_after_it(make_window, user):
+    window = make_window()
+    view, network = window.canvas, window.document.network
+    user.drag_layer(window.palette_widget, view, "dense", QPointF(400, 90))  # appended: 1 end
+    window.document.push(DisconnectCommand("dense_2", "dense_3"))
+    assert len(network.output_nodes()) == 2
+    user.drag_layer(window.palette_widget, view, "tanh",
+                    user.node_centre(view, "dense_3") + QPointF(0, 100))
+    assert network.node("tanh_1").inputs == ("dense_3",)
+    user.drag_layer(window.palette_widget, view, "sigmoid", QPointF(-600, -600))
+    assert network.node("sigmoid_1").inputs == ()  # near no end: left for the user to wire
+
+
+def test_a_wire_that_skips_layers_swings_out_beside_them(make_window):
+    window = make_window(chain(("input", {"shape": (4,)}), ("dense", {"units": 4}),
+                               ("dense", {"units": 4}), ("add", {})))
+    window.document.push(ConnectCommand("input_1", "add_1"))
+    scene = window.canvas.canvas
+    skip = scene.wire_items[("input_1", "add_1")]
+    middle = skip.path().pointAtPercent(0.5)
+    for node_id in ("dense_1", "dense_2"):
+        assert not scene.node_items[node_id].sceneBoundingRect().contains(middle)
+    assert skip.path().pointAtPercent(0.5).x() > 100
