@@ -45,6 +45,12 @@ from nnstudio.engine.sweep import (
 from nnstudio.engine.trainer import TrainingFailed, fit
 from nnstudio.engine.weights import model_to_arrays
 
+__all__ = [
+    "NETWORK_SETTINGS", "RerunReport", "SearchProgress", "SearchResult", "SearchTrial",
+    "TwinResult", "TwinSetup", "library_versions", "prepare_twins", "record_run", "rerun",
+    "run_search", "run_twins", "search_grid", "search_random",
+]
+
 # Settings a twin can differ in besides every training setting (TRAINING_SCHEMA's names).
 NETWORK_SETTINGS = ("activation", "dropout", "width", "depth")
 

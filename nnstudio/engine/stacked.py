@@ -59,6 +59,11 @@ from nnstudio.engine.optim import Schedule, make_optimizer, set_learning_rate
 from nnstudio.engine.trainer import LOWER_IS_BETTER, RunPlan, TrainingFailed, fit, plan_run
 from nnstudio.engine.weights import model_to_arrays
 
+__all__ = [
+    "Cancel", "Group", "METHODS", "ManyResult", "StopWhen", "can_stack", "fit_many",
+    "plan_groups", "scores_from_confusions", "stop_function",
+]
+
 METHODS = ("auto", "stacked", "vmap", "sequential")
 
 # Layer types the hand-stacked (baddbmm) path runs, besides activations.
@@ -68,7 +73,10 @@ _NOT_VMAPPABLE = {"lstm", "gru"}
 
 # Cost of one optimizer step apart from its arithmetic, in multiply-adds: the per-operation
 # overhead of a small model. Padding several widths into one group pays while the zeros it adds
-# cost less than the steps it saves (measured with benchmarks/bench_sweep.py).
+# cost less than the steps it saves. CPU: chosen with benchmarks/bench_sweep.py (on the CLI's
+# default widths it groups 1-64 and trains 128 apart, 4.0x against 3.0x unpadded). GPUs: not
+# measured (no GPU where this was written); a launch costs microseconds while thousands of
+# multiply-adds run in parallel, so padding almost always pays there.
 STEP_OVERHEAD_MACS = {"cpu": 2_000_000, "cuda": 200_000_000, "mps": 200_000_000}
 # A stacked group stays below this many weights in all (Adam keeps three more copies).
 MAX_GROUP_NUMBERS = 50_000_000
@@ -496,7 +504,6 @@ class _StackedRun:
         self.learning_rate = self.schedule.rate(0)
         self.output = (activation_function(plan.model.output_activation, dim=-1)
                        if plan.model.output_activation else None)
-        self.started = time.perf_counter()
 
     def _metric_names(self) -> list[str]:
         names = CLASSIFICATION_METRICS if self.objective.is_classification else REGRESSION_METRICS
@@ -590,7 +597,7 @@ class _StackedRun:
         finite = torch.isfinite(loss_matrix.cpu()).all(1)
         classes = plan.c_train[orders] if self.objective.is_classification else None
         train_scores, _ = _scores(self.objective, outputs, targets, classes)
-        val_rows = self._measure(plan.x_val, plan.t_val, plan.c_val)[0] \
+        val_rows = self.measure(plan.x_val, plan.t_val, plan.c_val)[0] \
             if plan.validation_samples else None
         for i, model in enumerate(self.models):
             if model.reason:
@@ -652,7 +659,7 @@ class _StackedRun:
             for tensor, value in zip(self.stack.state(), state):
                 tensor.copy_(value)
 
-    def _measure(self, x: torch.Tensor, targets: torch.Tensor, classes: torch.Tensor | None
+    def measure(self, x: torch.Tensor, targets: torch.Tensor, classes: torch.Tensor | None
                  ) -> tuple[list[dict[str, float]], np.ndarray | None]:
         """Loss and metrics of every model on one split (eval mode, in chunks)."""
         self.stack.set_training(False)
@@ -776,11 +783,11 @@ def _train_group(group: Group, jobs: list[tuple[Network, int]], data: PreparedDa
         if not completed:
             return [None] * len(jobs)
         run.load(state)
-        train_rows, _ = run._measure(plan.x_train, plan.t_train, plan.c_train)
-        val_rows, confusions = (run._measure(plan.x_val, plan.t_val, plan.c_val)
+        train_rows, _ = run.measure(plan.x_train, plan.t_train, plan.c_train)
+        val_rows, confusions = (run.measure(plan.x_val, plan.t_val, plan.c_val)
                                 if plan.validation_samples else (None, None))
         test = _test_tensors(data, plan)
-        test_rows = run._measure(*test)[0] if test else None
+        test_rows = run.measure(*test)[0] if test else None
     seconds = (time.perf_counter() - started) / len(jobs)
     results = []
     for i, (model, state_i) in enumerate(zip(models, run.models)):

@@ -35,6 +35,12 @@ from nnstudio.data.preprocessing import PreparedData
 from nnstudio.engine.devices import resolve_device
 from nnstudio.engine.stacked import Cancel, Group, ManyResult, fit_many, plan_groups, stop_function
 
+__all__ = [
+    "SCALES", "SizeSummary", "SweepProgress", "SweepResult", "SweepRun", "SweepSize",
+    "WIDTH_PARAMS", "hidden_depth", "hidden_layers", "hidden_width", "output_layer",
+    "run_sweep", "scale_network", "sized_network", "sweep_command", "sweep_sizes",
+]
+
 SCALES = ("width", "depth", "both")
 
 # The parameter that is a layer's width, for every layer type that has one.

@@ -156,7 +156,7 @@ def _draw_final(draw, result, summaries, box, font, title, metric_name, held, s)
     if result.chance is not None:
         y = axes.y(result.chance)
         _dashed(draw, left, right, y, CHANCE, s)
-        draw.text((right - 4 * s, y + 4 * s), "chance", fill=CHANCE, font=font, anchor="ra")
+        draw.text((left + 6 * s, y + 4 * s), "chance", fill=CHANCE, font=font, anchor="la")
     for split, color, shift in (("train", TRAIN, -3), (held, HELD_OUT, 3)):
         points = []
         for summary in summaries:
