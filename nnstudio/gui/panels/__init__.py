@@ -1,0 +1,1 @@
+"""Dockable views, one module per panel (data, hyperparameters, metrics, ...)."""

@@ -1,0 +1,369 @@
+"""The metrics panel: loss and a chosen metric per epoch, training and validation, live.
+
+Made for speed while training: the curves are created once and fed with `setData`; new epochs
+are appended to preallocated arrays (no list rebuilt, nothing redrawn per epoch), and a
+single-shot timer redraws at most about 20 times a second, and only after something arrived.
+
+Hovering shows the exact values at an epoch (a line across both plots and a readout); the loss
+plot can use a log scale; the plots export as PNG and the history as CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget,
+)
+
+REDRAW_MS = 50
+TRAIN_COLOR = "#2f7ed8"
+VALIDATION_COLOR = "#d9731a"
+METRIC_LABELS = {"loss": "loss", "accuracy": "accuracy", "precision": "precision",
+                 "recall": "recall", "f1": "F1", "mse": "MSE", "mae": "MAE", "r2": "R²",
+                 "lr": "learning rate"}
+METRIC_ORDER = ("accuracy", "f1", "precision", "recall", "mae", "mse", "r2", "lr")
+
+
+def metric_label(name: str) -> str:
+    base = name[4:] if name.startswith("val_") else name
+    label = METRIC_LABELS.get(base, base.replace("_", " "))
+    return f"validation {label}" if name.startswith("val_") else label
+
+
+def format_number(value: float) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:.4g}"
+
+
+class MetricsPanel(QWidget):
+    """Curves of a training history; fed by a `TrainingController` when one is given."""
+
+    redrawn = Signal()  # after the plots took new data (tests and benchmarks wait for it)
+
+    def __init__(self, controller: Any = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("metrics_panel")
+        self.epochs = np.zeros(0)
+        self.columns: dict[str, np.ndarray] = {}
+        self.count = 0
+        self.redraws = 0
+        self.hover_epoch: int | None = None
+        self._first_epoch = 1
+        self._redraw_timer = QTimer(self)
+        self._redraw_timer.setSingleShot(True)
+        self._redraw_timer.setInterval(REDRAW_MS)
+        self._redraw_timer.timeout.connect(self.redraw)
+        self._build()
+        if controller is not None:
+            controller.history_replaced.connect(self.set_history)
+            controller.run_started.connect(self._on_controller_run_started)
+            controller.epochs_reached.connect(self._on_controller_epochs_reached)
+            self.set_history(controller.history)
+
+    # ---- building ----
+    def _build(self) -> None:
+        self.metric_combo = QComboBox()
+        self.metric_combo.setObjectName("metric_combo")
+        self.metric_combo.setToolTip("The measure drawn in the lower plot.")
+        self.metric_combo.currentIndexChanged.connect(self._on_metric_combo_changed)
+        self.log_check = QCheckBox("Log-scale loss")
+        self.log_check.setObjectName("log_scale_check")
+        self.log_check.setToolTip("A log scale shows the late, small improvements of the loss.")
+        self.log_check.toggled.connect(self.set_log_scale)
+        self.png_button = QPushButton("PNG…")
+        self.png_button.setObjectName("export_png_button")
+        self.png_button.setToolTip("Save the plots as a PNG image.")
+        self.png_button.clicked.connect(self._on_png_clicked)
+        self.csv_button = QPushButton("CSV…")
+        self.csv_button.setObjectName("export_csv_button")
+        self.csv_button.setToolTip("Save every epoch's values as a CSV table.")
+        self.csv_button.clicked.connect(self._on_csv_clicked)
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel("Metric"))
+        controls.addWidget(self.metric_combo, 1)
+        controls.addWidget(self.log_check)
+        controls.addWidget(self.png_button)
+        controls.addWidget(self.csv_button)
+
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setObjectName("metrics_plots")
+        self.graphics.setMinimumHeight(220)
+        palette = self.palette()
+        self.graphics.setBackground(palette.color(QPalette.ColorRole.Base))
+        foreground = palette.color(QPalette.ColorRole.Text)
+        self.loss_plot = self._make_plot("Loss", foreground)
+        self.graphics.nextRow()
+        self.metric_plot = self._make_plot("", foreground)
+        self.metric_plot.setXLink(self.loss_plot)
+        self.metric_plot.setLabel("bottom", "epoch")
+        self.curves = {
+            "loss": self._make_curve(self.loss_plot, TRAIN_COLOR, "training"),
+            "val_loss": self._make_curve(self.loss_plot, VALIDATION_COLOR, "validation", True),
+            "metric": self._make_curve(self.metric_plot, TRAIN_COLOR, "training"),
+            "val_metric": self._make_curve(self.metric_plot, VALIDATION_COLOR, "validation",
+                                           True),
+        }
+        self.hover_lines = []
+        for plot in (self.loss_plot, self.metric_plot):
+            line = pg.InfiniteLine(angle=90, movable=False,
+                                   pen=pg.mkPen(foreground, width=1, style=Qt.PenStyle.DotLine))
+            line.setVisible(False)
+            plot.addItem(line, ignoreBounds=True)
+            self.hover_lines.append(line)
+        self.graphics.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
+
+        self.readout = QLabel()
+        self.readout.setObjectName("metrics_readout")
+        self.readout.setWordWrap(True)
+        self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(6, 6, 6, 6)
+        column.addLayout(controls)
+        column.addWidget(self.graphics, 1)
+        column.addWidget(self.readout)
+        self._update_readout()
+
+    def _make_plot(self, title: str, foreground) -> pg.PlotItem:
+        plot = self.graphics.addPlot()
+        plot.showGrid(x=True, y=True, alpha=0.15)
+        plot.setMenuEnabled(False)
+        plot.hideButtons()
+        plot.addLegend(offset=(-10, 10), labelTextColor=foreground)
+        for axis in ("left", "bottom"):
+            plot.getAxis(axis).setPen(pg.mkPen(foreground))
+            plot.getAxis(axis).setTextPen(pg.mkPen(foreground))
+        if title:
+            plot.setLabel("left", title)
+        return plot
+
+    @staticmethod
+    def _make_curve(plot: pg.PlotItem, color: str, name: str, dashed: bool = False):
+        pen = pg.mkPen(color, width=2,
+                       style=Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
+        curve = plot.plot([], [], pen=pen, name=name, connect="finite")
+        curve.setClipToView(True)
+        curve.setDownsampling(auto=True, method="peak")
+        return curve
+
+    # ---- data in ----
+    @Slot(object)
+    def set_history(self, history: dict[str, list[float]]) -> None:
+        """Show `history` (name -> one value per epoch, epochs from 1), replacing the curves."""
+        length = max((len(v) for v in history.values()), default=0)
+        capacity = max(64, 1 << max(length, 1).bit_length())
+        self.epochs = np.arange(1, capacity + 1, dtype=np.float64)
+        self.columns = {}
+        for name, values in history.items():
+            column = np.full(capacity, np.nan)
+            column[:len(values)] = np.asarray(values, dtype=np.float64)
+            self.columns[name] = column
+        self.count = length
+        self._fill_metric_combo()
+        self._schedule_redraw()
+
+    def append_snapshots(self, snapshots: Iterable[Any], first_epoch: int = 1) -> None:
+        """Add epoch snapshots (engine epochs from 1) as epochs `first_epoch`, ... ."""
+        new_names = False
+        for snapshot in snapshots:
+            index = first_epoch - 1 + snapshot.epoch - 1
+            self._ensure_capacity(index + 1)
+            for name, value in snapshot.metrics.items():
+                column = self.columns.get(name)
+                if column is None:
+                    column = self.columns[name] = np.full(len(self.epochs), np.nan)
+                    new_names = True
+                column[index] = value
+            self.count = max(self.count, index + 1)
+        if new_names:
+            self._fill_metric_combo()
+        self._schedule_redraw()
+
+    def clear(self) -> None:
+        self.set_history({})
+
+    def _ensure_capacity(self, size: int) -> None:
+        capacity = len(self.epochs)
+        if size <= capacity:
+            return
+        while capacity < size:
+            capacity = max(64, capacity * 2)
+        self.epochs = np.arange(1, capacity + 1, dtype=np.float64)
+        for name, column in self.columns.items():
+            grown = np.full(capacity, np.nan)
+            grown[:len(column)] = column
+            self.columns[name] = grown
+
+    @Slot(object)
+    def _on_controller_run_started(self, start: Any) -> None:
+        self._first_epoch = start.first_epoch
+
+    @Slot(object)
+    def _on_controller_epochs_reached(self, snapshots: tuple) -> None:
+        self.append_snapshots(snapshots, self._first_epoch)
+
+    # ---- reading ----
+    def history(self) -> dict[str, list[float]]:
+        """What the panel holds, as name -> list of values per epoch."""
+        return {name: column[:self.count].tolist() for name, column in self.columns.items()}
+
+    def values_at(self, epoch: int) -> dict[str, float]:
+        """Every value at `epoch` (counted from 1); empty outside the curve."""
+        if not 1 <= epoch <= self.count:
+            return {}
+        return {name: float(column[epoch - 1]) for name, column in self.columns.items()}
+
+    @property
+    def metric(self) -> str | None:
+        return self.metric_combo.currentData()
+
+    def curve_points(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """The (x, y) a curve ("loss", "val_loss", "metric", "val_metric") draws now."""
+        x, y = self.curves[key].getOriginalDataset()
+        if x is None:
+            return np.zeros(0), np.zeros(0)
+        return np.asarray(x), np.asarray(y)
+
+    # ---- drawing ----
+    def _schedule_redraw(self) -> None:
+        if not self._redraw_timer.isActive():
+            self._redraw_timer.start()
+
+    @Slot()
+    def redraw(self) -> None:
+        """Give every curve its data now (the timer calls this; tests may call it directly)."""
+        self._redraw_timer.stop()
+        n = self.count
+        epochs = self.epochs[:n]
+        metric = self.metric
+        sources = {"loss": "loss", "val_loss": "val_loss", "metric": metric,
+                   "val_metric": f"val_{metric}" if metric and metric != "lr" else None}
+        for key, name in sources.items():
+            column = self.columns.get(name) if name else None
+            if column is None:
+                self.curves[key].setData([], [])
+            else:
+                self.curves[key].setData(epochs, column[:n])
+        self.redraws += 1
+        if self.hover_epoch is None:
+            self._update_readout()
+        self.redrawn.emit()
+
+    @Slot(bool)
+    def set_log_scale(self, on: bool) -> None:
+        if self.log_check.isChecked() != on:
+            self.log_check.setChecked(on)
+            return
+        self.loss_plot.setLogMode(y=on)
+        self.loss_plot.setLabel("left", "Loss (log scale)" if on else "Loss")
+
+    def _fill_metric_combo(self) -> None:
+        current = self.metric
+        names = [name for name in METRIC_ORDER if name in self.columns]
+        if [self.metric_combo.itemData(i) for i in range(self.metric_combo.count())] == names:
+            return
+        self.metric_combo.blockSignals(True)
+        self.metric_combo.clear()
+        for name in names:
+            self.metric_combo.addItem(metric_label(name), name)
+        index = self.metric_combo.findData(current)
+        self.metric_combo.setCurrentIndex(index if index >= 0 else 0)
+        self.metric_combo.blockSignals(False)
+        self._on_metric_combo_changed()
+
+    @Slot()
+    def _on_metric_combo_changed(self, *args: Any) -> None:
+        metric = self.metric
+        self.metric_plot.setLabel("left", metric_label(metric).capitalize() if metric else "")
+        self._schedule_redraw()
+
+    # ---- hover ----
+    @Slot(object)
+    def _on_scene_mouse_moved(self, scene_pos: QPointF) -> None:
+        for plot in (self.loss_plot, self.metric_plot):
+            if plot.sceneBoundingRect().contains(scene_pos):
+                x = plot.vb.mapSceneToView(scene_pos).x()
+                self.hover(int(round(x)))
+                return
+        self.hover(None)
+
+    def hover(self, epoch: int | None) -> None:
+        """Mark `epoch` on both plots and show its exact values (None: back to the latest)."""
+        if epoch is not None and self.count:
+            epoch = min(max(epoch, 1), self.count)
+        else:
+            epoch = None
+        self.hover_epoch = epoch
+        for line in self.hover_lines:
+            line.setVisible(epoch is not None)
+            if epoch is not None:
+                line.setValue(epoch)
+        self._update_readout()
+
+    def leaveEvent(self, event) -> None:
+        self.hover(None)
+        super().leaveEvent(event)
+
+    def _update_readout(self) -> None:
+        epoch = self.hover_epoch or self.count
+        if not epoch:
+            self.readout.setText("No training yet: press Train (F5) to draw the curves.")
+            return
+        values = self.values_at(epoch)
+        parts = []
+        for name in ("loss", self.metric):
+            if name and name in values:
+                text = f"{metric_label(name)} {format_number(values[name])}"
+                if f"val_{name}" in values:
+                    text += f" (validation {format_number(values[f'val_{name}'])})"
+                parts.append(text)
+        self.readout.setText(f"Epoch {epoch}: " + " · ".join(parts))
+
+    # ---- export ----
+    def export_png(self, path: str | Path) -> bool:
+        """Save the two plots as a PNG image."""
+        self.redraw()
+        return self.graphics.grab().save(str(path), "PNG")
+
+    def export_csv(self, path: str | Path) -> None:
+        """Save the history: an epoch column, then one column per measure."""
+        names = list(self.columns)
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["epoch", *names])
+            for index in range(self.count):
+                row = [self.columns[name][index] for name in names]
+                writer.writerow([index + 1, *("" if math.isnan(v) else repr(float(v))
+                                             for v in row)])
+
+    def ask_save_path(self, title: str, suffix: str, filter_text: str) -> str:
+        path, _ = QFileDialog.getSaveFileName(self, title, f"training{suffix}", filter_text)
+        if path and not path.endswith(suffix):
+            path += suffix
+        return path
+
+    @Slot()
+    def _on_png_clicked(self) -> None:
+        path = self.ask_save_path("Export Plot", ".png", "PNG images (*.png)")
+        if path:
+            self.export_png(path)
+
+    @Slot()
+    def _on_csv_clicked(self) -> None:
+        path = self.ask_save_path("Export History", ".csv", "CSV files (*.csv)")
+        if path:
+            try:
+                self.export_csv(path)
+            except OSError as error:
+                from PySide6.QtWidgets import QMessageBox
+
+                QMessageBox.warning(self, "Could not export",
+                                    f"{path}: {error.strerror or error}")

@@ -1,0 +1,135 @@
+"""Training in the window: Train menu and toolbar, the status readout, locks and messages.
+
+`install(window)` (via `nnstudio.gui.training`) makes one `TrainingController` for the window's
+document, docks the data, hyperparameter and metrics panels, and ties them together:
+
+- Train (F5), Pause/Resume (F6), Stop (Shift+F5), Step one epoch (F10), Reset weights
+  (Ctrl+Shift+R), in the Train menu and a toolbar, enabled as the run's state allows;
+- while a run is active, edits that change the network are refused with a message (moving
+  layers still works), the palette and inspector are disabled and so are Undo and Redo;
+- a failed run shows its message in a dialog; notices go to the status bar;
+- closing the window or opening another project first stops the run and records it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QStyle, QToolBar
+
+from nnstudio.gui.training.controller import IDLE, PAUSED, RUNNING, TrainingController
+from nnstudio.gui.training.status import TrainingStatusWidget
+
+LOCK_MESSAGE = ("The network is training: stop training (Shift+F5) before changing its layers. "
+                "Moving layers is fine.")
+
+
+class TrainingActions(QObject):
+    """The window's training commands and the glue between the controller and the window."""
+
+    def __init__(self, window: Any, controller: TrainingController):
+        super().__init__(window)
+        self.window = window
+        self.controller = controller
+        style = window.style()
+        icon = style.standardIcon
+        self.train_action = self._action("&Train", "train_action", controller.train,
+                                         icon(QStyle.StandardPixmap.SP_MediaPlay), ["F5"],
+                                         "Train the network (from its current weights)")
+        self.pause_action = self._action("&Pause", "pause_action", controller.toggle_pause,
+                                         icon(QStyle.StandardPixmap.SP_MediaPause), ["F6"],
+                                         "Pause training; press again to resume")
+        self.stop_action = self._action("&Stop", "stop_action", controller.stop,
+                                        icon(QStyle.StandardPixmap.SP_MediaStop), ["Shift+F5"],
+                                        "Stop after the current batch; what was learned stays")
+        self.step_action = self._action("Step &One Epoch", "step_action", controller.step,
+                                        icon(QStyle.StandardPixmap.SP_MediaSkipForward), ["F10"],
+                                        "Train exactly one epoch, then stop")
+        self.reset_action = self._action("&Reset Weights", "reset_weights_action",
+                                         controller.reset_weights,
+                                         icon(QStyle.StandardPixmap.SP_BrowserReload),
+                                         ["Ctrl+Shift+R"],
+                                         "Forget the trained weights: the next run starts fresh")
+        self.actions = [self.train_action, self.pause_action, self.stop_action,
+                        self.step_action, self.reset_action]
+        menu = window.menu("Train")
+        for action in self.actions:
+            if action is self.reset_action:
+                menu.addSeparator()
+            menu.addAction(action)
+        self.toolbar = QToolBar("Training", window)
+        self.toolbar.setObjectName("training_toolbar")
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for action in self.actions:
+            self.toolbar.addAction(action)
+        window.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+        self.status = TrainingStatusWidget(controller)
+        window.statusBar().insertPermanentWidget(0, self.status, 1)
+
+        controller.state_changed.connect(self._on_controller_state_changed)
+        controller.run_failed.connect(self._on_controller_run_failed)
+        controller.notice.connect(self._on_controller_notice)
+        stack = window.document.undo_stack
+        # After the undo actions' own enabling (connected first), so a lock wins.
+        stack.canUndoChanged.connect(self._keep_undo_locked)
+        stack.canRedoChanged.connect(self._keep_undo_locked)
+        window.add_close_guard(controller.shutdown)
+        self._on_controller_state_changed(controller.state)
+
+    def _action(self, text: str, name: str, slot, icon, keys: list[str], tip: str) -> QAction:
+        action = QAction(icon, text, self.window)
+        action.setObjectName(name)
+        action.setShortcuts([QKeySequence(k) for k in keys])
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        shortcut = QKeySequence(keys[0]).toString(QKeySequence.SequenceFormat.NativeText)
+        action.setToolTip(f"{tip} ({shortcut})")
+        action.setStatusTip(tip)
+        action.triggered.connect(lambda checked=False: slot())
+        self.window.addAction(action)  # shortcuts work with the toolbar hidden too
+        return action
+
+    # ---- state ----
+    @Slot(str)
+    def _on_controller_state_changed(self, state: str) -> None:
+        idle = state == IDLE
+        self.train_action.setEnabled(idle)
+        self.step_action.setEnabled(idle)
+        self.reset_action.setEnabled(idle)
+        self.pause_action.setEnabled(state in (RUNNING, PAUSED))
+        self.pause_action.setText("&Resume" if state == PAUSED else "&Pause")
+        icon = QStyle.StandardPixmap.SP_MediaPlay if state == PAUSED else \
+            QStyle.StandardPixmap.SP_MediaPause
+        self.pause_action.setIcon(self.window.style().standardIcon(icon))
+        self.stop_action.setEnabled(state in (RUNNING, PAUSED))
+        self._lock(not idle)
+
+    def _lock(self, locked: bool) -> None:
+        window = self.window
+        window.document.lock_edits(LOCK_MESSAGE if locked else None)
+        for name in ("palette_widget", "inspector"):
+            widget = getattr(window, name, None)
+            if widget is not None:
+                widget.setEnabled(not locked)
+        self._keep_undo_locked()
+
+    @Slot()
+    def _keep_undo_locked(self, *args: Any) -> None:
+        window = self.window
+        stack = window.document.undo_stack
+        locked = window.document.edit_lock is not None
+        for name, can in (("undo_action", stack.canUndo()), ("redo_action", stack.canRedo())):
+            action = getattr(window, name, None)
+            if action is not None:
+                action.setEnabled(can and not locked)
+
+    # ---- messages ----
+    @Slot(str, str)
+    def _on_controller_run_failed(self, title: str, message: str) -> None:
+        # After this slot returns: the run's state and curves are all in place under the dialog.
+        QTimer.singleShot(0, lambda: self.window.show_error(title, message))
+
+    @Slot(str)
+    def _on_controller_notice(self, message: str) -> None:
+        self.window.statusBar().showMessage(message, 8000)

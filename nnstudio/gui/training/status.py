@@ -1,0 +1,133 @@
+"""The status-bar readout of a run: a progress bar, then epoch, batch, loss, pace, time and ETA."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
+
+PROGRESS_STEPS = 1000
+
+
+def format_duration(seconds: float) -> str:
+    """0:07, 3:25, 1:02:03."""
+    seconds = max(0, int(round(seconds)))
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+class TrainingStatusWidget(QWidget):
+    """Shows a `TrainingController`'s progress; hidden while nothing trains."""
+
+    def __init__(self, controller: Any, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("training_status")
+        self.progress = QProgressBar()
+        self.progress.setObjectName("training_progress")
+        self.progress.setRange(0, PROGRESS_STEPS)
+        self.progress.setMaximumWidth(180)
+        self.progress.setTextVisible(True)
+        self.label = QLabel()
+        self.label.setObjectName("training_status_label")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(8, 0, 8, 0)
+        row.addWidget(self.progress)
+        row.addWidget(self.label)
+        self._epochs = 1
+        self._batches = 1
+        self._first_epoch = 1
+        self._epoch = 0
+        self._loss: float | None = None
+        self._pace = 0.0
+        self._elapsed = 0.0
+        self._eta: float | None = None
+        self._batch_text = ""
+        self._state = "idle"
+        controller.run_started.connect(self._on_run_started)
+        controller.epochs_reached.connect(self._on_epochs_reached)
+        controller.batch_reached.connect(self._on_batch_reached)
+        controller.state_changed.connect(self._on_state_changed)
+        controller.run_finished.connect(self._on_run_finished)
+        self.progress.hide()
+
+    @Slot(object)
+    def _on_run_started(self, start: Any) -> None:
+        info = start.began.info
+        self._epochs, self._batches = info.epochs, max(info.batches_per_epoch, 1)
+        self._first_epoch = start.first_epoch
+        self._epoch, self._loss, self._pace, self._elapsed, self._eta = 0, None, 0.0, 0.0, None
+        self._batch_text = ""
+        self.progress.setValue(0)
+        self.progress.show()
+        where = info.device_label
+        self.label.setText(f"Training on {where}: {info.train_samples:,} samples, "
+                           f"{info.parameters:,} parameters…")
+
+    @Slot(object)
+    def _on_epochs_reached(self, snapshots: tuple) -> None:
+        last = snapshots[-1]
+        self._epoch = last.epoch
+        self._loss = last.metrics.get("loss")
+        self._pace, self._elapsed, self._eta = last.samples_per_second, last.elapsed, last.eta
+        self._batch_text = ""
+        self._show(last.epoch / max(self._epochs, 1))
+
+    @Slot(object)
+    def _on_batch_reached(self, snapshot: Any) -> None:
+        self._loss = snapshot.loss
+        self._pace, self._elapsed = snapshot.samples_per_second, snapshot.elapsed
+        done = (snapshot.epoch - 1 + snapshot.batch / snapshot.batches_per_epoch)
+        if self._pace > 0 and done > 0:
+            self._eta = self._elapsed / done * (self._epochs - done)
+        self._batch_text = f" · batch {snapshot.batch}/{snapshot.batches_per_epoch}"
+        self._epoch = snapshot.epoch - 1
+        self._show(done / max(self._epochs, 1), current_epoch=snapshot.epoch)
+
+    def _show(self, fraction: float, current_epoch: int | None = None) -> None:
+        self.progress.setValue(int(round(min(max(fraction, 0.0), 1.0) * PROGRESS_STEPS)))
+        epoch = current_epoch if current_epoch is not None else self._epoch
+        shown = self._first_epoch - 1 + epoch
+        parts = [f"Epoch {shown} ({epoch}/{self._epochs}){self._batch_text}"]
+        if self._loss is not None:
+            parts.append(f"loss {self._loss:.4g}")
+        if self._pace:
+            parts.append(f"{self._pace:,.0f} samples/s")
+        parts.append(f"{format_duration(self._elapsed)} elapsed")
+        if self._eta is not None and self._state == "running":
+            parts.append(f"ETA {format_duration(self._eta)}")
+        if self._state == "paused":
+            parts.append("paused")
+        self.label.setText(" · ".join(parts))
+
+    @Slot(str)
+    def _on_state_changed(self, state: str) -> None:
+        self._state = state
+        if state == "paused":
+            self.label.setText(self.label.text() + " · paused")
+        elif state == "stopping":
+            self.label.setText("Stopping after this batch…")
+
+    @Slot(object)
+    def _on_run_finished(self, end: Any) -> None:
+        self.progress.hide()
+        outcome = end.outcome
+        result = outcome.result
+        if outcome.status == "refused":
+            self.label.setText("Training could not start: see the message.")
+            return
+        if result is None:
+            self.label.setText("Training stopped by an error: see the message.")
+            return
+        words = {"completed": "Trained", "stopped": "Stopped after", "early_stopping":
+                 "Early stopping after", "failed": "Failed after"}
+        metrics = result.final_metrics
+        key = next((k for k in ("val_accuracy", "val_r2", "accuracy", "r2") if k in metrics),
+                   None)
+        score = f" · {key.replace('val_', 'validation ')} {metrics[key]:.3g}" if key else ""
+        pace = (f" · {outcome.samples / outcome.wall_seconds:,.0f} samples/s"
+                if outcome.wall_seconds > 0 and outcome.samples else "")
+        self.label.setText(f"{words.get(outcome.status, 'Ran')} {result.epochs_run} epoch"
+                           f"{'s' if result.epochs_run != 1 else ''} in "
+                           f"{format_duration(result.seconds)}{pace}{score}")

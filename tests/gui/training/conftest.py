@@ -1,0 +1,66 @@
+"""Training-window helpers: a small spiral project and a main window with training installed."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from nnstudio.core.config import TrainingConfig
+from nnstudio.core.network import chain
+from nnstudio.core.project import DataConfig, DataSource, Project
+
+
+def spiral_project(epochs: int = 5, n_samples: int = 200, **training) -> Project:
+    """Input 2 → Dense 8 tanh → Dense 1 sigmoid on a small spiral (a millisecond an epoch)."""
+    network = chain(("input", {"shape": (2,)}),
+                    ("dense", {"units": 8, "activation": "tanh"}),
+                    ("dense", {"units": 1, "activation": "sigmoid"}))
+    data = DataConfig(DataSource.builtin("spiral", {"n_samples": n_samples, "noise": 0.1}))
+    config = TrainingConfig({"epochs": epochs, "batch_size": 32, "learning_rate": 0.03,
+                             "device": "cpu", **training})
+    return Project(name="Spiral test", network=network, data=data, training=config)
+
+
+@pytest.fixture
+def make_project():
+    return spiral_project
+
+
+@pytest.fixture
+def train_window(qtbot, settings, warm_torch):
+    """A shown main window with the training parts installed, around `project`."""
+    from nnstudio.gui.document import ProjectDocument
+    from nnstudio.gui.main_window import MainWindow
+
+    def before_close(window) -> None:  # pytest-qt closes the window: no run, no prompt then
+        window.training.controller.shutdown()
+        window.document.undo_stack.setClean()
+        window.document._unsaved = False
+
+    def make(project: Project | None = None, path=None) -> MainWindow:
+        document = ProjectDocument(project or spiral_project())
+        if path is not None:
+            assert document.open(path) is None
+        window = MainWindow(document, settings=settings, extensions=("nnstudio.gui.training",))
+        qtbot.addWidget(window, before_close_func=before_close)
+        window.resize(1300, 850)
+        window.show()
+        qtbot.waitExposed(window)
+        window.activateWindow()  # shortcuts only fire in the active window
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+        return window
+
+    return make
+
+
+@pytest.fixture
+def click(qtbot):
+    """Click the toolbar button of an action, as a person would."""
+
+    def click_action(window, action) -> None:
+        button = window.training.toolbar.widgetForAction(action)
+        assert button is not None and button.isEnabled(), f"{action.objectName()} is disabled"
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+    return click_action
