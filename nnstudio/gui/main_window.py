@@ -217,8 +217,13 @@ class MainWindow(QMainWindow):
             self.resize(*DEFAULT_SIZE)
             self.resizeDocks([self.palette_dock, self.inspector_dock], [220, 330],
                              Qt.Orientation.Horizontal)
-            self.resizeDocks([self.inspector_dock, self.problems_dock], [520, 160],
+            self.resizeDocks([self.inspector_dock, self.problems_dock], [520, 130],
                              Qt.Orientation.Vertical)
+            # Panels below the canvas start low, so the network keeps most of the window.
+            bottom = [d for d in self.findChildren(QDockWidget)
+                      if self.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea]
+            if bottom:
+                self.resizeDocks(bottom, [230] * len(bottom), Qt.Orientation.Vertical)
         state = byte_array(self.settings, "window/state")
         if state is not None:
             self.restoreState(state)

@@ -117,7 +117,8 @@ class LayerTreeWidget(QTreeWidget):
         drag.setMimeData(layer_mime_data(key))
         pixmap = drag_pixmap(LAYER_TYPES[key], self.devicePixelRatioF())
         drag.setPixmap(pixmap)
-        drag.setHotSpot(QPoint(int(pixmap.width() / pixmap.devicePixelRatio() / 2), 12))
+        # Beside the pointer, not under it: the wire the pointer is over stays visible.
+        drag.setHotSpot(QPoint(-14, 12))
         drag.exec(Qt.DropAction.CopyAction)
 
 
