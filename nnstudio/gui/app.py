@@ -101,6 +101,9 @@ def make_application():
         QCoreApplication.setApplicationVersion(__version__)
         QGuiApplication.setDesktopFileName("nnstudio")
         _set_window_icon(app)
+        hints = QGuiApplication.styleHints()
+        if hasattr(hints, "colorSchemeChanged"):  # the system switched light/dark: follow it
+            hints.colorSchemeChanged.connect(lambda scheme: apply_theme(app))
     apply_theme(app)
     return app
 
@@ -108,11 +111,15 @@ def make_application():
 def _set_window_icon(app) -> None:
     from PySide6.QtGui import QIcon
 
-    root = Path(__file__).resolve().parents[2] / "resources" / "icons"
-    for name in ("nnstudio.svg", "nnstudio.png", "app.png"):
-        if (root / name).exists():
-            app.setWindowIcon(QIcon(str(root / name)))
-            return
+    from nnstudio.data.resources import resources_dir
+
+    folder = resources_dir() / "icons" / "app" / "png"
+    icon = QIcon()
+    for size in (16, 24, 32, 48, 64, 128, 256):
+        if (folder / f"nnstudio-{size}.png").exists():
+            icon.addFile(str(folder / f"nnstudio-{size}.png"))
+    if not icon.isNull():
+        app.setWindowIcon(icon)
 
 
 def save_screenshot(window, path: Path) -> int:

@@ -84,7 +84,8 @@ def dark_palette() -> QPalette:
 
 def apply_theme(app) -> None:
     """Fusion style with a light or dark palette chosen from the system or NNSTUDIO_THEME."""
-    app.setStyle("Fusion")
+    if app.style().name().lower() != "fusion":
+        app.setStyle("Fusion")
     app.setPalette(dark_palette() if wants_dark() else app.style().standardPalette())
 
 

@@ -93,3 +93,18 @@ def test_opening_the_window_does_not_import_torch(tmp_path):
                                               "QT_QPA_PLATFORM": "offscreen"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("False")
+
+
+def test_the_dark_theme_gives_a_dark_palette_and_the_light_one_a_light_palette(qapp, monkeypatch):
+    from nnstudio.gui.theme import apply_theme, is_dark
+
+    original = qapp.palette()
+    try:
+        monkeypatch.setenv("NNSTUDIO_THEME", "dark")
+        apply_theme(qapp)
+        assert is_dark(qapp.palette()) and qapp.style().name().lower() == "fusion"
+        monkeypatch.setenv("NNSTUDIO_THEME", "light")
+        apply_theme(qapp)
+        assert not is_dark(qapp.palette())
+    finally:
+        qapp.setPalette(original)

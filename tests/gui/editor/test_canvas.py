@@ -354,3 +354,19 @@ def test_a_wire_that_skips_layers_swings_out_beside_them(make_window):
     for node_id in ("dense_1", "dense_2"):
         assert not scene.node_items[node_id].sceneBoundingRect().contains(middle)
     assert skip.path().pointAtPercent(0.5).x() > 100
+
+
+def test_holding_space_and_dragging_pans_instead_of_moving_or_selecting(make_window, user, qtbot):
+    window = make_window()
+    view, network = window.canvas, window.document.network
+    view.setFocus()
+    before = view.mapToScene(view.viewport().rect().center())
+    start = user.node_centre(view, "dense_1")
+    qtbot.keyPress(view, Qt.Key.Key_Space)
+    user.drag(view, start, start + QPointF(150, 0))
+    qtbot.keyRelease(view, Qt.Key.Key_Space)
+    after = view.mapToScene(view.viewport().rect().center())
+    assert after.x() < before.x() - 50
+    assert network.node("dense_1").position == (0.0, 90.0)
+    assert window.document.undo_stack.count() == 0
+    assert view.dragMode() == view.DragMode.RubberBandDrag and view.isInteractive()
