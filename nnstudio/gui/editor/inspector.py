@@ -201,7 +201,8 @@ class InspectorWidget(QWidget):
         if spec.kind == SHAPE:
             line = QLineEdit()
             line.setPlaceholderText("e.g. 1, 8, 8")
-            line.editingFinished.connect(lambda name=spec.name, line=line: self._on_shape_edited(name, line))
+            line.editingFinished.connect(
+                lambda name=spec.name, line=line: self._on_shape_edited(name, line))
             return line
         raise ValueError(f"no editor for settings of kind {spec.kind}")
 

@@ -142,7 +142,8 @@ class NodeItem(QGraphicsItem):
             return "out"
         if self.takes_inputs:
             near_top = abs(local.y() + NODE_HEIGHT / 2) <= PORT_HIT_RADIUS
-            if near_top and abs(local.x()) <= max(PORT_HIT_RADIUS, 30.0 * len(self.node.inputs) / 2):
+            reach = max(PORT_HIT_RADIUS, 30.0 * len(self.node.inputs) / 2)
+            if near_top and abs(local.x()) <= reach:
                 return "in"
         return None
 
@@ -164,7 +165,8 @@ class NodeItem(QGraphicsItem):
         painter.drawRoundedRect(rect, 6, 6)
 
         header = QPainterPath()
-        header.addRoundedRect(QRectF(rect.left(), rect.top(), rect.width(), HEADER_HEIGHT + 6), 6, 6)
+        header.addRoundedRect(QRectF(rect.left(), rect.top(), rect.width(), HEADER_HEIGHT + 6),
+                              6, 6)
         clip = QPainterPath()
         clip.addRect(QRectF(rect.left(), rect.top(), rect.width(), HEADER_HEIGHT))
         painter.setBrush(accent)
@@ -182,7 +184,8 @@ class NodeItem(QGraphicsItem):
         painter.setPen(QPen(border, width))
         painter.drawRoundedRect(rect, 6, 6)
         if selected and self.has_error:  # keep the selection visible on a red node
-            painter.setPen(QPen(palette.color(QPalette.ColorRole.Highlight), 1.5, Qt.PenStyle.DashLine))
+            painter.setPen(QPen(palette.color(QPalette.ColorRole.Highlight), 1.5,
+                                Qt.PenStyle.DashLine))
             painter.drawRoundedRect(rect.adjusted(-4, -4, 4, 4), 8, 8)
         self._paint_ports(painter, palette, accent)
 
@@ -274,8 +277,8 @@ class WireItem(QGraphicsPathItem):
         self.setAcceptHoverEvents(True)
         source.wires.append(self)
         target.wires.append(self)
-        self.setToolTip(f"{source.node_id} → {target.node_id}<br><i>Drop a layer here to insert it; "
-                        "select and press Delete to disconnect.</i>")
+        self.setToolTip(f"{source.node_id} → {target.node_id}<br><i>Drop a layer here to insert "
+                        "it; select and press Delete to disconnect.</i>")
         self.update_path()
 
     @property
