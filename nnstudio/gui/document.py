@@ -123,6 +123,22 @@ class ProjectDocument(QObject):
         self.undo_stack.push(EditUndoCommand(self.network, command))
         return True
 
+    def undo(self) -> bool:
+        """Undo one step, unless edits are locked (the lock's reason is reported instead)."""
+        return self._step(self.undo_stack.undo, self.undo_stack.canUndo())
+
+    def redo(self) -> bool:
+        return self._step(self.undo_stack.redo, self.undo_stack.canRedo())
+
+    def _step(self, action, possible: bool) -> bool:
+        if not possible:
+            return False
+        if self.edit_lock is not None:  # an undone Add or Delete would change the network too
+            self.edit_rejected.emit(self.edit_lock)
+            return False
+        action()
+        return True
+
     def lock_edits(self, reason: str | None) -> None:
         """Refuse edits that change the network, saying `reason` (None lifts the lock)."""
         self.edit_lock = reason

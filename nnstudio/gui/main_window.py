@@ -162,14 +162,26 @@ class MainWindow(QMainWindow):
 
     def _build_edit_menu(self, menu: QMenu) -> None:
         stack = self.document.undo_stack
-        self.undo_action = stack.createUndoAction(self, "&Undo")
+        # Our own actions, not QUndoStack's: they go through the document, which refuses to
+        # undo while training has the network locked.
+        self.undo_action = QAction("&Undo", self)
         self.undo_action.setShortcuts(QKeySequence.StandardKey.Undo)
-        self.redo_action = stack.createRedoAction(self, "&Redo")
+        self.undo_action.triggered.connect(self.document.undo)
+        self.redo_action = QAction("&Redo", self)
         redo_keys = QKeySequence.keyBindings(QKeySequence.StandardKey.Redo)
         for extra in ("Ctrl+Shift+Z", "Ctrl+Y"):  # both habits, on every system
             if QKeySequence(extra) not in redo_keys:
                 redo_keys.append(QKeySequence(extra))
         self.redo_action.setShortcuts(redo_keys)
+        self.redo_action.triggered.connect(self.document.redo)
+        stack.canUndoChanged.connect(self.undo_action.setEnabled)
+        stack.canRedoChanged.connect(self.redo_action.setEnabled)
+        stack.undoTextChanged.connect(
+            lambda text: self.undo_action.setText(f"&Undo {text}" if text else "&Undo"))
+        stack.redoTextChanged.connect(
+            lambda text: self.redo_action.setText(f"&Redo {text}" if text else "&Redo"))
+        self.undo_action.setEnabled(stack.canUndo())
+        self.redo_action.setEnabled(stack.canRedo())
         menu.addAction(self.undo_action)
         menu.addAction(self.redo_action)
         menu.addSeparator()

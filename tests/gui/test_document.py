@@ -145,3 +145,16 @@ def test_settings_weights_and_runs_make_the_project_dirty_until_saved(make_docum
     assert document.is_dirty
     assert document.save() is None
     assert document.project.runs[0].weights is not None  # now saved beside the project
+
+
+def test_while_edits_are_locked_undo_and_redo_are_refused_with_the_reason(make_document, qtbot):
+    document = make_document()
+    document.push(SetParamCommand("dense_1", "units", 5))
+    document.lock_edits("Training is running")
+    with qtbot.waitSignal(document.edit_rejected) as signal:
+        assert not document.undo()
+    assert signal.args == ["Training is running"]
+    assert document.network.node("dense_1").params["units"] == 5
+    document.lock_edits(None)
+    assert document.undo() and document.network.node("dense_1").params["units"] == 8
+    assert document.redo() and not document.redo()

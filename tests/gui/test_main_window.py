@@ -66,7 +66,9 @@ def test_a_user_builds_breaks_fixes_then_undoes_to_the_exact_start_and_redoes(
 
 def test_ctrl_z_and_ctrl_shift_z_undo_and_redo(make_window, qtbot):
     window = make_window()
+    assert not window.undo_action.isEnabled()
     edit(window)
+    assert window.undo_action.isEnabled() and window.undo_action.text() == "&Undo Set dense_1.units"
     window.canvas.setFocus()
     qtbot.keyClick(window.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert window.document.network.node("dense_1").params["units"] == 8
