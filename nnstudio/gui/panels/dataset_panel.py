@@ -258,7 +258,9 @@ class DatasetPanel(QWidget):
 
         current = self.data_config.source
         if current.kind != "builtin":
-            return
+            if name is None:
+                return  # a file's settings are the import wizard's
+            current = DataSource.builtin(name)
         merged = dict(params or {}) if replace_params else {**current.params, **(params or {})}
         try:
             source = DataSource.builtin(name or current.name, merged,
