@@ -176,10 +176,8 @@ class MainWindow(QMainWindow):
         self.redo_action.triggered.connect(self.document.redo)
         stack.canUndoChanged.connect(self.undo_action.setEnabled)
         stack.canRedoChanged.connect(self.redo_action.setEnabled)
-        stack.undoTextChanged.connect(
-            lambda text: self.undo_action.setText(f"&Undo {text}" if text else "&Undo"))
-        stack.redoTextChanged.connect(
-            lambda text: self.redo_action.setText(f"&Redo {text}" if text else "&Redo"))
+        stack.undoTextChanged.connect(self._on_stack_undo_text_changed)
+        stack.redoTextChanged.connect(self._on_stack_redo_text_changed)
         self.undo_action.setEnabled(stack.canUndo())
         self.redo_action.setEnabled(stack.canRedo())
         menu.addAction(self.undo_action)
@@ -361,6 +359,14 @@ class MainWindow(QMainWindow):
             clear = self.recent_menu.addAction("Clear Recent")
             clear.triggered.connect(self._on_clear_recent_triggered)
         self.recent_menu.setEnabled(bool(files))
+
+    @Slot(str)
+    def _on_stack_undo_text_changed(self, text: str) -> None:
+        self.undo_action.setText(f"&Undo {text}" if text else "&Undo")
+
+    @Slot(str)
+    def _on_stack_redo_text_changed(self, text: str) -> None:
+        self.redo_action.setText(f"&Redo {text}" if text else "&Redo")
 
     @Slot()
     def _on_clear_recent_triggered(self) -> None:
