@@ -72,7 +72,12 @@ class BatchSnapshot:
 
 @dataclass(frozen=True)
 class FitResult:
-    """What a run produced. `final_metrics` measure the returned `weights` after training.
+    """What a run produced.
+
+    `final_metrics` describe the returned `weights`: the history row of the epoch that ended
+    with them (its training metrics are running averages over that epoch, its validation
+    metrics measured these weights), or, when the run stopped within an epoch or failed,
+    metrics measured afresh in evaluation mode.
 
     `stop_reason` is "completed", "stopped" (by the control), "early_stopping", or "failed"
     (in the result a `TrainingFailed` error carries).

@@ -17,7 +17,7 @@ from nnstudio.core.errors import SpecError
 
 # Multiply-adds per step (batch included) below which one CPU thread is fastest, measured with
 # benchmarks/bench_training.py on 2 cores; above it, more threads pay off.
-ONE_THREAD_WORK = 4_000_000
+ONE_THREAD_WORK = 64_000_000
 
 
 def _mps_available() -> bool:

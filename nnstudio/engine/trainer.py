@@ -228,6 +228,8 @@ class _Run:
         self.best_state: list[torch.Tensor] | None = None
         self.best_value: float | None = None
         self.best_epoch = 0
+        self.best_confusion: np.ndarray | None = None
+        self._batches_since_epoch = 0
         self.epochs_run = 0
         self.samples_seen = 0
         self.elapsed = 0.0
@@ -343,6 +345,7 @@ class _Run:
         outputs: list[torch.Tensor] = []
         for batch, start in enumerate(range(0, n, size)):
             if control is not None and control.pending and self._handle_control(epoch, batch):
+                self._batches_since_epoch = batch
                 return False
             if per_batch:
                 self._schedule_rate(epoch, batch)
@@ -455,6 +458,7 @@ class _Run:
                                              else value > self.best_value)
         if better and math.isfinite(value):
             self.best_value, self.best_epoch = value, epoch + 1
+            self.best_confusion = self._confusion
             if self.config.restore_best:
                 self.best_state = self._copy_state()
             return False
@@ -462,11 +466,30 @@ class _Run:
 
     # ---- results ----
     def _result(self, reason: str) -> FitResult:
+        epoch, confusion = self.epochs_run, self._confusion  # whose row describes the weights
         if reason == "early_stopping" and self.best_state is not None:
             self._load_state(self.best_state)
-        return self._build_result(reason)
+            epoch, confusion = self.best_epoch, self.best_confusion
+        elif reason == "stopped" and self._batches_since_epoch:
+            epoch = 0  # stopped within an epoch: no row describes these weights
+        return self._build_result(reason, epoch, confusion)
 
-    def _build_result(self, reason: str) -> FitResult:
+    def _build_result(self, reason: str, epoch: int = 0,
+                      confusion: np.ndarray | None = None) -> FitResult:
+        """The result; `epoch` > 0 names the history row that describes the weights (its
+        validation metrics measured them), else they are measured now."""
+        if epoch:
+            final = {k: v[epoch - 1] for k, v in self.history.items() if k != "lr"}
+        else:
+            final, confusion = self._measure_now()
+        return FitResult(
+            history={k: list(v) for k, v in self.history.items()},
+            final_metrics=final, weights=model_to_arrays(self.model),
+            epochs_run=self.epochs_run, stop_reason=reason, best_epoch=self.best_epoch,
+            seconds=self._tick(), device=str(self.plan.device),
+            confusion=None if confusion is None else confusion.copy(), model=self.model)
+
+    def _measure_now(self) -> tuple[dict[str, float], np.ndarray | None]:
         plan = self.plan
         final, confusion, _ = measure(self.model, self.objective, plan.x_train, plan.t_train,
                                       plan.c_train)
@@ -474,12 +497,7 @@ class _Run:
             val, confusion, _ = measure(self.model, self.objective, plan.x_val, plan.t_val,
                                         plan.c_val)
             final.update({f"val_{k}": v for k, v in val.items()})
-        return FitResult(
-            history={k: list(v) for k, v in self.history.items()},
-            final_metrics=final, weights=model_to_arrays(self.model),
-            epochs_run=self.epochs_run, stop_reason=reason, best_epoch=self.best_epoch,
-            seconds=self._tick(), device=str(plan.device), confusion=confusion,
-            model=self.model)
+        return final, confusion
 
     def _diverged_error(self, diverged: _Diverged) -> TrainingFailed:
         # The weights at the start of the failing epoch, unless its first step already

@@ -1,0 +1,453 @@
+"""The headless command line: `nnstudio train|evaluate|summary PROJECT ...`.
+
+One table, `SUBCOMMANDS`, maps a name to its help line, the function that adds its arguments and
+the function that runs it, so another subcommand is one more entry. Nothing here imports Qt, and
+torch is imported only inside the commands that train or evaluate, so `nnstudio` (the window)
+still starts without waiting for it.
+
+Exit codes: 0 done; 2 bad input (an unreadable project, a bad option), with one line on stderr
+and no traceback; 1 a failure during training, with its message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime
+import json
+import math
+import shutil
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, TextIO
+
+from nnstudio.core.errors import NNStudioError, TrainingError
+
+OK, FAILED, BAD_INPUT = 0, 1, 2
+
+
+class BadInput(Exception):
+    """A command line or input that cannot be used; its message is the one line to print."""
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but errors become BadInput (one line, exit 2) instead of usage and exit."""
+
+    def error(self, message: str):  # noqa: D401 - argparse's hook
+        raise BadInput(f"{message} (see {self.prog} --help)")
+
+
+# ---- shared helpers -----------------------------------------------------------------------------
+
+def _add_project(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("project", metavar="PROJECT", help="a .nnstudio project file")
+
+
+def _add_json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object instead of text, for scripts")
+
+
+def _load(path: str):
+    from nnstudio.core.project import load_project
+
+    if not Path(path).is_file():
+        raise BadInput(f"{path}: no such project file")
+    return load_project(path)
+
+
+def _prepared_data(loaded):
+    from nnstudio.data.source import prepare_project_data
+
+    return prepare_project_data(loaded.project, loaded.path)
+
+
+def _print_json(value: Any, out: TextIO) -> None:
+    out.write(json.dumps(_json_safe(value), sort_keys=False) + "\n")
+
+
+def _json_safe(value: Any) -> Any:
+    """NaN and infinity are not JSON: they become null."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def _format_number(value: float) -> str:
+    return "-" if value is None or not math.isfinite(value) else f"{value:.4g}"
+
+
+def _format_duration(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+# ---- summary ----------------------------------------------------------------------------------
+
+def _summary_arguments(parser: argparse.ArgumentParser) -> None:
+    _add_project(parser)
+    _add_json(parser)
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from nnstudio.core.layers import layer_type
+    from nnstudio.core.shapes import infer_shapes, summary
+
+    project = _load(args.project).project
+    network = project.network
+    report = infer_shapes(network)
+    if not args.json:
+        print(f"{project.name} ({args.project})")
+        print(summary(network, report))
+        return OK
+    order = report.order or tuple(network.ids())
+    layers = []
+    for node_id in order:
+        node = network.node(node_id)
+        info = report.nodes.get(node_id)
+        shape = info.shape if info else None
+        layers.append({"id": node_id, "type": node.type, "name": layer_type(node.type).name,
+                       "output_shape": list(shape) if shape is not None else None,
+                       "params": info.params if info else 0, "inputs": list(node.inputs)})
+    _print_json({"name": project.name, "layers": layers, "total_params": report.total_params,
+                 "errors": [message for _, message in report.errors]}, sys.stdout)
+    return OK
+
+
+# ---- train ------------------------------------------------------------------------------------
+
+# Command-line option -> training setting, each checked by the setting's own rules.
+_OVERRIDES = {"epochs": "epochs", "device": "device", "seed": "seed", "lr": "learning_rate",
+              "batch_size": "batch_size"}
+
+
+def _train_arguments(parser: argparse.ArgumentParser) -> None:
+    _add_project(parser)
+    parser.add_argument("--epochs", type=int, metavar="N", help="epochs to train")
+    parser.add_argument("--device", metavar="D",
+                        help="auto, cpu, cuda, cuda:0 to cuda:7, or mps")
+    parser.add_argument("--seed", type=int, metavar="S", help="random seed of the run")
+    parser.add_argument("--lr", type=float, metavar="X", help="learning rate")
+    parser.add_argument("--batch-size", type=int, metavar="B", help="samples per step")
+    parser.add_argument("--continue", dest="continue_", action="store_true",
+                        help="start from the project's saved weights instead of fresh ones")
+    _add_json(parser)
+
+
+def _training_config(project, args: argparse.Namespace):
+    from nnstudio.core.config import TRAINING_SCHEMA
+
+    changes = {}
+    for option, setting in _OVERRIDES.items():
+        value = getattr(args, option)
+        if value is not None:
+            flag = "--" + option.replace("_", "-")
+            changes[setting] = TRAINING_SCHEMA[setting].validate(value, flag)
+    return project.training.replace(**changes)
+
+
+def _train(args: argparse.Namespace) -> int:
+    loaded = _load(args.project)
+    project = loaded.project
+    config = _training_config(project, args)
+    if args.continue_ and loaded.weights is None:
+        raise BadInput(f"{args.project}: --continue needs saved weights, and the project has "
+                       "none yet: train it once without --continue")
+    data = _prepared_data(loaded)
+
+    from nnstudio.engine.evaluate import evaluate
+    from nnstudio.engine.trainer import TrainingControl, fit, plan_run
+
+    initial = loaded.weights if args.continue_ else None
+    plan_run(project.network, data, config, initial)  # every check before any output
+    progress = _progress_for(args.json, sys.stderr)
+    control = TrainingControl()
+    with _stop_on_interrupt(control):
+        result = fit(project.network, data, config, callbacks=[progress], control=control,
+                     initial_weights=initial)
+    progress.close()
+    metrics = dict(result.final_metrics)
+    if data.test.n_samples:
+        test = evaluate(result.model, data.test, config.loss).metrics
+        metrics.update({f"test_{k}": v for k, v in test.items()})
+    record = _save_run(loaded, config, result, metrics)
+    if args.json:
+        _print_json({"run": record.id, "epochs": result.epochs_run,
+                     "stop_reason": result.stop_reason, "seconds": round(result.seconds, 3),
+                     "device": result.device, **metrics}, sys.stdout)
+    else:
+        print(f"{record.id}: {result.epochs_run} epochs in {result.seconds:.1f} s on "
+              f"{result.device} ({_reason_text(result)})")
+        print("  " + "  ".join(f"{k} {_format_number(v)}" for k, v in metrics.items()))
+        print(f"saved weights and history to {args.project}")
+    return OK
+
+
+def _reason_text(result) -> str:
+    if result.stop_reason == "early_stopping":
+        return f"early stopping, weights of epoch {result.best_epoch}" if result.best_epoch \
+            else "early stopping"
+    return {"completed": "completed", "stopped": "stopped by Ctrl+C"}.get(
+        result.stop_reason, result.stop_reason)
+
+
+class _stop_on_interrupt:
+    """Ctrl+C asks the run to stop after the current batch (and keeps what it trained); a
+    second Ctrl+C interrupts at once."""
+
+    def __init__(self, control) -> None:
+        self.control = control
+        self.previous = None
+
+    def __enter__(self):
+        try:
+            self.previous = signal.signal(signal.SIGINT, self._handle)
+        except ValueError:  # not the main thread: leave Ctrl+C alone
+            self.previous = None
+        return self
+
+    def _handle(self, signum, frame) -> None:
+        if self.control.stop_requested:
+            raise KeyboardInterrupt
+        self.control.stop()
+
+    def __exit__(self, *exc) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+
+
+def _save_run(loaded, config, result, metrics: dict[str, float]):
+    import numpy
+    import torch
+
+    import nnstudio
+    from nnstudio.core.history import list_changes
+    from nnstudio.core.project import RunRecord, save_project
+
+    project = loaded.project
+    previous = project.runs[-1] if project.runs else None
+    changes = list_changes(previous.config if previous else None, config,
+                           previous.network if previous else None, project.network)
+    created = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    record = RunRecord(
+        id=project.next_run_id(), name=f"Run {len(project.runs) + 1}",
+        created=created.isoformat().replace("+00:00", "Z"), seed=config.seed,
+        device=result.device,
+        versions={"nnstudio": nnstudio.__version__, "torch": torch.__version__,
+                  "numpy": numpy.__version__},
+        config=config, changes=tuple(changes), history=result.history,
+        final_metrics=metrics, network=project.network, data=project.data)
+    updated = dataclasses.replace(project, runs=[*project.runs, record])
+    save_project(loaded.path, updated, weights=result.weights,
+                 run_weights={record.id: result.weights}, source_path=loaded.path)
+    return record
+
+
+# ---- progress ---------------------------------------------------------------------------------
+
+def _progress_for(json_output: bool, stream: TextIO):
+    from nnstudio.engine.callbacks import Callback
+
+    class Progress(Callback):
+        """Epoch, loss, metrics, samples/s and ETA: a bar redrawn in place on a terminal,
+        plain lines (at most about one a second) otherwise; nothing with --json unless the
+        terminal can show a bar."""
+
+        def __init__(self) -> None:
+            self.tty = stream.isatty()
+            self.quiet = json_output and not self.tty
+            self.batch_interval = 1 if self.tty and not self.quiet else 0
+            self.epochs = 0
+            self.batches = 1
+            self.last_line = 0.0
+            self.last_draw = 0.0
+            self.metrics: dict[str, float] = {}
+            self.drawn = False
+
+        def on_train_start(self, info) -> None:
+            self.epochs, self.batches = info.epochs, info.batches_per_epoch
+            if not self.quiet:
+                stream.write(f"training {info.parameters:,} parameters on {info.device_label} "
+                             f"({info.train_samples} training samples, {info.epochs} epochs of "
+                             f"{info.batches_per_epoch} batches)\n")
+                stream.flush()
+
+        def on_batch_end(self, snapshot) -> None:
+            now = time.monotonic()
+            if now - self.last_draw < 0.1:
+                return
+            self.last_draw = now
+            done = (snapshot.epoch - 1 + snapshot.batch / snapshot.batches_per_epoch)
+            rate = snapshot.samples_per_second
+            remaining = (self.epochs - done) / max(done, 1e-9) * snapshot.elapsed
+            self._draw(snapshot.epoch, done, {"loss": snapshot.loss, **self._val()}, rate,
+                       remaining)
+
+        def _val(self) -> dict[str, float]:
+            return {k: v for k, v in self.metrics.items() if k.startswith("val_")}
+
+        def on_epoch_end(self, snapshot) -> None:
+            self.metrics = {k: v for k, v in snapshot.metrics.items() if k != "lr"}
+            if self.quiet:
+                return
+            shown = {k: v for k, v in self.metrics.items()
+                     if k in ("loss", "accuracy", "r2", "val_loss", "val_accuracy", "val_r2")}
+            if self.tty:
+                self._draw(snapshot.epoch, snapshot.epoch, shown,
+                           snapshot.samples_per_second, snapshot.eta)
+                return
+            now = time.monotonic()
+            if now - self.last_line >= 1.0 or snapshot.epoch in (1, snapshot.epochs):
+                self.last_line = now
+                stream.write(f"epoch {snapshot.epoch}/{snapshot.epochs}  " + "  ".join(
+                    f"{k} {_format_number(v)}" for k, v in shown.items())
+                    + f"  {snapshot.samples_per_second:,.0f} samples/s"
+                    + f"  ETA {_format_duration(snapshot.eta)}\n")
+                stream.flush()
+
+        def _draw(self, epoch: int, done: float, shown: dict, rate: float, eta: float) -> None:
+            width = shutil.get_terminal_size((100, 20)).columns
+            text = (f" epoch {epoch}/{self.epochs} " + " ".join(
+                f"{k} {_format_number(v)}" for k, v in shown.items())
+                + f" {rate:,.0f}/s ETA {_format_duration(eta)}")
+            bar_width = max(10, min(30, width - len(text) - 3))
+            filled = int(bar_width * min(1.0, done / max(self.epochs, 1)))
+            line = ("[" + "#" * filled + "-" * (bar_width - filled) + "]" + text)[:width - 1]
+            stream.write("\r" + line.ljust(width - 1))
+            stream.flush()
+            self.drawn = True
+
+        def close(self) -> None:
+            if self.drawn:
+                stream.write("\n")
+                stream.flush()
+
+    return Progress()
+
+
+# ---- evaluate ---------------------------------------------------------------------------------
+
+SPLITS = ("test", "validation", "train")
+
+
+def _evaluate_arguments(parser: argparse.ArgumentParser) -> None:
+    _add_project(parser)
+    parser.add_argument("--split", choices=SPLITS, default="test",
+                        help="which part of the data to measure (default: test)")
+    _add_json(parser)
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    loaded = _load(args.project)
+    project = loaded.project
+    if loaded.weights is None:
+        raise BadInput(f"{args.project}: has no trained weights yet; run "
+                       f"\"nnstudio train {args.project}\" first")
+    data = _prepared_data(loaded)
+    split = getattr(data, args.split)
+    if split.n_samples == 0:
+        raise BadInput(f"{args.project}: the {args.split} split is empty; choose another "
+                       "--split or give it a share of the data")
+
+    from nnstudio.engine.evaluate import evaluate
+    from nnstudio.engine.modules import build_model
+    from nnstudio.engine.weights import arrays_to_model
+
+    model = build_model(project.network)
+    arrays_to_model(model, loaded.weights)
+    result = evaluate(model, split, project.training.loss)
+    confusion = result.confusion.tolist() if result.confusion is not None else None
+    if args.json:
+        output = {"split": args.split, "samples": result.samples, **result.metrics}
+        if confusion is not None:
+            output.update(confusion_matrix=confusion, class_names=list(result.class_names))
+        _print_json(output, sys.stdout)
+        return OK
+    print(f"{project.name}: {args.split} split, {result.samples} samples")
+    for name, value in result.metrics.items():
+        print(f"  {name:<10} {_format_number(value)}")
+    if confusion is not None:
+        print("confusion matrix (rows: true class, columns: predicted)")
+        print(_confusion_text(confusion, list(result.class_names)))
+    return OK
+
+
+def _confusion_text(confusion: list[list[int]], names: list[str]) -> str:
+    labels = [name[:12] for name in names] or [str(i) for i in range(len(confusion))]
+    width = max([len(label) for label in labels] + [len(str(v)) for row in confusion for v in row])
+    header = " " * (width + 2) + " ".join(label.rjust(width) for label in labels)
+    rows = [labels[i].rjust(width) + "  " + " ".join(str(v).rjust(width) for v in row)
+            for i, row in enumerate(confusion)]
+    return "\n".join([header, *rows])
+
+
+# ---- the table and dispatch ---------------------------------------------------------------------
+
+SUBCOMMANDS: dict[str, Subcommand] = {
+    "train": Subcommand("train a project and save its weights and run history",
+                        _train_arguments, _train),
+    "evaluate": Subcommand("measure a project's trained network on a data split",
+                           _evaluate_arguments, _evaluate),
+    "summary": Subcommand("print the network's layer table: shapes and parameters",
+                          _summary_arguments, _summary),
+}
+
+
+def run_subcommand(argv: list[str]) -> int:
+    """Run `argv` (e.g. ["train", "spiral.nnstudio", "--epochs", "5"]); the exit code."""
+    if not argv or argv[0] not in SUBCOMMANDS:
+        names = ", ".join(SUBCOMMANDS)
+        _fail(f"nnstudio: unknown command {argv[0]!r}; choose one of {names}" if argv
+              else f"nnstudio: name a command: {names}")
+        return BAD_INPUT
+    name = argv[0]
+    command = SUBCOMMANDS[name]
+    parser = _Parser(prog=f"nnstudio {name}", description=command.help)
+    command.add_arguments(parser)
+    try:
+        args = parser.parse_args(argv[1:])
+        return command.run(args)
+    except SystemExit as exit_:  # --help
+        return exit_.code if isinstance(exit_.code, int) else OK
+    except BadInput as error:
+        _fail(f"nnstudio {name}: {error}")
+        return BAD_INPUT
+    except TrainingError as error:
+        _fail(f"nnstudio {name}: {error} The project was not changed.")
+        return FAILED
+    except NNStudioError as error:  # SpecError, DataError, ProjectError: the input's fault
+        _fail(f"nnstudio {name}: {error}")
+        return BAD_INPUT
+    except KeyboardInterrupt:
+        _fail(f"nnstudio {name}: interrupted; the project was not changed")
+        return FAILED
+    except OSError as error:
+        _fail(f"nnstudio {name}: {error.strerror or error}"
+              + (f": {error.filename}" if getattr(error, "filename", None) else ""))
+        return BAD_INPUT
+
+
+def _fail(message: str) -> None:
+    # One line: a message that spans lines (several shape errors) is joined.
+    sys.stderr.write(" ".join(message.split("\n")) + "\n")
+    sys.stderr.flush()
+
+
+__all__ = ["SUBCOMMANDS", "Subcommand", "BadInput", "run_subcommand", "OK", "FAILED",
+           "BAD_INPUT"]
