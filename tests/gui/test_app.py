@@ -3,6 +3,7 @@ only after the window shows."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -89,8 +90,7 @@ def test_opening_the_window_does_not_import_torch(tmp_path):
             f"code = run_app(['--screenshot', r'{tmp_path / 's.png'}']); "
             "print('torch' in sys.modules); sys.exit(code)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=120, env={**__import__("os").environ,
-                                              "QT_QPA_PLATFORM": "offscreen"})
+                            timeout=120, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("False")
 

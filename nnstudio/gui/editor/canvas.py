@@ -382,8 +382,7 @@ class CanvasView(QGraphicsView):
     def _show_append_preview(self, source_id: str | None, scene_pos: QPointF) -> None:
         if source_id is None or source_id not in self.canvas.node_items:
             if self._wire_preview is not None and self._wiring is None:
-                self.canvas.removeItem(self._wire_preview)
-                self._wire_preview = None
+                self._remove_preview()
             return
         if self._wire_preview is None:
             self._wire_preview = self._make_preview_item()
@@ -473,6 +472,14 @@ class CanvasView(QGraphicsView):
         self._wiring = (item, port)
         self._wire_preview = self._make_preview_item()
 
+    def _remove_preview(self) -> None:
+        if self._wire_preview is None:
+            return
+        self.canvas.removeItem(self._wire_preview)
+        self._wire_preview = None
+        # A drop can scroll the view in the same turn; repaint all so no trace of it stays.
+        self.viewport().update()
+
     def _make_preview_item(self) -> QGraphicsPathItem:
         preview = QGraphicsPathItem()
         preview.setPen(QPen(self.palette().color(QPalette.ColorRole.Highlight), 2,
@@ -492,9 +499,9 @@ class CanvasView(QGraphicsView):
     def _finish_wiring(self, scene_pos: QPointF) -> None:
         item, port = self._wiring
         self._wiring = None
-        if self._wire_preview is not None:
-            self.canvas.removeItem(self._wire_preview)
-            self._wire_preview = None
+        item.hovered_port = None  # the mouse was grabbed: no hover-leave came
+        item.update()
+        self._remove_preview()
         other = self.canvas.node_at(scene_pos)
         if other is None:
             hit = self.canvas.port_at(scene_pos)
