@@ -8,6 +8,8 @@ separator; `bundle_path` turns them into forward-slash form before any rule look
 from __future__ import annotations
 
 import re
+import struct
+from pathlib import Path
 
 APP_NAME = "nnstudio"  # the executable and the dist/ folder
 DISPLAY_NAME = "NN Studio"
@@ -80,15 +82,6 @@ EXCLUDED_SYSTEM_LIBRARY_PATTERN = re.compile(
     r"\.so(\.\d+)*$")
 
 
-# Linux libraries whose wheels ship symbol tables, stripped in the bundle (`strip
-# --strip-unneeded` keeps the dynamic symbols the loader needs): about 100 MiB less. Only these:
-# libraries that auditwheel patched (numpy.libs/, pillow.libs/, ...) break when stripped ("ELF
-# load command address/offset not page-aligned").
-STRIPPED_LIBRARY_PATTERN = re.compile(
-    r"^torch/lib/lib(torch|torch_cpu|torch_python|c10|shm)\.so$"
-    r"|^pyarrow/lib(arrow|arrow_\w+|parquet)\.so\.\d+$")
-
-
 def bundle_path(name: str) -> str:
     """A table-of-contents destination name in forward-slash form (Windows builds use "\\")."""
     return name.replace("\\", "/")
@@ -106,9 +99,25 @@ def is_excluded(name: str) -> bool:
     return EXCLUDED_LIBRARY_PATTERN.search(path.rsplit("/", 1)[-1]) is not None
 
 
-def is_stripped(name: str) -> bool:
-    """Whether the Linux build strips the library at `name` (a destination path)."""
-    return STRIPPED_LIBRARY_PATTERN.match(bundle_path(name)) is not None
+def elf_segments_aligned(path: str | Path) -> bool:
+    """Whether every loadable segment of the 64-bit ELF file at `path` sits at a file offset
+    congruent with its address (what the loader demands). `strip` breaks this in libraries that
+    auditwheel patched (numpy's OpenBLAS: "ELF load command address/offset not page-aligned"),
+    so a stripped copy that fails this check is not used. False for anything else."""
+    with open(path, "rb") as file:
+        header = file.read(64)
+        if len(header) < 64 or header[:4] != b"\x7fELF" or header[4:6] != b"\x02\x01":
+            return False  # only 64-bit little-endian, what Linux x86_64 and aarch64 use
+        (table,) = struct.unpack_from("<Q", header, 0x20)
+        entry_size, count = struct.unpack_from("<HH", header, 0x36)
+        file.seek(table)
+        entries = file.read(entry_size * count)
+    for index in range(count):
+        kind, _, offset, address, _, _, _, align = struct.unpack_from(
+            "<IIQQQQQQ", entries, index * entry_size)
+        if kind == 1 and align > 1 and offset % align != address % align:  # 1: PT_LOAD
+            return False
+    return True
 
 
 def version_tuple(version: str) -> tuple[int, int, int, int]:

@@ -10,13 +10,16 @@ import ast
 import configparser
 import importlib.util
 import plistlib
+import struct
 import subprocess
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import pytest
 from PIL import Image
+from PIL import _imaging
 
+PIL_LIBRARY = _imaging.__file__  # an ELF shared library on Linux
 import nnstudio
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,7 +44,7 @@ def test_spec_is_python_that_uses_the_shared_lists_and_builds_every_platform_tar
     text = (PACKAGING / "nnstudio.spec").read_text(encoding="utf-8")
     ast.parse(text)  # a syntax error would otherwise show only minutes into a build
     for needed in ("config.DATA_FOLDERS", "config.EXCLUDED_MODULES", "config.is_excluded",
-                   "collect_submodules(\"nnstudio\")", "BUNDLE(", "config.is_stripped", "config.macos_info_plist",
+                   "collect_submodules(\"nnstudio\")", "BUNDLE(", "config.elf_segments_aligned", "config.macos_info_plist",
                    "config.ICON_WINDOWS", "config.ICON_MACOS", "version=version_resource",
                    "console=False", "config.LINUX_DESKTOP_FILES", "nnstudio_main.py"):
         assert needed in text, needed
@@ -98,18 +101,32 @@ def test_excludes_keep_what_torch_qt_and_the_app_need(name):
     assert not config.is_excluded(name)
 
 
-@pytest.mark.parametrize("name, stripped", [
-    ("torch/lib/libtorch_cpu.so", True), ("torch/lib/libtorch_python.so", True),
-    ("pyarrow/libarrow.so.2600", True), ("pyarrow/libarrow_compute.so.2600", True),
-    ("pyarrow/libparquet.so.2600", True),
-    # auditwheel-patched libraries break when stripped; Qt's come stripped already
-    ("numpy.libs/libscipy_openblas64_-32a4b2a6.so", False),
-    ("pillow.libs/libharfbuzz-fb49c9fc.so.0.61450.0", False), ("torch/lib/libgomp.so.1", False),
-    ("onnxruntime/capi/onnxruntime_pybind11_state.cpython-311-x86_64-linux-gnu.so", False),
-    ("PySide6/Qt/lib/libQt6Core.so.6", False), ("torch\\lib\\torch_cpu.dll", False),
-])
-def test_only_libraries_that_survive_stripping_are_stripped(name, stripped):
-    assert config.is_stripped(name) is stripped
+def _elf(segments: list[tuple[int, int, int]]) -> bytes:
+    """A 64-bit ELF header and PT_LOAD entries (offset, address, alignment), nothing else."""
+    header = bytearray(64)
+    header[:6] = b"\x7fELF\x02\x01"
+    struct.pack_into("<Q", header, 0x20, 64)
+    struct.pack_into("<HH", header, 0x36, 56, len(segments))
+    table = b"".join(struct.pack("<IIQQQQQQ", 1, 4, offset, address, address, 0, 0, align)
+                     for offset, address, align in segments)
+    return bytes(header) + table
+
+
+def test_a_stripped_library_whose_segments_moved_off_their_page_offsets_is_refused(tmp_path):
+    # numpy's OpenBLAS after `strip` on Debian 12: offset 0x1621098 for address 0x166b000.
+    good, broken = tmp_path / "good.so", tmp_path / "broken.so"
+    good.write_bytes(_elf([(0, 0, 0x1000), (0x15de000, 0x15ed000, 0x1000)]))
+    broken.write_bytes(_elf([(0, 0, 0x1000), (0x1621098, 0x166b000, 0x1000)]))
+
+    assert config.elf_segments_aligned(good)
+    assert not config.elf_segments_aligned(broken)
+
+
+def test_the_alignment_check_accepts_real_libraries_and_refuses_non_elf_files(tmp_path):
+    assert config.elf_segments_aligned(Path(PIL_LIBRARY))
+    text = tmp_path / "notes.txt"
+    text.write_text("not a library")
+    assert not config.elf_segments_aligned(text)
 
 
 def _imported_modules(path: Path) -> set[str]:
