@@ -1,0 +1,381 @@
+"""The display copy of the network the inspection views look at, kept in step with the project.
+
+`LiveModel` follows the document: the network (rebuilding its `DisplayModel` only when the
+structure changes, not when a node moves), the weights (`document.weights`, or snapshots a
+running training hands over through `make_callback()`), and the data (for the input plane). It
+gathers changes and applies them on a timer, at most about ten times a second, and only while a
+view that shows it is visible: panels call `activate(self)` when shown and `deactivate(self)`
+when hidden. Views listen to `refreshed` and read `display`, `plane` and `plane_probe(...)`.
+
+torch is imported on the first refresh a visible view asks for, never while the window starts.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtWidgets import QWidget
+
+from nnstudio.core.errors import NNStudioError
+from nnstudio.engine.callbacks import Callback, EpochSnapshot
+
+log = logging.getLogger(__name__)
+
+REFRESH_INTERVAL_MS = 100  # at most ten refreshes a second
+TORCH_WAIT_MS = 200  # while torch is still being imported in the background, look again after
+TORCH_WAIT_LIMIT_S = 5.0
+
+# Weights the display model holds, for the views' notes.
+TRAINED, LIVE, INITIAL, MISMATCH = "trained", "live", "initial", "mismatch"
+
+
+class LiveWeightsCallback(Callback):
+    """Engine callback (worker thread) that hands weight snapshots to `send`, at most every
+    `interval` seconds and only while `wanted()` says a view is watching."""
+
+    wants_weights = True
+
+    def __init__(self, send: Callable[[dict], None], wanted: Callable[[], bool],
+                 interval: float = REFRESH_INTERVAL_MS / 1000,
+                 clock: Callable[[], float] = time.monotonic):
+        self.send, self.wanted, self.interval, self.clock = send, wanted, interval, clock
+        self._last = -float("inf")
+
+    def on_epoch_end(self, snapshot: EpochSnapshot) -> None:
+        if snapshot.weights is None or not self.wanted():
+            return
+        now = self.clock()
+        if now - self._last >= self.interval:
+            self._last = now
+            self.send(dict(snapshot.weights))
+
+
+class LiveModel(QObject):
+    """The network as the inspection views show it: structure, weights, data and input plane."""
+
+    refreshed = Signal()  # the display model, its weights or the data changed
+    _live_weights_reached = Signal(object)  # emitted on the worker thread, delivered queued
+
+    def __init__(self, document: Any, interval_ms: int = REFRESH_INTERVAL_MS,
+                 parent: QObject | None = None):
+        super().__init__(parent if parent is not None else document)
+        self.document = document
+        self.display: Any = None  # engine.probes.DisplayModel, or None when the network is invalid
+        self.error = ""  # why there is no display model
+        self.weights_state = INITIAL
+        self.prepared: Any = None  # PreparedData of the project, or None
+        self.data_error = ""
+        self.version = 0  # counts refreshes
+        self.structure_version = 0  # counts display models built
+        self.data_version = 0  # counts changes of the data or of the plane
+        self.refreshes = 0
+        self.watching = False  # read by the training thread: is any view visible?
+        self._consumers: set[int] = set()
+        self._pending = {"structure", "weights", "data"}
+        self._weights = document.weights
+        self._data_key: Any = None
+        self._plane_choice: tuple | None = None  # ("features", i, j) or ("pca",); None: default
+        self._plane: Any = None
+        self._plane_key: Any = None
+        self._probes: dict[tuple, Any] = {}
+        self._last_sync = -float("inf")
+        self._torch_wait_started: float | None = None
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self.refresh_now)
+        self._interval_ms = interval_ms
+        document.network_changed.connect(self._on_document_network_changed)
+        document.training_config_changed.connect(self._on_document_network_changed)
+        document.weights_changed.connect(self._on_document_weights_changed)
+        document.data_config_changed.connect(self._on_document_data_changed)
+        document.project_replaced.connect(self._on_document_data_changed)
+        self._live_weights_reached.connect(self.offer_weights)
+
+    # ---- who is watching ----
+    def activate(self, consumer: QWidget) -> None:
+        """`consumer` is visible and wants refreshes."""
+        self._consumers.add(id(consumer))
+        self.watching = True
+        if self._pending:
+            self._schedule()
+
+    def deactivate(self, consumer: QWidget) -> None:
+        """`consumer` is hidden: while no one is visible, changes wait."""
+        self._consumers.discard(id(consumer))
+        self.watching = bool(self._consumers)
+
+    @property
+    def pending(self) -> bool:
+        """True while changes wait for the next refresh."""
+        return bool(self._pending)
+
+    # ---- incoming changes ----
+    @Slot(object)
+    def offer_weights(self, arrays: dict | None) -> None:
+        """Weights from a running training (on the GUI thread); shown at the next refresh."""
+        if arrays is None:
+            return
+        self._weights = arrays
+        self._mark("weights", live=True)
+
+    def make_callback(self) -> Callback:
+        """An engine callback for a training run that feeds this model's live weights; give
+        `make_callback` to the training controller's `add_callback_factory`."""
+        return LiveWeightsCallback(self._live_weights_reached.emit, lambda: self.watching)
+
+    @Slot()
+    def _on_document_network_changed(self) -> None:
+        self._mark("structure")
+
+    @Slot()
+    def _on_document_weights_changed(self) -> None:
+        self._weights = self.document.weights
+        self._mark("weights")
+
+    @Slot()
+    def _on_document_data_changed(self) -> None:
+        self._mark("data")
+
+    def _mark(self, what: str, live: bool = False) -> None:
+        self._pending.add(what)
+        if what == "weights":
+            self._live = live
+        if self._consumers:
+            self._schedule()
+
+    def _schedule(self) -> None:
+        if self._timer.isActive():
+            return
+        since = (time.monotonic() - self._last_sync) * 1000
+        self._timer.start(int(max(0, min(self._interval_ms, self._interval_ms - since))))
+
+    # ---- the refresh ----
+    @Slot()
+    def refresh_now(self) -> bool:
+        """Apply the waiting changes now if a view is visible; True when it refreshed."""
+        if not self._pending or not self._consumers:
+            return False
+        if not self._torch_ready():
+            self._timer.start(TORCH_WAIT_MS)
+            return False
+        pending, self._pending = self._pending, set()
+        if "data" in pending:
+            self._load_data()
+        if "structure" in pending or self.display is None:
+            if self._rebuild():
+                pending.add("weights")
+        if "weights" in pending and self.display is not None:
+            self._load_weights()
+        self._probes.clear()
+        self._last_sync = time.monotonic()
+        self.version += 1
+        self.refreshes += 1
+        self.refreshed.emit()
+        return True
+
+    def _torch_ready(self) -> bool:
+        """False while the app's background thread is still importing torch (importing it here
+        too would freeze the window until that finishes), for at most a few seconds."""
+        if "torch" in sys.modules and not _warming():
+            return True
+        from nnstudio.gui.app import torch_ready
+
+        if torch_ready.is_set() or not _warming():
+            return True
+        now = time.monotonic()
+        if self._torch_wait_started is None:
+            self._torch_wait_started = now
+        return now - self._torch_wait_started > TORCH_WAIT_LIMIT_S
+
+    def _rebuild(self) -> bool:
+        """Build a new display model if the structure (or seed) changed; True if it did."""
+        from nnstudio.engine.probes import DisplayModel, structure_key
+
+        network = self.document.network
+        seed = self._seed()
+        key = structure_key(network)
+        if self.display is not None and self.display.key == key and self.display.seed == seed:
+            return False
+        try:
+            self.display = DisplayModel(network, seed)
+            self.error = ""
+        except NNStudioError as error:
+            self.display, self.error = None, str(error)
+        except Exception as error:  # a builder bug must not take the views with it
+            log.exception("building the display model failed")
+            self.display, self.error = None, f"The network could not be built ({error})."
+        self.structure_version += 1
+        self._invalidate_plane()
+        return True
+
+    def _load_weights(self) -> None:
+        weights = self._weights
+        if weights and self.display.load(weights):
+            self.weights_state = LIVE if getattr(self, "_live", False) else TRAINED
+            return
+        self.display.load(self.display.initial)
+        self.weights_state = MISMATCH if weights else INITIAL
+
+    def _seed(self) -> int:
+        training = getattr(self.document.project, "training", None)
+        return int(getattr(training, "seed", 0) or 0)
+
+    def _load_data(self) -> None:
+        project, path = self.document.project, self.document.path
+        key = (getattr(project, "data", None), str(path))
+        if key == self._data_key and (self.prepared is not None or self.data_error):
+            return
+        self._data_key = key
+        from nnstudio.data.source import prepare_project_data
+
+        try:
+            self.prepared, self.data_error = prepare_project_data(project, path), ""
+        except NNStudioError as error:
+            self.prepared, self.data_error = None, str(error)
+        except Exception as error:
+            log.exception("loading the data for the views failed")
+            self.prepared, self.data_error = None, f"The data could not be loaded ({error})."
+        self._invalidate_plane()
+
+    # ---- what the views read ----
+    @property
+    def data_fits(self) -> bool:
+        """True when the data's inputs have the shape the network takes."""
+        return (self.prepared is not None and self.display is not None
+                and tuple(self.prepared.train.input_shape) == self.display.input_shape)
+
+    @property
+    def input_features(self) -> int:
+        """Features of a vector input (0 for image or sequence inputs)."""
+        if self.display is None or len(self.display.input_shape) != 1:
+            return 0
+        return int(self.display.input_shape[0])
+
+    @property
+    def has_plane(self) -> bool:
+        """True when the input is a vector of two or more features (an input plane exists)."""
+        return self.input_features >= 2
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        d = self.input_features
+        names = tuple(self.prepared.train.feature_names) if self.data_fits else ()
+        return names if len(names) == d else tuple(f"x{i + 1}" for i in range(d))
+
+    @property
+    def plane_choice(self) -> tuple:
+        """("features", i, j) or ("pca",): the chosen plane, or the default one."""
+        if self._plane_choice is not None and self._choice_valid(self._plane_choice):
+            return self._plane_choice
+        return ("pca",) if self.input_features > 2 and self.data_fits else ("features", 0, 1)
+
+    def _choice_valid(self, choice: tuple) -> bool:
+        if choice[0] == "pca":
+            return self.data_fits and self.input_features > 2
+        d = self.input_features
+        return 0 <= choice[1] < d and 0 <= choice[2] < d and choice[1] != choice[2]
+
+    def set_plane(self, kind: str, first: int = 0, second: int = 1) -> None:
+        """Show the plane over features `first` and `second` (kind "features") or over the
+        first two principal components (kind "pca"); views redraw at once."""
+        choice = ("pca",) if kind == "pca" else ("features", int(first), int(second))
+        if choice == self.plane_choice and self._plane_choice == choice:
+            return
+        self._plane_choice = choice
+        self._invalidate_plane()
+        self._probes.clear()
+        self.version += 1
+        self.refreshed.emit()
+
+    def _invalidate_plane(self) -> None:
+        self._plane, self._plane_key = None, None
+        self.data_version += 1
+
+    @property
+    def plane(self) -> Any:
+        """The input plane (engine.probes.Plane) the views draw over, or None."""
+        if not self.has_plane:
+            return None
+        choice = self.plane_choice
+        key = (choice, self.data_version, self.input_features)
+        if self._plane_key != key:
+            from nnstudio.engine import probes
+
+            x = self.prepared.train.x if self.data_fits else None
+            if x is None or len(x) == 0:
+                first, second = choice[1:] if choice[0] == "features" else (0, 1)
+                plane = probes.default_plane(self.input_features, first, second,
+                                             self.feature_names)
+            elif choice[0] == "pca":
+                plane = probes.pca_plane(x)
+            else:
+                plane = probes.feature_plane(x, choice[1], choice[2], self.feature_names)
+            self._plane, self._plane_key = plane, key
+        return self._plane
+
+    def plane_probe(self, resolution: int, nodes: tuple[str, ...] | None = None) -> Any:
+        """Outputs of `nodes` (default: every node) over the plane's grid, computed once per
+        refresh and resolution (engine.probes.PlaneProbe), or None without a plane."""
+        plane = self.plane
+        if plane is None or self.display is None:
+            return None
+        key = (resolution, nodes, self._plane_key)
+        probe = self._probes.get(key)
+        if probe is None:
+            probe = self.display.plane_probe(plane, resolution, nodes)
+            self._probes[key] = probe
+        return probe
+
+
+def _warming() -> bool:
+    """True while the app's background thread imports torch."""
+    return any(thread.name == "warm-torch" and thread.is_alive()
+               for thread in threading.enumerate())
+
+
+class LivePanel(QWidget):
+    """A view fed by a `LiveModel`: it redraws on `refreshed` while visible, does no work while
+    hidden, and catches up when it is shown again. Subclasses implement `update_view()`."""
+
+    def __init__(self, live: LiveModel, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.live = live
+        self.stale = True
+        self.redraws = 0
+        live.refreshed.connect(self._on_live_refreshed)
+
+    def update_view(self) -> None:
+        raise NotImplementedError
+
+    def redraw(self) -> None:
+        self.stale = False
+        self.redraws += 1
+        self.update_view()
+
+    @Slot()
+    def _on_live_refreshed(self) -> None:
+        if self.isVisible():
+            self.redraw()
+        else:
+            self.stale = True
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.live.activate(self)
+        if self.stale and not self.live.pending:
+            QTimer.singleShot(0, self._catch_up)
+
+    def hideEvent(self, event) -> None:
+        super().hideEvent(event)
+        self.live.deactivate(self)
+
+    @Slot()
+    def _catch_up(self) -> None:
+        if self.stale and self.isVisible() and self.live.version > 0:
+            self.redraw()

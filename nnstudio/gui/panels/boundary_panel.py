@@ -1,0 +1,306 @@
+"""The decision boundary: the network's output over the input plane, behind the data.
+
+For a classifier, the colour says which class the network picks at each point of the plane and
+how sure it is (orange class 0, blue class 1 for two classes); for a regression, the output
+surface. The training points are drawn on top, coloured by their true class (or value), the
+test points optionally with a dark outline. "Discretize" shows only the decision, not the
+confidence. With more than two input features the plane is two chosen features (the others at
+their training median) or the first two principal components; image inputs have no plane, and
+the panel says so.
+
+The image is a pyqtgraph ImageItem fed float32 arrays with fixed levels (or class colours as
+RGBA), made once and updated with `setImage`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, QSignalBlocker, Qt, Slot
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget,
+)
+
+from nnstudio.gui.live_model import LivePanel, LiveModel
+from nnstudio.gui.panels.heatmap import (
+    BACKGROUND_LUT, CLASS_COLORS, class_rgba, levels_for, to_rgba,
+)
+
+RESOLUTION = 100  # grid points per side: ~2 ms for a 2-8-8-1 network here
+REGRESSION_STEPS = 8  # bands of a discretized output surface
+PCA_ITEM = "Principal components"
+FEATURES_ITEM = "Two features"
+
+
+class BoundaryPanel(LivePanel):
+    """The network's output over the input plane, with the training (and test) points."""
+
+    def __init__(self, live: LiveModel, parent: QWidget | None = None):
+        super().__init__(live, parent)
+        self.setObjectName("boundary_panel")
+        self.values: np.ndarray | None = None  # float32 (k, res, res): the output over the grid
+        self.levels: tuple[float, float] | None = None
+        self.mode = "none"  # "scalar", "classes", or "none" (no plane)
+        self._points_for: tuple | None = None
+        self._controls_for: tuple | None = None
+        self._build()
+
+    # ---- building ----
+    def _build(self) -> None:
+        self.plane_combo = QComboBox()
+        self.plane_combo.setObjectName("plane_combo")
+        self.plane_combo.addItems([PCA_ITEM, FEATURES_ITEM])
+        self.plane_combo.setToolTip(
+            "The network has more than two inputs: draw its output over two chosen features "
+            "(the others held at their median) or over the first two principal components.")
+        self.x_combo, self.y_combo = QComboBox(), QComboBox()
+        self.x_combo.setObjectName("x_feature_combo")
+        self.y_combo.setObjectName("y_feature_combo")
+        self.x_combo.setToolTip("The feature across.")
+        self.y_combo.setToolTip("The feature up.")
+        self.test_check = QCheckBox("Test points")
+        self.test_check.setObjectName("show_test_check")
+        self.test_check.setToolTip("Also draw the test samples (dark outline): the network "
+                                   "never trained on them.")
+        self.discrete_check = QCheckBox("Discretize")
+        self.discrete_check.setObjectName("discretize_check")
+        self.discrete_check.setToolTip("Show only the decision, not how sure the network is.")
+        for combo in (self.plane_combo, self.x_combo, self.y_combo):
+            combo.activated.connect(self._on_plane_controls_activated)
+        self.test_check.toggled.connect(self._on_test_check_toggled)
+        self.discrete_check.toggled.connect(self._on_discrete_check_toggled)
+
+        self.plane_controls = QWidget()
+        plane_row = QHBoxLayout(self.plane_controls)
+        plane_row.setContentsMargins(0, 0, 0, 0)
+        plane_row.addWidget(QLabel("Plane:"))
+        plane_row.addWidget(self.plane_combo)
+        self.x_label, self.y_label = QLabel("across"), QLabel("up")
+        for label, combo in ((self.x_label, self.x_combo), (self.y_label, self.y_combo)):
+            plane_row.addWidget(label)
+            plane_row.addWidget(combo)
+        controls = QHBoxLayout()
+        controls.addWidget(self.plane_controls)
+        controls.addStretch(1)
+        controls.addWidget(self.test_check)
+        controls.addWidget(self.discrete_check)
+
+        self.plot = pg.PlotWidget(background=self.palette().color(self.backgroundRole()))
+        self.plot.setObjectName("boundary_plot")
+        self.plot.setMenuEnabled(False)
+        self.plot.getPlotItem().hideButtons()
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setLookupTable(BACKGROUND_LUT)
+        self.plot.addItem(self.image)
+        self.train_points = pg.ScatterPlotItem(size=7, pen=pg.mkPen("w", width=1.0))
+        self.test_points = pg.ScatterPlotItem(size=7, pen=pg.mkPen("#202020", width=1.4),
+                                              symbol="s")
+        self.test_points.setVisible(False)
+        self.plot.addItem(self.train_points)
+        self.plot.addItem(self.test_points)
+        self.caption = QLabel()
+        self.caption.setObjectName("boundary_caption")
+        self.caption.setWordWrap(True)
+        plot_page = QWidget()
+        plot_layout = QVBoxLayout(plot_page)
+        plot_layout.setContentsMargins(0, 0, 0, 0)
+        plot_layout.addWidget(self.plot, 1)
+        plot_layout.addWidget(self.caption)
+        self.note = QLabel()
+        self.note.setObjectName("boundary_note")
+        self.note.setWordWrap(True)
+        self.note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(plot_page)
+        self.stack.addWidget(self.note)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(controls)
+        layout.addWidget(self.stack, 1)
+
+    # ---- refresh ----
+    def update_view(self) -> None:
+        live = self.live
+        plane = live.plane
+        if plane is None:
+            self._show_note(self._why_no_plane())
+            return
+        self.stack.setCurrentIndex(0)
+        self._sync_controls()
+        self._update_points(plane)
+        self._update_image(plane)
+
+    def _why_no_plane(self) -> str:
+        live = self.live
+        if live.display is None:
+            return live.error or "Nothing to draw yet."
+        shape = live.display.input_shape
+        if len(shape) != 1:
+            size = "×".join(map(str, shape))
+            return (f"This network's input is an image or a sequence ({size}), not a list of "
+                    "features, so there is no input plane to draw a decision boundary on.\n\n"
+                    "The Forward Pass view shows what each layer does to one sample.")
+        return ("This network takes a single input feature: there is no plane of two features "
+                "to draw a decision boundary on.")
+
+    def _show_note(self, text: str) -> None:
+        self.mode = "none"
+        self.values = None
+        self.plane_controls.setVisible(False)
+        self.discrete_check.setEnabled(False)
+        self.test_check.setEnabled(False)
+        self.note.setText(text)
+        self.stack.setCurrentIndex(1)
+
+    def _sync_controls(self) -> None:
+        live = self.live
+        names = live.feature_names
+        key = (names, live.plane_choice, live.data_fits)
+        self.discrete_check.setEnabled(True)
+        self.test_check.setEnabled(live.data_fits)
+        if key == self._controls_for:
+            return
+        self._controls_for = key
+        many = len(names) > 2
+        self.plane_controls.setVisible(many)
+        choice = live.plane_choice
+        with QSignalBlocker(self.plane_combo), QSignalBlocker(self.x_combo), \
+                QSignalBlocker(self.y_combo):
+            self.plane_combo.setCurrentText(PCA_ITEM if choice[0] == "pca" else FEATURES_ITEM)
+            self.plane_combo.model().item(0).setEnabled(live.data_fits)
+            for combo in (self.x_combo, self.y_combo):
+                combo.clear()
+                combo.addItems(list(names))
+            first, second = choice[1:] if choice[0] == "features" else (0, 1)
+            self.x_combo.setCurrentIndex(first)
+            self.y_combo.setCurrentIndex(second)
+        features = choice[0] == "features"
+        for widget in (self.x_combo, self.y_combo, self.x_label, self.y_label):
+            widget.setVisible(features)
+
+    def _update_points(self, plane) -> None:
+        live = self.live
+        key = (live.data_version, live.structure_version, id(plane))
+        if key == self._points_for:
+            return
+        self._points_for = key
+        plot = self.plot.getPlotItem()
+        plot.setLabel("bottom", plane.labels[0])
+        plot.setLabel("left", plane.labels[1])
+        plot.setRange(xRange=plane.x_range, yRange=plane.y_range, padding=0)
+        if not live.data_fits:
+            self.train_points.setData([], [])
+            self.test_points.setData([], [])
+            return
+        prepared = live.prepared
+        for item, part in ((self.train_points, prepared.train), (self.test_points, prepared.test)):
+            coordinates = plane.project(part.x) if part.n_samples else np.zeros((0, 2))
+            item.setData(coordinates[:, 0], coordinates[:, 1], brush=self._brushes(part))
+
+    def _brushes(self, part) -> list:
+        if part.n_samples == 0:
+            return []
+        if part.task == "regression":
+            y = np.asarray(part.y, dtype=np.float64).reshape(part.n_samples, -1)[:, 0]
+            colors = to_rgba(y, self._target_levels())
+            return [pg.mkBrush(*color) for color in colors]
+        palette = [pg.mkBrush(CLASS_COLORS[i % len(CLASS_COLORS)])
+                   for i in range(max(part.n_classes, 1))]
+        return [palette[int(label)] for label in part.y]
+
+    def _target_levels(self) -> tuple[float, float]:
+        y = np.asarray(self.live.prepared.train.y, dtype=np.float64)
+        low, high = float(y.min()), float(y.max())
+        return (low, high) if high > low else (low - 1, high + 1)
+
+    def _update_image(self, plane) -> None:
+        live = self.live
+        display = live.display
+        probe = live.plane_probe(RESOLUTION, (display.output_id,))
+        values = probe.values[display.output_id]
+        self.values = values
+        discrete = self.discrete_check.isChecked()
+        activation = display.model.output_activation
+        if values.shape[0] > 1:
+            self.mode = "classes"
+            probabilities = values if activation == "softmax" else _softmax(values)
+            self.levels = (0, 255)
+            self.image.setImage(class_rgba(probabilities, discrete), autoLevels=False,
+                                levels=self.levels, lut=None)
+            self._place_image(plane)
+            self.caption.setText(self._caption(plane, "the class the network picks (colour) "
+                                               "and how sure it is (strength)"))
+            return
+        self.mode = "scalar"
+        image = values[0]
+        regression = live.data_fits and live.prepared.train.task == "regression"
+        if activation == "sigmoid":
+            levels = (0.0, 1.0)
+            what = "the probability of class 1 (blue) against class 0 (orange)"
+        elif regression:
+            levels = self._target_levels()
+            what = "the predicted value (orange low, blue high)"
+        else:
+            levels = levels_for(None, image)
+            what = "the output (orange negative, blue positive)"
+        if discrete:
+            image = _discretize(image, levels, regression)
+        self.levels = levels
+        self.image.setImage(np.ascontiguousarray(image, dtype=np.float32), autoLevels=False,
+                            levels=levels, lut=BACKGROUND_LUT)
+        self._place_image(plane)
+        self.caption.setText(self._caption(plane, what))
+
+    def _place_image(self, plane) -> None:
+        # After setImage: the rect scales the image's pixels, so it needs their count.
+        x, y, w, h = plane.pixel_rect(RESOLUTION)
+        self.image.setRect(QRectF(x, y, w, h))
+
+    def _caption(self, plane, what: str) -> str:
+        from nnstudio.gui.panels.network_panel import plane_description
+
+        return f"Colour: {what}, over {plane_description(plane)}."
+
+    def pixel_point(self, row: int, column: int) -> tuple[float, float]:
+        """Plane coordinates of image pixel (row, column) (row 0 at the bottom)."""
+        u, v = self.live.plane.coordinates(RESOLUTION)
+        return float(u[column]), float(v[row])
+
+    # ---- slots ----
+    @Slot()
+    def _on_plane_controls_activated(self) -> None:
+        if self.plane_combo.currentText() == PCA_ITEM:
+            self.live.set_plane("pca")
+            return
+        first, second = self.x_combo.currentIndex(), self.y_combo.currentIndex()
+        if first == second:  # keep two different features: move the other one along
+            second = (first + 1) % self.y_combo.count()
+            with QSignalBlocker(self.y_combo):
+                self.y_combo.setCurrentIndex(second)
+        self.live.set_plane("features", first, second)
+
+    @Slot(bool)
+    def _on_test_check_toggled(self, checked: bool) -> None:
+        self.test_points.setVisible(checked)
+
+    @Slot(bool)
+    def _on_discrete_check_toggled(self, checked: bool) -> None:
+        if self.isVisible() and self.live.display is not None and self.live.plane is not None:
+            self._update_image(self.live.plane)
+        else:
+            self.stale = True
+
+
+def _softmax(values: np.ndarray) -> np.ndarray:
+    shifted = values - values.max(axis=0, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=0, keepdims=True)
+
+
+def _discretize(image: np.ndarray, levels: tuple[float, float], regression: bool) -> np.ndarray:
+    low, high = levels
+    if regression:
+        step = (high - low) / REGRESSION_STEPS
+        return (low + (np.floor((image - low) / step) + 0.5) * step).astype(np.float32)
+    middle = (low + high) / 2
+    return np.where(image >= middle, high, low).astype(np.float32)

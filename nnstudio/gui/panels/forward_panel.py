@@ -1,0 +1,229 @@
+"""The forward pass, as numbers: pick a sample and follow it through the network layer by layer.
+
+Each layer is a row with its formula (for a dense layer `a = tanh(z)`, `z = W·x + b`); under it,
+its input x, and one row per unit with z (the weighted sum plus bias) and a (the activation of
+z). For small layers the sum is written out term by term, so a learner can check it by hand.
+Long vectors (images, feature maps) show their first values and say how many more there are.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QSignalBlocker, Qt, Slot
+from PySide6.QtWidgets import (
+    QComboBox, QHBoxLayout, QHeaderView, QLabel, QSpinBox, QTreeWidget, QTreeWidgetItem,
+    QVBoxLayout, QWidget,
+)
+
+from nnstudio.gui.live_model import LivePanel, LiveModel
+
+SPLITS = (("test", "Test set"), ("validation", "Validation set"), ("train", "Training set"))
+MAX_ROWS = 64  # values listed per layer; the rest are counted
+WRITE_OUT_LIMIT = 6  # inputs up to which a unit's sum is written out term by term
+VALUE = Qt.ItemDataRole.UserRole  # the exact number behind a cell, for checks and copies
+COLUMNS = ("Layer / unit", "z = W·x + b", "a (output)", "Worked out")
+
+
+def formula(step) -> str:
+    """The formula a layer computes, in words a learner reads."""
+    act = step.activation if step.activation not in (None, "linear") else None
+    wrap = (lambda inner: f"a = {act}({inner})") if act else (lambda inner: f"a = {inner}")
+    kind = step.type
+    if kind == "input":
+        return "x: the sample's values"
+    if kind == "dense":
+        n_out, n_in = step.weight.shape
+        bias = " + b" if step.bias is not None else ""
+        return f"z = W·x{bias}  (W is {n_out}×{n_in}),   {wrap('z')}"
+    if kind in ("conv1d", "conv2d"):
+        size = "×".join(map(str, step.weight.shape[2:]))
+        return (f"z = W ∗ x + b  ({step.weight.shape[0]} filters of {size}, sliding over the "
+                f"input),   {wrap('z')}")
+    if kind.startswith("maxpool"):
+        return "a = the largest value in each window"
+    if kind.startswith("avgpool") or kind == "global_avg_pool":
+        return "a = the mean of each window"
+    if kind == "flatten":
+        return "a = x laid out as one vector"
+    if kind == "dropout":
+        return "a = x (dropout only drops values while training)"
+    if act is not None and step.z is None and kind == step.activation:
+        return f"a = {act}(x)"
+    return f"a = {kind}(x)"
+
+
+class ForwardPanel(LivePanel):
+    """One sample's forward pass, layer by layer, with the numbers."""
+
+    def __init__(self, live: LiveModel, parent: QWidget | None = None):
+        super().__init__(live, parent)
+        self.setObjectName("forward_panel")
+        self.trace: list = []
+        self._build()
+
+    def _build(self) -> None:
+        self.split_combo = QComboBox()
+        self.split_combo.setObjectName("sample_split_combo")
+        for key, label in SPLITS:
+            self.split_combo.addItem(label, key)
+        self.split_combo.setToolTip("Where the sample comes from.")
+        self.sample_spin = QSpinBox()
+        self.sample_spin.setObjectName("sample_spin")
+        self.sample_spin.setToolTip("The sample's number in that set.")
+        self.sample_spin.setMinimum(0)
+        self.sample_label = QLabel()
+        self.sample_label.setObjectName("sample_label")
+        self.split_combo.currentIndexChanged.connect(self._on_sample_changed)
+        self.sample_spin.valueChanged.connect(self._on_sample_changed)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Sample:"))
+        row.addWidget(self.split_combo)
+        row.addWidget(self.sample_spin)
+        row.addWidget(self.sample_label, 1)
+        self.tree = QTreeWidget()
+        self.tree.setObjectName("forward_tree")
+        self.tree.setColumnCount(len(COLUMNS))
+        self.tree.setHeaderLabels(list(COLUMNS))
+        self.tree.setUniformRowHeights(True)
+        self.tree.setAlternatingRowColors(True)
+        header = self.tree.header()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.note = QLabel()
+        self.note.setObjectName("forward_note")
+        self.note.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(row)
+        layout.addWidget(self.note)
+        layout.addWidget(self.tree, 1)
+
+    # ---- the sample ----
+    def _part(self):
+        prepared = self.live.prepared
+        if prepared is None or not self.live.data_fits:
+            return None
+        return getattr(prepared, self.split_combo.currentData())
+
+    def sample(self) -> np.ndarray | None:
+        """The chosen sample's inputs, as the network sees them (None without fitting data)."""
+        part = self._part()
+        if part is None or part.n_samples == 0:
+            return None
+        return part.x[min(self.sample_spin.value(), part.n_samples - 1)]
+
+    def choose(self, split: str, index: int) -> None:
+        """Show sample `index` of `split` ("train", "validation" or "test")."""
+        self.split_combo.setCurrentIndex(self.split_combo.findData(split))
+        self.sample_spin.setValue(index)
+
+    @Slot()
+    def _on_sample_changed(self) -> None:
+        if self.isVisible():
+            self.redraw()
+        else:
+            self.stale = True
+
+    # ---- refresh ----
+    def update_view(self) -> None:
+        live = self.live
+        self.tree.clear()
+        self.trace = []
+        if live.display is None:
+            self.note.setText(live.error or "Nothing to show yet.")
+            return
+        part = self._part()
+        if part is None:
+            self.note.setText(live.data_error or "The data's inputs do not fit the network's "
+                              "input layer, so there is no sample to follow.")
+            return
+        with QSignalBlocker(self.sample_spin):
+            self.sample_spin.setMaximum(max(part.n_samples - 1, 0))
+        x = self.sample()
+        if x is None:
+            self.note.setText("This set has no samples.")
+            return
+        self.trace = live.display.trace(x)
+        self._describe_sample(part, self.trace[-1].output)
+        self.note.setText("z is what a layer computes from its input x before the activation; "
+                          "a is what it passes on, a = f(z). The last column works small sums out term by term.")
+        for step in self.trace:
+            self._add_step(step)
+
+    def _describe_sample(self, part, output: np.ndarray) -> None:
+        index = min(self.sample_spin.value(), part.n_samples - 1)
+        if part.task == "regression":
+            truth = np.asarray(part.y[index]).reshape(-1)
+            text = f"true value {_fmt(truth[0])}, network says {_fmt(output[0])}"
+        else:
+            label = int(part.y[index])
+            names = part.class_names
+            name = names[label] if label < len(names) else str(label)
+            if output.size == 1:
+                guess = int(output[0] >= 0.5)
+                sure = output[0] if guess else 1 - output[0]
+            else:
+                guess, sure = int(np.argmax(output)), float(np.max(output))
+            guess_name = names[guess] if guess < len(names) else str(guess)
+            mark = "✓" if guess == label else "✗"
+            text = (f"true class {name}; network picks {guess_name} "
+                    f"({_fmt(100 * float(sure))}% sure) {mark}")
+        self.sample_label.setText(text)
+
+    def _add_step(self, step) -> None:
+        title = QTreeWidgetItem([f"{step.node_id} ({step.type})", "", "", formula(step)])
+        font = title.font(0)
+        font.setBold(True)
+        title.setFont(0, font)
+        title.setFirstColumnSpanned(False)
+        self.tree.addTopLevelItem(title)
+        if step.type != "input":
+            inputs = QTreeWidgetItem([f"input x ({step.inputs.size} values)", "", "",
+                                      _vector_text(step.inputs)])
+            inputs.setData(3, VALUE, step.inputs)
+            title.addChild(inputs)
+        count = min(step.output.size, MAX_ROWS)
+        for unit in range(count):
+            z = None if step.z is None else float(step.z[unit])
+            a = float(step.output[unit])
+            name = "x" if step.type == "input" else "unit"
+            row = QTreeWidgetItem([f"{name} {unit + 1}", "" if z is None else _fmt(z), _fmt(a),
+                                   self._worked_out(step, unit)])
+            if z is not None:
+                row.setData(1, VALUE, z)
+            row.setData(2, VALUE, a)
+            row.setTextAlignment(1, Qt.AlignmentFlag.AlignRight)
+            row.setTextAlignment(2, Qt.AlignmentFlag.AlignRight)
+            title.addChild(row)
+        if step.output.size > count:
+            title.addChild(QTreeWidgetItem([f"… {step.output.size - count} more values"]))
+        title.setExpanded(step.output.size <= MAX_ROWS)
+
+    @staticmethod
+    def _worked_out(step, unit: int) -> str:
+        if step.type != "dense" or step.weight.shape[1] > WRITE_OUT_LIMIT:
+            return ""
+        terms = " + ".join(f"{_fmt(w)}·{_fmt(x)}" for w, x in zip(step.weight[unit], step.inputs))
+        bias = f" + {_fmt(step.bias[unit])}" if step.bias is not None else ""
+        return f"z = {terms}{bias}"
+
+    # ---- for checks ----
+    def layer_rows(self, node_id: str) -> list[tuple[float | None, float]]:
+        """(z, a) of each unit row listed under layer `node_id`."""
+        for index in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(index)
+            if item.text(0).startswith(f"{node_id} ("):
+                return [(item.child(i).data(1, VALUE), item.child(i).data(2, VALUE))
+                        for i in range(item.childCount())
+                        if item.child(i).data(2, VALUE) is not None]
+        raise KeyError(node_id)
+
+
+def _fmt(value: float) -> str:
+    return f"{float(value):.4g}"
+
+
+def _vector_text(values: np.ndarray, limit: int = 8) -> str:
+    shown = ", ".join(_fmt(v) for v in values[:limit])
+    more = f", … ({values.size - limit} more)" if values.size > limit else ""
+    return f"[{shown}{more}]"

@@ -1,0 +1,102 @@
+"""Colours for the inspection views, and float32 arrays turned into images.
+
+One diverging scale, as in TensorFlow Playground: orange for negative (and class 0), white near
+zero, blue for positive (and class 1). Links, neuron heatmaps, the decision boundary and the
+training points all use it, so a colour means the same everywhere.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtGui import QColor, QImage
+
+NEGATIVE_COLOR = "#f59322"  # Playground's orange
+POSITIVE_COLOR = "#0877bd"  # Playground's blue
+MIDDLE_COLOR = "#f4f4f4"
+# Classes beyond two; the first two are the diverging scale's ends.
+CLASS_COLORS = (NEGATIVE_COLOR, POSITIVE_COLOR, "#2e9d4f", "#c8407e", "#7b4fc4", "#13907a",
+                "#a88a12", "#56708a", "#d93a3a", "#8c564b")
+
+# The value range each activation's output lies in; None: unbounded, scaled by the values.
+ACTIVATION_LEVELS = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0), "softmax": (0.0, 1.0)}
+
+
+def _rgb(color: str) -> np.ndarray:
+    c = QColor(color)
+    return np.array([c.red(), c.green(), c.blue()], dtype=np.float64)
+
+
+def diverging_lut(size: int = 256) -> np.ndarray:
+    """(size, 4) uint8 RGBA: orange → white → blue."""
+    t = np.linspace(0.0, 1.0, size)[:, None]
+    low, mid, high = _rgb(NEGATIVE_COLOR), _rgb(MIDDLE_COLOR), _rgb(POSITIVE_COLOR)
+    lower = mid + (low - mid) * np.clip(1 - 2 * t, 0, 1)
+    upper = mid + (high - mid) * np.clip(2 * t - 1, 0, 1)
+    rgb = np.where(t < 0.5, lower, upper)
+    lut = np.empty((size, 4), dtype=np.uint8)
+    lut[:, :3] = np.round(rgb).astype(np.uint8)
+    lut[:, 3] = 255
+    return lut
+
+
+LUT = diverging_lut()
+
+
+def faded(lut: np.ndarray, amount: float) -> np.ndarray:
+    """`lut` blended `amount` of the way towards white (backgrounds behind coloured points)."""
+    out = lut.copy()
+    out[:, :3] = np.round(lut[:, :3] + (255 - lut[:, :3].astype(np.float64)) * amount)
+    return out
+
+
+BACKGROUND_LUT = faded(LUT, 0.3)
+
+
+def levels_for(activation: str | None, values: np.ndarray) -> tuple[float, float]:
+    """Fixed levels for an activation's outputs; for unbounded ones symmetric around zero and
+    wide enough for `values` (so zero is always white)."""
+    if activation in ACTIVATION_LEVELS:
+        return ACTIVATION_LEVELS[activation]
+    extent = float(np.max(np.abs(values))) if values.size else 1.0
+    if not np.isfinite(extent) or extent < 1e-6:
+        extent = 1.0
+    return -extent, extent
+
+
+def to_rgba(values: np.ndarray, levels: tuple[float, float], lut: np.ndarray = LUT) -> np.ndarray:
+    """`values` (any shape) mapped through `lut` between `levels`: uint8 (..., 4)."""
+    low, high = levels
+    scale = (len(lut) - 1) / (high - low) if high > low else 0.0
+    index = np.clip((values - low) * scale, 0, len(lut) - 1)
+    index = np.nan_to_num(index, nan=(len(lut) - 1) / 2).astype(np.intp)
+    return lut[index]
+
+
+def qimage(rgba: np.ndarray) -> QImage:
+    """A QImage owning a copy of `rgba` (h, w, 4) uint8, first row at the top."""
+    rgba = np.ascontiguousarray(rgba)
+    height, width = rgba.shape[:2]
+    image = QImage(rgba.data, width, height, width * 4, QImage.Format.Format_RGBA8888)
+    return image.copy()  # the numpy buffer may go; the image keeps its own pixels
+
+
+def class_lut(n_classes: int) -> np.ndarray:
+    """(n_classes, 3) float RGB of the class colours."""
+    return np.array([_rgb(CLASS_COLORS[i % len(CLASS_COLORS)]) for i in range(n_classes)])
+
+
+def class_rgba(probabilities: np.ndarray, discrete: bool = False) -> np.ndarray:
+    """Class regions as uint8 RGBA (h, w, 4) from probabilities (k, h, w): the winning class's
+    colour, faded towards white where the network is unsure (unless `discrete`)."""
+    k = probabilities.shape[0]
+    winner = np.argmax(probabilities, axis=0)
+    rgb = class_lut(k)[winner]
+    if not discrete:
+        confidence = np.max(probabilities, axis=0)
+        # 1/k (a guess) is white, 1 is the full colour.
+        strength = np.clip((confidence - 1.0 / k) / (1.0 - 1.0 / k), 0, 1)[..., None] * 0.85
+        rgb = _rgb(MIDDLE_COLOR) + (rgb - _rgb(MIDDLE_COLOR)) * strength
+    out = np.empty(winner.shape + (4,), dtype=np.uint8)
+    out[..., :3] = np.round(rgb).astype(np.uint8)
+    out[..., 3] = 255
+    return out
