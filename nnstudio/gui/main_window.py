@@ -40,6 +40,7 @@ EXTENSION_MODULES = (
     "nnstudio.gui.data",
     "nnstudio.gui.training",
     "nnstudio.gui.panels",
+    "nnstudio.gui.panels.inspection",
     "nnstudio.gui.experiments",
     "nnstudio.gui.export",
 )
