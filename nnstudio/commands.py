@@ -1,4 +1,4 @@
-"""The headless command line: `nnstudio train|evaluate|summary PROJECT ...`.
+"""The headless command line: `nnstudio train|evaluate|summary|sweep PROJECT ...`.
 
 One table, `SUBCOMMANDS`, maps a name to its help line, the function that adds its arguments and
 the function that runs it, so another subcommand is one more entry. Nothing here imports Qt, and
@@ -397,6 +397,20 @@ def _confusion_text(confusion: list[list[int]], names: list[str]) -> str:
     return "\n".join([header, *rows])
 
 
+# ---- sweep (nnstudio.engine.sweep) -------------------------------------------------------------
+
+def _sweep_arguments(parser: argparse.ArgumentParser) -> None:
+    from nnstudio.engine.sweep import add_sweep_arguments
+
+    add_sweep_arguments(parser)
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from nnstudio.engine.sweep import sweep_from_arguments
+
+    return sweep_from_arguments(args)
+
+
 # ---- the table and dispatch ---------------------------------------------------------------------
 
 SUBCOMMANDS: dict[str, Subcommand] = {
@@ -406,6 +420,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {
                            _evaluate_arguments, _evaluate),
     "summary": Subcommand("print the network's layer table: shapes and parameters",
                           _summary_arguments, _summary),
+    "sweep": Subcommand("train the network at many sizes and seeds; write a CSV and a PNG",
+                        _sweep_arguments, _sweep),
 }
 
 

@@ -21,24 +21,26 @@ import math
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
-from nnstudio.core.config import TrainingConfig
+from nnstudio.core.config import TRAINING_SCHEMA, TrainingConfig
 from nnstudio.core.errors import SpecError
 from nnstudio.core.history import format_table, metric_columns
 from nnstudio.core.layers import LAYER_TYPES, layer_type
 from nnstudio.core.network import Network, Node
 from nnstudio.core.shapes import infer_shapes
 from nnstudio.data.preprocessing import PreparedData
-from nnstudio.engine.devices import resolve_device
-from nnstudio.engine.stacked import Cancel, Group, ManyResult, fit_many, plan_groups, stop_function
+
+if TYPE_CHECKING:  # torch is imported only when a sweep trains: scaling and --help need none
+    from nnstudio.engine.stacked import Cancel, ManyResult
 
 __all__ = [
     "SCALES", "SizeSummary", "SweepProgress", "SweepResult", "SweepRun", "SweepSize",
-    "WIDTH_PARAMS", "hidden_depth", "hidden_layers", "hidden_width", "output_layer",
-    "run_sweep", "scale_network", "sized_network", "sweep_command", "sweep_sizes",
+    "WIDTH_PARAMS", "add_sweep_arguments", "hidden_depth", "hidden_layers", "hidden_width",
+    "output_layer", "run_sweep", "scale_network", "sized_network", "sweep_from_arguments",
+    "sweep_sizes",
 ]
 
 SCALES = ("width", "depth", "both")
@@ -455,6 +457,9 @@ def run_sweep(source: Any, sizes: Sequence[SweepSize | int | tuple[int, int]],
     result keeps the sizes finished (`cancelled` True). `keep_weights` keeps every model's
     final weights in its row. SpecError/DataError before training for anything that does not fit.
     """
+    from nnstudio.engine.devices import resolve_device
+    from nnstudio.engine.stacked import Group, fit_many, plan_groups, stop_function
+
     network, data, config, name = _sweep_inputs(source, data, config, project_path)
     if epochs is not None:
         config = config.replace(epochs=epochs)
@@ -552,47 +557,35 @@ def _sweep_row(size: SweepSize, seed: int, network: Network, many: ManyResult,
 
 
 # ==== command line ==============================================================================
+# `nnstudio sweep`: nnstudio.commands lists it in its table and calls these two.
 
-SWEEP_USAGE = ("nnstudio sweep PROJECT [--widths 1,2,4,...] [--depths 1,2,...] [--seeds N] "
-               "[--scale width|depth|both] [--epochs N] [--device D] [--out PREFIX] [--json]")
-
-
-class _ArgumentError(Exception):
-    """Bad command-line input: one line for the user, exit status 2."""
-
-
-def _sweep_parser():
-    import argparse
-
-    class Parser(argparse.ArgumentParser):
-        def error(self, message: str):  # one line, not usage plus message
-            raise _ArgumentError(message)
-
-    parser = Parser(prog="nnstudio sweep", usage=SWEEP_USAGE, description=(
-        "Train the project's network at many sizes and seeds; write a CSV and a PNG of the "
-        "final metrics against the parameter count, and print the table."))
-    parser.add_argument("project", help="the .nnstudio project file")
-    parser.add_argument("--widths", default="1,2,4,8,16,32,64,128",
-                        help="widths of the widest hidden layer, comma-separated")
-    parser.add_argument("--depths", default="1,2,3,4", help="hidden layers, comma-separated")
-    parser.add_argument("--seeds", type=int, default=3, help="seeds per size (default 3)")
-    parser.add_argument("--scale", choices=SCALES, default="width")
-    parser.add_argument("--epochs", type=int, help="epochs per run (default: the project's)")
-    parser.add_argument("--device", help="cpu, cuda, cuda:N, mps or auto (default: the "
-                                         "project's)")
-    parser.add_argument("--out", help="file name prefix for PREFIX.csv and PREFIX.png "
-                                      "(default: PROJECT-sweep beside the working folder)")
+def add_sweep_arguments(parser: Any) -> None:
+    """The options of `nnstudio sweep PROJECT ...` (an argparse parser)."""
+    parser.add_argument("project", metavar="PROJECT", help="a .nnstudio project file")
+    parser.add_argument("--widths", default="1,2,4,8,16,32,64,128", metavar="W,W,...",
+                        help="widths of the widest hidden layer (default 1,2,4,...,128)")
+    parser.add_argument("--depths", default="1,2,3,4", metavar="D,D,...",
+                        help="numbers of hidden layers, for --scale depth or both")
+    parser.add_argument("--seeds", type=int, default=3, metavar="N",
+                        help="seeds per size (default 3), from the project's seed up")
+    parser.add_argument("--scale", choices=SCALES, default="width",
+                        help="what grows: the width, the depth, or both (widths and depths "
+                             "paired)")
+    parser.add_argument("--epochs", type=int, metavar="N", help="epochs per run")
+    parser.add_argument("--device", metavar="D", help="auto, cpu, cuda, cuda:0 to cuda:7, or mps")
+    parser.add_argument("--out", metavar="PREFIX",
+                        help="write PREFIX.csv and PREFIX.png (default: PROJECT-sweep in the "
+                             "working folder)")
     parser.add_argument("--json", action="store_true",
-                        help="print the results as JSON instead of a table")
-    return parser
+                        help="print one JSON object (settings, rows, curves) instead of the table")
 
 
 def _numbers(text: str, option: str) -> list[int]:
     try:
         return [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise _ArgumentError(f"{option}: must be whole numbers separated by commas, "
-                             f"got {text!r}") from None
+        raise SpecError(f"{option}: must be whole numbers separated by commas, "
+                        f"got {text!r}") from None
 
 
 class _ProgressLine:
@@ -618,66 +611,74 @@ class _ProgressLine:
             self.stream.flush()
 
 
-def sweep_command(argv: Sequence[str]) -> int:
-    """`nnstudio sweep ...` (argv without the "sweep"): 0 done, 2 bad input (one line on
-    stderr), 1 when training fails, 130 when stopped with Ctrl+C."""
+def sweep_from_arguments(args: Any) -> int:
+    """Run `nnstudio sweep` from parsed options: train, write PREFIX.csv and PREFIX.png, print
+    the table (or JSON). Bad input raises an NNStudioError (the caller prints one line and
+    exits 2). Ctrl+C stops after the current batch: the sizes finished are still written and
+    the exit code is 1."""
     import json
+    import signal
     import sys
     from pathlib import Path
 
-    from nnstudio.core.errors import NNStudioError, TrainingError
     from nnstudio.core.project import load_project
+    from nnstudio.engine.callbacks import TrainingControl
 
+    widths = _numbers(args.widths, "--widths") if args.scale != "depth" else []
+    depths = _numbers(args.depths, "--depths") if args.scale != "width" else []
+    sizes = sweep_sizes(args.scale, widths, depths)
+    prefix = Path(args.out) if args.out else Path(Path(args.project).stem + "-sweep")
+    folder = prefix.absolute().parent
+    if not folder.is_dir():
+        raise SpecError(f"--out: the folder {str(folder)!r} does not exist")
+    if not Path(args.project).is_file():
+        raise SpecError(f"{args.project}: no such project file")
+    loaded = load_project(args.project)
+    config = loaded.project.training
+    for option, setting in (("device", "device"), ("epochs", "epochs")):
+        if getattr(args, option) is not None:
+            value = TRAINING_SCHEMA[setting].validate(getattr(args, option), f"--{option}")
+            config = config.replace(**{setting: value})
+    control = TrainingControl()
     progress = _ProgressLine(sys.stderr)
+    previous = _on_interrupt(signal, control)
     try:
-        args = _sweep_parser().parse_args(list(argv))
-        widths = _numbers(args.widths, "--widths") if args.scale != "depth" else []
-        depths = _numbers(args.depths, "--depths") if args.scale != "width" else []
-        sizes = sweep_sizes(args.scale, widths, depths)
-        loaded = load_project(args.project)
-        project = loaded.project
-        config = project.training
-        if args.device:
-            config = config.replace(device=args.device)
-        if args.epochs is not None:
-            config = config.replace(epochs=args.epochs)
-        prefix = Path(args.out) if args.out else Path(Path(args.project).stem + "-sweep")
-        if not prefix.absolute().parent.is_dir():
-            raise _ArgumentError(f"--out: the folder {str(prefix.absolute().parent)!r} does "
-                                 "not exist")
-        result = run_sweep(project, sizes, seeds=args.seeds, scale=args.scale, config=config,
-                           project_path=loaded.path, progress=progress)
-    except _ArgumentError as error:
+        result = run_sweep(loaded.project, sizes, seeds=args.seeds, scale=args.scale,
+                           config=config, project_path=loaded.path, progress=progress,
+                           cancel=control)
+    finally:
         progress.close()
-        print(f"nnstudio sweep: {error}", file=sys.stderr)
-        return 2
-    except TrainingError as error:
-        progress.close()
-        print(f"nnstudio sweep: {error}", file=sys.stderr)
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    if not result.runs:
+        print("stopped by Ctrl+C before any size finished; nothing written", file=sys.stderr)
         return 1
-    except NNStudioError as error:
-        progress.close()
-        print(f"nnstudio sweep: {' '.join(str(error).split())}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        progress.close()
-        print("nnstudio sweep: stopped", file=sys.stderr)
-        return 130
-    progress.close()
     csv_path = prefix.with_name(prefix.name + ".csv")
     png_path = prefix.with_name(prefix.name + ".png")
-    try:
-        result.to_csv(csv_path)
-        result.to_png(png_path)
-    except OSError as error:
-        print(f"nnstudio sweep: cannot write {error.filename}: {error.strerror}", file=sys.stderr)
-        return 1
+    result.to_csv(csv_path)
+    result.to_png(png_path)
     if args.json:
-        print(json.dumps({**result.to_dict(), "csv": str(csv_path), "png": str(png_path)},
-                         indent=2))
+        document = {**result.to_dict(), "csv": str(csv_path), "png": str(png_path)}
+        print(json.dumps(document))
     else:
         print(result.table())
         for note in result.notes:
             print(note)
-        print(f"Wrote {csv_path} and {png_path} ({result.seconds:.1f} s).")
-    return 0
+        done = f"{len(result.runs)} of {len(sizes) * len(result.seeds)} runs"
+        stopped = f" (stopped by Ctrl+C after {done})" if result.cancelled else ""
+        print(f"wrote {csv_path} and {png_path} in {result.seconds:.1f} s{stopped}")
+    return 1 if result.cancelled else 0
+
+
+def _on_interrupt(signal: Any, control: Any) -> Any:
+    """Ctrl+C asks the sweep to stop after the current batch; a second one interrupts at once.
+    The previous handler, to put back (None off the main thread, where Ctrl+C is not ours)."""
+    def handle(signum: int, frame: Any) -> None:
+        if control.stop_requested:
+            raise KeyboardInterrupt
+        control.stop()
+
+    try:
+        return signal.signal(signal.SIGINT, handle)
+    except ValueError:
+        return None

@@ -236,12 +236,16 @@ def small_project_file(tmp_path):
     return path
 
 
-def test_sweep_command_writes_csv_and_png_and_prints_the_table(tmp_path, capsys):
-    from nnstudio.engine.sweep import sweep_command
+def sweep(*arguments: str) -> int:
+    from nnstudio.commands import run_subcommand
 
+    return run_subcommand(["sweep", *arguments])
+
+
+def test_sweep_command_writes_csv_and_png_and_prints_the_table(tmp_path, capsys):
     path = small_project_file(tmp_path)
-    status = sweep_command([str(path), "--widths", "1,4", "--seeds", "2",
-                            "--out", str(tmp_path / "out")])
+    before = path.read_bytes()
+    status = sweep(str(path), "--widths", "1,4", "--seeds", "2", "--out", str(tmp_path / "out"))
     out, err = capsys.readouterr()
     assert status == 0
     assert out.splitlines()[0].split()[:3] == ["width", "seed", "parameters"]
@@ -250,16 +254,15 @@ def test_sweep_command_writes_csv_and_png_and_prints_the_table(tmp_path, capsys)
     with open(tmp_path / "out.csv") as file:
         assert len(file.read().splitlines()) == 1 + 4
     assert Image.open(tmp_path / "out.png").format == "PNG"
+    assert path.read_bytes() == before  # a sweep leaves the project as it was
 
 
 def test_sweep_command_prints_json_with_every_run_and_its_curves(tmp_path, capsys):
     import json
 
-    from nnstudio.engine.sweep import sweep_command
-
     path = small_project_file(tmp_path)
-    status = sweep_command([str(path), "--scale", "depth", "--depths", "0,1", "--seeds", "1",
-                            "--epochs", "3", "--out", str(tmp_path / "deep"), "--json"])
+    status = sweep(str(path), "--scale", "depth", "--depths", "0,1", "--seeds", "1",
+                   "--epochs", "3", "--out", str(tmp_path / "deep"), "--json")
     document = json.loads(capsys.readouterr().out)
     assert status == 0 and document["scale"] == "depth" and document["epochs"] == 3
     assert [r["depth"] for r in document["runs"]] == [0, 1]
@@ -273,19 +276,16 @@ def test_sweep_command_prints_json_with_every_run_and_its_curves(tmp_path, capsy
     (["--scale", "both", "--widths", "1,2", "--depths", "1"], "as many widths as depths"),
     (["--out", "/no/such/folder/x"], "--out: the folder"),
     (["--epochs", "many"], "argument --epochs: invalid int value"),
+    (["--epochs", "0"], "--epochs: must be an integer from 1"),
 ])
 def test_bad_sweep_command_input_exits_2_with_one_line(tmp_path, capsys, arguments, message):
-    from nnstudio.engine.sweep import sweep_command
-
     path = small_project_file(tmp_path)
-    assert sweep_command([str(path), *arguments]) == 2
+    assert sweep(str(path), *arguments) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("nnstudio sweep: ") and message in err
 
 
 def test_a_missing_project_exits_2_naming_the_file(tmp_path, capsys):
-    from nnstudio.engine.sweep import sweep_command
-
-    assert sweep_command([str(tmp_path / "nothing.nnstudio")]) == 2
+    assert sweep(str(tmp_path / "nothing.nnstudio")) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "nothing.nnstudio" in err
+    assert err.count("\n") == 1 and "nothing.nnstudio: no such project file" in err
