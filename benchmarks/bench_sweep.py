@@ -1,4 +1,4 @@
-"""How fast the sweep engine trains many models, against training them one after another, in one run.
+"""How fast the sweep engine trains many models, against training them one by one, in one run.
 
 Workloads (the spiral example's data and settings: Adam at 0.03, batch 32):
 
@@ -10,11 +10,12 @@ Workloads (the spiral example's data and settings: Adam at 0.03, batch 32):
   padded together where it pays (`pad="auto"`, what `nnstudio sweep` does).
 
 Rounds are interleaved so that machine load hits every variant alike; prints each round, the
-median wall-clock and CPU seconds (CPU time is steadier on a shared machine; everything runs
-on one thread here) and the ratios, and checks that both ways trained the same models (largest
-difference of the training loss after the first and the last epoch: float rounding differs,
-and a network trained at a learning rate near its edge of stability amplifies it over the
-epochs, so the last can be far larger). Target: >= 5x for 8 models.
+best round's wall-clock and CPU seconds of each variant (CPU time is steadier on a shared
+machine; everything runs on one thread here) and the ratios, and checks that both ways
+trained the same models: the largest difference of the training loss after the first and
+after the last epoch (float rounding differs, and a network trained near the edge of
+stability of its learning rate amplifies that over the epochs, so the last can be far
+larger). Target: >= 5x for 8 models.
 
     python benchmarks/bench_sweep.py              # 100 epochs, 3 rounds
     python benchmarks/bench_sweep.py --quick      # 20 epochs, 1 round
@@ -24,7 +25,7 @@ epochs, so the last can be far larger). Target: >= 5x for 8 models.
 from __future__ import annotations
 
 import argparse
-import statistics
+import json
 import sys
 import time
 from typing import Callable
@@ -70,7 +71,7 @@ def timed(function: Callable[..., Curves], *args) -> tuple[float, float, Curves]
 
 def compare(title: str, networks: list[Network], seeds: list[int], data: PreparedData,
             config: TrainingConfig, variants: dict[str, Callable[..., Curves]],
-            rounds: int) -> dict[str, float]:
+            rounds: int) -> tuple[dict[str, float], dict[str, float]]:
     print(f"\n{title}: {len(networks)} models, {config.epochs} epochs")
     times: dict[str, list[float]] = {name: [] for name in variants}
     cpu_times: dict[str, list[float]] = {name: [] for name in variants}
@@ -81,21 +82,22 @@ def compare(title: str, networks: list[Network], seeds: list[int], data: Prepare
             times[name].append(seconds)
             cpu_times[name].append(cpu)
             print(f"  round {round_index + 1}  {name:<40} {seconds:7.2f} s  (CPU {cpu:6.2f} s)")
-    medians = {name: statistics.median(values) for name, values in times.items()}
-    cpu_medians = {name: statistics.median(values) for name, values in cpu_times.items()}
+    # The best round of each, as timeit reports: other work on the machine only adds time.
+    best = {name: min(values) for name, values in times.items()}
+    cpu_best = {name: min(values) for name, values in cpu_times.items()}
     baseline = next(iter(variants))
-    print(f"  {'median':<42} {'seconds':>8}  {'speed-up':>8}   {'CPU s':>7}  {'speed-up':>8}")
-    for name, seconds in medians.items():
-        cpu = cpu_medians[name]
-        print(f"  {name:<42} {seconds:8.2f}  {medians[baseline] / seconds:7.1f}x   {cpu:7.2f}  "
-              f"{cpu_medians[baseline] / cpu:7.1f}x")
+    print(f"  {'best round':<42} {'seconds':>8}  {'speed-up':>8}   {'CPU s':>7}  {'speed-up':>8}")
+    for name, seconds in best.items():
+        cpu = cpu_best[name]
+        print(f"  {name:<42} {seconds:8.2f}  {best[baseline] / seconds:7.1f}x   {cpu:7.2f}  "
+              f"{cpu_best[baseline] / cpu:7.1f}x")
     reference = losses[baseline]
     for name in list(variants)[1:]:
         first = max(abs(a[0] - b[0]) for a, b in zip(reference, losses[name]))
         last = max(abs(a[-1] - b[-1]) for a, b in zip(reference, losses[name]))
         print(f"  same models? largest training-loss difference, {name} against {baseline}: "
               f"{first:.1e} after epoch 1, {last:.1e} after the last")
-    return medians
+    return best, cpu_best
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -140,9 +142,17 @@ def main(argv: list[str] | None = None) -> int:
                 config, {"fit, one after another": sequential,
                          "fit_many, one group per width": batched(False),
                          "fit_many, widths padded where it pays": batched("auto")}, rounds)
-    ratio_8 = results[8]["fit, one after another"] / results[8]["fit_many (one batched group)"]
-    print(f"\nTarget >= 5x for 8 models: {ratio_8:.1f}x "
-          f"({'met' if ratio_8 >= 5 else 'NOT met'})")
+    ratios = {count: results[count][0]["fit, one after another"]
+              / results[count][0]["fit_many (one batched group)"] for count in results}
+    cpu_ratios = {count: results[count][1]["fit, one after another"]
+                  / results[count][1]["fit_many (one batched group)"] for count in results}
+    print(f"\nTarget >= 5x for 8 models: {ratios[8]:.1f}x wall-clock, {cpu_ratios[8]:.1f}x CPU "
+          f"time ({'met' if min(ratios[8], cpu_ratios[8]) >= 5 else 'NOT met'}); 32 models: "
+          f"{ratios[32]:.1f}x wall-clock, {cpu_ratios[32]:.1f}x CPU time")
+    print("RESULT " + json.dumps({
+        "name": "sweep", "headline": f"8 models {ratios[8]:.1f}x, 32 models {ratios[32]:.1f}x",
+        "ratio_8": round(ratios[8], 2), "ratio_32": round(ratios[32], 2),
+        "cpu_ratio_8": round(cpu_ratios[8], 2), "cpu_ratio_32": round(cpu_ratios[32], 2)}))
     return 0
 
 
