@@ -1,0 +1,206 @@
+"""The live display model: it follows the document's network, weights and data, refreshes at a
+throttled rate and only while a view is visible, rebuilds only for a new structure, and takes
+live weights from a training run through its engine callback."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from nnstudio.core.commands import DisconnectCommand, MoveNodesCommand, SetParamCommand
+from nnstudio.core.examples import example_project
+from nnstudio.data.source import prepare_project_data
+from nnstudio.engine.modules import build_model
+from nnstudio.engine.trainer import fit
+from nnstudio.engine.weights import model_to_arrays
+from nnstudio.gui.live_model import (
+    INITIAL, LIVE, MISMATCH, TRAINED, LivePanel, LiveModel, LiveWeightsCallback,
+)
+
+pytestmark = pytest.mark.usefixtures("warm_torch")
+
+
+class CountingPanel(LivePanel):
+    def update_view(self) -> None:
+        pass
+
+
+@pytest.fixture
+def document(qapp):
+    from nnstudio.gui.document import ProjectDocument
+
+    return ProjectDocument(example_project("spiral"))
+
+
+def weights(network, seed: int) -> dict[str, np.ndarray]:
+    return model_to_arrays(build_model(network, seed))
+
+
+def shown_panel(qtbot, live) -> CountingPanel:
+    panel = CountingPanel(live)
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitExposed(panel)
+    qtbot.waitUntil(lambda: panel.redraws > 0, timeout=3000)
+    return panel
+
+
+def wait(qtbot, ms: int) -> None:
+    qtbot.wait(ms)
+
+
+def test_nothing_is_computed_while_no_view_is_visible(qtbot, document):
+    live = LiveModel(document)
+    panel = CountingPanel(live)
+    qtbot.addWidget(panel)  # made but never shown
+    document.set_weights(weights(document.network, 1))
+    wait(qtbot, 300)
+    assert live.refreshes == 0 and live.display is None and panel.redraws == 0
+    panel.show()
+    qtbot.waitUntil(lambda: panel.redraws == 1, timeout=3000)
+    assert live.refreshes == 1 and live.weights_state == TRAINED
+
+
+def test_a_hidden_view_does_no_work_and_catches_up_when_shown(qtbot, document):
+    live = LiveModel(document)
+    panel = shown_panel(qtbot, live)
+    panel.hide()
+    redraws, refreshes = panel.redraws, live.refreshes
+    for seed in range(3):
+        document.set_weights(weights(document.network, seed))
+    wait(qtbot, 300)
+    assert (panel.redraws, live.refreshes) == (redraws, refreshes)
+    panel.show()
+    qtbot.waitUntil(lambda: panel.redraws == redraws + 1, timeout=3000)
+    np.testing.assert_array_equal(live.display.array("dense_1.weight"),
+                                  document.weights["dense_1.weight"])
+
+
+def test_many_weight_changes_in_a_burst_give_few_refreshes_with_the_last_weights(qtbot, document):
+    live = LiveModel(document)
+    shown_panel(qtbot, live)
+    before = live.refreshes
+    started = time.monotonic()
+    for seed in range(40):
+        document.set_weights(weights(document.network, seed))
+        QApplication.processEvents()
+    elapsed = time.monotonic() - started
+    qtbot.waitUntil(lambda: not live.pending, timeout=3000)
+    # At most one refresh per 100 ms interval (plus the one that ends the burst).
+    assert live.refreshes - before <= elapsed / 0.1 + 2
+    np.testing.assert_array_equal(live.display.array("dense_2.weight"),
+                                  weights(document.network, 39)["dense_2.weight"])
+
+
+def test_moving_a_node_keeps_the_display_model_and_a_new_width_rebuilds_it(qtbot, document):
+    live = LiveModel(document)
+    shown_panel(qtbot, live)
+    model, version = live.display, live.structure_version
+    document.push(MoveNodesCommand({"dense_1": (500.0, 120.0)}))
+    qtbot.waitUntil(lambda: not live.pending, timeout=3000)
+    assert live.display is model and live.structure_version == version
+    document.push(SetParamCommand("dense_1", "units", 5))
+    qtbot.waitUntil(lambda: live.structure_version == version + 1, timeout=3000)
+    assert live.display is not model and live.display.shape("dense_1") == (5,)
+
+
+def test_weights_from_before_an_edit_give_fresh_initial_weights_and_say_so(qtbot, document):
+    document.set_weights(weights(document.network, 2))
+    live = LiveModel(document)
+    shown_panel(qtbot, live)
+    assert live.weights_state == TRAINED
+    document.push(SetParamCommand("dense_2", "units", 3))
+    qtbot.waitUntil(lambda: live.display.shape("dense_2") == (3,), timeout=3000)
+    assert live.weights_state == MISMATCH
+    np.testing.assert_array_equal(live.display.array("dense_2.weight"),
+                                  live.display.initial["dense_2.weight"])
+    document.set_weights(None)
+    qtbot.waitUntil(lambda: live.weights_state == INITIAL, timeout=3000)
+
+
+def test_an_invalid_network_leaves_no_display_model_and_a_message(qtbot, document):
+    live = LiveModel(document)
+    shown_panel(qtbot, live)
+    document.push(DisconnectCommand("dense_1", "dense_2"))  # two loose ends
+    qtbot.waitUntil(lambda: live.display is None, timeout=3000)
+    assert live.error
+    document.undo_stack.undo()
+    qtbot.waitUntil(lambda: live.display is not None, timeout=3000)
+    assert live.error == ""
+
+
+def test_live_weights_are_shown_and_marked_live(qtbot, document):
+    live = LiveModel(document)
+    shown_panel(qtbot, live)
+    snapshot = weights(document.network, 7)
+    live.offer_weights(snapshot)
+    qtbot.waitUntil(lambda: live.weights_state == LIVE, timeout=3000)
+    np.testing.assert_array_equal(live.display.array("dense_3.weight"), snapshot["dense_3.weight"])
+
+
+def test_the_plane_follows_the_data_two_features_or_principal_components(qtbot):
+    from nnstudio.gui.document import ProjectDocument
+
+    spiral = LiveModel(ProjectDocument(example_project("spiral")))
+    shown_panel(qtbot, spiral)
+    assert spiral.plane_choice == ("features", 0, 1) and spiral.plane.kind == "features"
+    regression = LiveModel(ProjectDocument(example_project("regression")))
+    shown_panel(qtbot, regression)
+    assert regression.plane.kind == "pca"
+    assert regression.feature_names[:3] == ("age", "sex", "bmi")
+    regression.set_plane("features", 2, 3)
+    plane = regression.plane
+    assert plane.kind == "features" and plane.labels == ("bmi", "bp")
+    np.testing.assert_allclose(plane.origin[[0, 1, 4]],
+                               np.median(regression.prepared.train.x, axis=0)[[0, 1, 4]])
+    digits = LiveModel(ProjectDocument(example_project("digits_mlp")))
+    shown_panel(qtbot, digits)
+    assert digits.plane is None and digits.plane_probe(10) is None
+
+
+def test_plane_probes_are_computed_once_per_refresh(qtbot, document):
+    live = LiveModel(document)
+    shown_panel(qtbot, live)
+    first = live.plane_probe(16)
+    assert live.plane_probe(16) is first
+    document.set_weights(weights(document.network, 5))
+    qtbot.waitUntil(lambda: not live.pending, timeout=3000)
+    assert live.plane_probe(16) is not first
+
+
+def test_the_callback_sends_weights_at_most_every_interval_and_only_when_wanted():
+    sent: list[dict] = []
+    now = [0.0]
+    wanted = [True]
+    callback = LiveWeightsCallback(sent.append, lambda: wanted[0], interval=0.1,
+                                   clock=lambda: now[0])
+
+    class Snapshot:
+        def __init__(self, value):
+            self.weights = {"dense_1.weight": np.full((2, 2), value)}
+
+    for step in range(10):  # 10 epochs in 0.25 s: sent at 0, 0.1 and 0.2 only
+        now[0] = step * 0.025
+        callback.on_epoch_end(Snapshot(step))
+    assert [float(s["dense_1.weight"][0, 0]) for s in sent] == [0, 4, 8]
+    wanted[0] = False
+    now[0] = 5.0
+    callback.on_epoch_end(Snapshot(99))
+    assert len(sent) == 3
+    assert LiveWeightsCallback.wants_weights
+
+
+def test_a_training_run_feeds_the_live_model_through_its_callback(qtbot, document):
+    live = LiveModel(document)
+    shown_panel(qtbot, live)
+    callback = live.make_callback()
+    callback.interval = 0.0  # every epoch
+    project = document.project
+    result = fit(project.network, prepare_project_data(project),
+                 project.training.replace(epochs=3), callbacks=[callback])
+    qtbot.waitUntil(lambda: live.weights_state == LIVE, timeout=3000)
+    for key, array in result.weights.items():
+        np.testing.assert_allclose(live.display.array(key), array)
