@@ -43,6 +43,11 @@ EXCLUDED_MODULES = (
     "pyarrow._pyarrow_cpp_tests",
 )
 
+# torch's hook collects every torch module twice: compiled, and as .py source for TorchScript's
+# compiler. The app only traces (torch.jit.trace needs no source), and these packages are never
+# scripted: compiled only, 19 MiB less. Importing them still works (the self-test does).
+SOURCELESS_PACKAGES = ("torch._inductor", "torch.distributed", "torch.testing")
+
 # Files dropped from the collected binaries and data, as forward-slash paths inside the bundle.
 # Folder prefixes end with "/".
 EXCLUDED_PREFIXES = (

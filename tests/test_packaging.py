@@ -45,7 +45,7 @@ def test_spec_is_python_that_uses_the_shared_lists_and_builds_every_platform_tar
     ast.parse(text)  # a syntax error would otherwise show only minutes into a build
     for needed in ("config.DATA_FOLDERS", "config.EXCLUDED_MODULES", "config.is_excluded",
                    "collect_submodules(\"nnstudio\")", "BUNDLE(", "config.elf_segments_aligned", "config.macos_info_plist",
-                   "config.ICON_WINDOWS", "config.ICON_MACOS", "version=version_resource",
+                   "config.ICON_WINDOWS", "config.ICON_MACOS", "config.SOURCELESS_PACKAGES", "version=version_resource",
                    "console=False", "config.LINUX_DESKTOP_FILES", "nnstudio_main.py"):
         assert needed in text, needed
 
@@ -137,6 +137,14 @@ def _imported_modules(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             names.add(node.module)
     return names
+
+
+def test_the_app_never_asks_torchscript_to_compile_source_the_bundle_lacks():
+    # torch.jit.script reads Python source; the bundle keeps none for SOURCELESS_PACKAGES, and
+    # none of ours (only compiled modules of nnstudio go in). Tracing needs no source.
+    for path in sorted((ROOT / "nnstudio").rglob("*.py")):
+        assert "jit.script" not in path.read_text(encoding="utf-8"), path
+    assert all(name.startswith("torch.") for name in config.SOURCELESS_PACKAGES)
 
 
 def test_no_module_of_the_app_imports_a_package_the_bundle_leaves_out():

@@ -125,3 +125,18 @@ def test_self_test_fails_when_the_window_has_no_project_document(qtbot):
     assert self_test.run(bare, out=lines.append) == 1
     assert lines == ["self-test failed: window opens: the main window has no project "
                          "document"]
+
+
+def test_nnstudio_self_test_runs_against_the_real_main_window_and_exits_zero(qapp, warm_torch,
+                                                                             capsys):
+    from nnstudio.cli import main
+
+    status = main(["--self-test"])
+
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    assert "self-test: window opens: ok" in captured.out
+    assert captured.out.rstrip().splitlines()[-1].startswith("self-test passed in ")
+    for widget in qapp.topLevelWidgets():  # the window run_app made stays open: close it
+        widget.close()
+        widget.deleteLater()
