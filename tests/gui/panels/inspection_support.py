@@ -17,12 +17,15 @@ IMAGE_EXAMPLES = ("digits_mlp", "digits_cnn")
 
 
 def seeded_weights(network, seed: int) -> dict[str, np.ndarray]:
-    """Weights drawn from `seed`, with biases spread out so every sign shows."""
+    """Weights drawn from `seed`, larger than a fresh network's so the outputs vary over the
+    plane as a trained network's do, and biases of both signs."""
     weights = model_to_arrays(build_model(network, seed))
     rng = np.random.default_rng(seed)
     for key, array in weights.items():
-        if key.endswith(".bias"):
-            weights[key] = rng.uniform(-1.5, 1.5, size=array.shape).astype(np.float32)
+        if key.endswith(".weight"):
+            weights[key] = (array * 4).astype(np.float32)
+        elif key.endswith(".bias"):
+            weights[key] = rng.uniform(-0.8, 0.8, size=array.shape).astype(np.float32)
     return weights
 
 
