@@ -2,7 +2,10 @@
 
 Made for speed while training: the curves are created once and fed with `setData`; new epochs
 are appended to preallocated arrays (no list rebuilt, nothing redrawn per epoch), and a
-single-shot timer redraws at most about 20 times a second, and only after something arrived.
+single-shot timer redraws at most ten times a second, and only after something arrived. The
+timer also stretches when a redraw and its repaint are slow (a big window, a slow machine), so
+drawing takes at most about 4% of the GUI thread: every bit of Python it runs holds the GIL the
+training thread needs.
 
 Hovering shows the exact values at an epoch (a line across both plots and a readout); the loss
 plot can use a log scale; the plots export as PNG and the history as CSV.
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import math
+import time
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -23,7 +27,9 @@ from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget,
 )
 
-REDRAW_MS = 50
+REDRAW_MS = 100  # at most ten redraws a second
+MAX_REDRAW_MS = 1000
+DRAWING_SHARE = 0.04  # of the GUI thread's time, at most, for redrawing while data arrives
 TRAIN_COLOR = "#2f7ed8"
 VALIDATION_COLOR = "#d9731a"
 METRIC_LABELS = {"loss": "loss", "accuracy": "accuracy", "precision": "precision",
@@ -42,6 +48,17 @@ def format_number(value: float) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     return f"{value:.4g}"
+
+
+class PlotsView(pg.GraphicsLayoutWidget):
+    """The plots' view; remembers how long its last repaint took."""
+
+    paint_seconds = 0.0
+
+    def paintEvent(self, event) -> None:
+        started = time.perf_counter()
+        super().paintEvent(event)
+        self.paint_seconds = time.perf_counter() - started
 
 
 class MetricsPanel(QWidget):
@@ -67,6 +84,7 @@ class MetricsPanel(QWidget):
             controller.history_replaced.connect(self.set_history)
             controller.run_started.connect(self._on_controller_run_started)
             controller.epochs_reached.connect(self._on_controller_epochs_reached)
+            controller.run_finished.connect(self._on_controller_run_finished)
             self.set_history(controller.history)
 
     # ---- building ----
@@ -94,7 +112,7 @@ class MetricsPanel(QWidget):
         controls.addWidget(self.png_button)
         controls.addWidget(self.csv_button)
 
-        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics = PlotsView()
         self.graphics.setObjectName("metrics_plots")
         self.graphics.setMinimumHeight(220)
         palette = self.palette()
@@ -134,7 +152,8 @@ class MetricsPanel(QWidget):
 
     def _make_plot(self, title: str, foreground) -> pg.PlotItem:
         plot = self.graphics.addPlot()
-        plot.showGrid(x=True, y=True, alpha=0.15)
+        # No grid: its lines made each repaint about twice as expensive, and the hover readout
+        # gives exact values anyway.
         plot.setMenuEnabled(False)
         plot.hideButtons()
         plot.addLegend(offset=(-10, 10), labelTextColor=foreground)
@@ -205,6 +224,14 @@ class MetricsPanel(QWidget):
     @Slot(object)
     def _on_controller_run_started(self, start: Any) -> None:
         self._first_epoch = start.first_epoch
+        # The run's whole span from the start: the epoch axis then stays put while it trains
+        # (no tick relabelling at each redraw) and the curve shows how far along the run is.
+        last = start.first_epoch + start.began.info.epochs - 1
+        self.loss_plot.setXRange(1, max(last, 2), padding=0.02)
+
+    @Slot(object)
+    def _on_controller_run_finished(self, end: Any) -> None:
+        self.loss_plot.enableAutoRange(x=True)
 
     @Slot(object)
     def _on_controller_epochs_reached(self, snapshots: tuple) -> None:
@@ -241,6 +268,7 @@ class MetricsPanel(QWidget):
     def redraw(self) -> None:
         """Give every curve its data now (the timer calls this; tests may call it directly)."""
         self._redraw_timer.stop()
+        started = time.perf_counter()
         n = self.count
         epochs = self.epochs[:n]
         metric = self.metric
@@ -255,6 +283,9 @@ class MetricsPanel(QWidget):
         self.redraws += 1
         if self.hover_epoch is None:
             self._update_readout()
+        cost = time.perf_counter() - started + self.graphics.paint_seconds
+        self._redraw_timer.setInterval(
+            int(min(MAX_REDRAW_MS, max(REDRAW_MS, 1000 * cost / DRAWING_SHARE))))
         self.redrawn.emit()
 
     @Slot(bool)

@@ -22,10 +22,16 @@ class FakeController(QObject):
     history_replaced = Signal(object)
     run_started = Signal(object)
     epochs_reached = Signal(object)
+    run_finished = Signal(object)
 
     def __init__(self):
         super().__init__()
         self.history = {}
+
+
+def started(first_epoch: int, epochs: int):
+    return SimpleNamespace(first_epoch=first_epoch,
+                           began=SimpleNamespace(info=SimpleNamespace(epochs=epochs)))
 
 
 def snapshot(epoch: int, loss: float, accuracy: float = 0.5):
@@ -68,7 +74,7 @@ def test_choosing_another_metric_redraws_the_lower_plot_with_it(panel, qtbot):
 
 def test_live_epochs_are_appended_and_many_arrivals_make_one_redraw(panel, qtbot):
     controller = panel.controller
-    controller.run_started.emit(SimpleNamespace(first_epoch=1))
+    controller.run_started.emit(started(1, 200))
     before = panel.redraws
     with qtbot.waitSignal(panel.redrawn, timeout=2000):
         for epoch in range(1, 201):  # 200 epochs arriving in separate signals
@@ -82,7 +88,7 @@ def test_live_epochs_are_appended_and_many_arrivals_make_one_redraw(panel, qtbot
 
 def test_epochs_of_a_continuing_run_follow_the_earlier_ones(panel):
     panel.set_history(HISTORY)
-    panel.controller.run_started.emit(SimpleNamespace(first_epoch=5))
+    panel.controller.run_started.emit(started(5, 2))
     panel.controller.epochs_reached.emit((snapshot(1, 0.15), snapshot(2, 0.1)))
     panel.redraw()
     x, y = panel.curve_points("loss")
@@ -149,3 +155,24 @@ def test_an_empty_panel_says_how_to_start(panel):
     panel.redraw()
     assert "press Train" in panel.readout.text()
     assert panel.curve_points("loss")[0].size == 0
+
+
+def test_during_a_run_the_epoch_axis_spans_the_whole_run_then_fits_the_curve(panel):
+    panel.controller.run_started.emit(started(1, 300))
+    panel.controller.epochs_reached.emit((snapshot(1, 0.9), snapshot(2, 0.8)))
+    panel.redraw()
+    low, high = panel.loss_plot.vb.viewRange()[0]
+    assert low <= 1 and high >= 300
+    panel.controller.run_finished.emit(None)
+    panel.loss_plot.vb.updateAutoRange()
+    assert panel.loss_plot.vb.viewRange()[0][1] < 10
+
+
+def test_slow_repaints_make_the_redraws_rarer(panel):
+    panel.set_history(HISTORY)
+    panel.graphics.paint_seconds = 0.001
+    panel.redraw()
+    assert panel._redraw_timer.interval() == 100  # fast: ten a second at most
+    panel.graphics.paint_seconds = 0.02
+    panel.redraw()
+    assert 500 <= panel._redraw_timer.interval() <= 1000  # drawing stays a few % of the time
