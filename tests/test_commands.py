@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import shutil
 import subprocess
@@ -266,3 +267,20 @@ def test_python_dash_m_nnstudio_runs_a_subcommand_with_its_exit_code(tmp_path):
     ok = subprocess.run([sys.executable, "-m", "nnstudio", "summary", "--json",
                          str(EXAMPLES / "spiral.nnstudio")], capture_output=True, text=True)
     assert ok.returncode == OK and json.loads(ok.stdout)["total_params"] == 105
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_train_draws_one_progress_bar_redrawn_in_place(spiral, monkeypatch):
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert run_subcommand(["train", str(spiral), "--epochs", "3"]) == OK
+    text = terminal.getvalue()
+    bar = text.split("\n")[1]  # after the "training ... parameters" line
+    assert bar.startswith("\r[")
+    assert "epoch 3/3" in bar and "loss" in bar and "/s" in bar and "ETA" in bar
+    assert "val_accuracy" in bar.rsplit("\r", 1)[-1]
+    assert text.endswith("\n") and text.count("\n") == 2  # the bar ends its line when done

@@ -228,3 +228,20 @@ def test_batchnorm_uses_1d_or_2d_by_the_rank_of_its_input():
     assert isinstance(model.layer("batchnorm_1"), torch.nn.BatchNorm2d)
     model = build_model(NETWORKS["cnn1d"])
     assert isinstance(model.layer("batchnorm_1"), torch.nn.BatchNorm1d)
+
+
+def test_a_deep_copy_runs_on_its_own_weights():
+    import copy
+
+    model = build_model(NETWORKS["mlp"], seed=0)
+    twin = copy.deepcopy(model)
+    with torch.no_grad():
+        twin.layer("dense_1").weight.add_(1.0)
+    x = torch.randn(5, 2)
+    assert not torch.equal(model(x), twin(x))
+    assert torch.equal(model(x), build_model(NETWORKS["mlp"], seed=0)(x))
+
+
+def test_converting_the_model_keeps_the_forward_pass_on_the_converted_weights():
+    model = build_model(NETWORKS["residual"], seed=0).double()
+    assert model(torch.randn(3, 4, dtype=torch.float64)).dtype == torch.float64

@@ -394,3 +394,25 @@ def test_snapshot_weights_do_not_change_as_training_goes_on(spiral, make_mlp):
     fit(make_mlp(2, (4,), 1), spiral, config(epochs=2), callbacks=[recorder])
     first, second = (s.weights for s in recorder.of("epoch"))
     assert not np.array_equal(first["dense_1.weight"], second["dense_1.weight"])
+
+
+def test_a_stop_within_an_epoch_measures_the_final_weights_afresh(spiral, make_mlp):
+    control = TrainingControl()
+
+    class StopMidway(Callback):
+        batch_interval = 3
+
+        def on_batch_end(self, snapshot):
+            if snapshot.epoch == 2:
+                control.stop()
+
+    result = fit(make_mlp(2, (8,), 1), spiral, config(epochs=5, batch_size=16),
+                 callbacks=[StopMidway()], control=control)
+    assert result.stop_reason == "stopped" and result.epochs_run == 1
+    assert set(result.final_metrics) == set(result.history) - {"lr"}
+    assert result.final_metrics["val_loss"] != result.history["val_loss"][-1]
+
+
+def test_final_metrics_of_a_completed_run_are_its_last_epoch(spiral, make_mlp):
+    result = fit(make_mlp(2, (8,), 1), spiral, config(epochs=3))
+    assert result.final_metrics == {k: v[-1] for k, v in result.history.items() if k != "lr"}
