@@ -593,8 +593,9 @@ class _StackedRun:
     def _end_epoch(self, epoch: int, good: list[torch.Tensor]) -> None:
         plan = self.plan
         loss_matrix, outputs, targets, orders = self._epoch
-        mean_loss = (loss_matrix.double().cpu() * self.batch_sizes).sum(1) / plan.train_samples
-        finite = torch.isfinite(loss_matrix.cpu()).all(1)
+        host = loss_matrix.double().cpu()  # the one read-back of the epoch's losses
+        mean_loss = ((host * self.batch_sizes).sum(1) / plan.train_samples).tolist()
+        finite = torch.isfinite(host).all(1).tolist()
         classes = plan.c_train[orders] if self.objective.is_classification else None
         train_scores, _ = _scores(self.objective, outputs, targets, classes)
         val_rows = self.measure(plan.x_val, plan.t_val, plan.c_val)[0] \
@@ -602,15 +603,15 @@ class _StackedRun:
         for i, model in enumerate(self.models):
             if model.reason:
                 continue
-            if not bool(finite[i]):
-                self._fail(i, epoch, loss_matrix[i], good)
+            if not finite[i]:
+                self._fail(i, epoch, host[i], good)
                 continue
-            row = {"loss": float(mean_loss[i]), **train_scores[i]}
+            row = {"loss": mean_loss[i], **train_scores[i]}
             if val_rows is not None:
                 row.update({f"val_{k}": v for k, v in val_rows[i].items()})
             row["lr"] = self.learning_rate
-            for name in model.history:
-                model.history[name].append(float(row[name]))
+            for name, values in model.history.items():
+                values.append(float(row[name]))
             model.epochs_run = epoch + 1
             if self._watch(i, epoch, row):
                 model.reason = "early_stopping"
@@ -618,7 +619,7 @@ class _StackedRun:
 
     def _fail(self, index: int, epoch: int, losses: torch.Tensor, good: list[torch.Tensor]) -> None:
         model = self.models[index]
-        batch = int((~torch.isfinite(losses.cpu())).nonzero()[0, 0])
+        batch = int((~torch.isfinite(losses)).nonzero()[0, 0])
         value = float(losses[batch])
         kind = "NaN" if math.isnan(value) else "infinite"
         model.reason = "failed"
