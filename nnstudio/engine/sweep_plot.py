@@ -27,7 +27,8 @@ CHANCE = (150, 150, 150)
 # Small to large sizes: from a light to a dark blue-green.
 LIGHT, DARK = np.array((160, 215, 190)), np.array((20, 60, 110))
 
-_METRIC_NAMES = {"accuracy": "accuracy", "r2": "R²", "f1": "F1", "loss": "loss"}
+# Plain ASCII: Pillow's built-in font has no superscript two.
+_METRIC_NAMES = {"accuracy": "accuracy", "r2": "R2", "f1": "F1", "loss": "loss"}
 _SPLIT_NAMES = {"train": "training", "val": "validation", "test": "test"}
 
 
@@ -111,12 +112,16 @@ def _dashed(draw: ImageDraw.ImageDraw, x0: float, x1: float, y: float, color, s:
 
 
 def _log_ticks(low: float, high: float) -> list[tuple[float, str]]:
-    ticks = []
-    power = 10 ** math.floor(math.log10(low))
-    while power <= high:
-        if power >= low:
-            ticks.append((power, _count_label(power)))
-        power *= 10
+    """Powers of ten in [low, high]; with 2 and 5 times them when that gives too few."""
+    for steps in ((1,), (1, 2, 5)):
+        ticks = []
+        power = 10 ** math.floor(math.log10(low))
+        while power <= high:
+            ticks += [(power * k, _count_label(power * k)) for k in steps
+                      if low <= power * k <= high]
+            power *= 10
+        if len(ticks) >= 3:
+            break
     return ticks
 
 
