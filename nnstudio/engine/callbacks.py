@@ -54,6 +54,9 @@ class EpochSnapshot:
     best_epoch: int  # the best epoch by the monitored metric so far (0 when not watched)
     confusion: np.ndarray | None = None  # validation confusion matrix (classification)
     weights: Mapping[str, np.ndarray] | None = None  # only if a callback `wants_weights`
+    # Each layer's gradient norm on the epoch's last batch, by node id; only if a callback
+    # `wants_gradient_norms`.
+    gradient_norms: Mapping[str, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -97,10 +100,12 @@ class FitResult:
 
 class Callback:
     """Override the hooks you need. `batch_interval` > 0 asks for `on_batch_end` every that many
-    batches (0: never); `wants_weights` asks for numpy copies of the weights each epoch."""
+    batches (0: never); `wants_weights` asks for numpy copies of the weights each epoch,
+    `wants_gradient_norms` for each layer's gradient norm on the epoch's last batch."""
 
     batch_interval: int = 0
     wants_weights: bool = False
+    wants_gradient_norms: bool = False
 
     def on_train_start(self, info: TrainStart) -> None:
         """Before the first batch."""

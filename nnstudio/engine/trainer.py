@@ -36,6 +36,7 @@ from nnstudio.engine.callbacks import (
 )
 from nnstudio.engine.devices import device_label, pinned_threads, resolve_device, threads_for
 from nnstudio.engine.evaluate import measure
+from nnstudio.engine.inspection import gradient_norms
 from nnstudio.engine.losses import Objective, make_objective
 from nnstudio.engine.metrics import (
     CLASSIFICATION_METRICS,
@@ -219,6 +220,7 @@ class _Run:
         intervals = [c.batch_interval for c in callbacks if c.batch_interval > 0]
         self.report_every = min(intervals) if intervals else 0
         self.wants_weights = any(c.wants_weights for c in callbacks)
+        self.wants_gradient_norms = any(c.wants_gradient_norms for c in callbacks)
         sizes = [min(config.batch_size, plan.train_samples - start)
                  for start in range(0, plan.train_samples, config.batch_size)]
         self.batch_sizes = torch.tensor(sizes, dtype=torch.float64)
@@ -417,10 +419,12 @@ class _Run:
         done = epoch + 1
         eta = elapsed / done * (self.config.epochs - done)
         weights = frozen_mapping(model_to_arrays(self.model)) if self.wants_weights else None
+        norms = frozen_mapping(gradient_norms(self.model)) if self.wants_gradient_norms else None
         confusion = self._confusion.copy() if self._confusion is not None else None
         self._notify("on_epoch_end", EpochSnapshot(
             done, self.config.epochs, frozen_mapping(row), self.learning_rate, elapsed,
-            self.samples_seen / max(elapsed, 1e-9), eta, self.best_epoch, confusion, weights))
+            self.samples_seen / max(elapsed, 1e-9), eta, self.best_epoch, confusion, weights,
+            norms))
         self._clock = time.perf_counter()  # listeners' time is not training time
         return stop
 
