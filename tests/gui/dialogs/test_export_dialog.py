@@ -16,29 +16,20 @@ from nnstudio.gui.theme import ERROR_COLOR
 
 
 @pytest.fixture
-def window(make_window):
-    return make_window(None) if False else _window(make_window)
-
-
-def _window(make_window):
-    from nnstudio.gui.document import ProjectDocument
-    from nnstudio.gui.main_window import MainWindow
-
-    return make_window()
-
-
-@pytest.fixture
 def export_window(qtbot, make_document, settings):
     """A main window with the export extension installed, as the app builds it."""
     from nnstudio.gui.main_window import MainWindow
 
     window = MainWindow(make_document(), settings=settings, extensions=("nnstudio.gui.export",))
-    qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
     yield window
+    # Closed here, not by qtbot (which closes before fixtures end): imported weights leave the
+    # document unsaved, and closing must not stop at the "Unsaved changes" question.
     window.document.undo_stack.setClean()
     window.document._unsaved = False
+    window.close()
+    window.deleteLater()
 
 
 def trained(document) -> dict:
@@ -50,9 +41,11 @@ def trained(document) -> dict:
 def open_from_menu(window, fmt: str) -> ExportDialog:
     action = next(a for a in window.menu("Export").actions() if a.data() == fmt)
     action.trigger()
-    dialog = window.findChild(ExportDialog, f"export_dialog_{fmt}")
-    assert dialog is not None and dialog.isVisible()
-    return dialog
+    # A closed dialog lingers until Qt deletes it: the open one is the visible one.
+    dialogs = [d for d in window.findChildren(ExportDialog, f"export_dialog_{fmt}")
+               if d.isVisible()]
+    assert len(dialogs) == 1
+    return dialogs[0]
 
 
 def type_path(qtbot, dialog: ExportDialog, path) -> None:
