@@ -77,10 +77,9 @@ class BatchSnapshot:
 class FitResult:
     """What a run produced.
 
-    `final_metrics` describe the returned `weights`: the history row of the epoch that ended
-    with them (its training metrics are running averages over that epoch, its validation
-    metrics measured these weights), or, when the run stopped within an epoch or failed,
-    metrics measured afresh in evaluation mode.
+    `final_metrics` measure the returned `weights` in evaluation mode (no dropout; BatchNorm's
+    running statistics), on the training and validation splits: unlike the history's running
+    training metrics, they are comparable with the validation ones.
 
     `stop_reason` is "completed", "stopped" (by the control), "early_stopping", or "failed"
     (in the result a `TrainingFailed` error carries).

@@ -123,6 +123,11 @@ def _mean_loss(losses: list[tuple[torch.Tensor, int]], count: int) -> float:
     return sum(value * n for value, (_, n) in zip(values, losses)) / count
 
 
+def _wide_dtype(device: torch.device) -> torch.dtype:
+    """float64 for sums of many values; Apple GPUs have no float64, so float32 there."""
+    return torch.float32 if device.type == "mps" else torch.float64
+
+
 # ---- regression --------------------------------------------------------------------------------
 
 class RegressionAccumulator:
@@ -136,8 +141,9 @@ class RegressionAccumulator:
 
     def update(self, loss: torch.Tensor, predicted: torch.Tensor, target: torch.Tensor) -> None:
         """Add one batch: its mean `loss`, predictions and targets shaped (n, k)."""
-        predicted = predicted.detach().double().reshape(target.shape[0], -1)
-        target = target.double().reshape(target.shape[0], -1)
+        wide = _wide_dtype(target.device)
+        predicted = predicted.detach().to(wide).reshape(target.shape[0], -1)
+        target = target.to(wide).reshape(target.shape[0], -1)
         error = predicted - target
         batch = torch.stack((
             (error * error).sum(0), error.abs().sum(0), target.sum(0), (target * target).sum(0),

@@ -434,7 +434,7 @@ class _Run:
         for batch, value in enumerate(stacked.tolist()):
             if not math.isfinite(value):
                 raise _Diverged(epoch, batch, value)
-        weighted = stacked.double().cpu() * self.batch_sizes
+        weighted = stacked.cpu().double() * self.batch_sizes
         mean_loss = float(weighted.sum()) / self.plan.train_samples
         outputs = torch.cat(self._epoch_outputs)
         if self.objective.is_classification:
@@ -480,12 +480,10 @@ class _Run:
 
     def _build_result(self, reason: str, epoch: int = 0,
                       confusion: np.ndarray | None = None) -> FitResult:
-        """The result; `epoch` > 0 names the history row that describes the weights (its
-        validation metrics measured them), else they are measured now."""
-        if epoch:
-            final = {k: v[epoch - 1] for k, v in self.history.items() if k != "lr"}
-        else:
-            final, confusion = self._measure_now()
+        """The result, its final metrics measured on the returned weights in evaluation mode.
+        `epoch` > 0 names the history row whose validation metrics already measured these
+        weights (the same numbers, so they are not measured twice)."""
+        final, confusion = self._measure_now(self.history if epoch else None, epoch, confusion)
         return FitResult(
             history={k: list(v) for k, v in self.history.items()},
             final_metrics=final, weights=model_to_arrays(self.model),
@@ -493,14 +491,19 @@ class _Run:
             seconds=self._tick(), device=str(self.plan.device),
             confusion=None if confusion is None else confusion.copy(), model=self.model)
 
-    def _measure_now(self) -> tuple[dict[str, float], np.ndarray | None]:
+    def _measure_now(self, history: dict[str, list[float]] | None, epoch: int,
+                     confusion: np.ndarray | None) -> tuple[dict[str, float], np.ndarray | None]:
         plan = self.plan
-        final, confusion, _ = measure(self.model, self.objective, plan.x_train, plan.t_train,
-                                      plan.c_train)
-        if plan.validation_samples:
-            val, confusion, _ = measure(self.model, self.objective, plan.x_val, plan.t_val,
-                                        plan.c_val)
-            final.update({f"val_{k}": v for k, v in val.items()})
+        final, train_confusion, _ = measure(self.model, self.objective, plan.x_train,
+                                            plan.t_train, plan.c_train)
+        if not plan.validation_samples:
+            return final, train_confusion
+        if history is not None:
+            final.update({k: v[epoch - 1] for k, v in history.items() if k.startswith("val_")})
+            return final, confusion
+        val, confusion, _ = measure(self.model, self.objective, plan.x_val, plan.t_val,
+                                    plan.c_val)
+        final.update({f"val_{k}": v for k, v in val.items()})
         return final, confusion
 
     def _diverged_error(self, diverged: _Diverged) -> TrainingFailed:

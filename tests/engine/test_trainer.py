@@ -413,6 +413,12 @@ def test_a_stop_within_an_epoch_measures_the_final_weights_afresh(spiral, make_m
     assert result.final_metrics["val_loss"] != result.history["val_loss"][-1]
 
 
-def test_final_metrics_of_a_completed_run_are_its_last_epoch(spiral, make_mlp):
-    result = fit(make_mlp(2, (8,), 1), spiral, config(epochs=3))
-    assert result.final_metrics == {k: v[-1] for k, v in result.history.items() if k != "lr"}
+def test_final_metrics_measure_the_returned_weights_without_dropout(spiral):
+    network = chain(("input", {"shape": (2,)}), ("dense", {"units": 16, "activation": "relu"}),
+                    ("dropout", {"rate": 0.5}), ("dense", {"units": 1, "activation": "sigmoid"}))
+    result = fit(network, spiral, config(epochs=3))
+    assert set(result.final_metrics) == set(result.history) - {"lr"}
+    evaluation = evaluate(result.model, spiral.train)
+    assert result.final_metrics["loss"] == pytest.approx(evaluation.metrics["loss"])
+    assert result.final_metrics["loss"] != result.history["loss"][-1]  # not the running mean
+    assert result.final_metrics["val_loss"] == result.history["val_loss"][-1]
