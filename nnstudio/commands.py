@@ -411,6 +411,32 @@ def _sweep(args: argparse.Namespace) -> int:
     return sweep_from_arguments(args)
 
 
+# ---- export and import-weights (nnstudio.engine.export.cli) -----------------------------------
+
+def _export_arguments(parser: argparse.ArgumentParser) -> None:
+    from nnstudio.engine.export.cli import add_export_arguments
+
+    add_export_arguments(parser)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from nnstudio.engine.export.cli import export_from_arguments
+
+    return export_from_arguments(args)
+
+
+def _import_weights_arguments(parser: argparse.ArgumentParser) -> None:
+    from nnstudio.engine.export.cli import add_import_arguments
+
+    add_import_arguments(parser)
+
+
+def _import_weights(args: argparse.Namespace) -> int:
+    from nnstudio.engine.export.cli import import_from_arguments
+
+    return import_from_arguments(args)
+
+
 # ---- the table and dispatch ---------------------------------------------------------------------
 
 SUBCOMMANDS: dict[str, Subcommand] = {
@@ -422,6 +448,10 @@ SUBCOMMANDS: dict[str, Subcommand] = {
                           _summary_arguments, _summary),
     "sweep": Subcommand("train the network at many sizes and seeds; write a CSV and a PNG",
                         _sweep_arguments, _sweep),
+    "export": Subcommand("write the network as a training script, ONNX, TorchScript, weights "
+                         "or a model card", _export_arguments, _export),
+    "import-weights": Subcommand("load weights from a safetensors file into a project",
+                                 _import_weights_arguments, _import_weights),
 }
 
 

@@ -1,0 +1,70 @@
+"""`nnstudio export` and `nnstudio import-weights`: the export package on the command line.
+
+`nnstudio.commands` lists both in its table and calls these; errors are NNStudioError, which it
+prints as one line with exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from nnstudio.core.errors import SpecError
+
+
+def add_export_arguments(parser: argparse.ArgumentParser) -> None:
+    from nnstudio.engine.export import FORMATS
+
+    parser.add_argument("project", metavar="PROJECT", help="a .nnstudio project file")
+    parser.add_argument("--format", "-f", required=True, choices=tuple(FORMATS),
+                        help="what to write: " + "; ".join(
+                            f"{key}: {name}" for key, (name, _) in FORMATS.items()))
+    parser.add_argument("-o", "--out", metavar="OUT",
+                        help="the file to write (default: beside the project, named after it)")
+    parser.add_argument("--opset", type=int, metavar="N",
+                        help="ONNX operator set, 17 to 21 (default 17)")
+
+
+def export_from_arguments(args: argparse.Namespace) -> int:
+    """Run `nnstudio export`; 0 when written."""
+    from nnstudio.core.project import load_project
+    from nnstudio.engine.export import FORMATS, export
+
+    project_path = Path(args.project)
+    if not project_path.is_file():
+        raise SpecError(f"{args.project}: no such project file")
+    if args.opset is not None and args.format != "onnx":
+        raise SpecError("--opset: only the onnx format has an opset")
+    loaded = load_project(project_path)
+    stem = project_path.name.removesuffix(".nnstudio")
+    out = Path(args.out) if args.out else project_path.with_name(stem + FORMATS[args.format][1])
+    result = export(loaded.project, loaded.weights, args.format, out, opset=args.opset,
+                    project_path=loaded.path)
+    print(result.message)
+    for path in result.files:
+        print(f"  {path}")
+    return 0
+
+
+def add_import_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("project", metavar="PROJECT", help="a .nnstudio project file")
+    parser.add_argument("weights", metavar="FILE",
+                        help="a safetensors file, e.g. written by an exported training script")
+    parser.add_argument("-o", "--out", metavar="OUT",
+                        help="save the project here instead of replacing PROJECT")
+
+
+def import_from_arguments(args: argparse.Namespace) -> int:
+    """Run `nnstudio import-weights`: the weights become the project's current weights."""
+    from nnstudio.core.project import load_project, save_project
+    from nnstudio.engine.export import import_weights
+
+    project_path = Path(args.project)
+    if not project_path.is_file():
+        raise SpecError(f"{args.project}: no such project file")
+    loaded = load_project(project_path)
+    arrays = import_weights(loaded.project, args.weights)
+    target = Path(args.out) if args.out else project_path
+    save_project(target, loaded.project, weights=arrays, source_path=loaded.path)
+    print(f"loaded {len(arrays)} tensors from {args.weights} into {target}")
+    return 0
