@@ -329,6 +329,7 @@ class GraphModule(nn.Module):
         self._steps = steps[1:]  # the input is step 0: its value is x itself
         self._is_chain = all(step.sources == (index,) for index, step in enumerate(self._steps))
         self._chain: list[tuple[StepFunction, tuple]] | None = None
+        self._every_module: list[nn.Module] = list(self.modules())
         self._bind()
 
     def _bind(self) -> None:
@@ -344,6 +345,15 @@ class GraphModule(nn.Module):
                     self._chain.append((step.call, step.args))
                 if step.activation is not None:
                     self._chain.append((step.activation, ()))
+
+    def train(self, mode: bool = True) -> GraphModule:
+        """As nn.Module.train, without its recursion: the trainer switches to evaluation mode
+        and back every epoch, and none of the modules built here override train()."""
+        if not isinstance(mode, bool):
+            raise ValueError("training mode is expected to be boolean")
+        for module in self._every_module:
+            module.__dict__["training"] = mode
+        return self
 
     def _apply(self, fn, *args, **kwargs):
         # .to(device), .double() etc. may replace parameter tensors: bind the new ones.

@@ -245,3 +245,14 @@ def test_a_deep_copy_runs_on_its_own_weights():
 def test_converting_the_model_keeps_the_forward_pass_on_the_converted_weights():
     model = build_model(NETWORKS["residual"], seed=0).double()
     assert model(torch.randn(3, 4, dtype=torch.float64)).dtype == torch.float64
+
+
+def test_eval_and_train_switch_every_layer_so_dropout_only_acts_while_training():
+    model = build_model(NETWORKS["cnn2d"], seed=0)
+    x = torch.randn(4, 1, 8, 8)
+    model.eval()
+    assert not any(module.training for module in model.modules())
+    assert torch.equal(model(x), model(x))
+    model.train()
+    assert all(module.training for module in model.modules())
+    assert not torch.equal(model(x), model(x))
