@@ -27,8 +27,9 @@ from nnstudio.data.source import load_dataset
 from nnstudio.engine.export.model_code import ModelCode, model_code
 from nnstudio.engine.export.templates import data as data_templates
 from nnstudio.engine.export.templates import training as training_templates
+from nnstudio.engine.devices import ONE_THREAD_WORK
 from nnstudio.engine.losses import LOSS_NAMES, Objective, make_objective
-from nnstudio.engine.modules import build_model
+from nnstudio.engine.modules import build_model, multiply_adds
 
 # The file behind each bundled dataset (see nnstudio/data/bundled.py).
 BUNDLED_FILES = {
@@ -68,10 +69,12 @@ def script_source(project: Project, dataset: Dataset | None = None,
         raise SpecError("The network has no weights to train: add a Dense (or another layer "
                         "with weights) before exporting a training script")
     code = model_code(network)
+    # The engine's measure of a training step, from which the script picks its CPU threads.
+    work = multiply_adds(model) * min(config.batch_size, dataset.n_samples) * 3
     sections = [
         _header(project, dataset, file_name or _script_name(project)),
         _IMPORTS,
-        _settings(project, dataset, objective, code),
+        _settings(project, dataset, objective, code, work),
         _section("data: made, split and scaled exactly as NN Studio does"),
         _data_code(project, dataset, file_name or _script_name(project)),
         _section("the network"),
@@ -210,7 +213,8 @@ def _python_dict(name: str, values: dict) -> str:
     return f"{name} = {{\n{body}}}\n"
 
 
-def _settings(project: Project, dataset: Dataset, objective: Objective, code: ModelCode) -> str:
+def _settings(project: Project, dataset: Dataset, objective: Objective, code: ModelCode,
+              work: int) -> str:
     config = project.training
     watched = config.early_stopping or config.schedule == "plateau"
     monitor = config.monitor if watched else None
@@ -235,6 +239,10 @@ def _settings(project: Project, dataset: Dataset, objective: Objective, code: Mo
         "# Layers whose id Python or nn.Module reserve get another attribute name; NN Studio's",
         "# weight names use the id.",
         f"RENAMED = {code.renamed!r}",
+        "# Multiply-adds of one training step (forward and backward), and the most that one CPU",
+        "# thread does fastest (measured for NN Studio): they choose the CPU threads.",
+        f"WORK_PER_STEP = {work}",
+        f"ONE_THREAD_WORK = {ONE_THREAD_WORK}",
     ]
     return "\n".join(lines) + "\n"
 

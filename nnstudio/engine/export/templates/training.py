@@ -199,6 +199,11 @@ def start_processes(device_setting):
         return 0, 1, choose_device(device_setting)
     rank, local_rank = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0"))
     if torch.cuda.is_available() and device_setting not in ("cpu", "mps"):
+        local_world = int(os.environ.get("LOCAL_WORLD_SIZE", world))
+        if local_world > torch.cuda.device_count():  # NCCL needs a GPU of its own per process
+            raise SystemExit(f"torchrun started {local_world} processes on this machine, which "
+                             f"has {torch.cuda.device_count()} GPU(s): start at most that many, "
+                             "or train on CPUs with --device cpu")
         device = torch.device("cuda", local_rank)
         torch.cuda.set_device(device)
         dist.init_process_group("nccl", device_id=device)
@@ -215,10 +220,26 @@ def choose_device(setting):
         if torch.backends.mps.is_available():
             return torch.device("mps")
         return torch.device("cpu")
-    if setting.startswith("cuda") and not torch.cuda.is_available():
-        raise SystemExit(f"The project trains on {setting}, and this machine has no CUDA GPU: "
-                         "run with --device cpu")
-    return torch.device(setting)
+    device = torch.device(setting)
+    if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
+        raise SystemExit(f"The project trains on {setting}, and this machine has "
+                         f"{torch.cuda.device_count()} CUDA GPU(s): run with --device cpu")
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise SystemExit("The project trains on mps, and this machine has no Apple GPU: run "
+                         "with --device cpu")
+    return device
+
+
+def cpu_threads(world):
+    """Threads per process on a CPU, chosen as NN Studio chooses them: for small networks one
+    thread is fastest (each step is mostly per-operation overhead), bigger ones use more cores.
+    OMP_NUM_THREADS, when set, wins."""
+    if "OMP_NUM_THREADS" in os.environ:
+        return torch.get_num_threads()
+    cores = max(1, (os.cpu_count() or 1) // world)
+    if WORK_PER_STEP < ONE_THREAD_WORK:
+        return 1
+    return max(1, min(cores, 2 if WORK_PER_STEP < 16 * ONE_THREAD_WORK else cores))
 
 
 def add_up(tensor, world):
@@ -279,6 +300,8 @@ def penalty(weights):
 
 def train(args):
     rank, world, device = start_processes(args.device)
+    if device.type == "cpu":
+        torch.set_num_threads(cpu_threads(world))
     say = print if rank == 0 else (lambda *a, **k: None)
     splits = load_splits(args.data)
     for name, (x, y) in splits.items():
