@@ -412,8 +412,9 @@ def logits_to_proba(logits: torch.Tensor) -> torch.Tensor:
 
 def _module_key(node_id: str) -> str:
     # A node may be called "training" or "keys", which nn.ModuleDict reserves: such ids get a
-    # suffix no node id can contain ("-"), so keys never collide.
-    return node_id + "-" if hasattr(nn.ModuleDict, node_id) else node_id
+    # suffix no node id can contain ("-"), so keys never collide. Asked of an instance, since
+    # "training" is set in Module.__init__, not on the class.
+    return node_id + "-" if hasattr(nn.ModuleDict(), node_id) else node_id
 
 
 def _absorbed_activation(node: Node, shape: Shape) -> str | None:
