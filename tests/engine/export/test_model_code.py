@@ -40,9 +40,9 @@ GRAPH = Network([
     make_node("dense", "class", ("forward",), units=2, activation="tanh",
               initializer="xavier_uniform"),
     make_node("concatenate", "x", ("class", "input_1")),
-    make_node("dense", "d3", ("x",), units=4, activation="sine", initializer="constant",
-              init_value=0.5),
-    make_node("add", "add_1", ("d3", "forward")),
+    make_node("dense", "training", ("x",), units=4, activation="sine",
+              initializer="constant", init_value=0.5),
+    make_node("add", "add_1", ("training", "forward")),
     make_node("batchnorm", "bn", ("add_1",), momentum=0.2),
     make_node("leaky_relu", "leaky", ("bn",), negative_slope=0.2),
     make_node("dense", "out", ("leaky",), units=3),
@@ -104,7 +104,8 @@ def test_generated_module_starts_from_the_apps_weights_and_computes_the_same(nam
 
 def test_ids_python_or_nn_module_reserve_become_other_attributes_mapped_back():
     _, code = compile_model(GRAPH)
-    assert code.renamed == {"forward_layer": "forward", "class_layer": "class"}
+    assert code.renamed == {"forward_layer": "forward", "class_layer": "class",
+                            "training_layer": "training"}
     assert "self.forward_layer = nn.Linear(2, 4)" in code.source
     assert "class_out = torch.tanh(self.class_layer(forward))" in code.source
 
