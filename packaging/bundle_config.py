@@ -45,8 +45,10 @@ EXCLUDED_MODULES = (
 
 # torch's hook collects every torch module twice: compiled, and as .py source for TorchScript's
 # compiler. The app only traces (torch.jit.trace needs no source), and these packages are never
-# scripted: compiled only, 19 MiB less. Importing them still works (the self-test does).
+# scripted: compiled only, except their config modules, which read their own source when
+# imported (torch.utils._config_module). See `collection_modes`.
 SOURCELESS_PACKAGES = ("torch._inductor", "torch.distributed", "torch.testing")
+READS_OWN_SOURCE = "install_config_module("
 
 # Files dropped from the collected binaries and data, as forward-slash paths inside the bundle.
 # Folder prefixes end with "/".
@@ -85,6 +87,25 @@ EXCLUDED_SYSTEM_LIBRARY_PATTERN = re.compile(
     r"^lib(gtk-3|gdk-3|atk-1\.0|atk-bridge-2\.0|cairo|cairo-gobject|pango-1\.0|pangocairo-1\.0"
     r"|pangoft2-1\.0|gdk_pixbuf-2\.0|pixman-1|thai|datrie|fribidi|graphite2|harfbuzz|epoxy)"
     r"\.so(\.\d+)*$")
+
+
+def collection_modes(site_packages: str | Path) -> dict[str, str]:
+    """PyInstaller's `module_collection_mode` for SOURCELESS_PACKAGES found in `site_packages`:
+    "pyz" (compiled only) for each package, "pyz+py" for each module in it that reads its own
+    source at import."""
+    modes = {}
+    root = Path(site_packages)
+    for package in SOURCELESS_PACKAGES:
+        folder = root.joinpath(*package.split("."))
+        if not folder.is_dir():
+            continue
+        modes[package] = "pyz"
+        for path in sorted(folder.rglob("*.py")):
+            if READS_OWN_SOURCE in path.read_text(encoding="utf-8", errors="replace"):
+                parts = path.relative_to(root).with_suffix("").parts
+                name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+                modes[name] = "pyz+py"
+    return modes
 
 
 def bundle_path(name: str) -> str:

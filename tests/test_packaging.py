@@ -45,7 +45,7 @@ def test_spec_is_python_that_uses_the_shared_lists_and_builds_every_platform_tar
     ast.parse(text)  # a syntax error would otherwise show only minutes into a build
     for needed in ("config.DATA_FOLDERS", "config.EXCLUDED_MODULES", "config.is_excluded",
                    "collect_submodules(\"nnstudio\")", "BUNDLE(", "config.elf_segments_aligned", "config.macos_info_plist",
-                   "config.ICON_WINDOWS", "config.ICON_MACOS", "config.SOURCELESS_PACKAGES", "version=version_resource",
+                   "config.ICON_WINDOWS", "config.ICON_MACOS", "config.collection_modes", "version=version_resource",
                    "console=False", "config.LINUX_DESKTOP_FILES", "nnstudio_main.py"):
         assert needed in text, needed
 
@@ -145,6 +145,28 @@ def test_the_app_never_asks_torchscript_to_compile_source_the_bundle_lacks():
     for path in sorted((ROOT / "nnstudio").rglob("*.py")):
         assert "jit.script" not in path.read_text(encoding="utf-8"), path
     assert all(name.startswith("torch.") for name in config.SOURCELESS_PACKAGES)
+
+
+def test_config_modules_of_sourceless_packages_keep_their_source(tmp_path):
+    (tmp_path / "torch" / "distributed" / "elastic").mkdir(parents=True)
+    (tmp_path / "torch" / "_inductor").mkdir()
+    (tmp_path / "torch" / "distributed" / "__init__.py").write_text("from . import config\n")
+    (tmp_path / "torch" / "distributed" / "config.py").write_text(
+        "import sys\ninstall_config_module(sys.modules[__name__])\n")
+    (tmp_path / "torch" / "distributed" / "elastic" / "__init__.py").write_text(
+        "install_config_module(sys.modules[__name__])\n")
+    (tmp_path / "torch" / "_inductor" / "codegen.py").write_text("x = 1\n")
+
+    assert config.collection_modes(tmp_path) == {
+        "torch._inductor": "pyz", "torch.distributed": "pyz",
+        "torch.distributed.config": "pyz+py", "torch.distributed.elastic": "pyz+py"}
+
+
+def test_the_installed_torch_keeps_the_source_of_its_inductor_and_distributed_configs():
+    site_packages = Path(importlib.util.find_spec("torch").origin).parents[1]
+    modes = config.collection_modes(site_packages)
+    assert modes["torch.distributed"] == modes["torch._inductor"] == "pyz"
+    assert modes["torch.distributed.config"] == modes["torch._inductor.config"] == "pyz+py"
 
 
 def test_no_module_of_the_app_imports_a_package_the_bundle_leaves_out():
