@@ -190,9 +190,10 @@ def _script_name(project: Project) -> str:
 def _data_description(project: Project, dataset: Dataset) -> str:
     source = project.data.source
     data = project.data
+    scaling = ("inputs used as they are" if data.preprocessing == "none" else
+               f"inputs scaled by \"{data.preprocessing}\" fitted on the training split")
     split = (f"split {1 - data.validation - data.test:g} / {data.validation:g} / {data.test:g} "
-             f"(train / validation / test) with seed {data.split_seed}, inputs scaled by "
-             f"\"{data.preprocessing}\" fitted on the training split.")
+             f"(train / validation / test) with seed {data.split_seed}, {scaling}.")
     if source.kind != "builtin":
         return (f"the file {source.path!r} as NN Studio imported it ({dataset.n_samples} "
                 f"samples), saved beside this script as an .npz file (DEFAULT_DATA below); "
@@ -264,8 +265,8 @@ def _data_code(project: Project, dataset: Dataset, file_name: str) -> str:
         default = bundled.dataset_path(BUNDLED_FILES[source.name])
         pieces.append(f"# NN Studio's own copy of the table, used when --data is not given.\n"
                       f"DEFAULT_DATA = {str(default)!r}\n"
-                      f"DATA_HELP = (\"the {entry.display_name} CSV table (default: NN Studio's "
-                      f"copy, \" + DEFAULT_DATA + \")\")\n")
+                      f"DATA_HELP = (\"the {entry.display_name} CSV table (default: NN Studio's \"\n"
+                      f"             \"copy, \" + DEFAULT_DATA + \")\")\n")
         pieces.append(data_templates.READ_TABLE.strip("\n") + "\n")
         pieces.append(_bundled_loader(source.name, entry.display_name))
     else:
@@ -308,9 +309,9 @@ def _bundled_loader(name: str, display: str) -> str:
         f"    \"\"\"Inputs and targets from the '{display}' CSV table.\"\"\"\n"
         f"    path = path or DEFAULT_DATA\n"
         f"    if not Path(path).is_file():\n"
-        f"        raise SystemExit(f\"Cannot find the data file {{path}}: pass --data PATH to the "
-        f"{display} table \"\n"
-        f"                         \"(resources/datasets/ in NN Studio's folder)\")\n"
+        f"        raise SystemExit(f\"Cannot find the data file {{path}}: pass --data PATH to \"\n"
+        f"                         \"the {display} table (resources/datasets/ in NN \"\n"
+        f"                         \"Studio's folder)\")\n"
         f"    features, targets = read_table(path)\n"
         + transform
     )

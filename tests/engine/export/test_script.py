@@ -133,6 +133,10 @@ def test_data_and_epochs_options_train_on_a_csv_table_for_that_many_epochs(tmp_p
     result, metrics, _ = script_run(project, tmp_path, "--data", "mine.csv", "--epochs", "1")
     assert "train: 36 samples" in result.stdout
     assert len(metrics["history"]["loss"]) == 1
+    (tmp_path / "bad.csv").write_text("x1,x2,label\n1,2,0\n3,oops,1\n")
+    failed = run([PYTHON, tmp_path / "train.py", "--data", "bad.csv"], tmp_path)
+    assert failed.returncode == 1 and "Traceback" not in failed.stderr
+    assert "bad.csv: cannot be read as a table of numbers with a header row" in failed.stderr
 
 
 def test_missing_bundled_table_ends_with_a_message_not_a_traceback(tmp_path, monkeypatch):

@@ -127,9 +127,15 @@ READ_TABLE = '''
 def read_table(path):
     """A CSV table with one header row, numbers only, the target in the last column."""
     opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as handle:
-        handle.readline()  # the column names
-        values = np.loadtxt(handle, delimiter=",", dtype=np.float64, ndmin=2)
+    try:
+        with opener(path, "rt", encoding="utf-8") as handle:
+            handle.readline()  # the column names
+            values = np.loadtxt(handle, delimiter=",", dtype=np.float64, ndmin=2)
+    except (OSError, ValueError, UnicodeDecodeError) as error:
+        raise SystemExit(f"{path}: cannot be read as a table of numbers with a header row "
+                         f"({error})") from None
+    if values.shape[1] < 2:
+        raise SystemExit(f"{path}: needs at least one input column and the target column")
     return values[:, :-1].astype(np.float32), values[:, -1]
 '''
 
