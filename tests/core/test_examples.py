@@ -77,7 +77,8 @@ def test_the_digits_examples_are_an_mlp_and_a_small_cnn():
         ("input", {"shape": (1, 8, 8)}),
         ("conv2d", {"filters": 16, **conv}), ("maxpool2d", pool),
         ("conv2d", {"filters": 32, **conv}), ("maxpool2d", pool),
-        ("flatten", {}), ("dense", {"units": 10, "activation": "softmax"}),
+        ("flatten", {}), ("dense", {"units": 64, "activation": "relu"}),
+        ("dense", {"units": 10, "activation": "softmax"}),
     ]
 
 
