@@ -61,7 +61,8 @@ NETWORKS = {
         ("dense", {"units": 10, "activation": "softmax"})),
     "signals": chain(
         ("input", {"shape": (3, 20)}),
-        ("conv1d", {"filters": 4, "kernel": 4, "padding": "same", "activation": "gelu"}),
+        ("conv1d", {"filters": 4, "kernel": 3, "padding": "same", "dilation": 2,
+                    "activation": "gelu"}),
         ("maxpool1d", {}), ("avgpool1d", {}), ("global_avg_pool", {}), ("elu", {"alpha": 0.5}),
         ("dense", {"units": 1, "activation": "sigmoid", "initializer": "zeros"})),
     "sequences": chain(
