@@ -56,7 +56,7 @@ def export(project: Project, weights: Weights | None, fmt: str, out: str | os.Pa
     if out.is_dir():
         raise SpecError(f"{out}: is a folder; give a file name ending in {FORMATS[fmt][1]}")
     if not out.parent.is_dir():
-        raise SpecError(f"{out.parent}: no such folder")
+        raise SpecError(f"{out.parent}: no such folder; choose a folder that exists")
     network, seed = project.network, project.training.seed
     untrained = " (untrained: the seeded starting weights)" if weights is None else ""
     if fmt == "script":

@@ -104,7 +104,9 @@ class ExportDialog(QDialog):
         path_row.addWidget(self.path_edit, 1)
         path_row.addWidget(self.browse_button)
         form = QFormLayout()
-        form.addRow("&File:", path_row)
+        file_label = QLabel("&File:")
+        file_label.setBuddy(self.path_edit)  # Alt+F reaches the field inside the row
+        form.addRow(file_label, path_row)
         self.opset_spin: QSpinBox | None = None
         if fmt == "onnx":
             from nnstudio.engine.export.onnx_export import DEFAULT_OPSET, MAX_OPSET, MIN_OPSET
