@@ -165,6 +165,32 @@ class ProjectDocument(QObject):
         self._mark_unsaved()
         self.runs_changed.emit()
 
+    def run_weights(self, run_id: str) -> dict[str, Any] | None:
+        """Run `run_id`'s final weights: kept in memory since it ran, or read from the project's
+        files; None when it kept none. ProjectError when its weights file is unusable."""
+        if run_id in self._run_weights:
+            return self._run_weights[run_id]
+        record = self.project.run(run_id)
+        if record.weights is None or self.path is None:
+            return None
+        from nnstudio.core.project import load_run_weights
+
+        return load_run_weights(self.path, record)
+
+    def replace_run(self, record: Any) -> None:
+        """Put `record` in place of the run with the same id (renamed, annotated)."""
+        runs = self.project.runs
+        runs[[run.id for run in runs].index(record.id)] = record
+        self._mark_unsaved()
+        self.runs_changed.emit()
+
+    def remove_run(self, run_id: str) -> None:
+        """Forget run `run_id` and its weights (the weights file goes at the next save)."""
+        self.project.runs[:] = [run for run in self.project.runs if run.id != run_id]
+        self._run_weights.pop(run_id, None)
+        self._mark_unsaved()
+        self.runs_changed.emit()
+
     # ---- files ----
     def new_from_example(self, key: str) -> None:
         """Replace the open project by a fresh copy of a built-in example (not dirty, no path)."""
