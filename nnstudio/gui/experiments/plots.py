@@ -1,0 +1,78 @@
+"""Small plotting helpers the experiment views share: colours, plots and curve names."""
+
+from __future__ import annotations
+
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QWidget
+
+from nnstudio.gui.experiments.tables import column_title
+
+# Distinct colours for curves of different runs (Tableau 10, readable on light and dark).
+RUN_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+              "#7f7f7f", "#bcbd22", "#17becf")
+A_COLOR = "#2f7ed8"  # twin A, and training data
+B_COLOR = "#d9731a"  # twin B, and held-out data
+CHANCE_COLOR = "#909090"
+# Curve names a learner reads first, in order; others follow by name.
+_CURVE_ORDER = ("val_loss", "loss", "val_accuracy", "accuracy", "val_f1", "f1", "val_r2", "r2",
+                "val_mse", "mse", "val_mae", "mae")
+
+
+def run_color(index: int) -> str:
+    return RUN_COLORS[index % len(RUN_COLORS)]
+
+
+def make_plot(owner: QWidget, left: str = "", bottom: str = "epoch") -> pg.PlotWidget:
+    """A plot in the window's colours, without pyqtgraph's extra buttons and menu."""
+    palette = owner.palette()
+    plot = pg.PlotWidget(background=palette.color(QPalette.ColorRole.Base))
+    plot.setMenuEnabled(False)
+    item = plot.getPlotItem()
+    item.hideButtons()
+    item.showGrid(x=True, y=True, alpha=0.15)
+    ink = palette.color(QPalette.ColorRole.Text)
+    for side in ("left", "bottom"):
+        axis = item.getAxis(side)
+        axis.setPen(pg.mkPen(ink))
+        axis.setTextPen(pg.mkPen(ink))
+    item.setLabel("left", left)
+    item.setLabel("bottom", bottom)
+    return plot
+
+
+def add_legend(plot: pg.PlotWidget) -> pg.LegendItem:
+    palette = plot.palette()
+    legend = plot.getPlotItem().addLegend(offset=(-8, 8), labelTextSize="8pt")
+    legend.setLabelTextColor(palette.color(QPalette.ColorRole.Text))
+    fill = QColor(palette.color(QPalette.ColorRole.Base))
+    fill.setAlpha(200)
+    legend.setBrush(pg.mkBrush(fill))
+    return legend
+
+
+def curve_names(histories: Iterable[Mapping[str, Sequence[float]]]) -> list[str]:
+    """The curves any of `histories` has, the learning rate aside, in reading order."""
+    names = {name for history in histories for name in history if name != "lr"}
+    known = [name for name in _CURVE_ORDER if name in names]
+    return known + sorted(names - set(known))
+
+
+def default_curve(names: Sequence[str]) -> str:
+    for name in ("val_loss", "loss"):
+        if name in names:
+            return name
+    return names[0] if names else ""
+
+
+def curve_xy(values: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """Epochs from 1 and the values, float64 (NaN leaves a gap)."""
+    y = np.asarray(values, dtype=np.float64)
+    return np.arange(1, len(y) + 1, dtype=np.float64), y
+
+
+def axis_title(name: str) -> str:
+    return column_title(name)
