@@ -54,10 +54,38 @@ def _forward(live: LiveModel, window: Any) -> QWidget:
     return ForwardPanel(live)
 
 
+def _activations(live: LiveModel, window: Any) -> QWidget:
+    from nnstudio.gui.panels.activations_panel import ActivationsPanel
+
+    return ActivationsPanel(live)
+
+
+def _weights(live: LiveModel, window: Any) -> QWidget:
+    from nnstudio.gui.panels.weights_panel import WeightsPanel
+
+    return WeightsPanel(live, training_controller(window) if window is not None else None)
+
+
+def _feature_maps(live: LiveModel, window: Any) -> QWidget:
+    from nnstudio.gui.panels.feature_maps_panel import FeatureMapsPanel
+
+    return FeatureMapsPanel(live)
+
+
+def _evaluation(live: LiveModel, window: Any) -> QWidget:
+    from nnstudio.gui.panels.evaluation_panel import EvaluationPanel
+
+    return EvaluationPanel(live)
+
+
 INSPECTION_PANELS: list[InspectionPanel] = [
     InspectionPanel("network_dock", "Network", _network),
     InspectionPanel("boundary_dock", "Decision Boundary", _boundary, split_from="network_dock"),
     InspectionPanel("forward_dock", "Forward Pass", _forward, tab_with="boundary_dock"),
+    InspectionPanel("feature_maps_dock", "Feature Maps", _feature_maps, tab_with="boundary_dock"),
+    InspectionPanel("activations_dock", "Activations", _activations, tab_with="boundary_dock"),
+    InspectionPanel("weights_dock", "Weights and Gradients", _weights, tab_with="network_dock"),
+    InspectionPanel("evaluation_dock", "Evaluation", _evaluation, tab_with="network_dock"),
 ]
 
 
@@ -88,9 +116,8 @@ def install_inspection_panels(window: Any) -> LiveModel:
             window.splitDockWidget(docks[panel.split_from], dock, Qt.Orientation.Horizontal)
         docks[panel.object_name] = dock
         window.inspection_panels[panel.object_name] = widget
-    first_tab = next((p.tab_with for p in INSPECTION_PANELS if p.tab_with in docks), None)
-    if first_tab is not None:
-        docks[first_tab].raise_()
+    for first_tab in dict.fromkeys(p.tab_with for p in INSPECTION_PANELS if p.tab_with in docks):
+        docks[first_tab].raise_()  # each tab group opens on its first view
     if "network_dock" in docks and "boundary_dock" in docks:
         # The network drawing is wide; the boundary is about square.
         window.resizeDocks([docks["network_dock"], docks["boundary_dock"]], [620, 420],

@@ -1,0 +1,310 @@
+"""Convolutions: one sample as the network sees it, and what each conv layer's filters find.
+
+The input image comes first, then one mosaic per conv layer: every filter's feature map for the
+chosen sample (its activation applied, so what the next layer receives), side by side in a
+grid. ReLU maps run from white (0) to blue; maps that can be negative use the diverging scale
+of the other views (orange negative, white zero, blue positive). A network without a conv layer
+gets a note instead.
+
+Maps come from the display copy of the network (`engine.inspection.feature_maps`); each layer is
+one ImageItem fed an RGBA array made once per refresh.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, QSignalBlocker, Qt, Slot
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import (
+    QComboBox, QHBoxLayout, QLabel, QSpinBox, QStackedWidget, QVBoxLayout, QWidget,
+)
+
+from nnstudio.gui.live_model import LiveModel
+from nnstudio.gui.panels.heatmap import LUT, MIDDLE_COLOR, POSITIVE_COLOR, to_rgba
+from nnstudio.gui.panels.throttle import ThrottledLivePanel
+
+SPLITS = (("test", "Test set"), ("validation", "Validation set"), ("train", "Training set"))
+GAP = 1  # pixels between maps in a mosaic
+MOSAIC_ASPECT = 4.0  # a mosaic's width over its height, about
+NO_CONV_NOTE = (
+    "This network has no convolution layer, so there are no feature maps to show.\n\n"
+    "A convolution layer slides small filters over an image; each filter's feature map shows "
+    "where in the image it found its pattern (a stroke, an edge, a corner). Open the example "
+    "“Handwritten digits: convolutional network” to see them.")
+
+
+def sequential_lut(size: int = 256) -> np.ndarray:
+    """(size, 4) uint8 RGBA from white-ish (0) to blue, for values that are never negative."""
+    t = np.linspace(0.0, 1.0, size)[:, None]
+    low, high = (np.array(QColor(c).getRgb()[:3], dtype=np.float64)
+                 for c in (MIDDLE_COLOR, POSITIVE_COLOR))
+    rgb = low + (high - low) * t
+    lut = np.empty((size, 4), dtype=np.uint8)
+    lut[:, :3] = np.round(rgb).astype(np.uint8)
+    lut[:, 3] = 255
+    return lut
+
+
+def grey_lut(size: int = 256) -> np.ndarray:
+    """White (low) to black (high): dark ink on light paper, as digits are drawn."""
+    level = np.round(np.linspace(255, 0, size)).astype(np.uint8)
+    lut = np.empty((size, 4), dtype=np.uint8)
+    lut[:, 0] = lut[:, 1] = lut[:, 2] = level
+    lut[:, 3] = 255
+    return lut
+
+
+SEQUENTIAL_LUT = sequential_lut()
+GREY_LUT = grey_lut()
+
+
+def map_levels(maps: np.ndarray, activation: str | None) -> tuple[float, float]:
+    """Levels for a layer's maps: 0 to the largest value for ReLU, symmetric around 0 else."""
+    finite = maps[np.isfinite(maps)]
+    extent = float(np.max(np.abs(finite))) if finite.size else 1.0
+    extent = extent if extent > 1e-9 else 1.0
+    if activation == "relu" or (finite.size and finite.min() >= 0):
+        return 0.0, extent
+    return -extent, extent
+
+
+def grid_shape(count: int, height: int, width: int, aspect: float = MOSAIC_ASPECT
+               ) -> tuple[int, int]:
+    """(rows, columns) of a mosaic of `count` maps of height × width, about `aspect` wide."""
+    columns = max(1, min(count, round(math.sqrt(count * aspect * height / max(width, 1)))))
+    return math.ceil(count / columns), columns
+
+
+def mosaic(maps: np.ndarray, rows: int, columns: int, fill: float = np.nan) -> np.ndarray:
+    """Maps (count, h, w) laid out row by row in a grid with `GAP` pixels of `fill` between:
+    float32 (rows·(h+GAP)−GAP, columns·(w+GAP)−GAP). Map k sits at grid row k // columns."""
+    count, h, w = maps.shape
+    out = np.full((rows * (h + GAP) - GAP, columns * (w + GAP) - GAP), fill, dtype=np.float32)
+    for k in range(count):
+        r, c = divmod(k, columns)
+        out[r * (h + GAP): r * (h + GAP) + h, c * (w + GAP): c * (w + GAP) + w] = maps[k]
+    return out
+
+
+def map_rect(index: int, columns: int, h: int, w: int) -> tuple[int, int, int, int]:
+    """(top, left, height, width) of map `index` in its mosaic."""
+    r, c = divmod(index, columns)
+    return r * (h + GAP), c * (w + GAP), h, w
+
+
+class FeatureMapsPanel(ThrottledLivePanel):
+    """The chosen sample and every conv layer's feature maps for it."""
+
+    def __init__(self, live: LiveModel, parent: QWidget | None = None):
+        super().__init__(live, parent)
+        self.setObjectName("feature_maps_panel")
+        self.maps: list = []  # engine.inspection.FeatureMaps shown
+        self.image: np.ndarray | None = None  # the input (channels, h, w)
+        self.mosaics: dict[str, np.ndarray] = {}  # float32 value mosaics by node id ("input")
+        self.levels: dict[str, tuple[float, float]] = {}
+        self.grids: dict[str, tuple[int, int]] = {}
+        self.items: dict[str, pg.ImageItem] = {}
+        self._layout_for: tuple | None = None
+        self._build()
+
+    # ---- building ----
+    def _build(self) -> None:
+        self.split_combo = QComboBox()
+        self.split_combo.setObjectName("maps_split_combo")
+        for key, label in SPLITS:
+            self.split_combo.addItem(label, key)
+        self.split_combo.setToolTip("Where the sample comes from.")
+        self.sample_spin = QSpinBox()
+        self.sample_spin.setObjectName("maps_sample_spin")
+        self.sample_spin.setToolTip("The sample's number in that set.")
+        self.sample_label = QLabel()
+        self.sample_label.setObjectName("maps_sample_label")
+        self.split_combo.currentIndexChanged.connect(self._on_sample_changed)
+        self.sample_spin.valueChanged.connect(self._on_sample_changed)
+        self.controls = QWidget()
+        row = QHBoxLayout(self.controls)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("Sample:"))
+        row.addWidget(self.split_combo)
+        row.addWidget(self.sample_spin)
+        row.addWidget(self.sample_label, 1)
+
+        palette = self.palette()
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setObjectName("feature_maps_view")
+        self.graphics.setBackground(palette.color(QPalette.ColorRole.Base))
+        self._foreground = palette.color(QPalette.ColorRole.Text)
+        self.caption = QLabel()
+        self.caption.setObjectName("feature_maps_caption")
+        self.caption.setWordWrap(True)
+        page = QWidget()
+        page_layout = QVBoxLayout(page)
+        page_layout.setContentsMargins(0, 0, 0, 0)
+        page_layout.addWidget(self.graphics, 1)
+        page_layout.addWidget(self.caption)
+        self.note = QLabel()
+        self.note.setObjectName("feature_maps_note")
+        self.note.setWordWrap(True)
+        self.note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(page)
+        self.stack.addWidget(self.note)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.controls)
+        layout.addWidget(self.stack, 1)
+
+    # ---- the sample ----
+    def _part(self):
+        prepared = self.live.prepared
+        if prepared is None or not self.live.data_fits:
+            return None
+        return getattr(prepared, self.split_combo.currentData())
+
+    def sample(self) -> np.ndarray | None:
+        """The chosen sample's inputs, as the network sees them (None without fitting data)."""
+        part = self._part()
+        if part is None or part.n_samples == 0:
+            return None
+        return part.x[min(self.sample_spin.value(), part.n_samples - 1)]
+
+    def choose(self, split: str, index: int) -> None:
+        """Show sample `index` of `split` ("train", "validation" or "test")."""
+        self.split_combo.setCurrentIndex(self.split_combo.findData(split))
+        self.sample_spin.setValue(index)
+
+    @Slot()
+    def _on_sample_changed(self) -> None:
+        if self.isVisible():
+            self.redraw()
+        else:
+            self.stale = True
+
+    # ---- refresh ----
+    def update_view(self) -> None:
+        live = self.live
+        display = live.display
+        if display is None:
+            self._show_note(live.error or "Nothing to show yet.")
+            return
+        from nnstudio.engine.inspection import conv_layers, feature_maps, input_image
+
+        if not conv_layers(display.network):
+            self._show_note(NO_CONV_NOTE)
+            return
+        part = self._part()
+        if part is None:
+            self._show_note(live.data_error or "The data's samples do not fit the network's "
+                            "input layer, so there is no sample to show.")
+            return
+        with QSignalBlocker(self.sample_spin):
+            self.sample_spin.setMaximum(max(part.n_samples - 1, 0))
+        sample = self.sample()
+        if sample is None:
+            self._show_note("This set has no samples: choose another.")
+            return
+        self.controls.setVisible(True)
+        self.controls.setEnabled(True)
+        self.stack.setCurrentIndex(0)
+        self.image = input_image(sample)
+        self.maps = feature_maps(display, sample)
+        self._sync_layout()
+        self._show_input(self.image)
+        for layer in self.maps:
+            self._show_layer(layer)
+        self._describe_sample(part)
+
+    def _sync_layout(self) -> None:
+        key = (self.image.shape, tuple((m.node_id, m.maps.shape) for m in self.maps))
+        if key == self._layout_for:
+            return
+        self._layout_for = key
+        self.graphics.clear()
+        self.items = {}
+        self.grids = {"input": grid_shape(*self.image.shape, aspect=1.0)}
+        for layer in self.maps:
+            self.grids[layer.node_id] = grid_shape(*layer.maps.shape)
+        row = 0
+        for node_id in ("input", *(m.node_id for m in self.maps)):
+            label = self.graphics.addLabel("", row=row, col=0, color=self._foreground,
+                                           justify="left")
+            view = self.graphics.addViewBox(row=row + 1, col=0, lockAspect=True,
+                                            enableMouse=False, invertY=True,
+                                            enableMenu=False)
+            item = pg.ImageItem(axisOrder="row-major")
+            view.addItem(item)
+            item.title = label
+            self.items[node_id] = item
+            row += 2
+
+    def _show_input(self, image: np.ndarray) -> None:
+        rows, columns = self.grids["input"]
+        finite = image[np.isfinite(image)]
+        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        levels = (low, high if high > low else low + 1.0)
+        channels, h, w = image.shape
+        self._set_mosaic("input", image, rows, columns, levels, GREY_LUT)
+        what = f"{h}×{w}" if h > 1 else f"{w} steps"
+        self.items["input"].title.setText(
+            f"<b>Input</b> · {channels} channel{'s' if channels > 1 else ''} of {what}")
+
+    def _show_layer(self, layer) -> None:
+        rows, columns = self.grids[layer.node_id]
+        levels = map_levels(layer.maps, layer.activation)
+        lut = SEQUENTIAL_LUT if levels[0] >= 0 else LUT
+        count, h, w = layer.maps.shape
+        self._set_mosaic(layer.node_id, layer.maps, rows, columns, levels, lut)
+        size = f"{h}×{w}" if h > 1 else f"{w} steps"
+        activation = f" · {layer.activation}" if layer.activation else ""
+        self.items[layer.node_id].title.setText(
+            f"<b>{layer.node_id}</b>{activation} · {count} maps of {size} · colours "
+            f"{levels[0]:.3g} to {levels[1]:.3g}")
+
+    def _set_mosaic(self, node_id: str, maps: np.ndarray, rows: int, columns: int,
+                    levels: tuple[float, float], lut: np.ndarray) -> None:
+        values = mosaic(maps, rows, columns)
+        rgba = to_rgba(values, levels, lut)
+        rgba[np.isnan(values)] = self._gap_colour()
+        self.mosaics[node_id] = values
+        self.levels[node_id] = levels
+        item = self.items[node_id]
+        item.setImage(np.ascontiguousarray(rgba), autoLevels=False, levels=(0, 255), lut=None)
+        item.setRect(QRectF(0, 0, values.shape[1], values.shape[0]))
+
+    def _gap_colour(self) -> np.ndarray:
+        colour = self.palette().color(QPalette.ColorRole.Base)
+        return np.array([colour.red(), colour.green(), colour.blue(), 255], dtype=np.uint8)
+
+    def _describe_sample(self, part) -> None:
+        index = min(self.sample_spin.value(), part.n_samples - 1)
+        if part.task == "regression":
+            value = np.asarray(part.y[index]).reshape(-1)[0]
+            self.sample_label.setText(f"target {float(value):.4g}")
+        else:
+            label = int(part.y[index])
+            names = part.class_names
+            self.sample_label.setText(f"class {names[label] if label < len(names) else label}")
+        self.caption.setText("Each small square is one filter's feature map for this sample: "
+                             "where it responds strongly (dark blue; orange for negative "
+                             "values), it found its pattern.")
+
+    def _show_note(self, text: str) -> None:
+        self.maps = []
+        self.image = None
+        self.mosaics = {}
+        self.controls.setVisible(text != NO_CONV_NOTE)
+        self.controls.setEnabled(self.live.data_fits)
+        self.note.setText(text)
+        self.stack.setCurrentIndex(1)
+
+    # ---- for checks ----
+    def map_values(self, node_id: str, index: int) -> np.ndarray:
+        """Map `index` of layer `node_id` as shown (cut from its mosaic)."""
+        rows, columns = self.grids[node_id]
+        shape = self.image.shape if node_id == "input" else next(
+            m.maps.shape for m in self.maps if m.node_id == node_id)
+        top, left, h, w = map_rect(index, columns, shape[1], shape[2])
+        return self.mosaics[node_id][top:top + h, left:left + w]

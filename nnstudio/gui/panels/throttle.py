@@ -1,0 +1,61 @@
+"""A `LivePanel` that redraws less often while a run streams live weights.
+
+The live model refreshes up to ten times a second. Views whose refresh runs the network over a
+batch or a split (activations, feature maps, evaluation) redraw at most every
+`live_interval_ms` while training feeds live weights, so the Python work they do holds the GIL
+for only a small share of the run; any other change (trained weights, a new network, new data)
+redraws at once. Hidden views do nothing, as every `LivePanel`.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QTimer, Slot
+from PySide6.QtWidgets import QWidget
+
+from nnstudio.gui.live_model import LIVE, LivePanel, LiveModel
+
+LIVE_INTERVAL_MS = 250  # at most four redraws a second while weights stream in
+
+
+class ThrottledLivePanel(LivePanel):
+    """Subclasses implement `update_view()`, as for `LivePanel`."""
+
+    live_interval_ms = LIVE_INTERVAL_MS
+
+    def __init__(self, live: LiveModel, parent: QWidget | None = None):
+        self._last_redraw = -float("inf")
+        super().__init__(live, parent)
+        self._later = QTimer(self)
+        self._later.setSingleShot(True)
+        self._later.timeout.connect(self._on_later_timeout)
+
+    def redraw(self) -> None:
+        self._last_redraw = time.monotonic()
+        super().redraw()
+
+    @Slot()
+    def _on_live_refreshed(self) -> None:
+        self.request_redraw(throttled=self.live.weights_state == LIVE)
+
+    def request_redraw(self, throttled: bool = True) -> None:
+        """Redraw now if visible, or (when `throttled`) once `live_interval_ms` have passed
+        since the last redraw; a hidden panel only remembers that it is out of date."""
+        if not self.isVisible():
+            self.stale = True
+            return
+        if throttled:
+            wait_ms = self.live_interval_ms - (time.monotonic() - self._last_redraw) * 1000
+            if wait_ms > 0:
+                self.stale = True
+                if not self._later.isActive():
+                    self._later.start(int(wait_ms) + 1)
+                return
+        self._later.stop()
+        self.redraw()
+
+    @Slot()
+    def _on_later_timeout(self) -> None:
+        if self.stale and self.isVisible():
+            self.redraw()
