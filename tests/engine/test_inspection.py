@@ -192,7 +192,8 @@ def test_histogram_ranges_are_the_bounds_or_round_numbers():
 def test_weight_histograms_count_each_learned_tensor_and_skip_running_statistics():
     rng = np.random.default_rng(4)
     arrays = {"dense_1.weight": rng.normal(size=(8, 3)), "dense_1.bias": rng.normal(size=8),
-              "batchnorm_1.running_mean": np.zeros(8), "lstm_1.weight_ih_l0": rng.normal(size=(4, 2))}
+              "batchnorm_1.running_mean": np.zeros(8),
+              "lstm_1.weight_ih_l0": rng.normal(size=(4, 2))}
     found = inspection.weight_histograms(arrays, bins=10)
     assert set(found) == {"dense_1.weight", "dense_1.bias", "lstm_1.weight_ih_l0"}
     weight = arrays["dense_1.weight"]
@@ -302,6 +303,8 @@ def test_binary_evaluation_matches_the_engine_and_a_hand_computation(make_data):
     assert np.allclose(p, torch.sigmoid(logits).numpy(), atol=1e-6)
     assert result.auc == pytest.approx(hand_auc(p, y == 1), abs=1e-9)
     assert result.auc == pytest.approx(engine.metrics["auc"])
+    assert result.metrics == pytest.approx(engine.metrics, rel=1e-6)
+    assert np.allclose(result.roc[0], engine.roc[0]) and np.allclose(result.roc[1], engine.roc[1])
     for threshold in (0.1, 0.35, 0.5, 0.8, 0.97):
         chosen = p > threshold
         tp = np.sum(chosen & (y == 1))
@@ -326,7 +329,9 @@ def test_per_class_scores_equal_scikit_learns(make_data):
     assert not result.is_binary and result.probabilities.shape == (len(data.validation.y), 10)
     assert np.allclose(result.probabilities.sum(axis=1), 1.0)
     assert np.array_equal(result.predicted, result.probabilities.argmax(axis=1))
-    assert np.array_equal(result.confusion, evaluate(display.model, data.validation).confusion)
+    engine = evaluate(display.model, data.validation)
+    assert np.array_equal(result.confusion, engine.confusion)
+    assert result.metrics == pytest.approx(engine.metrics, rel=1e-6)
     assert result.auc is None and result.roc is None
     scores = result.class_scores()
     expected = precision_recall_fscore_support(data.validation.y, result.predicted,
@@ -348,3 +353,4 @@ def test_regression_evaluation_lists_the_worst_predictions(make_data):
     errors = np.abs(outputs[:, 0] - data.test.y)
     assert np.array_equal(result.largest_errors(5), np.argsort(-errors)[:5])
     assert result.metrics["mse"] == pytest.approx(np.mean(errors ** 2), rel=1e-5)
+    assert result.metrics == pytest.approx(evaluate(display.model, data.test).metrics, rel=1e-6)

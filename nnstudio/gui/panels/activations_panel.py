@@ -26,6 +26,8 @@ from nnstudio.gui.panels.throttle import ThrottledLivePanel
 
 PLOT_HEIGHT = 96
 WARNING_COLOR = NEGATIVE_COLOR
+NO_LAYERS_NOTE = ("The network has no layers after its input yet: add some from the palette "
+                  "to see what their outputs look like.")
 
 
 def histogram_plot(widget: QWidget, height: int = PLOT_HEIGHT) -> tuple[pg.PlotWidget, object]:
@@ -96,12 +98,15 @@ def describe(layer, kind: str, shape: tuple[int, ...]) -> str:
     if layer.saturated is not None:
         lines.append(f"Saturated: {share_text(layer.saturated)}")
     if layer.hint:
-        lines.append(f"<span style='color:{WARNING_COLOR}'>{html.escape(layer.hint)}</span>")
+        hint = html.escape(layer.hint, quote=False)
+        lines.append(f"<span style='color:{WARNING_COLOR}'>{hint}</span>")
     return "<br>".join(lines)
 
 
 def share_text(mask: np.ndarray) -> str:
-    return f"{round(float(mask.mean()) * 100) if mask.size else 0}% ({int(mask.sum())} of {mask.size})"
+    """"38% (3 of 8)": the share of True in `mask`, and the counts."""
+    percent = round(float(mask.mean()) * 100) if mask.size else 0
+    return f"{percent}% ({int(mask.sum())} of {mask.size})"
 
 
 class ActivationsPanel(ThrottledLivePanel):
@@ -153,6 +158,9 @@ class ActivationsPanel(ThrottledLivePanel):
         from nnstudio.engine.inspection import activation_statistics
 
         self.layers = activation_statistics(live.display, probe)
+        if not self.layers:
+            self._show_note(NO_LAYERS_NOTE)
+            return
         self._sync_rows([layer.node_id for layer in self.layers])
         for layer in self.layers:
             node_id = layer.node_id

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, QSignalBlocker, Qt, Slot
+from PySide6.QtCore import QSize, Qt, Slot
 from PySide6.QtGui import QColor, QIcon, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel, QListWidget,
-    QListWidgetItem, QScrollArea, QSlider, QSplitter, QStackedWidget, QTableWidget, QTableWidgetItem,
-    QVBoxLayout, QWidget,
+    QListWidgetItem, QScrollArea, QSlider, QSplitter, QStackedWidget, QTableWidget,
+    QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from nnstudio.gui.live_model import INITIAL, MISMATCH, LiveModel
@@ -173,6 +173,8 @@ class EvaluationPanel(ThrottledLivePanel):
         self.threshold_slider.setObjectName("threshold_slider")
         self.threshold_slider.setRange(0, SLIDER_STEPS)
         self.threshold_slider.setValue(round(DEFAULT_THRESHOLD * SLIDER_STEPS))
+        self.threshold_slider.setSingleStep(1)
+        self.threshold_slider.setPageStep(50)  # Page Up/Down: 0.05
         self.threshold_slider.setMinimumWidth(80)
         self.threshold_slider.setToolTip(
             "The network predicts class 1 when its probability is above this threshold. Lower "
@@ -338,6 +340,10 @@ class EvaluationPanel(ThrottledLivePanel):
         live = self.live
         if live.display is None:
             self._show_note(live.error or "Nothing to evaluate yet.")
+            return
+        if len(live.display.node_ids) < 2:
+            self._show_note("The network has no layers after its input yet: add some from the "
+                            "palette, train, and see here how well it does.")
             return
         part = self._part()
         if part is None:

@@ -23,7 +23,7 @@ from typing import Any, Iterable
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, QSignalBlocker, Qt, Slot
+from PySide6.QtCore import QRectF, QSignalBlocker, Slot
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QComboBox, QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget,
