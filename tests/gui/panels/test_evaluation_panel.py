@@ -1,0 +1,232 @@
+"""The evaluation view on every example: the confusion matrix equals the engine's, the threshold
+slider moves precision and recall exactly as numpy computes them from the probabilities, the
+AUC equals a hand computation, per-class scores equal scikit-learn's, and the browser lists
+exactly the misclassified samples."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PySide6.QtCore import Qt
+
+from inspection_support import EXAMPLE_KEYS, colour_count, engine_model, example_document, show
+from nnstudio.engine.evaluate import evaluate
+from nnstudio.engine.metrics import roc_curve
+from nnstudio.gui.live_model import LiveModel
+from nnstudio.gui.panels.evaluation_panel import MAX_SHOWN, WORST_SHOWN, EvaluationPanel
+
+pytestmark = pytest.mark.usefixtures("warm_torch")
+
+BINARY = ("seed_article", "spiral")
+MULTICLASS = ("digits_mlp", "digits_cnn")
+
+
+@pytest.fixture
+def open_panel(qtbot):
+    def make(key: str, seed: int = 3, document=None) -> EvaluationPanel:
+        document = document or example_document(key, seed)
+        panel = EvaluationPanel(LiveModel(document))
+        panel.document = document
+        return show(qtbot, panel, (1000, 700))
+
+    return make
+
+
+def split_of(panel, name: str = "test"):
+    return getattr(panel.live.prepared, name)
+
+
+def class_one_probabilities(document, part) -> np.ndarray:
+    """sigmoid of the engine model's single logit (in float32, as the model computes)."""
+    with torch.no_grad():
+        logits = engine_model(document)(torch.from_numpy(part.x))
+    return torch.sigmoid(logits[:, 0]).double().numpy()
+
+
+def hand_auc(scores: np.ndarray, positive: np.ndarray) -> float:
+    """The chance that a random positive scores above a random negative (ties count half)."""
+    pos, neg = scores[positive], scores[~positive]
+    above = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
+    return float(above / (len(pos) * len(neg)))
+
+
+@pytest.mark.parametrize("key", EXAMPLE_KEYS)
+def test_every_example_renders_and_its_confusion_matrix_equals_the_engines(open_panel, key):
+    panel = open_panel(key)
+    if key == "empty":
+        assert panel.stack.currentWidget() is panel.note and "no layers" in panel.note.text()
+        return
+    assert panel.stack.currentIndex() == 0
+    assert colour_count(panel) > 40
+    part = split_of(panel)
+    engine = evaluate(engine_model(panel.document), part)
+    if key == "regression":
+        assert panel.confusion is None and panel.scatter_plot.isVisible()
+        assert panel.scores["r2"] == pytest.approx(engine.metrics["r2"], rel=1e-5)
+        return
+    assert np.array_equal(panel.confusion, engine.confusion)
+    assert colour_count(panel.matrix) > 10
+    k = len(engine.confusion)
+    shown = np.array([[int(panel.matrix.cell(i, j)) for j in range(k)] for i in range(k)])
+    assert np.array_equal(shown, engine.confusion)
+    assert panel.scores["accuracy"] == pytest.approx(engine.metrics["accuracy"])
+    assert panel.roc_plot.isVisible() == (key in BINARY)
+    assert panel.threshold_box.isVisible() == (key in BINARY)
+
+
+def test_normalized_shows_each_true_classs_row_as_shares(open_panel, qtbot):
+    panel = open_panel("digits_mlp")
+    qtbot.mouseClick(panel.normalized_check, Qt.MouseButton.LeftButton)
+    assert panel.normalized_check.isChecked()
+    confusion = panel.confusion
+    for i in (0, 3, 9):
+        row = confusion[i] / confusion[i].sum()
+        for j in range(10):
+            assert panel.matrix.cell(i, j) == f"{row[j] * 100:.0f}%"
+    assert np.array_equal(panel.confusion, confusion)  # the counts themselves did not change
+
+
+@pytest.mark.parametrize("key", BINARY)
+def test_moving_the_threshold_changes_precision_and_recall_as_computed_by_hand(
+        open_panel, qtbot, key):
+    panel = open_panel(key)
+    part = split_of(panel)
+    p = class_one_probabilities(panel.document, part)
+    y = part.y == 1
+    slider = panel.threshold_slider
+    slider.setFocus()
+    seen = set()
+    for keys in ((), (Qt.Key.Key_PageUp,) * 3, (Qt.Key.Key_PageDown,) * 6,
+                 (Qt.Key.Key_Home,), (Qt.Key.Key_End,), (Qt.Key.Key_PageDown,) * 2):
+        for key_press in keys:
+            qtbot.keyClick(slider, key_press)
+        threshold = slider.value() / 1000
+        assert panel.threshold_label.text() == f"{threshold:.3f}"
+        chosen = p > threshold
+        tp = int(np.sum(chosen & y))
+        precision = tp / chosen.sum() if chosen.sum() else 0.0
+        recall = tp / y.sum()
+        assert panel.scores["precision"] == pytest.approx(precision, abs=1e-12)
+        assert panel.scores["recall"] == pytest.approx(recall, abs=1e-12)
+        table = panel.table_values()
+        assert table["Precision"][1] == pytest.approx(precision)
+        assert table["Recall"][1] == pytest.approx(recall)
+        expected = np.array([[np.sum(~chosen & ~y), np.sum(chosen & ~y)],
+                             [np.sum(~chosen & y), np.sum(chosen & y)]])
+        assert np.array_equal(panel.confusion, expected)
+        assert panel.matrix.cell(1, 1) == str(tp)
+        fpr, tpr = panel.roc_point.getData()
+        assert (fpr[0], tpr[0]) == pytest.approx((np.sum(chosen & ~y) / np.sum(~y), recall))
+        wrong = np.flatnonzero(chosen != y)
+        assert panel.shown_samples() == wrong[:MAX_SHOWN].tolist()
+        seen.add((round(precision, 9), round(recall, 9)))
+    assert len(seen) > 3  # the slider really moved the numbers
+
+
+@pytest.mark.parametrize("key", BINARY)
+def test_the_roc_curve_and_auc_equal_a_hand_computation(open_panel, key):
+    panel = open_panel(key)
+    part = split_of(panel)
+    p = class_one_probabilities(panel.document, part)
+    auc = hand_auc(p, part.y == 1)
+    assert panel.result.auc == pytest.approx(auc, abs=1e-9)
+    assert f"AUC {auc:.3f}" in panel.roc_plot.getPlotItem().titleLabel.text
+    assert f"AUC <b>{auc:.3f}</b>" in panel.summary.text()
+    x, y = panel.roc_curve.getData()
+    fpr, tpr, _ = roc_curve(p, part.y)
+    assert np.allclose(x, fpr) and np.allclose(y, tpr)
+
+
+def test_a_trained_breast_cancer_classifier_has_a_high_auc_on_its_test_set(open_panel):
+    from nnstudio.core.config import TrainingConfig
+    from nnstudio.core.network import chain
+    from nnstudio.core.project import DataConfig, DataSource, Project
+    from nnstudio.data.source import prepare_project_data
+    from nnstudio.engine.trainer import fit
+    from nnstudio.gui.document import ProjectDocument
+
+    network = chain(("input", {"shape": (30,)}), ("dense", {"units": 8, "activation": "relu"}),
+                    ("dense", {"units": 1, "activation": "sigmoid"}))
+    project = Project(name="Cancer", network=network,
+                      data=DataConfig(DataSource.builtin("breast_cancer")),
+                      training=TrainingConfig({"epochs": 15, "device": "cpu"}))
+    result = fit(network, prepare_project_data(project), project.training)
+    document = ProjectDocument(project)
+    document.set_weights(result.weights)
+    panel = open_panel("", document=document)
+    part = split_of(panel)
+    p = class_one_probabilities(document, part)
+    assert panel.result.auc == pytest.approx(hand_auc(p, part.y == 1), abs=1e-9)
+    assert panel.result.auc > 0.95
+    assert "benign" in panel.summary.text()  # class 1's name
+
+
+def test_per_class_scores_equal_scikit_learns(open_panel):
+    from sklearn.metrics import precision_recall_fscore_support
+
+    panel = open_panel("digits_cnn")
+    part = split_of(panel)
+    with torch.no_grad():
+        predicted = engine_model(panel.document)(torch.from_numpy(part.x)).argmax(1).numpy()
+    precision, recall, f1, support = precision_recall_fscore_support(
+        part.y, predicted, labels=range(10), zero_division=0)
+    table = panel.table_values()
+    assert np.allclose(table["Precision"], precision)
+    assert np.allclose(table["Recall"], recall)
+    assert np.allclose(table["F1"], f1)
+    assert np.array_equal(table["Samples"], support)
+
+
+@pytest.mark.parametrize("key", MULTICLASS)
+def test_misclassified_images_are_listed_as_thumbnails(open_panel, key):
+    panel = open_panel(key)
+    part = split_of(panel)
+    with torch.no_grad():
+        predicted = engine_model(panel.document)(torch.from_numpy(part.x)).argmax(1).numpy()
+    wrong = np.flatnonzero(predicted != part.y)
+    assert panel.browser_stack.currentWidget() is panel.thumbnails
+    assert panel.shown_samples() == wrong[:MAX_SHOWN].tolist()
+    first = panel.thumbnails.item(0).text()
+    index = wrong[0]
+    assert first.startswith(f"#{index}: {part.y[index]} → {predicted[index]}")
+    assert f"{len(wrong)} of {part.n_samples} samples" in panel.browser_label.text()
+    assert colour_count(panel.thumbnails) > 10
+
+
+def test_choosing_a_split_evaluates_that_split(open_panel, qtbot):
+    panel = open_panel("spiral")
+    combo = panel.split_combo
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key.Key_Down)  # test -> validation
+    assert combo.currentData() == "validation"
+    part = split_of(panel, "validation")
+    assert panel.result.split == "validation"
+    engine = evaluate(engine_model(panel.document), part)
+    assert np.array_equal(panel.confusion, engine.confusion)
+    assert panel.confusion.sum() == part.n_samples
+    assert "validation set" in panel.browser_label.text()
+
+
+def test_a_regression_lists_its_worst_predictions(open_panel):
+    panel = open_panel("regression")
+    part = split_of(panel)
+    with torch.no_grad():
+        out = engine_model(panel.document)(torch.from_numpy(part.x))[:, 0].numpy()
+    errors = np.abs(out - part.y)
+    assert panel.shown_samples() == np.argsort(-errors)[:WORST_SHOWN].tolist()
+    x, y = panel.prediction_points.getData()
+    assert np.allclose(x, part.y) and np.allclose(y, out, atol=1e-5)
+    assert panel.summary.text().startswith("R² <b>")
+    assert not panel.threshold_box.isVisible() and not panel.normalized_check.isVisible()
+
+
+def test_new_weights_are_evaluated_again(open_panel, qtbot):
+    from inspection_support import scaled_weights
+
+    panel = open_panel("spiral")
+    before = panel.redraws
+    panel.document.set_weights(scaled_weights(panel.document.weights, -1.0))
+    qtbot.waitUntil(lambda: panel.redraws > before, timeout=3000)
+    engine = evaluate(engine_model(panel.document), split_of(panel))
+    assert np.array_equal(panel.confusion, engine.confusion)
