@@ -28,7 +28,7 @@ from nnstudio.core.errors import NNStudioError
 from nnstudio.data.builtin import BUILTIN_DATASETS, GENERATED, load_builtin
 from nnstudio.data.preprocessing import METHODS
 from nnstudio.gui.theme import ERROR_COLOR
-from nnstudio.gui.training.forms import make_editor, set_editor_value
+from nnstudio.gui.training.forms import guard_wheel, make_editor, set_editor_value
 
 FILE_ITEM = "__file__"
 PREVIEW_IMAGES = 8
@@ -65,7 +65,7 @@ class DatasetPanel(QWidget):
 
     # ---- building ----
     def _build(self) -> None:
-        self.dataset_combo = QComboBox()
+        self.dataset_combo = _narrow(QComboBox())
         self.dataset_combo.setObjectName("dataset_combo")
         for key, entry in BUILTIN_DATASETS.items():
             self.dataset_combo.addItem(entry.display_name, key)
@@ -122,7 +122,7 @@ class DatasetPanel(QWidget):
         self.split_seed_box.setToolTip("Which samples go to validation and test.")
         self.split_seed_box.valueChanged.connect(
             lambda value: self._change_data(split_seed=int(value)))
-        self.preprocessing_combo = QComboBox()
+        self.preprocessing_combo = _narrow(QComboBox())
         self.preprocessing_combo.setObjectName("preprocessing_combo")
         self.preprocessing_combo.setToolTip(
             "How inputs are scaled, fitted on the training split only.")
@@ -174,6 +174,7 @@ class DatasetPanel(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(inner)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -181,6 +182,9 @@ class DatasetPanel(QWidget):
         self._form_widgets = [self.dataset_combo, self.import_button, self.seed_box,
                               self.validation_box, self.test_box, self.split_seed_box,
                               self.preprocessing_combo]
+        for widget in self._form_widgets:
+            if widget is not self.import_button:
+                guard_wheel(widget)
 
     def _build_params(self, key: str | None) -> None:
         """The parameter rows of dataset `key` (none for a file), above the seed row."""
@@ -375,6 +379,13 @@ class DatasetPanel(QWidget):
             self.images_grid.addWidget(label, index // 4, index % 4)
             self.image_labels.append(label)
         self.preview.setCurrentWidget(self.images_host)
+
+
+def _narrow(combo: QComboBox) -> QComboBox:
+    """A combo box a narrow dock may squeeze (long names are elided, not scrolled to)."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(10)
+    return combo
 
 
 def _percent_box(name: str, tip: str) -> QDoubleSpinBox:

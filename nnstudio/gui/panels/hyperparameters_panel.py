@@ -16,7 +16,7 @@ import sys
 import threading
 from typing import Any, Callable
 
-from PySide6.QtCore import QTimer, Slot
+from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import (
     QComboBox, QFormLayout, QGroupBox, QLabel, QScrollArea, QVBoxLayout, QWidget,
 )
@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.config import TRAINING_SCHEMA
 from nnstudio.core.errors import SpecError
 from nnstudio.gui.theme import ERROR_COLOR
-from nnstudio.gui.training.forms import make_editor, set_editor_value
+from nnstudio.gui.training.forms import guard_wheel, make_editor, set_editor_value
 
 GROUPS = (
     ("Optimizer", ("optimizer", "learning_rate", "momentum", "nesterov", "weight_decay")),
@@ -110,6 +110,10 @@ class HyperparametersPanel(QWidget):
                 spec = TRAINING_SCHEMA[name]
                 if name == "device":
                     editor: QWidget = DeviceComboBox(self.list_devices)
+                    editor.setSizeAdjustPolicy(
+                        QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+                    editor.setMinimumContentsLength(8)
+                    guard_wheel(editor)
                     editor.setObjectName("param_device")
                     editor.setToolTip(spec.help)
                     editor.addItem("Automatic", "auto")
@@ -129,6 +133,7 @@ class HyperparametersPanel(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(inner)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)

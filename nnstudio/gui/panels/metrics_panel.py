@@ -75,6 +75,7 @@ class MetricsPanel(QWidget):
         self.redraws = 0
         self.hover_epoch: int | None = None
         self._first_epoch = 1
+        self._x_mode = ""
         self._redraw_timer = QTimer(self)
         self._redraw_timer.setSingleShot(True)
         self._redraw_timer.setInterval(REDRAW_MS)
@@ -91,6 +92,7 @@ class MetricsPanel(QWidget):
     def _build(self) -> None:
         self.metric_combo = QComboBox()
         self.metric_combo.setObjectName("metric_combo")
+        self.metric_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.metric_combo.setToolTip("The measure drawn in the lower plot.")
         self.metric_combo.currentIndexChanged.connect(self._on_metric_combo_changed)
         self.log_check = QCheckBox("Log-scale loss")
@@ -119,6 +121,12 @@ class MetricsPanel(QWidget):
         self.graphics.setBackground(palette.color(QPalette.ColorRole.Base))
         foreground = palette.color(QPalette.ColorRole.Text)
         self.loss_plot = self._make_plot("Loss", foreground)
+        # One legend: the colours mean the same in both plots. The loss falls, so the top
+        # right of its plot is where the curves least often are.
+        background = palette.color(QPalette.ColorRole.Base)
+        background.setAlpha(200)
+        self.loss_plot.addLegend(offset=(-6, 4), labelTextColor=foreground, colCount=2,
+                                 brush=pg.mkBrush(background))
         self.graphics.nextRow()
         self.metric_plot = self._make_plot("", foreground)
         self.metric_plot.setXLink(self.loss_plot)
@@ -156,10 +164,11 @@ class MetricsPanel(QWidget):
         # gives exact values anyway.
         plot.setMenuEnabled(False)
         plot.hideButtons()
-        plot.addLegend(offset=(-10, 10), labelTextColor=foreground)
         for axis in ("left", "bottom"):
-            plot.getAxis(axis).setPen(pg.mkPen(foreground))
-            plot.getAxis(axis).setTextPen(pg.mkPen(foreground))
+            item = plot.getAxis(axis)
+            item.setPen(pg.mkPen(foreground))
+            item.setTextPen(pg.mkPen(foreground))
+            item.enableAutoSIPrefix(False)  # "0.6", never "600 (x0.001)"
         if title:
             plot.setLabel("left", title)
         return plot
@@ -227,11 +236,21 @@ class MetricsPanel(QWidget):
         # The run's whole span from the start: the epoch axis then stays put while it trains
         # (no tick relabelling at each redraw) and the curve shows how far along the run is.
         last = start.first_epoch + start.began.info.epochs - 1
-        self.loss_plot.setXRange(1, max(last, 2), padding=0.02)
+        self._set_x_mode("span", max(last, 2))
 
     @Slot(object)
     def _on_controller_run_finished(self, end: Any) -> None:
-        self.loss_plot.enableAutoRange(x=True)
+        self._set_x_mode("auto")
+
+    def _set_x_mode(self, mode: str, last: int = 10) -> None:
+        """The epoch axis: "empty" (1 to 10), "span" (1 to a run's last epoch) or "auto"."""
+        if mode == self._x_mode and mode != "span":
+            return
+        self._x_mode = mode
+        if mode == "auto":
+            self.loss_plot.enableAutoRange(x=True)
+        else:
+            self.loss_plot.setXRange(1, last, padding=0.02)
 
     @Slot(object)
     def _on_controller_epochs_reached(self, snapshots: tuple) -> None:
@@ -280,6 +299,10 @@ class MetricsPanel(QWidget):
                 self.curves[key].setData([], [])
             else:
                 self.curves[key].setData(epochs, column[:n])
+        if n == 0 and self._x_mode != "span":
+            self._set_x_mode("empty")
+        elif n and self._x_mode == "empty":
+            self._set_x_mode("auto")
         self.redraws += 1
         if self.hover_epoch is None:
             self._update_readout()

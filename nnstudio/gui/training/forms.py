@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any, Callable
 
-from PySide6.QtCore import QSignalBlocker
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt
 from PySide6.QtWidgets import (
     QAbstractSpinBox, QCheckBox, QComboBox, QDoubleSpinBox, QSpinBox, QWidget,
 )
@@ -34,8 +34,8 @@ def choice_label(choice: str) -> str:
     return CHOICE_LABELS.get(choice, choice.replace("_", " "))
 
 
-class LogSpinBox(QDoubleSpinBox):
-    """A number spanning decades (a learning rate): shown as 0.003 or 1e-05, stepped 1-2-5."""
+class NumberSpinBox(QDoubleSpinBox):
+    """A number shown as people write it: 0.05 and 0.0001, not 0.0500 and 0.0001000."""
 
     def __init__(self, minimum: float, maximum: float, parent: QWidget | None = None):
         super().__init__(parent)
@@ -66,6 +66,11 @@ class LogSpinBox(QDoubleSpinBox):
         return (QValidator.State.Acceptable if inside else QValidator.State.Intermediate,
                 text, position)
 
+
+
+class LogSpinBox(NumberSpinBox):
+    """A number spanning decades (a learning rate): shown as 0.003 or 1e-05, stepped 1-2-5."""
+
     def stepBy(self, steps: int) -> None:
         value = self.value()
         for _ in range(abs(steps)):
@@ -82,6 +87,27 @@ def ladder_step(value: float, direction: int) -> float:
     if direction > 0:
         return next(r for r in rungs if r > value * (1 + 1e-9))
     return next(r for r in reversed(rungs) if r < value * (1 - 1e-9))
+
+
+class _WheelGuard(QObject):
+    """Lets a wheel turn over an editor scroll its panel unless the editor has the focus:
+    scrolling down a form must never change the values it passes over."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Wheel and not watched.hasFocus():
+            event.ignore()  # the scroll area behind gets it
+            return True
+        return False
+
+
+_WHEEL_GUARD = _WheelGuard()
+
+
+def guard_wheel(editor: QWidget) -> QWidget:
+    """Make `editor` take wheel turns only once clicked (or tabbed) into."""
+    editor.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+    editor.installEventFilter(_WHEEL_GUARD)
+    return editor
 
 
 def make_editor(spec: ParamSpec, changed: Callable[[str, Any], None]) -> QWidget:
@@ -101,13 +127,10 @@ def make_editor(spec: ParamSpec, changed: Callable[[str, Any], None]) -> QWidget
         box.valueChanged.connect(lambda value: changed(name, float(value)))
         editor = box
     elif spec.kind == FLOAT:
-        box = QDoubleSpinBox()
-        box.setDecimals(4)
-        box.setRange(spec.minimum if spec.minimum is not None else -1e9,
-                     spec.maximum if spec.maximum is not None else 1e9)
+        box = NumberSpinBox(spec.minimum if spec.minimum is not None else -1e9,
+                            spec.maximum if spec.maximum is not None else 1e9)
         span = (spec.maximum or 1.0) - (spec.minimum or 0.0)
         box.setSingleStep(0.01 if span <= 1.0 else 0.1)
-        box.setKeyboardTracking(False)
         box.valueChanged.connect(lambda value: changed(name, float(value)))
         editor = box
     elif spec.kind == BOOL:
@@ -116,6 +139,8 @@ def make_editor(spec: ParamSpec, changed: Callable[[str, Any], None]) -> QWidget
         editor = check
     elif spec.kind == CHOICE:
         combo = QComboBox()
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(8)  # a narrow dock squeezes it rather than scrolling
         for choice in spec.choices:
             combo.addItem(choice_label(choice), choice)
         combo.currentIndexChanged.connect(
@@ -125,7 +150,7 @@ def make_editor(spec: ParamSpec, changed: Callable[[str, Any], None]) -> QWidget
         raise ValueError(f"no editor for settings of kind {spec.kind}")
     editor.setObjectName(f"param_{name}")
     editor.setToolTip(spec.help)
-    return editor
+    return guard_wheel(editor)
 
 
 def set_editor_value(editor: QWidget, value: Any) -> None:

@@ -111,7 +111,10 @@ class TrainingStatusWidget(QWidget):
         self.progress.setValue(int(round(min(max(fraction, 0.0), 1.0) * PROGRESS_STEPS)))
         epoch = current_epoch if current_epoch is not None else self._epoch
         shown = self._first_epoch - 1 + epoch
-        parts = [f"Epoch {shown} ({epoch}/{self._epochs}){self._batch_text}"]
+        # A run that continues earlier training counts on from it: "Epoch 512 (12/100)".
+        counted = f"Epoch {epoch}/{self._epochs}" if self._first_epoch == 1 else \
+            f"Epoch {shown} ({epoch}/{self._epochs})"
+        parts = [counted + self._batch_text]
         if self._loss is not None:
             parts.append(f"loss {self._loss:.4g}")
         if self._pace:

@@ -168,3 +168,23 @@ def test_a_data_config_changed_elsewhere_shows_in_the_form(make_panel):
     assert panel.param_editors["noise"].value() == pytest.approx(0.4)
     assert panel.test_box.value() == pytest.approx(25.0)
     assert isinstance(document.project, Project)
+
+
+def test_scrolling_the_panel_over_a_value_never_changes_it(make_panel, qtbot):
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    panel = make_panel()
+    box = panel.validation_box
+    before = panel.document.project.data.validation
+    centre = QPointF(box.rect().center())
+    wheel = QWheelEvent(centre, QPointF(box.mapToGlobal(centre.toPoint())), QPoint(0, 0),
+                        QPoint(0, -120), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                        Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(box, wheel)
+    assert panel.document.project.data.validation == before
+    box.setFocus()
+    qtbot.waitUntil(box.hasFocus, timeout=2000)
+    QApplication.sendEvent(box, QWheelEvent(wheel))
+    assert panel.document.project.data.validation != before  # clicked into: the wheel steps it

@@ -176,3 +176,10 @@ def test_slow_repaints_make_the_redraws_rarer(panel):
     panel.graphics.paint_seconds = 0.02
     panel.redraw()
     assert 500 <= panel._redraw_timer.interval() <= 1000  # drawing stays a few % of the time
+
+
+def test_a_fresh_run_keeps_its_span_until_the_first_epochs_arrive(panel, qtbot):
+    panel.controller.history_replaced.emit({})
+    panel.controller.run_started.emit(started(1, 500))
+    panel.redraw()  # nothing arrived yet
+    assert panel.loss_plot.vb.viewRange()[0][1] >= 500
