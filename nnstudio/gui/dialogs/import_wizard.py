@@ -63,7 +63,7 @@ class _ImportThread(QThread):
 
     progressed = Signal(int)
     succeeded = Signal(object, object)
-    failed = Signal(str)
+    failed = Signal(str, object)
     cancelled = Signal()
 
     def __init__(self, job: Job, stop: threading.Event, parent: QObject | None = None):
@@ -81,12 +81,14 @@ class _ImportThread(QThread):
         except ImportCancelled:
             self.cancelled.emit()
         except NNStudioError as error:
-            self.failed.emit(str(error))
-        except MemoryError:
-            self.failed.emit("There is not enough memory to read this file; use a smaller one.")
+            self.failed.emit(str(error), error)
+        except MemoryError as error:
+            self.failed.emit("There is not enough memory to read this file; use a smaller one.",
+                             error)
         except Exception as error:  # an importer bug must not take the window with it
             log.exception("import failed")
-            self.failed.emit(f"The file could not be read ({type(error).__name__}: {error})")
+            self.failed.emit(f"The file could not be read ({type(error).__name__}: {error})",
+                             error)
         else:
             if self._stop.is_set():
                 self.cancelled.emit()
@@ -108,7 +110,7 @@ class BackgroundImport(QObject):
 
     progressed = Signal(int)
     succeeded = Signal(object, object)  # dataset, ImportReport
-    failed = Signal(str)
+    failed = Signal(str, object)  # message, the exception (e.g. DataFileMissing)
     cancelled = Signal()
 
     def __init__(self, parent: QObject | None = None):
@@ -157,11 +159,11 @@ class BackgroundImport(QObject):
             self._finish()
             self.succeeded.emit(dataset, report)
 
-    @Slot(str)
-    def _on_thread_failed(self, message: str) -> None:
+    @Slot(str, object)
+    def _on_thread_failed(self, message: str, error: object) -> None:
         if self._current():
             self._finish()
-            self.failed.emit(message)
+            self.failed.emit(message, error)
 
     @Slot()
     def _on_thread_cancelled(self) -> None:
@@ -793,8 +795,8 @@ class ImportPage(QWizardPage):
         self.status.setText("\n".join(lines))
         self.completeChanged.emit()
 
-    @Slot(str)
-    def _on_runner_failed(self, message: str) -> None:
+    @Slot(str, object)
+    def _on_runner_failed(self, message: str, error: object = None) -> None:
         self.stop_button.setEnabled(False)
         self.status.setText("The data could not be read. Go Back to change the settings.")
         self.error.setText(message)
@@ -825,6 +827,7 @@ class ImportWizard(QWizard):
         self.setPage(PAGE_COLUMNS, self.columns_page)
         self.setPage(PAGE_IMPORT, self.import_page)
         self.resize(900, 640)
+        self.checksum: str | None = None  # sha256 of the file read, once it is read
         if path is not None:
             self.file_page.set_path(path)
 
@@ -850,12 +853,17 @@ class ImportWizard(QWizard):
         return {**self.file_page.file_options(), **self.columns_page.column_options()}
 
     def make_job(self) -> Job:
-        from nnstudio.data.importers import load_file
+        from nnstudio.data import importers
 
         path, format, options = self.data_path(), self.data_format(), self.source_options()
+        self.checksum = None
 
         def job(progress, cancel, report):
-            return load_file(path, format, options, progress, cancel, report)
+            dataset = importers.load_file(path, format, options, progress, cancel, report)
+            # A project records the file's checksum; hashing a large file takes a moment, so
+            # it happens here in the worker too.
+            self.checksum = importers.data_checksum(path)
+            return dataset
 
         return job
 
