@@ -437,6 +437,18 @@ def _import_weights(args: argparse.Namespace) -> int:
     return import_from_arguments(args)
 
 
+def _new_arguments(parser: argparse.ArgumentParser) -> None:
+    from nnstudio.data.cli_new import add_arguments
+
+    add_arguments(parser)
+
+
+def _new(args: argparse.Namespace) -> int:
+    from nnstudio.data.cli_new import run_arguments
+
+    return run_arguments(args)
+
+
 # ---- the table and dispatch ---------------------------------------------------------------------
 
 SUBCOMMANDS: dict[str, Subcommand] = {
@@ -452,6 +464,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {
                          "or a model card", _export_arguments, _export),
     "import-weights": Subcommand("load weights from a safetensors file into a project",
                                  _import_weights_arguments, _import_weights),
+    "new": Subcommand("make a project with a first network for your own data file (CSV, "
+                      "NumPy, images)", _new_arguments, _new),
 }
 
 

@@ -70,11 +70,17 @@ def new_project(data_path: str | Path, project_path: str | Path, format: str | N
     return project, dataset
 
 
+HELP = "make a project with a first network for your own data file (CSV, NumPy, images)"
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="nnstudio new",
-        description="Make a project with a first network for your own data file.",
-    )
+    parser = argparse.ArgumentParser(prog="nnstudio new", description=HELP)
+    add_arguments(parser)
+    return parser
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `nnstudio new` (the CLI's subcommand table calls this)."""
     parser.add_argument("--data", required=True, type=Path,
                         help="a .csv, .tsv, .npy or .npz file, or a folder of class subfolders "
                              "of images")
@@ -102,7 +108,6 @@ def _parser() -> argparse.ArgumentParser:
                         help="copy the data file beside the project first (needed when it "
                              "lies outside the project's folder)")
     parser.add_argument("--force", action="store_true", help="overwrite an existing project")
-    return parser
 
 
 def _options(args: argparse.Namespace, format: str) -> dict[str, Any]:
@@ -142,7 +147,11 @@ class _Usage(Exception):
 
 def run_new(argv: Sequence[str]) -> int:
     """`nnstudio new ...` (argv without "new"); 0 when written, 2 for bad input."""
-    args = _parser().parse_args(list(argv))
+    return run_arguments(_parser().parse_args(list(argv)))
+
+
+def run_arguments(args: argparse.Namespace) -> int:
+    """Run `nnstudio new` with parsed arguments; one line on stderr and 2 for bad input."""
     try:
         return _run(args)
     except _Usage as exc:

@@ -135,3 +135,17 @@ def test_missing_required_arguments_exit_2(argv):
     with pytest.raises(SystemExit) as exit_info:
         run_new(argv)
     assert exit_info.value.code == 2
+
+
+def test_the_nnstudio_command_line_dispatches_new(tmp_path, capsys):
+    from nnstudio.commands import SUBCOMMANDS, run_subcommand
+
+    assert "new" in SUBCOMMANDS
+    data = tmp_path / "d.csv"
+    data.write_text(CSV)
+    out = tmp_path / "p.nnstudio"
+    assert run_subcommand(["new", "--data", str(data), "--target", "species", "-o", str(out)]) == 0
+    assert load_project(out).project.data.source.path == "d.csv"
+    assert run_subcommand(["new", "--data", str(data), "--target", "nope", "-o",
+                           str(tmp_path / "q.nnstudio")]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
