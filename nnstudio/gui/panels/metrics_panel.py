@@ -109,8 +109,9 @@ class MetricsPanel(QWidget):
         self.csv_button.clicked.connect(self._on_csv_clicked)
         controls = QHBoxLayout()
         controls.addWidget(QLabel("Metric"))
-        controls.addWidget(self.metric_combo, 1)
+        controls.addWidget(self.metric_combo)
         controls.addWidget(self.log_check)
+        controls.addStretch(1)
         controls.addWidget(self.png_button)
         controls.addWidget(self.csv_button)
 
