@@ -20,6 +20,15 @@ from nnstudio import __version__
 
 SCREENSHOT_SIZE = (1440, 900)
 torch_ready = threading.Event()  # set once torch is imported and warmed
+_warm_up_planned = threading.Event()  # set before the window is built when a warm-up follows
+
+
+def torch_warming() -> bool:
+    """True from start-up until the background import of torch is done: code that needs torch
+    then waits instead of importing it on the GUI thread (which would hold up the first paint,
+    or freeze the window until the import finishes). False where no warm-up runs (tests,
+    --screenshot)."""
+    return _warm_up_planned.is_set() and not torch_ready.is_set()
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -50,6 +59,8 @@ def run_app(argv: list[str]) -> int:
     from nnstudio.gui.main_window import MainWindow
 
     settings = _throwaway_settings() if args.screenshot else None
+    if not args.screenshot:
+        _warm_up_planned.set()  # before the window exists: its panels must not import torch
     window = MainWindow(settings=settings)
     if args.project:
         message = window.document.open(args.project)
@@ -147,6 +158,7 @@ def save_screenshot(window, path: Path) -> int:
 
 def warm_torch_in_background() -> threading.Thread:
     """Import torch and take one Adam step on a daemon thread; sets `torch_ready` when done."""
+    _warm_up_planned.set()
     thread = threading.Thread(target=_warm_torch, name="warm-torch", daemon=True)
     thread.start()
     return thread

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import threading
 import time
 from typing import Any, Callable
 
@@ -27,6 +26,10 @@ from nnstudio.engine.callbacks import Callback, EpochSnapshot
 log = logging.getLogger(__name__)
 
 REFRESH_INTERVAL_MS = 100  # at most ten refreshes a second
+# A refresh (probes, every visible view's update and the painting that follows) may take at
+# most this share of the time: a slow one pushes the next further away, so the views never
+# crowd out the training thread, whatever the network, the machine's load and the views open.
+MAX_BUSY_SHARE = 0.08
 TORCH_WAIT_MS = 200  # while torch is still being imported in the background, look again after
 TORCH_WAIT_LIMIT_S = 5.0
 
@@ -74,6 +77,7 @@ class LiveModel(QObject):
         self.structure_version = 0  # counts display models built
         self.data_version = 0  # counts changes of the data or of the plane
         self.refreshes = 0
+        self.last_cost = 0.0  # CPU seconds of the last refresh, the views' updates and paints too
         self.watching = False  # read by the training thread: is any view visible?
         self._consumers: set[int] = set()
         self._pending = {"structure", "weights", "data"}
@@ -152,8 +156,9 @@ class LiveModel(QObject):
     def _schedule(self) -> None:
         if self._timer.isActive():
             return
+        gap = max(self._interval_ms, self.last_cost * 1000 / MAX_BUSY_SHARE)
         since = (time.monotonic() - self._last_sync) * 1000
-        self._timer.start(int(max(0, min(self._interval_ms, self._interval_ms - since))))
+        self._timer.start(int(max(0.0, min(gap, gap - since))))
 
     # ---- the refresh ----
     @Slot()
@@ -164,6 +169,9 @@ class LiveModel(QObject):
         if not self._torch_ready():
             self._timer.start(TORCH_WAIT_MS)
             return False
+        # CPU time of this (GUI) thread, not wall time: waiting for the GIL or for a core while
+        # training runs is not the views' cost.
+        started = time.thread_time()
         pending, self._pending = self._pending, set()
         if "data" in pending:
             self._load_data()
@@ -176,8 +184,15 @@ class LiveModel(QObject):
         self._last_sync = time.monotonic()
         self.version += 1
         self.refreshes += 1
-        self.refreshed.emit()
+        self.refreshed.emit()  # the visible views update now; Qt paints them next
+        self.last_cost = time.thread_time() - started
+        # A zero timer fires once the events queued now (the paints) are done, so the cost
+        # counts the painting too, which happens in Qt's own code.
+        QTimer.singleShot(0, self, lambda: self._measure_painting(started))
         return True
+
+    def _measure_painting(self, started: float) -> None:
+        self.last_cost = max(self.last_cost, time.thread_time() - started)
 
     def _torch_ready(self) -> bool:
         """False while the app's background thread is still importing torch (importing it here
@@ -334,9 +349,10 @@ class LiveModel(QObject):
 
 
 def _warming() -> bool:
-    """True while the app's background thread imports torch."""
-    return any(thread.name == "warm-torch" and thread.is_alive()
-               for thread in threading.enumerate())
+    """True while the app's background thread imports torch (or is about to, at start-up)."""
+    from nnstudio.gui.app import torch_warming
+
+    return torch_warming()
 
 
 class LivePanel(QWidget):

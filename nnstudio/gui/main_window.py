@@ -61,6 +61,7 @@ class MainWindow(QMainWindow):
         self.document = document or ProjectDocument(parent=self)
         self.settings = settings if settings is not None else app_settings()
         self._close_guards: list[Callable[[], bool]] = []
+        self._first_panel_in: dict[Qt.DockWidgetArea, QDockWidget] = {}
         self._menus: dict[str, QMenu] = {}
         self._panel_section: QAction | None = None
         self.setAcceptDrops(True)
@@ -82,6 +83,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._connect()
         self._install_extensions(extensions)
+        self._fit_panels_in_default_width()
         self._restore_window_state()
         self._on_document_path_changed()
         self._on_document_network_changed()
@@ -90,11 +92,16 @@ class MainWindow(QMainWindow):
     # ---- the plug-in points ----
     def add_panel(self, widget: QWidget, title: str, object_name: str,
                   area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:
-        """Dock `widget` as a panel (saved layout by `object_name`) with a toggle in View."""
+        """Dock `widget` as a panel (saved layout by `object_name`) with a toggle in View.
+
+        Arrange it further with `tabifyDockWidget`/`splitDockWidget`; if the panels side by
+        side would make the window wider than 1440 pixels, those below the canvas become tabs.
+        """
         dock = QDockWidget(title, self)
         dock.setObjectName(object_name)
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
+        self._first_panel_in.setdefault(area, dock)
         toggle = dock.toggleViewAction()
         toggle.setText(title)
         self.menu("View").addAction(toggle)
@@ -220,6 +227,23 @@ class MainWindow(QMainWindow):
             install = getattr(module, "install", None)
             if callable(install):
                 install(self)
+
+    def _fit_panels_in_default_width(self) -> None:
+        """Tab panels placed side by side below or beside the canvas together when, side by
+        side, they would make the window wider than a laptop screen."""
+        if self.minimumSizeHint().width() <= DEFAULT_SIZE[0]:
+            return
+        for area in (Qt.DockWidgetArea.BottomDockWidgetArea, Qt.DockWidgetArea.TopDockWidgetArea):
+            docks = [d for d in self.findChildren(QDockWidget)
+                     if self.dockWidgetArea(d) == area and not d.isFloating()]
+            first = self._first_panel_in.get(area) or (docks[0] if docks else None)
+            for dock in docks:
+                if dock is not first and first not in self.tabifiedDockWidgets(dock):
+                    self.tabifyDockWidget(first, dock)
+            if first is not None:
+                first.raise_()
+        self.layout().invalidate()  # else the old, wider minimum holds until the next event
+        self.layout().activate()
 
     # ---- window state ----
     def _restore_window_state(self) -> None:

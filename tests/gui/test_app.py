@@ -85,14 +85,14 @@ def test_the_window_shows_before_torch_is_warmed_and_a_bad_project_gets_a_dialog
     assert dialog.startswith("bad.nnstudio: line 1")
 
 
-def test_opening_the_window_does_not_import_torch(tmp_path):
-    code = ("import sys; from nnstudio.gui.app import run_app; "
-            f"code = run_app(['--screenshot', r'{tmp_path / 's.png'}']); "
-            "print('torch' in sys.modules); sys.exit(code)")
+def test_the_window_paints_before_torch_is_imported():
+    code = "import sys; from nnstudio.gui.app import run_app; sys.exit(run_app([]))"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "NNSTUDIO_STARTUP_PROBE": "1"}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=120, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+                            timeout=120, env=env)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().endswith("False")
+    shown = [line for line in result.stdout.splitlines() if line.startswith("NNSTUDIO_SHOWN")]
+    assert shown and shown[0].endswith("torch_imported=False")
 
 
 def test_the_dark_theme_gives_a_dark_palette_and_the_light_one_a_light_palette(qapp, monkeypatch):
