@@ -63,13 +63,18 @@ def levels_for(activation: str | None, values: np.ndarray) -> tuple[float, float
     return -extent, extent
 
 
-def to_rgba(values: np.ndarray, levels: tuple[float, float], lut: np.ndarray = LUT) -> np.ndarray:
-    """`values` (any shape) mapped through `lut` between `levels`: uint8 (..., 4)."""
-    low, high = levels
-    scale = (len(lut) - 1) / (high - low) if high > low else 0.0
-    index = np.clip((values - low) * scale, 0, len(lut) - 1)
-    index = np.nan_to_num(index, nan=(len(lut) - 1) / 2).astype(np.intp)
-    return lut[index]
+def to_rgba(values: np.ndarray, levels: tuple, lut: np.ndarray = LUT) -> np.ndarray:
+    """`values` (any shape) mapped through `lut` between `levels`: uint8 (..., 4).
+
+    `levels` are two numbers, or two arrays that broadcast against `values` (one pair per
+    image of a stack). NaN maps to the middle colour.
+    """
+    low = np.asarray(levels[0], dtype=np.float32)
+    high = np.asarray(levels[1], dtype=np.float32)
+    span = np.where(high > low, high - low, np.float32(1))
+    index = (np.asarray(values, dtype=np.float32) - low) * ((len(lut) - 1) / span)
+    index = np.where(np.isnan(index), (len(lut) - 1) / 2, np.clip(index, 0, len(lut) - 1))
+    return lut[index.astype(np.intp)]
 
 
 def qimage(rgba: np.ndarray) -> QImage:

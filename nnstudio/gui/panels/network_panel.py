@@ -43,6 +43,9 @@ MAX_WIDTH_WEIGHT = 3.0  # |w| at and beyond which a link has its full width
 FOLDED_TYPES = ("relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softmax", "linear",
                 "sine", "dropout")
 WEIGHTED_TYPES = ("dense", "conv1d", "conv2d", "embedding", "lstm", "gru")
+# The heatmap pixels inside the neuron's circle (the others are left transparent).
+_centres = (np.arange(THUMBNAIL_RESOLUTION) + 0.5) / THUMBNAIL_RESOLUTION * 2 - 1
+DISC = (_centres[None, :] ** 2 + _centres[:, None] ** 2) <= 1.0
 
 
 def link_width(weight: np.ndarray | float) -> np.ndarray | float:
@@ -125,12 +128,12 @@ def network_columns(display) -> list[Column]:
 # ---- the items -------------------------------------------------------------------------------
 
 class NeuronItem(QGraphicsEllipseItem):
-    """A neuron: a circle, its heatmap clipped inside it when there is an input plane."""
+    """A neuron: a circle, with its heatmap inside when there is an input plane (the heatmap's
+    corners are transparent, which costs far less to paint than clipping to the circle)."""
 
     def __init__(self, column: Column, unit: int, centre: QPointF):
         super().__init__(centre.x() - RADIUS, centre.y() - RADIUS, 2 * RADIUS, 2 * RADIUS)
         self.column, self.unit = column, unit
-        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemClipsChildrenToShape)
         self.setZValue(2)
         self.heatmap = QGraphicsPixmapItem(self)
         self.heatmap.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
@@ -189,6 +192,30 @@ class ConnectorItem(QGraphicsPathItem):
         return self._shape
 
 
+class NetworkScene(QGraphicsScene):
+    """The scene; tooltips come from the item under the pointer's `describe()`, worked out
+    when asked, so a refresh formats no text. (Handled here, not in the view's viewportEvent:
+    every paint passes through that one, and Python there would hold up the training thread.)"""
+
+    def helpEvent(self, event) -> None:
+        item = _describable(self.items(event.scenePos()))
+        text = item.describe() if item is not None else ""
+        if text:
+            QToolTip.showText(event.screenPos(), text, event.widget())
+        else:
+            QToolTip.hideText()
+        event.accept()
+
+
+def _describable(items) -> QGraphicsItem | None:
+    for item in items:
+        while item is not None and not hasattr(item, "describe"):
+            item = item.parentItem()
+        if item is not None:
+            return item
+    return None
+
+
 class NetworkView(QGraphicsView):
     """The drawing: fits itself to its size; tooltips and clicks go to the panel."""
 
@@ -214,23 +241,7 @@ class NetworkView(QGraphicsView):
 
     def item_at(self, view_point) -> QGraphicsItem | None:
         """The neuron, bias, link or band under `view_point` (viewport coordinates)."""
-        for item in self.items(view_point):
-            while item is not None and not hasattr(item, "describe"):
-                item = item.parentItem()
-            if item is not None:
-                return item
-        return None
-
-    def viewportEvent(self, event) -> bool:
-        if event.type() == QEvent.Type.ToolTip:
-            item = self.item_at(event.pos())
-            text = item.describe() if item is not None else ""
-            if text:
-                QToolTip.showText(event.globalPos(), text, self)
-            else:
-                QToolTip.hideText()
-            return True
-        return super().viewportEvent(event)
+        return _describable(self.items(view_point))
 
     def mousePressEvent(self, event) -> None:
         item = self.item_at(event.position().toPoint())
@@ -264,7 +275,7 @@ class NetworkPanel(LivePanel):
         self.note = QLabel()
         self.note.setObjectName("network_note")
         self.note.setWordWrap(True)
-        self.scene = QGraphicsScene(self)
+        self.scene = NetworkScene(self)
         self.view = NetworkView(self.scene)
         self.view.neuron_clicked.connect(self._on_view_neuron_clicked)
         self.details_title = QLabel("Click a neuron to list its incoming weights and bias.")
@@ -542,7 +553,8 @@ class NetworkPanel(LivePanel):
         probe = self.live.plane_probe(THUMBNAIL_RESOLUTION)
         self.thumbnails = {}
         for neuron in self.neuron_items.values():
-            neuron.heatmap.setVisible(probe is not None)
+            if neuron.heatmap.isVisible() != (probe is not None):
+                neuron.heatmap.setVisible(probe is not None)
         if probe is None:
             return
         for column in self.columns:
@@ -550,12 +562,14 @@ class NetworkPanel(LivePanel):
                 continue
             values = probe.values[column.shown_id]
             self.thumbnails[column.index] = values
+            low, high = heatmap_levels(column, values)
+            # One colour lookup per column; image rows run top-down, the grid's bottom-up.
+            rgba = to_rgba(values[:, ::-1], (np.reshape(low, (-1, 1, 1)),
+                                             np.reshape(high, (-1, 1, 1))))
+            rgba[:, ~DISC, 3] = 0
             for unit in range(column.units):
-                levels = (heatmap_levels(column, values[unit]) if column.node_type == "input"
-                          else heatmap_levels(column, values))
-                rgba = to_rgba(values[unit][::-1], levels)  # image rows run top-down
                 self.neuron_items[(column.index, unit)].heatmap.setPixmap(
-                    QPixmap.fromImage(qimage(rgba)))
+                    QPixmap.fromImage(qimage(rgba[unit])))
 
     # ---- words for tooltips and details ----
     def unit_name(self, column: Column, unit: int) -> str:
@@ -679,12 +693,15 @@ class NetworkPanel(LivePanel):
                 for r in range(self.details.rowCount())]
 
 
-def heatmap_levels(column: Column, values: np.ndarray) -> tuple[float, float]:
-    """Fixed levels for a column's heatmaps: its activation's range when bounded; an input
-    feature's own range over the plane; otherwise symmetric around zero."""
+def heatmap_levels(column: Column, values: np.ndarray) -> tuple:
+    """Fixed levels for a column's heatmaps `values` (units, rows, columns): its activation's
+    range when bounded, otherwise symmetric around zero and wide enough for the column; for
+    the input features, each feature's own range over the plane (arrays, one per unit)."""
     if column.node_type == "input":
-        low, high = float(values.min()), float(values.max())
-        return (low, high) if high > low else (low - 1, high + 1)
+        low = values.min(axis=(1, 2))
+        high = values.max(axis=(1, 2))
+        flat = high <= low
+        return np.where(flat, low - 1, low), np.where(flat, high + 1, high)
     return levels_for(column.activation, values)
 
 

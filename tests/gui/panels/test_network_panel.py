@@ -18,7 +18,7 @@ from nnstudio.core.network import chain
 from nnstudio.gui.live_model import LiveModel
 from nnstudio.gui.panels.heatmap import NEGATIVE_COLOR, POSITIVE_COLOR, to_rgba
 from nnstudio.gui.panels.network_panel import (
-    MAX_NEURONS, THUMBNAIL_RESOLUTION, LinkItem, NetworkPanel, heatmap_levels, link_width,
+    DISC, MAX_NEURONS, THUMBNAIL_RESOLUTION, LinkItem, NetworkPanel, heatmap_levels, link_width,
 )
 
 pytestmark = pytest.mark.usefixtures("warm_torch")
@@ -57,7 +57,7 @@ def test_each_neurons_heatmap_pixel_equals_the_networks_output_at_that_input(ope
     panel = open_panel(key)
     plane = panel.live.plane
     u, v = plane.coordinates(THUMBNAIL_RESOLUTION)
-    pixels = [(0, 0), (5, 17), (23, 23), (12, 3)]
+    pixels = [(0, 0), (5, 17), (23, 23), (12, 3), (11, 12), (18, 8)]
     inputs = np.stack([plane.point_inputs(u[c], v[r]) for r, c in pixels])
     expected = engine_outputs(panel.document, inputs)
     for column in panel.columns:
@@ -69,11 +69,18 @@ def test_each_neurons_heatmap_pixel_equals_the_networks_output_at_that_input(ope
         # What is painted is that value through the colour scale (rows drawn top-down).
         unit = column.units - 1
         image = panel.neuron_items[(column.index, unit)].heatmap.pixmap().toImage()
-        levels = heatmap_levels(column, values[unit] if column.node_type == "input" else values)
+        low, high = heatmap_levels(column, values)
+        if column.node_type == "input":  # each input feature over its own range
+            low, high = low[unit], high[unit]
+            assert (low, high) == (values[unit].min(), values[unit].max())
         for row, col in pixels:
             painted = image.pixelColor(col, THUMBNAIL_RESOLUTION - 1 - row)
-            r, g, b, _ = to_rgba(values[unit, row, col], levels)
-            assert (painted.red(), painted.green(), painted.blue()) == (r, g, b)
+            if not DISC[row, col]:  # outside the neuron's circle: left transparent
+                assert painted.alpha() == 0
+                continue
+            r, g, b, _ = to_rgba(values[unit, row, col], (low, high))
+            assert (painted.red(), painted.green(), painted.blue(), painted.alpha()) == (
+                r, g, b, 255)
 
 
 def test_links_are_coloured_by_sign_and_thickened_by_the_size_of_their_weight(open_panel):
