@@ -43,6 +43,8 @@ class BoundaryPanel(LivePanel):
         self.mode = "none"  # "scalar", "classes", or "none" (no plane)
         self._points_for: tuple | None = None
         self._controls_for: tuple | None = None
+        self._placed_for = None  # the plane the image's rect was set for
+        self._lut: np.ndarray | None = BACKGROUND_LUT
         self._build()
 
     # ---- building ----
@@ -225,11 +227,12 @@ class BoundaryPanel(LivePanel):
             self.mode = "classes"
             probabilities = values if activation == "softmax" else _softmax(values)
             self.levels = (0, 255)
+            self._set_lut(None)
             self.image.setImage(class_rgba(probabilities, discrete), autoLevels=False,
-                                levels=self.levels, lut=None)
+                                levels=self.levels)
             self._place_image(plane)
-            self.caption.setText(self._caption(plane, "the class the network picks (colour) "
-                                               "and how sure it is (strength)"))
+            self._set_caption(plane, "the class the network picks (colour) and how sure it is "
+                              "(strength)")
             return
         self.mode = "scalar"
         image = values[0]
@@ -246,20 +249,31 @@ class BoundaryPanel(LivePanel):
         if discrete:
             image = _discretize(image, levels, regression)
         self.levels = levels
+        self._set_lut(BACKGROUND_LUT)
         self.image.setImage(np.ascontiguousarray(image, dtype=np.float32), autoLevels=False,
-                            levels=levels, lut=BACKGROUND_LUT)
+                            levels=levels)
         self._place_image(plane)
-        self.caption.setText(self._caption(plane, what))
+        self._set_caption(plane, what)
+
+    def _set_lut(self, lut: np.ndarray | None) -> None:
+        if self._lut is not lut:  # a new table makes the image re-render: only on a change
+            self._lut = lut
+            self.image.setLookupTable(lut)
 
     def _place_image(self, plane) -> None:
-        # After setImage: the rect scales the image's pixels, so it needs their count.
-        x, y, w, h = plane.pixel_rect(RESOLUTION)
-        self.image.setRect(QRectF(x, y, w, h))
+        # After the first setImage: the rect scales the image's pixels, so it needs their
+        # count. Only when the plane changes: a new rect makes the plot lay out again.
+        if self._placed_for is not plane:
+            self._placed_for = plane
+            x, y, w, h = plane.pixel_rect(RESOLUTION)
+            self.image.setRect(QRectF(x, y, w, h))
 
-    def _caption(self, plane, what: str) -> str:
+    def _set_caption(self, plane, what: str) -> None:
         from nnstudio.gui.panels.network_panel import plane_description
 
-        return f"Colour: {what}, over {plane_description(plane)}."
+        text = f"Colour: {what}, over {plane_description(plane)}."
+        if self.caption.text() != text:
+            self.caption.setText(text)
 
     def pixel_point(self, row: int, column: int) -> tuple[float, float]:
         """Plane coordinates of image pixel (row, column) (row 0 at the bottom)."""

@@ -22,6 +22,8 @@ MAX_ROWS = 64  # values listed per layer; the rest are counted
 WRITE_OUT_LIMIT = 6  # inputs up to which a unit's sum is written out term by term
 VALUE = Qt.ItemDataRole.UserRole  # the exact number behind a cell, for checks and copies
 COLUMNS = ("Layer / unit", "z = W·x + b", "a (output)", "Worked out")
+NOTE = ("z is what a layer computes from its input x before the activation; a is what it "
+        "passes on, a = f(z). The last column works small sums out term by term.")
 
 
 def formula(step) -> str:
@@ -59,6 +61,8 @@ class ForwardPanel(LivePanel):
         super().__init__(live, parent)
         self.setObjectName("forward_panel")
         self.trace: list = []
+        self._layers: list = []  # per layer: (its input row or None, its unit rows)
+        self._built_for: int | None = None
         self._build()
 
     def _build(self) -> None:
@@ -127,28 +131,33 @@ class ForwardPanel(LivePanel):
     # ---- refresh ----
     def update_view(self) -> None:
         live = self.live
-        self.tree.clear()
         self.trace = []
         if live.display is None:
-            self.note.setText(live.error or "Nothing to show yet.")
+            self._clear(live.error or "Nothing to show yet.")
             return
         part = self._part()
         if part is None:
-            self.note.setText(live.data_error or "The data's inputs do not fit the network's "
-                              "input layer, so there is no sample to follow.")
+            self._clear(live.data_error or "The data's inputs do not fit the network's input "
+                        "layer, so there is no sample to follow.")
             return
         with QSignalBlocker(self.sample_spin):
             self.sample_spin.setMaximum(max(part.n_samples - 1, 0))
         x = self.sample()
         if x is None:
-            self.note.setText("This set has no samples.")
+            self._clear("This set has no samples.")
             return
         self.trace = live.display.trace(x)
         self._describe_sample(part, self.trace[-1].output)
-        self.note.setText("z is what a layer computes from its input x before the activation; "
-                          "a is what it passes on, a = f(z). The last column works small sums out term by term.")
-        for step in self.trace:
-            self._add_step(step)
+        self.note.setText(NOTE)
+        if self._built_for != live.structure_version:
+            self._build_rows(self.trace)  # the rows once per structure; then only numbers
+        for step, layer in zip(self.trace, self._layers):
+            self._fill(step, *layer)
+
+    def _clear(self, message: str) -> None:
+        self.tree.clear()
+        self._layers, self._built_for = [], None
+        self.note.setText(message)
 
     def _describe_sample(self, part, output: np.ndarray) -> None:
         index = min(self.sample_spin.value(), part.n_samples - 1)
@@ -170,34 +179,46 @@ class ForwardPanel(LivePanel):
                     f"({_fmt(100 * float(sure))}% sure) {mark}")
         self.sample_label.setText(text)
 
-    def _add_step(self, step) -> None:
-        title = QTreeWidgetItem([f"{step.node_id} ({step.type})", "", "", formula(step)])
-        font = title.font(0)
-        font.setBold(True)
-        title.setFont(0, font)
-        title.setFirstColumnSpanned(False)
-        self.tree.addTopLevelItem(title)
-        if step.type != "input":
-            inputs = QTreeWidgetItem([f"input x ({step.inputs.size} values)", "", "",
-                                      _vector_text(step.inputs)])
-            inputs.setData(3, VALUE, step.inputs)
-            title.addChild(inputs)
-        count = min(step.output.size, MAX_ROWS)
-        for unit in range(count):
-            z = None if step.z is None else float(step.z[unit])
-            a = float(step.output[unit])
+    def _build_rows(self, trace: list) -> None:
+        self.tree.clear()
+        self._layers = []
+        for step in trace:
+            title = QTreeWidgetItem([f"{step.node_id} ({step.type})", "", "", formula(step)])
+            font = title.font(0)
+            font.setBold(True)
+            title.setFont(0, font)
+            self.tree.addTopLevelItem(title)
+            inputs = None
+            if step.type != "input":
+                inputs = QTreeWidgetItem([f"input x ({step.inputs.size} values)"])
+                title.addChild(inputs)
             name = "x" if step.type == "input" else "unit"
-            row = QTreeWidgetItem([f"{name} {unit + 1}", "" if z is None else _fmt(z), _fmt(a),
-                                   self._worked_out(step, unit)])
-            if z is not None:
+            rows = []
+            for unit in range(min(step.output.size, MAX_ROWS)):
+                row = QTreeWidgetItem([f"{name} {unit + 1}"])
+                row.setTextAlignment(1, Qt.AlignmentFlag.AlignRight)
+                row.setTextAlignment(2, Qt.AlignmentFlag.AlignRight)
+                title.addChild(row)
+                rows.append(row)
+            if step.output.size > len(rows):
+                title.addChild(QTreeWidgetItem([f"… {step.output.size - len(rows)} more values"]))
+            title.setExpanded(step.output.size <= MAX_ROWS)
+            self._layers.append((inputs, rows))
+        self._built_for = self.live.structure_version
+
+    def _fill(self, step, inputs: QTreeWidgetItem | None, rows: list) -> None:
+        if inputs is not None:
+            inputs.setText(3, _vector_text(step.inputs))
+            inputs.setData(3, VALUE, step.inputs)
+        for unit, row in enumerate(rows):
+            a = float(step.output[unit])
+            if step.z is not None:
+                z = float(step.z[unit])
+                row.setText(1, _fmt(z))
                 row.setData(1, VALUE, z)
+            row.setText(2, _fmt(a))
             row.setData(2, VALUE, a)
-            row.setTextAlignment(1, Qt.AlignmentFlag.AlignRight)
-            row.setTextAlignment(2, Qt.AlignmentFlag.AlignRight)
-            title.addChild(row)
-        if step.output.size > count:
-            title.addChild(QTreeWidgetItem([f"… {step.output.size - count} more values"]))
-        title.setExpanded(step.output.size <= MAX_ROWS)
+            row.setText(3, self._worked_out(step, unit))
 
     @staticmethod
     def _worked_out(step, unit: int) -> str:
