@@ -4,7 +4,8 @@ The live model refreshes up to ten times a second. Views whose refresh runs the 
 batch or a split (activations, feature maps, evaluation) redraw at most every
 `live_interval_ms` while training feeds live weights, so the Python work they do holds the GIL
 for only a small share of the run; any other change (trained weights, a new network, new data)
-redraws at once. Hidden views do nothing, as every `LivePanel`.
+redraws at once. Hidden views do nothing, as every `LivePanel`, and neither do views whose dock
+sits behind another in a tab group (Qt keeps those "visible").
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QTimer, Slot
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QDockWidget, QWidget
 
 from nnstudio.gui.live_model import LIVE, LivePanel, LiveModel
 
@@ -26,6 +27,7 @@ class ThrottledLivePanel(LivePanel):
 
     def __init__(self, live: LiveModel, parent: QWidget | None = None):
         self._last_redraw = -float("inf")
+        self._watched_dock: QDockWidget | None = None
         super().__init__(live, parent)
         self._later = QTimer(self)
         self._later.setSingleShot(True)
@@ -39,10 +41,16 @@ class ThrottledLivePanel(LivePanel):
     def _on_live_refreshed(self) -> None:
         self.request_redraw(throttled=self.live.weights_state == LIVE)
 
+    def is_shown(self) -> bool:
+        """True when some of the panel is on screen. Qt keeps a dock that sits behind another
+        in a tab group "visible" (no hide event), with nothing of it drawn: such a panel waits
+        too, and catches up when its tab is chosen (its dock's `visibilityChanged`)."""
+        return self.isVisible() and not self.visibleRegion().isEmpty()
+
     def request_redraw(self, throttled: bool = True) -> None:
-        """Redraw now if visible, or (when `throttled`) once `live_interval_ms` have passed
+        """Redraw now if shown, or (when `throttled`) once `live_interval_ms` have passed
         since the last redraw; a hidden panel only remembers that it is out of date."""
-        if not self.isVisible():
+        if not self.is_shown():
             self.stale = True
             return
         if throttled:
@@ -57,5 +65,29 @@ class ThrottledLivePanel(LivePanel):
 
     @Slot()
     def _on_later_timeout(self) -> None:
-        if self.stale and self.isVisible():
+        if self.stale and self.is_shown():
             self.redraw()
+
+    @Slot()
+    def _catch_up(self) -> None:
+        if self.stale and self.is_shown() and self.live.version > 0:
+            self.redraw()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        dock = self._dock()
+        if dock is not None and dock is not self._watched_dock:
+            self._watched_dock = dock
+            dock.visibilityChanged.connect(self._on_dock_visibility_changed)
+
+    def _dock(self) -> QDockWidget | None:
+        parent = self.parentWidget()
+        while parent is not None and not isinstance(parent, QDockWidget):
+            parent = parent.parentWidget()
+        return parent
+
+    @Slot(bool)
+    def _on_dock_visibility_changed(self, visible: bool) -> None:
+        if visible and self.stale:
+            # After the tab switch has laid the panel out, so it counts as shown.
+            QTimer.singleShot(0, self._catch_up)

@@ -230,3 +230,34 @@ def test_new_weights_are_evaluated_again(open_panel, qtbot):
     qtbot.waitUntil(lambda: panel.redraws > before, timeout=3000)
     engine = evaluate(engine_model(panel.document), split_of(panel))
     assert np.array_equal(panel.confusion, engine.confusion)
+
+
+def test_a_view_behind_another_tab_waits_and_catches_up_when_its_tab_is_chosen(qtbot, settings):
+    from PySide6.QtWidgets import QDockWidget
+
+    from nnstudio.core.examples import example_project
+    from nnstudio.gui.document import ProjectDocument
+    from nnstudio.gui.main_window import MainWindow
+
+    def before_close(window) -> None:
+        window.training.controller.shutdown()
+        window.document.undo_stack.setClean()
+        window.document._unsaved = False
+
+    window = MainWindow(ProjectDocument(example_project("spiral")), settings=settings,
+                        extensions=("nnstudio.gui.training", "nnstudio.gui.panels.inspection"))
+    qtbot.addWidget(window, before_close_func=before_close)
+    window.resize(1300, 850)
+    window.show()
+    qtbot.waitExposed(window)
+    network = window.inspection_panels["network_dock"]
+    panel = window.inspection_panels["evaluation_dock"]
+    qtbot.waitUntil(lambda: network.redraws > 0, timeout=5000)
+    qtbot.wait(100)
+    assert panel.isVisible() and not panel.is_shown()  # Qt calls a dock behind a tab visible
+    assert panel.redraws == 0 and panel.stale
+    window.findChild(QDockWidget, "evaluation_dock").raise_()
+    qtbot.waitUntil(lambda: panel.redraws == 1 and not panel.stale, timeout=3000)
+    part = panel.live.prepared.test
+    engine = evaluate(engine_model(window.document), part)
+    assert np.array_equal(panel.confusion, engine.confusion)
