@@ -102,11 +102,11 @@ class DatasetTableModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
         if orientation == Qt.Orientation.Horizontal:
-            return self._columns[section]
-        return str(section + 1)
+            return self._columns[section]  # the tooltip shows a name the column cuts off
+        return str(section + 1) if role == Qt.ItemDataRole.DisplayRole else None
 
 
 STAT_COLUMNS = ("Column", "Min", "Max", "Mean", "Std", "Missing in file")
@@ -255,11 +255,17 @@ class DataViewPanel(QWidget):
         self.y_axis = QComboBox()
         self.y_axis.setObjectName("scatter_y_combo")
         self.scatter_note = QLabel()
+        for combo in (self.x_axis, self.y_axis):
+            combo.setMinimumContentsLength(14)
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         row = QHBoxLayout()
         row.addWidget(QLabel("Horizontal"))
-        row.addWidget(self.x_axis, 1)
+        row.addWidget(self.x_axis)
+        row.addSpacing(12)
         row.addWidget(QLabel("Vertical"))
-        row.addWidget(self.y_axis, 1)
+        row.addWidget(self.y_axis)
+        row.addStretch(1)
         self.scatter_plot = self._plot("scatter_plot")
         self.scatter_legend = self.scatter_plot.addLegend(offset=(-10, 10))
         layout = QVBoxLayout(self.scatter_host)
@@ -280,6 +286,9 @@ class DataViewPanel(QWidget):
         self.images_host = QWidget()
         self.images_grid = QGridLayout(self.images_host)
         self.images_grid.setSpacing(4)
+        # Spare room goes right and below, so the images stay together at the top left.
+        self.images_grid.setColumnStretch(IMAGES_PER_CLASS + 1, 1)
+        self.images_grid.setRowStretch(1000, 1)
         self.images_scroll = QScrollArea()
         self.images_scroll.setObjectName("image_grid")
         self.images_scroll.setWidgetResizable(True)
