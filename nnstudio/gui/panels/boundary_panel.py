@@ -28,6 +28,7 @@ from nnstudio.gui.panels.heatmap import (
 
 RESOLUTION = 100  # grid points per side: ~2 ms for a 2-8-8-1 network here
 REGRESSION_STEPS = 8  # bands of a discretized output surface
+SAME_SCALE = 3.0  # axes whose ranges differ less than this share one scale
 PCA_ITEM = "Principal components"
 FEATURES_ITEM = "Two features"
 
@@ -189,6 +190,11 @@ class BoundaryPanel(LivePanel):
         plot = self.plot.getPlotItem()
         plot.setLabel("bottom", plane.labels[0])
         plot.setLabel("left", plane.labels[1])
+        # Same units across and up when the two ranges are alike (standardized features, the
+        # principal components): the boundary's true shape, not one stretched to the panel.
+        width = plane.x_range[1] - plane.x_range[0]
+        height = plane.y_range[1] - plane.y_range[0]
+        plot.setAspectLocked(max(width, height) <= SAME_SCALE * min(width, height), ratio=1)
         plot.setRange(xRange=plane.x_range, yRange=plane.y_range, padding=0)
         if not live.data_fits:
             self.train_points.setData([], [])

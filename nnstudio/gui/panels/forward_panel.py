@@ -224,9 +224,16 @@ class ForwardPanel(LivePanel):
     def _worked_out(step, unit: int) -> str:
         if step.type != "dense" or step.weight.shape[1] > WRITE_OUT_LIMIT:
             return ""
-        terms = " + ".join(f"{_fmt(w)}·{_fmt(x)}" for w, x in zip(step.weight[unit], step.inputs))
-        bias = f" + {_fmt(step.bias[unit])}" if step.bias is not None else ""
-        return f"z = {terms}{bias}"
+        parts = [(float(w), f"·{_factor(x)}") for w, x in zip(step.weight[unit], step.inputs)]
+        if step.bias is not None:
+            parts.append((float(step.bias[unit]), ""))
+        text = ""
+        for index, (value, rest) in enumerate(parts):
+            sign = "−" if value < 0 else "+"
+            number = _fmt(abs(value))
+            text += (f"{'−' if value < 0 else ''}{number}{rest}" if index == 0
+                     else f" {sign} {number}{rest}")
+        return f"z = {text}"
 
     # ---- for checks ----
     def layer_rows(self, node_id: str) -> list[tuple[float | None, float]]:
@@ -242,6 +249,11 @@ class ForwardPanel(LivePanel):
 
 def _fmt(value: float) -> str:
     return f"{float(value):.4g}"
+
+
+def _factor(value: float) -> str:
+    """A number as the right-hand factor of a product: negative ones in parentheses."""
+    return f"({_fmt(value)})" if value < 0 else _fmt(value)
 
 
 def _vector_text(values: np.ndarray, limit: int = 8) -> str:

@@ -36,7 +36,8 @@ MAX_NEURONS = 32  # wider layers are drawn as a band
 THUMBNAIL_RESOLUTION = 24  # grid points per side of a neuron's heatmap
 RADIUS = 24.0
 NEURON_GAP = 62.0  # between neuron centres in a column
-COLUMN_GAP = 210.0
+COLUMN_GAP = 210.0  # between columns, at the least; wider to fill a wide, low view
+MAX_COLUMN_GAP = 480.0
 BAND_WIDTH = 46.0
 BIAS_SIZE = 11.0
 MAX_WIDTH_WEIGHT = 3.0  # |w| at and beyond which a link has its full width
@@ -220,6 +221,7 @@ class NetworkView(QGraphicsView):
     """The drawing: fits itself to its size; tooltips and clicks go to the panel."""
 
     neuron_clicked = Signal(object)  # NeuronItem
+    resized = Signal()
 
     def __init__(self, scene: QGraphicsScene, parent: QWidget | None = None):
         super().__init__(scene, parent)
@@ -238,6 +240,7 @@ class NetworkView(QGraphicsView):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self.fit()
+        self.resized.emit()
 
     def item_at(self, view_point) -> QGraphicsItem | None:
         """The neuron, bias, link or band under `view_point` (viewport coordinates)."""
@@ -268,7 +271,9 @@ class NetworkPanel(LivePanel):
         self.connector_items: list[ConnectorItem] = []
         self.thumbnails: dict[int, np.ndarray] = {}  # column -> (units, res, res) float32
         self.selected: tuple[int, int] | None = None
+        self.column_gap = COLUMN_GAP
         self._built_for: int | None = None
+        self._relayout = False
         self._build()
 
     def _build(self) -> None:
@@ -278,6 +283,7 @@ class NetworkPanel(LivePanel):
         self.scene = NetworkScene(self)
         self.view = NetworkView(self.scene)
         self.view.neuron_clicked.connect(self._on_view_neuron_clicked)
+        self.view.resized.connect(self._on_view_resized)
         self.details_title = QLabel("Click a neuron to list its incoming weights and bias.")
         self.details_title.setObjectName("neuron_details_title")
         self.details_title.setWordWrap(True)
@@ -314,8 +320,12 @@ class NetworkPanel(LivePanel):
             self._clear()
             self.note.setText(live.error or "Nothing to draw yet.")
             return
-        if self._built_for != live.structure_version:
+        if self._built_for != live.structure_version or self._relayout:
+            same_network = self._built_for == live.structure_version
+            kept = self.selected if same_network else None
             self._rebuild_scene()
+            if kept is not None and kept in self.neuron_items:
+                self.select_neuron(*kept)
         self.note.setText(self._note_text())
         self._update_weights()
         self._update_heatmaps()
@@ -351,6 +361,8 @@ class NetworkPanel(LivePanel):
         self._clear()
         display = self.live.display
         self.columns = network_columns(display)
+        self.column_gap = self._fitting_column_gap()
+        self._relayout = False
         text_color = self.palette().color(self.foregroundRole())
         for column in self.columns:
             self._add_column(column, text_color)
@@ -361,7 +373,28 @@ class NetworkPanel(LivePanel):
         self.view.fit()
 
     def _column_x(self, column: Column) -> float:
-        return column.index * COLUMN_GAP
+        return column.index * self.column_gap
+
+    def _fitting_column_gap(self) -> float:
+        """Columns spread so the drawing has the view's shape (a wide, low dock is filled)."""
+        if len(self.columns) < 2:
+            return COLUMN_GAP
+        tallest = max((c.units if c.drawn_as_neurons else 12) for c in self.columns)
+        height = tallest * NEURON_GAP + 90
+        size = self.view.viewport().size()
+        width = height * size.width() / max(size.height(), 1)
+        gap = (width - 2 * RADIUS - 120) / (len(self.columns) - 1)
+        return float(min(MAX_COLUMN_GAP, max(COLUMN_GAP, gap)))
+
+    @Slot()
+    def _on_view_resized(self) -> None:
+        if not self.columns:
+            return
+        gap = self._fitting_column_gap()
+        if abs(gap - self.column_gap) > 0.15 * self.column_gap:
+            self._relayout = True  # lay the drawing out again at the next redraw
+            if self.isVisible():
+                self.redraw()
 
     def _unit_y(self, column: Column, unit: int) -> float:
         return (unit - (column.units - 1) / 2) * NEURON_GAP

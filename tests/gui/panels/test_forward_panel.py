@@ -99,7 +99,20 @@ def test_the_formula_and_the_worked_out_sum_are_shown(open_panel):
     w = panel.document.weights["dense_1.weight"][2]
     b = panel.document.weights["dense_1.bias"][2]
     worked = dense.child(3).text(3)  # the child rows: input x, then unit 1, 2, 3
-    assert worked == f"z = {w[0]:.4g}·{x[0]:.4g} + {w[1]:.4g}·{x[1]:.4g} + {b:.4g}"
+
+    def term(value, factor=None):  # "− 0.5·(−1.2)": signs spelled out, negatives bracketed
+        text = f"{abs(value):.4g}"
+        if factor is not None:
+            text += f"·({factor:.4g})" if factor < 0 else f"·{factor:.4g}"
+        return text
+
+    first = ("−" if w[0] < 0 else "") + term(w[0], x[0])
+    rest = "".join(f" {'−' if v < 0 else '+'} {term(v, f)}"
+                   for v, f in ((w[1], x[1]), (b, None)))
+    assert worked == f"z = {first}{rest}"
+    # Worked out, it gives the z listed beside it.
+    expected = w[0] * x[0] + w[1] * x[1] + b
+    assert dense.child(3).data(1, Qt.ItemDataRole.UserRole) == pytest.approx(expected, rel=1e-5)
     output = panel.tree.topLevelItem(3)
     assert "a = sigmoid(z)" in output.text(3)
 

@@ -225,3 +225,15 @@ def test_the_view_point_under_a_neuron_is_that_neuron(open_panel):
     link = panel.link_items[(3, 0, 0)]
     assert isinstance(panel.view.item_at(panel.view.mapFromScene(
         link.path().pointAtPercent(0.5))), LinkItem)
+
+
+def test_a_wide_low_view_spreads_the_layers_and_keeps_the_chosen_neuron(open_panel, qtbot):
+    panel = open_panel("spiral")
+    panel.select_neuron(2, 3)
+    gap = panel.column_gap
+    panel.resize(1800, 330)
+    qtbot.waitUntil(lambda: panel.column_gap > 1.15 * gap, timeout=3000)
+    assert panel.selected == (2, 3) and panel.details_box.isVisible()
+    assert len(panel.details_rows()) == 9
+    x = [panel.neuron_items[(c, 0)].sceneBoundingRect().center().x() for c in range(4)]
+    assert x[1] - x[0] == pytest.approx(panel.column_gap)
