@@ -32,7 +32,8 @@ from nnstudio.engine.callbacks import (
 log = logging.getLogger(__name__)
 
 REPORT_INTERVAL = 0.05  # seconds between signals: about 20 a second at most
-MAX_BATCH_INTERVAL = 16  # batches between the engine's batch reports, at most
+MIN_REPORTED_BATCHES = 32  # epochs with fewer batches get no batch reports
+MAX_BATCH_INTERVAL = 64  # batches between the engine's batch reports, at most
 
 
 @dataclass(frozen=True)
@@ -127,12 +128,13 @@ class SnapshotRelay(Callback):
 
 
 def batch_interval_for(train_samples: int, batch_size: int) -> int:
-    """Batches between the engine's batch reports: none when an epoch is only a few batches
-    (epoch snapshots come often enough), else about eight reports an epoch."""
+    """Batches between the engine's batch reports: none when an epoch is a few dozen batches
+    or fewer (its epochs are quick, and each report costs a small model's batch some 10%),
+    else about eight reports an epoch."""
     batches = math.ceil(train_samples / max(batch_size, 1))
-    if batches <= 8:
+    if batches < MIN_REPORTED_BATCHES:
         return 0
-    return max(1, min(MAX_BATCH_INTERVAL, batches // 8))
+    return min(MAX_BATCH_INTERVAL, batches // 8)
 
 
 class TrainingWorker(QObject):

@@ -74,10 +74,10 @@ def test_an_exception_still_sends_the_epochs_that_waited():
 
 
 def test_batch_reports_are_asked_for_only_when_an_epoch_has_many_batches():
-    assert batch_interval_for(200, 32) == 0  # 7 batches: epoch snapshots are enough
+    assert batch_interval_for(300, 32) == 0  # 10 batches: epoch snapshots are enough
     assert batch_interval_for(1078, 32) == 4  # 34 batches: about eight reports an epoch
-    assert batch_interval_for(100_000, 32) == 16
-    assert batch_interval_for(10, 0) == 1
+    assert batch_interval_for(100_000, 32) == 64
+    assert batch_interval_for(40, 0) == 5
 
 
 def test_an_unforeseen_error_is_named_and_says_the_work_is_kept():
