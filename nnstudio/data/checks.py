@@ -78,7 +78,8 @@ def _imbalance(dataset: Dataset) -> list[DataWarning]:
     present = counts[counts > 0]
     if len(present) < 2 or present.max() < IMBALANCE_RATIO * present.min():
         return []
-    big, small = int(np.argmax(counts)), int(np.argmin(np.where(counts > 0, counts, counts.max() + 1)))
+    big = int(np.argmax(counts))
+    small = int(np.argmin(np.where(counts > 0, counts, counts.max() + 1)))  # ignore empty ones
     names = dataset.class_names
     n = dataset.n_samples
     return [DataWarning(

@@ -28,7 +28,7 @@ HIDDEN_UNITS = 16
 
 
 def default_network(dataset: Dataset) -> Network:
-    """Input → (Flatten for images) → Dense 16 ReLU → Dense 16 ReLU → output for the task."""
+    """Input → (Flatten, for images) → Dense 16 ReLU → Dense 16 ReLU → the task's output."""
     layers: list[tuple[str, dict[str, Any]]] = [("input", {"shape": dataset.input_shape})]
     if len(dataset.input_shape) > 1:
         layers.append(("flatten", {}))

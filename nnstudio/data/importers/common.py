@@ -158,7 +158,9 @@ def make_targets(values: np.ndarray, task: str | None, where: str) -> Targets:
             )
         return Targets(values.astype(np.float32), task, ())
     if values.ndim != 1:
-        raise DataError(f"{where}: class labels need one value per sample, got shape {values.shape}")
+        raise DataError(
+            f"{where}: class labels need one value per sample, got shape {values.shape}"
+        )
     classes, codes = np.unique(values, return_inverse=True)
     if not is_text and len(classes) > 1000:
         raise DataError(

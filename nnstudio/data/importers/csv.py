@@ -83,7 +83,8 @@ class CsvOptions:
     encoding: str = "utf-8"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.delimiter, str) or len(self.delimiter) != 1 or self.delimiter in "\r\n":
+        delimiter = self.delimiter
+        if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in "\r\n":
             raise DataError(f"delimiter: must be one character, got {self.delimiter!r}")
         if not isinstance(self.quote_char, str) or len(self.quote_char) > 1:
             raise DataError(f"quote_char: must be one character or empty, got {self.quote_char!r}")
@@ -355,7 +356,9 @@ def read_csv(
     path = Path(path)
     options = options or sniff_csv(path)
     if categorical not in CATEGORICAL:
-        raise DataError(f"categorical: must be one of {', '.join(CATEGORICAL)}, got {categorical!r}")
+        raise DataError(
+            f"categorical: must be one of {', '.join(CATEGORICAL)}, got {categorical!r}"
+        )
     if missing not in MISSING:
         raise DataError(f"missing: must be one of {', '.join(MISSING)}, got {missing!r}")
     report = report if report is not None else ImportReport()
@@ -383,7 +386,9 @@ def _choose_columns(path: Path, columns: Sequence[str], target: str | None,
     features = list(features)
     for name in features:
         if name not in columns:
-            raise DataError(f"{path}: there is no feature column {name!r}; the columns are {listing}")
+            raise DataError(
+                f"{path}: there is no feature column {name!r}; the columns are {listing}"
+            )
     if target in features:
         raise DataError(f"{path}: the target column {target!r} cannot also be a feature")
     if len(set(features)) != len(features):
@@ -625,7 +630,7 @@ def _fill_numbers(path: Path, numbers: np.ndarray, names: list[str], rows: np.nd
 def _check_finite(path: Path, name: str, values: np.ndarray, rows: np.ndarray) -> None:
     infinite = np.isinf(values)
     if infinite.any():
-        line = int(rows[np.flatnonzero(infinite)[0]])
+        line = _physical_line(path, int(rows[np.flatnonzero(infinite)[0]]))
         raise DataError(
             f"{path}: line {line}, column {name!r}: the value is infinite; "
             f"replace it with a number or leave the cell empty"
@@ -659,19 +664,33 @@ def _explain(exc: Exception, path: Path, options: CsvOptions,
         if options.decimal == "." and re.fullmatch(r"\s*[+-]?\d+,\d+\s*", value):
             hint = " It looks like a decimal comma: choose the decimal separator \",\"."
         return DataError(
-            f"{path}: line {match.group(2)}, column {name!r}: {value!r} is not a number, but "
+            f"{path}: line {_physical_line(path, int(match.group(2)))}, column {name!r}: "
+            f"{value!r} is not a number, but "
             f"the column holds numbers. Correct that cell (leave it empty if the value is "
             f"unknown), or leave the column out.{hint}"
         )
     match = _RAGGED.search(text)
     if match:
         line, expected, got, row = match.groups()
-        return _ragged_error(path, options, int(line), int(expected), int(got), row)
+        return _ragged_error(path, options, _physical_line(path, int(line)), int(expected),
+                             int(got), row)
     match = _RAGGED_NO_ROW.search(text)
     if match:
         expected, got, row = match.groups()
         return _ragged_error(path, options, None, int(expected), int(got), row)
     return DataError(f"{path}: cannot be read as CSV: {text}")
+
+
+def _physical_line(path: Path, record: int) -> int:
+    """The file line of pyarrow's row number `record`, which does not count empty lines."""
+    seen = 0
+    with open(path, "rb") as file:
+        for line_number, line in enumerate(file, start=1):
+            if line not in (b"\n", b"\r\n", b"\r"):
+                seen += 1
+                if seen == record:
+                    return line_number
+    return record
 
 
 def _header_names(path: Path, options: CsvOptions) -> tuple[str, ...] | None:

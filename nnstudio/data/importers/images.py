@@ -41,7 +41,9 @@ def scan_image_folder(path: str | Path) -> dict[str, list[Path]]:
     """
     path = Path(path)
     if not path.is_dir():
-        raise DataError(f"{path}: not a folder; choose the folder that holds one subfolder per class")
+        raise DataError(
+            f"{path}: not a folder; choose the folder that holds one subfolder per class"
+        )
     classes: dict[str, list[Path]] = {}
     for folder in sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")):
         files = sorted(

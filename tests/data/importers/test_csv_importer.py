@@ -279,3 +279,15 @@ def test_bad_options_name_the_option():
         CsvOptions(decimal=",")
     with pytest.raises(DataError, match="unknown encoding 'klingon'"):
         CsvOptions(encoding="klingon")
+
+
+def test_line_numbers_count_blank_lines_too(tmp_path):
+    rows = [f"{i},{i % 2}" for i in range(30)]
+    # header, blank, 10 rows (lines 3-12), 2 blanks, 20 rows (15-34), the bad row on line 35
+    text = "a,y\n\n" + "\n".join(rows[:10]) + "\n\n\n" + "\n".join(rows[10:]) + "\nx,1\n"
+    path = write(tmp_path, text)
+    with pytest.raises(DataError, match=r"line 35, column 'a': 'x' is not a number"):
+        read_csv(path, None, "y")
+    path.write_text(text.replace("x,1", "inf,1"))
+    with pytest.raises(DataError, match=r"line 35, column 'a': the value is infinite"):
+        read_csv(path, None, "y")

@@ -274,7 +274,8 @@ def test_an_image_folder_skips_the_columns_page(qtbot, wizard, tmp_path):
     for name in ("cats", "dogs"):
         (tmp_path / "pets" / name).mkdir(parents=True)
         for k in range(2):
-            Image.new("RGB", (10 + k, 8), (k * 50, 0, 0)).save(tmp_path / "pets" / name / f"{k}.png")
+            image = Image.new("RGB", (10 + k, 8), (k * 50, 0, 0))
+            image.save(tmp_path / "pets" / name / f"{k}.png")
     w = wizard(tmp_path / "pets")
     page = w.file_page
     assert "4 images in 2 classes: cats (2), dogs (2)" in page.summary.text()
