@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Slot
-from PySide6.QtWidgets import QMenu, QWidget
+from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
 
 
 class Experiments(QObject):
@@ -24,8 +24,14 @@ class Experiments(QObject):
         self.document = window.document
         self.runs_panel = RunsPanel(self.document)
         self.runs_panel.message.connect(self._on_panel_message)
-        self.runs_dock = window.add_panel(self.runs_panel, "Runs", "runs_dock",
-                                          Qt.DockWidgetArea.BottomDockWidgetArea)
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+        self.runs_dock = window.add_panel(self.runs_panel, "Runs", "runs_dock", bottom)
+        neighbours = [dock for dock in window.findChildren(QDockWidget)
+                      if dock is not self.runs_dock and window.dockWidgetArea(dock) == bottom]
+        if neighbours:  # a tab beside the metrics: the canvas keeps its height
+            metrics = getattr(getattr(window, "training", None), "metrics_dock", None)
+            window.tabifyDockWidget(metrics if metrics in neighbours else neighbours[0],
+                                    self.runs_dock)
         self.twins_dialog: QWidget | None = None
         self.sweep_window: QWidget | None = None
         self.search_dialog: QWidget | None = None

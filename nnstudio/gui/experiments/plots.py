@@ -6,8 +6,9 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QComboBox, QSizePolicy, QWidget
 
 from nnstudio.gui.experiments.tables import column_title
 
@@ -26,12 +27,58 @@ def run_color(index: int) -> str:
     return RUN_COLORS[index % len(RUN_COLORS)]
 
 
+class MetricComboBox(QComboBox):
+    """A choice of metric or curve, shown in words ("validation loss"), keyed by its name."""
+
+    def names(self) -> list[str]:
+        return [self.itemData(i) for i in range(self.count())]
+
+    def current_name(self) -> str:
+        return self.currentData() or ""
+
+    def set_current_name(self, name: str) -> None:
+        self.setCurrentIndex(self.findData(name))
+
+    def set_names(self, names: list[str], current: str) -> None:
+        """Offer `names` (rebuilt quietly only when they changed), then choose `current`."""
+        if self.names() != names:
+            self.blockSignals(True)
+            self.clear()
+            for name in names:
+                self.addItem(column_title(name), name)
+            self.setCurrentIndex(-1)
+            self.blockSignals(False)
+        self.set_current_name(current)
+
+
 def make_plot(owner: QWidget, left: str = "", bottom: str = "epoch") -> pg.PlotWidget:
     """A plot in the window's colours, without pyqtgraph's extra buttons and menu."""
     palette = owner.palette()
     plot = pg.PlotWidget(background=palette.color(QPalette.ColorRole.Base))
-    plot.setMenuEnabled(False)
-    item = plot.getPlotItem()
+    _style(plot.getPlotItem(), palette, left, bottom)
+    return plot
+
+
+def make_plot_with_legend_beside(owner: QWidget, left: str = "", bottom: str = "epoch"
+                                 ) -> tuple[pg.GraphicsLayoutWidget, pg.PlotItem, pg.LegendItem]:
+    """A plot with its legend to its right, outside the data (for many curves)."""
+    palette = owner.palette()
+    view = pg.GraphicsLayoutWidget()
+    view.setBackground(palette.color(QPalette.ColorRole.Base))
+    plot = view.addPlot(row=0, col=0)
+    _style(plot, palette, left, bottom)
+    legend = pg.LegendItem(labelTextSize="8pt", verSpacing=-4)
+    legend.setLabelTextColor(palette.color(QPalette.ColorRole.Text))
+    # Only as tall as its entries, at the top: stretched, its rows would spread apart.
+    legend.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+    view.addItem(legend, row=0, col=1)
+    view.ci.layout.setAlignment(legend, Qt.AlignmentFlag.AlignTop)
+    view.ci.layout.setColumnStretchFactor(0, 1)
+    return view, plot, legend
+
+
+def _style(item: pg.PlotItem, palette: QPalette, left: str, bottom: str) -> None:
+    item.setMenuEnabled(False)
     item.hideButtons()
     item.showGrid(x=True, y=True, alpha=0.15)
     ink = palette.color(QPalette.ColorRole.Text)
@@ -39,14 +86,17 @@ def make_plot(owner: QWidget, left: str = "", bottom: str = "epoch") -> pg.PlotW
         axis = item.getAxis(side)
         axis.setPen(pg.mkPen(ink))
         axis.setTextPen(pg.mkPen(ink))
+    for side in ("left", "bottom"):
+        item.getAxis(side).enableAutoSIPrefix(False)  # "loss (x0.001)" puzzles a learner
     item.setLabel("left", left)
     item.setLabel("bottom", bottom)
-    return plot
 
 
-def add_legend(plot: pg.PlotWidget) -> pg.LegendItem:
+def add_legend(plot: pg.PlotWidget, corner: str = "top right") -> pg.LegendItem:
+    """A legend inside the plot, in `corner` ("top right" or "bottom right")."""
     palette = plot.palette()
-    legend = plot.getPlotItem().addLegend(offset=(-8, 8), labelTextSize="8pt")
+    offset = (-8, 8) if corner == "top right" else (-8, -8)
+    legend = plot.getPlotItem().addLegend(offset=offset, labelTextSize="8pt")
     legend.setLabelTextColor(palette.color(QPalette.ColorRole.Text))
     fill = QColor(palette.color(QPalette.ColorRole.Base))
     fill.setAlpha(200)

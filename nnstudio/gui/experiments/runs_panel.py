@@ -17,7 +17,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal, Slot
 from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox,
+    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox,
     QProgressBar, QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget,
 )
 
@@ -26,7 +26,8 @@ from nnstudio.core.errors import NNStudioError
 from nnstudio.core.history import best_run_index, metric_columns, run_rows
 from nnstudio.engine.callbacks import Callback
 from nnstudio.gui.experiments.plots import (
-    add_legend, axis_title, curve_names, curve_xy, default_curve, make_plot, run_color,
+    MetricComboBox, add_legend, axis_title, curve_names, curve_xy, default_curve, make_plot,
+    run_color,
 )
 from nnstudio.gui.experiments.tables import MissingLastProxy, RowsTableModel, column_title
 from nnstudio.gui.experiments.worker import BackgroundTask
@@ -204,8 +205,9 @@ class RunsPanel(QWidget):
         self.filter_edit.setPlaceholderText("Filter runs…")
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.setToolTip("Show only runs whose name, note or changes contain this.")
-        self.best_combo = QComboBox()
+        self.best_combo = MetricComboBox()
         self.best_combo.setObjectName("best_metric_combo")
+        self.best_combo.setSizeAdjustPolicy(MetricComboBox.SizeAdjustPolicy.AdjustToContents)
         self.best_combo.setToolTip("The run with the best value of this metric is highlighted "
                                    "(lowest for losses and errors, highest otherwise).")
         top = QHBoxLayout()
@@ -231,7 +233,7 @@ class RunsPanel(QWidget):
         self.table.setToolTip("Select runs to compare their curves. Double-click a name or a "
                               "note to edit it.")
 
-        self.curve_combo = QComboBox()
+        self.curve_combo = MetricComboBox()
         self.curve_combo.setObjectName("runs_curve_combo")
         self.curve_combo.setToolTip("The curve drawn for each selected run.")
         self.plot = make_plot(self, "", "epoch")
@@ -293,7 +295,7 @@ class RunsPanel(QWidget):
     def _connect(self) -> None:
         self.document.runs_changed.connect(self._on_document_runs_changed)
         self.filter_edit.textChanged.connect(self.proxy.setFilterFixedString)
-        self.best_combo.currentTextChanged.connect(self._on_best_combo_changed)
+        self.best_combo.currentIndexChanged.connect(self._on_best_combo_changed)
         self.curve_combo.currentIndexChanged.connect(self._on_curve_combo_changed)
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
         self.restore_button.clicked.connect(self.restore_selected)
@@ -417,7 +419,7 @@ class RunsPanel(QWidget):
     # ---- drawing ----
     def _update_curves(self) -> None:
         runs = self.selected_runs()
-        name = self.curve_combo.currentText()
+        name = self.curve_combo.current_name()
         wanted = {run.id for run in runs if name in run.history}
         for run_id in list(self.curves):
             if run_id not in wanted:
@@ -450,16 +452,15 @@ class RunsPanel(QWidget):
     def _fill_combos(self) -> None:
         runs = self.document.project.runs
         metrics = self.model.metrics()
-        best = self.best_combo.currentText() or self.model.best_metric
+        best = self.best_combo.current_name() or self.model.best_metric
         if best not in metrics:
             best = next((m for m in BEST_PREFERENCE if m in metrics),
                         metrics[0] if metrics else "")
-        _set_items(self.best_combo, metrics, best)
+        self.best_combo.set_names(metrics, best)
         self.model.set_best_metric(best)
         names = curve_names(run.history for run in runs)
-        current = self.curve_combo.currentText()
-        _set_items(self.curve_combo, names, current if current in names
-                   else default_curve(names))
+        current = self.curve_combo.current_name()
+        self.curve_combo.set_names(names, current if current in names else default_curve(names))
 
     def _update_buttons(self) -> None:
         count = len(self.selected_runs())
@@ -505,9 +506,9 @@ class RunsPanel(QWidget):
         self._update_curves()
         self._update_buttons()
 
-    @Slot(str)
-    def _on_best_combo_changed(self, metric: str) -> None:
-        self.model.set_best_metric(metric)
+    @Slot(int)
+    def _on_best_combo_changed(self, _: int) -> None:
+        self.model.set_best_metric(self.best_combo.current_name())
 
     @Slot(int)
     def _on_curve_combo_changed(self, _: int) -> None:
@@ -549,13 +550,3 @@ class RunsPanel(QWidget):
         self.progress.setVisible(False)
         self._show_status(f"The re-run failed: {message}", error=True)
 
-
-def _set_items(combo: QComboBox, items: list[str], current: str) -> None:
-    """Replace `combo`'s items without a signal per item; then select `current` (signalled)."""
-    if [combo.itemText(i) for i in range(combo.count())] != items:
-        combo.blockSignals(True)
-        combo.clear()
-        combo.addItems(items)
-        combo.setCurrentIndex(-1)
-        combo.blockSignals(False)
-    combo.setCurrentText(current) if current in items else combo.setCurrentIndex(-1)

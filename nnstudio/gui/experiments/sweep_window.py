@@ -38,7 +38,7 @@ from nnstudio.engine.sweep import (
     sweep_sizes,
 )
 from nnstudio.gui.experiments.plots import (
-    A_COLOR, B_COLOR, CHANCE_COLOR, add_legend, make_plot,
+    A_COLOR, B_COLOR, CHANCE_COLOR, add_legend, make_plot, make_plot_with_legend_beside,
 )
 from nnstudio.gui.experiments.tables import MissingLastProxy, RowsTableModel
 from nnstudio.gui.experiments.worker import BackgroundTask
@@ -136,6 +136,10 @@ class SweepWindow(QWidget):
         self._build()
         self._connect()
         self._on_scale_combo_changed()
+        try:
+            self._frame_plots(self.plan_sweep())
+        except NNStudioError:
+            pass  # the network or the sizes need fixing; Start will say how
         self.resize(1400, 900)
 
     # ---- building ----
@@ -196,7 +200,7 @@ class SweepWindow(QWidget):
         self.final_plot.setObjectName("sweep_final_plot")
         self.final_plot.setLogMode(x=True, y=False)
         self.final_plot.getPlotItem().setTitle("Final score against model size")
-        self.final_legend = add_legend(self.final_plot)
+        self.final_legend = add_legend(self.final_plot, "bottom right")
         self.chance_line = pg.InfiniteLine(
             angle=0, pen=pg.mkPen(CHANCE_COLOR, width=1.5, style=Qt.PenStyle.DashLine),
             label="chance", labelOpts={"position": 0.04, "color": CHANCE_COLOR})
@@ -206,13 +210,13 @@ class SweepWindow(QWidget):
                        "held": SplitItems(self.final_plot, B_COLOR, "s", BAR_SHIFT)}
         self.final_legend.addItem(self.splits["train"].mean, "training")
         self.final_legend.addItem(self.splits["held"].mean, "test")
-        self.curves_plot = make_plot(self, "validation accuracy", "epoch")
-        self.curves_plot.setObjectName("sweep_curves_plot")
-        self.curves_plot.getPlotItem().setTitle("Each size while it learns (mean over seeds)")
-        self.curves_legend = add_legend(self.curves_plot)
+        self.curves_view, self.curves_plot, self.curves_legend = make_plot_with_legend_beside(
+            self, "validation accuracy", "epoch")
+        self.curves_view.setObjectName("sweep_curves_plot")
+        self.curves_plot.setTitle("Each size while it learns (mean over seeds)")
         plots = QSplitter(Qt.Orientation.Horizontal)
         plots.addWidget(self.final_plot)
-        plots.addWidget(self.curves_plot)
+        plots.addWidget(self.curves_view)
         plots.setSizes([700, 600])
 
         self.table_model = RowsTableModel(self)
@@ -228,7 +232,9 @@ class SweepWindow(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(22)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
         self.findings = QLabel("Choose the sizes and press Start. Each size trains with every "
                                "seed; the spread over seeds shows how much of a difference is "
                                "luck.")
@@ -325,6 +331,7 @@ class SweepWindow(QWidget):
         self.plan, self.result = plan, None
         self.partial = None
         self._clear_plots()
+        self._frame_plots(plan)
         self.table_model.set_rows([], [])
         runs = len(plan.sizes) * len(plan.seeds)
         self.findings.setText(
@@ -404,6 +411,15 @@ class SweepWindow(QWidget):
             item.setXRange(math.log10(max(1, min(params)) / 1.6),
                            math.log10(max(params) * 1.6), padding=0)
 
+    def _frame_plots(self, plan: SweepPlan) -> None:
+        """Axes that fit the planned sizes and epochs, before anything is drawn."""
+        self.final_plot.getPlotItem().setXRange(math.log10(max(1, min(plan.parameters)) / 1.6),
+                                                math.log10(max(plan.parameters) * 1.6),
+                                                padding=0)
+        self.final_plot.getPlotItem().setYRange(0.0, 1.02, padding=0)
+        self.curves_plot.setXRange(0, plan.epochs, padding=0.02)
+        self.curves_plot.setYRange(0.0, 1.02, padding=0)
+
     def _draw_curves(self, result: SweepResult, summaries: Sequence[Any]) -> None:
         name = f"val_{result.metric}"
         if not any(name in r.history for r in result.runs):
@@ -430,10 +446,11 @@ class SweepWindow(QWidget):
                                           pen=pg.mkPen(color, width=2), connect="finite")
             self._curves.append(curve)
             parameters = next(r.parameters for r in result.runs if r.size == size)
-            self.curves_legend.addItem(curve, f"{size.label} · {count_label(parameters)}")
+            self.curves_legend.addItem(curve, f"{size.label} · {count_label(parameters)} "
+                                              "parameters")
         label = ("validation " if name.startswith("val_") else "training ") + \
             METRIC_NAMES.get(result.metric, result.metric)
-        self.curves_plot.getPlotItem().setLabel("left", label)
+        self.curves_plot.setLabel("left", label)
 
     def _clear_plots(self) -> None:
         for items in self.splits.values():
@@ -461,7 +478,18 @@ class SweepWindow(QWidget):
                              f"{count_label(first.parameters)} parameters) to "
                              f"{last.values[split][0]:.3g} ({last.size.label}, "
                              f"{count_label(last.parameters)})")
-        text = "; ".join(parts).capitalize() + "."
+        text = "; ".join(parts) + "."
+        text = text[0].upper() + text[1:]
+        steps = [(b.values[held][0] - a.values[held][0], a, b)
+                 for a, b in zip(summaries, summaries[1:])
+                 if held in a.values and held in b.values]
+        if steps:
+            jump, a, b = max(steps, key=lambda step: step[0])
+            if jump >= 0.05:
+                text += (f" The biggest step is from {a.size.label} ({count_label(a.parameters)}"
+                         f" parameters) to {b.size.label} ({count_label(b.parameters)}): "
+                         f"{SPLIT_NAMES.get(held, held)} {metric} {a.values[held][0]:.3g} → "
+                         f"{b.values[held][0]:.3g}.")
         if result.chance is not None and held in last.values:
             best = max(s.values[held][2] for s in summaries if held in s.values)
             if best < result.chance + 0.05:

@@ -31,9 +31,9 @@ from nnstudio.engine.callbacks import Callback
 from nnstudio.engine.sweep import hidden_depth, hidden_layers, hidden_width
 from nnstudio.gui.experiments.boundary_view import BoundaryView
 from nnstudio.gui.experiments.plots import (
-    A_COLOR, B_COLOR, add_legend, axis_title, curve_names, curve_xy, default_curve, make_plot,
+    A_COLOR, B_COLOR, MetricComboBox, add_legend, axis_title, curve_names, curve_xy, default_curve, make_plot,
 )
-from nnstudio.gui.experiments.tables import RowsTableModel
+from nnstudio.gui.experiments.tables import RowsTableModel, column_title
 from nnstudio.gui.experiments.worker import BackgroundTask
 from nnstudio.gui.theme import ERROR_COLOR
 
@@ -210,7 +210,7 @@ class TwinsDialog(QDialog):
         form.addStretch(1)
         form.addWidget(self.train_button)
 
-        self.curve_combo = QComboBox()
+        self.curve_combo = MetricComboBox()
         self.curve_combo.setObjectName("twin_curve_combo")
         self.plot = make_plot(self, "", "epoch")
         self.plot.setObjectName("twin_plot")
@@ -390,7 +390,7 @@ class TwinsDialog(QDialog):
             return ""
 
     def _update_curves(self) -> None:
-        name = self.curve_combo.currentText()
+        name = self.curve_combo.current_name()
         for label in ("A", "B"):
             values = self.histories[label].get(name)
             if values:
@@ -401,14 +401,10 @@ class TwinsDialog(QDialog):
 
     def _fill_curve_combo(self) -> None:
         names = curve_names(self.histories.values())
-        current = self.curve_combo.currentText()
-        if [self.curve_combo.itemText(i) for i in range(self.curve_combo.count())] != names:
-            self.curve_combo.blockSignals(True)
-            self.curve_combo.clear()
-            self.curve_combo.addItems(names)
-            self.curve_combo.setCurrentText(current if current in names
-                                            else default_curve(names))
-            self.curve_combo.blockSignals(False)
+        current = self.curve_combo.current_name()
+        self.curve_combo.blockSignals(True)  # the caller redraws once after
+        self.curve_combo.set_names(names, current if current in names else default_curve(names))
+        self.curve_combo.blockSignals(False)
 
     def _show_result(self, result: Any, data: Any) -> None:
         setup = result.setup
@@ -418,7 +414,7 @@ class TwinsDialog(QDialog):
         self.boundaries["A"].show_model(setup.network_a, result.a.weights, data)
         self.boundaries["B"].show_model(setup.network_b, result.b.weights, data)
         metrics = [m for m in result.a.final_metrics if m in result.b.final_metrics]
-        rows = [[m, result.a.final_metrics[m], result.b.final_metrics[m],
+        rows = [[column_title(m), result.a.final_metrics[m], result.b.final_metrics[m],
                  result.b.final_metrics[m] - result.a.final_metrics[m]] for m in metrics]
         self.table_model.set_rows(
             ["metric", f"A ({setup.setting} {format_value(setup.value_a)})",

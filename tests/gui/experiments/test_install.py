@@ -36,6 +36,7 @@ def window(qtbot, settings, make_project, warm_torch):
 def test_the_window_has_a_runs_dock_and_an_experiments_menu_before_help(window):
     dock = window.findChild(QDockWidget, "runs_dock")
     assert dock is window.experiments.runs_dock and dock.widget() is window.experiments.runs_panel
+    assert window.tabifiedDockWidgets(window.training.metrics_dock) == [dock]  # a tab beside
     titles = [action.text() for action in window.menuBar().actions()]
     assert titles.index("E&xperiments") == titles.index("&Help") - 1
     menu = window.experiments.menu

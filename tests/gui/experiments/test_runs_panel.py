@@ -58,13 +58,13 @@ def test_every_run_is_a_row_with_its_final_metrics_as_columns(panel):
 
 def test_the_best_run_by_the_chosen_metric_is_highlighted(panel):
     runs = panel.document.project.runs
-    assert panel.best_combo.currentText() == "val_accuracy"
+    assert panel.best_combo.currentText() == "validation accuracy"
     values = [run.final_metrics["val_accuracy"] for run in runs]
     best = int(np.argmax(values))  # the first of equals, as best_index picks
     for row in range(2):
         font = panel.model.index(row, 0).data(Qt.ItemDataRole.FontRole)
         assert (font is not None and font.bold()) == (row == best)
-    panel.best_combo.setCurrentText("val_loss")
+    panel.best_combo.setCurrentText("validation loss")
     lowest = int(np.argmin([run.final_metrics["val_loss"] for run in runs]))
     assert panel.model.highlighted == lowest
     assert panel.model.index(lowest, 0).data(Qt.ItemDataRole.BackgroundRole) is not None
@@ -92,14 +92,15 @@ def test_selecting_runs_overlays_their_curves(qtbot, panel):
     click_row(qtbot, panel, "run_1")
     click_row(qtbot, panel, "run_2", Qt.KeyboardModifier.ControlModifier)
     assert [run.id for run in panel.selected_runs()] == ["run_1", "run_2"]
-    assert panel.curve_combo.currentText() == "val_loss"
+    assert panel.curve_combo.current_name() == "val_loss"
+    assert panel.curve_combo.currentText() == "validation loss"
     assert set(panel.curves) == {"run_1", "run_2"}
     for run_id, curve in panel.curves.items():
         x, y = curve.getData()
         assert list(x) == [1.0, 2.0, 3.0]
         assert list(y) == panel.document.project.run(run_id).history["val_loss"]
     assert not panel.plot_hint.isVisible()
-    panel.curve_combo.setCurrentText("accuracy")
+    panel.curve_combo.set_current_name("accuracy")
     _, y = panel.curves["run_2"].getData()
     assert list(y) == panel.document.project.run("run_2").history["accuracy"]
     click_row(qtbot, panel, "run_1")  # a plain click selects only that run

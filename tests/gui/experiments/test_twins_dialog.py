@@ -60,7 +60,7 @@ def test_twins_that_differ_in_width_share_the_initial_weights_that_fit_and_both_
     for label, fit in (("A", result.a), ("B", result.b)):
         x, y = dialog.curves[label].getData()
         assert list(x) == [1.0, 2.0, 3.0, 4.0]
-        assert list(y) == fit.history[dialog.curve_combo.currentText()]
+        assert list(y) == fit.history[dialog.curve_combo.current_name()]
         assert dialog.boundaries[label].values is not None  # its decision boundary is drawn
         assert dialog.boundaries[label].stack.currentWidget() is dialog.boundaries[label].plot
     assert dialog.progress.value() == dialog.progress.maximum() == 8
