@@ -22,7 +22,7 @@ from PySide6.QtCore import QSize, Qt, Slot
 from PySide6.QtGui import QColor, QIcon, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel, QListWidget,
-    QListWidgetItem, QScrollArea, QSlider, QSplitter, QStackedWidget, QTableWidget,
+    QListWidgetItem, QScrollArea, QSizePolicy, QSlider, QSplitter, QStackedWidget, QTableWidget,
     QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
@@ -255,20 +255,21 @@ class EvaluationPanel(ThrottledLivePanel):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.splitter)
         self.stack.addWidget(self.note)
-        # In a scroll area: a narrow dock scrolls rather than widening the whole window.
-        content = QWidget()
-        content_layout = QVBoxLayout(content)
-        content_layout.setContentsMargins(0, 0, 0, 0)
-        content_layout.addLayout(controls)
-        content_layout.addWidget(self.summary)
-        content_layout.addWidget(self.stack, 1)
+        # The views scroll in a narrow dock rather than widening the whole window. (Labels
+        # that wrap stay outside: they would make the scroll area take the views' full height.)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(content)
+        scroll.setWidget(self.stack)
+        self.controls = QWidget()
+        self.controls.setLayout(controls)
+        controls.setContentsMargins(0, 0, 0, 0)
+        self.controls.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(scroll)
+        layout.addWidget(self.controls)
+        layout.addWidget(self.summary)
+        layout.addWidget(scroll, 1)
         self._update_threshold_label()
 
     def _styled_plot(self, name: str) -> pg.PlotWidget:

@@ -26,7 +26,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QSignalBlocker, Slot
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
-    QComboBox, QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget,
+    QComboBox, QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget,
 )
 
 from nnstudio.engine.callbacks import Callback
@@ -146,6 +146,14 @@ class WeightsHistory:
                 for node_id, values in self.norms.items()}
 
 
+class DecadeAxis(pg.AxisItem):
+    """A log-scale axis that writes only the powers of ten (the minor ticks stay unlabelled,
+    where their labels would crowd each other)."""
+
+    def logTickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph's name)
+        return [f"{10.0 ** v:g}" if abs(v - round(v)) < 1e-6 else "" for v in values]
+
+
 def tensor_label(key: str) -> str:
     """"dense_1.weight" -> "dense_1 · weights"."""
     node_id, _, name = key.rpartition(".")
@@ -168,6 +176,10 @@ class WeightsPanel(ThrottledLivePanel):
         self.picture = None  # WeightsHistory.picture(...) shown
         self._offset = 0  # epoch numbers of the run so far come after these
         self._last_snapshot: tuple[int, Any] | None = None
+        # (epoch, weights) of the run's latest snapshot: "now" while training, until the
+        # display copy has the run's weights.
+        self._latest: tuple[int, Any] | None = None
+        self._running = False
         self._keys: list[str] = []
         self._curves: dict[str, pg.PlotDataItem] = {}
         self._build()
@@ -179,11 +191,11 @@ class WeightsPanel(ThrottledLivePanel):
         self.tensor_combo = QComboBox()
         self.tensor_combo.setObjectName("tensor_combo")
         self.tensor_combo.setToolTip("The layer and tensor whose values the histograms show.")
-        self.tensor_combo.setMinimumContentsLength(12)
+        self.tensor_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.tensor_combo.currentIndexChanged.connect(self._on_tensor_changed)
         self.caption = QLabel()
         self.caption.setObjectName("weights_caption")
-        self.caption.setWordWrap(True)
+        self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         controls = QHBoxLayout()
         controls.addWidget(QLabel("Layer:"))
         controls.addWidget(self.tensor_combo)
@@ -210,33 +222,33 @@ class WeightsPanel(ThrottledLivePanel):
         self.time_note = pg.TextItem("", color=self._foreground, anchor=(0.5, 0.5))
         self.time_plot.addItem(self.time_note, ignoreBounds=True)
         self.grad_plot = self._plot(0, 1, "Gradient norm per layer (each epoch's last batch)",
-                                    rowspan=2)
+                                    rowspan=2, axis_items={"left": DecadeAxis("left")})
         self.grad_plot.setLogMode(y=True)
-        self.grad_plot.getAxis("left").setStyle(maxTextLevel=0)  # label powers of ten only
         self.grad_plot.setLabel("bottom", "epoch")
         self.legend = self.grad_plot.addLegend(offset=(-6, 4), labelTextColor=self._foreground)
+        background = palette.color(QPalette.ColorRole.Base)
+        background.setAlpha(210)
+        self.legend.setBrush(pg.mkBrush(background))
         self.grad_note = pg.TextItem("", color=self._foreground, anchor=(0.5, 0.5))
         self.grad_plot.addItem(self.grad_note, ignoreBounds=True)
         self.graphics.ci.layout.setColumnStretchFactor(0, 3)
         self.graphics.ci.layout.setColumnStretchFactor(1, 2)
         self.graphics.ci.layout.setRowStretchFactor(0, 2)
         self.graphics.ci.layout.setRowStretchFactor(1, 3)
-        # In a scroll area: a narrow dock scrolls rather than widening the whole window.
-        content = QWidget()
-        content_layout = QVBoxLayout(content)
-        content_layout.setContentsMargins(0, 0, 0, 0)
-        content_layout.addLayout(controls)
-        content_layout.addWidget(self.graphics, 1)
+        # The plots scroll in a narrow dock rather than widening the whole window. (Labels
+        # that wrap stay outside: they would make the scroll area take the plots' full height.)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(content)
+        scroll.setWidget(self.graphics)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(scroll)
+        layout.addLayout(controls)
+        layout.addWidget(scroll, 1)
 
-    def _plot(self, row: int, column: int, title: str, rowspan: int = 1) -> pg.PlotItem:
-        plot = self.graphics.addPlot(row=row, col=column, rowspan=rowspan)
+    def _plot(self, row: int, column: int, title: str, rowspan: int = 1,
+              axis_items: dict | None = None) -> pg.PlotItem:
+        plot = self.graphics.addPlot(row=row, col=column, rowspan=rowspan, axisItems=axis_items)
         plot.setTitle(title, color=self._foreground, size="9pt")
         plot.setMenuEnabled(False)
         plot.hideButtons()
@@ -244,6 +256,7 @@ class WeightsPanel(ThrottledLivePanel):
             axis = plot.getAxis(name)
             axis.setPen(pg.mkPen(self._foreground))
             axis.setTextPen(pg.mkPen(self._foreground))
+            axis.enableAutoSIPrefix(False)  # the linked value axes must read the same numbers
         return plot
 
     # ---- the training controller ----
@@ -264,7 +277,14 @@ class WeightsPanel(ThrottledLivePanel):
             self.history.clear()
         self._offset = start.first_epoch - 1
         self._last_snapshot = None
+        self._running = True
         self.request_redraw()
+
+    @Slot()
+    def _on_live_refreshed(self) -> None:
+        if not self._running:  # the display copy has the run's final weights by now
+            self._latest = None
+        super()._on_live_refreshed()
 
     @Slot(object)
     def _on_controller_epochs_reached(self, snapshots: tuple) -> None:
@@ -275,12 +295,14 @@ class WeightsPanel(ThrottledLivePanel):
         for snapshot in reversed(snapshots):
             if snapshot.weights is not None:
                 self._last_snapshot = (self._offset + snapshot.epoch, snapshot.weights)
+                self._latest = self._last_snapshot
                 break
         if self.history.add_snapshots(snapshots, self._offset):
             self.request_redraw()
 
     @Slot(object)
     def _on_controller_run_finished(self, end: Any) -> None:
+        self._running = False
         # The last epoch always gets its histogram, whatever the stride skipped.
         if self._last_snapshot is not None:
             self.history.add_weights(*self._last_snapshot)
@@ -292,6 +314,7 @@ class WeightsPanel(ThrottledLivePanel):
         if not history:  # weights reset, or another project: the record no longer applies
             self.history.clear()
             self._offset = 0
+            self._latest = None
             self.request_redraw(throttled=False)
 
     # ---- refresh ----
@@ -332,18 +355,23 @@ class WeightsPanel(ThrottledLivePanel):
         from nnstudio.engine.inspection import histogram
 
         display = self.live.display
-        if key is None or display is None or not display.has_tensor(key):
+        latest = self._latest[1] if self._latest is not None else {}
+        if key in latest:
+            values = np.asarray(latest[key])
+            state = f"at epoch {self._latest[0]}"
+        elif key is not None and display is not None and display.has_tensor(key):
+            values = display.array(key)
+            state = "initial weights" if self.live.weights_state == INITIAL else "now"
+        else:
             self.current = None
             self.now_curve.setData([], [])
             self.now_plot.setTitle("Now: no such tensor", color=self._foreground, size="9pt")
             self.caption.setText(self.live.error if display is None else
                                  "This network has no weights to show.")
             return
-        values = display.array(key)
         self.current = histogram(values, 40)
         shares = self.current.counts * (100.0 / max(self.current.total, 1))
         self.now_curve.setData(self.current.edges, shares)
-        state = "initial weights" if self.live.weights_state == INITIAL else "now"
         shape = "×".join(map(str, values.shape))
         self.now_plot.setTitle(f"{tensor_label(key)} {state} ({shape}: mean "
                                f"{values.mean():.3g}, spread {values.std():.3g})",

@@ -111,6 +111,12 @@ def test_snapshots_become_rows_of_histograms_and_gradient_norm_curves(open_panel
     assert np.allclose(image[3], expected[1])
     assert np.allclose(rows[0].counts, np.histogram(weights[2]["dense_1.weight"], RECORD_BINS)[0])
     assert panel.time_image.isVisible() and colour_count(panel.graphics) > 50
+    # "Now" follows the run's latest snapshot (the display copy gets weights less often).
+    latest = weights[5]["dense_1.weight"]
+    counts, edges = np.histogram(latest, bins=40)
+    x, y = panel.now_curve.getData()
+    assert np.allclose(x, edges) and np.allclose(y, counts * 100 / latest.size)
+    assert "at epoch 6" in panel.now_plot.titleLabel.text
 
 
 def test_a_long_run_keeps_at_most_max_rows_histograms_thinning_evenly():
