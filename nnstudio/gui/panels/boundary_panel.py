@@ -101,7 +101,7 @@ class BoundaryPanel(LivePanel):
         self.test_points.setVisible(False)
         self.plot.addItem(self.train_points)
         self.plot.addItem(self.test_points)
-        self.caption = QLabel()
+        self.caption = QLabel("Getting the network ready…")
         self.caption.setObjectName("boundary_caption")
         self.caption.setWordWrap(True)
         plot_page = QWidget()

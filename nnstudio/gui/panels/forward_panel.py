@@ -93,7 +93,7 @@ class ForwardPanel(LivePanel):
         header = self.tree.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
-        self.note = QLabel()
+        self.note = QLabel("Getting the network ready…")
         self.note.setObjectName("forward_note")
         self.note.setWordWrap(True)
         layout = QVBoxLayout(self)

@@ -40,6 +40,7 @@ COLUMN_GAP = 210.0  # between columns, at the least; wider to fill a wide, low v
 MAX_COLUMN_GAP = 480.0
 BAND_WIDTH = 46.0
 BIAS_SIZE = 11.0
+SELECTED_RING = 4.5  # pen width of the chosen neuron's ring
 MAX_WIDTH_WEIGHT = 3.0  # |w| at and beyond which a link has its full width
 FOLDED_TYPES = ("relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softmax", "linear",
                 "sine", "dropout")
@@ -277,7 +278,7 @@ class NetworkPanel(LivePanel):
         self._build()
 
     def _build(self) -> None:
-        self.note = QLabel()
+        self.note = QLabel("Getting the network ready…")
         self.note.setObjectName("network_note")
         self.note.setWordWrap(True)
         self.scene = NetworkScene(self)
@@ -289,7 +290,7 @@ class NetworkPanel(LivePanel):
         self.details_title.setWordWrap(True)
         self.details = QTableWidget(0, 2)
         self.details.setObjectName("neuron_details")
-        self.details.setHorizontalHeaderLabels(["From", "Value"])
+        self.details.setHorizontalHeaderLabels(["Weight from", "Value"])
         self.details.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.details.verticalHeader().setVisible(False)
         self.details.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -680,7 +681,8 @@ class NetworkPanel(LivePanel):
             old.setPen(QPen(old.pen().color(), 1.0))
         self.selected = (column_index, unit)
         ring = self.neuron_items[self.selected].ring
-        ring.setPen(QPen(self.palette().color(self.palette().ColorRole.Highlight), 3.0))
+        # The text colour, thick: it stands out on blue and orange heatmaps alike.
+        ring.setPen(QPen(self.palette().color(self.foregroundRole()), SELECTED_RING))
         self.details_box.setVisible(True)
         self._show_details(column_index, unit)
 
@@ -715,9 +717,10 @@ class NetworkPanel(LivePanel):
             self.details.setItem(row, 1, number)
 
     def _source_name(self, source: Column, index: int) -> str:
-        if source.drawn_as_neurons or (source.node_type == "input" and len(source.shape) == 1):
-            return f"w from {self.unit_name(source, index)}"
-        return f"w from {source.title}[{index}]"
+        """Where a weight comes from, short: "x1", "dense_1 #3", "flatten_1 #40"."""
+        if source.node_type == "input" and len(source.shape) == 1:
+            return self.unit_name(source, index)
+        return f"{source.title} #{index + 1}"
 
     def details_rows(self) -> list[tuple[str, float]]:
         """What the details table lists: (name, value) per row."""

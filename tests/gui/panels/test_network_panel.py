@@ -18,7 +18,7 @@ from nnstudio.core.network import chain
 from nnstudio.gui.live_model import LiveModel
 from nnstudio.gui.panels.heatmap import NEGATIVE_COLOR, POSITIVE_COLOR, to_rgba
 from nnstudio.gui.panels.network_panel import (
-    DISC, MAX_NEURONS, THUMBNAIL_RESOLUTION, LinkItem, NetworkPanel, heatmap_levels, link_width,
+    DISC, MAX_NEURONS, SELECTED_RING, THUMBNAIL_RESOLUTION, LinkItem, NetworkPanel, heatmap_levels, link_width,
 )
 
 pytestmark = pytest.mark.usefixtures("warm_torch")
@@ -235,5 +235,7 @@ def test_a_wide_low_view_spreads_the_layers_and_keeps_the_chosen_neuron(open_pan
     qtbot.waitUntil(lambda: panel.column_gap > 1.15 * gap, timeout=3000)
     assert panel.selected == (2, 3) and panel.details_box.isVisible()
     assert len(panel.details_rows()) == 9
+    assert panel.neuron_items[(2, 3)].ring.pen().widthF() == SELECTED_RING
+    assert panel.neuron_items[(2, 2)].ring.pen().widthF() == 1.0
     x = [panel.neuron_items[(c, 0)].sceneBoundingRect().center().x() for c in range(4)]
     assert x[1] - x[0] == pytest.approx(panel.column_gap)
