@@ -35,6 +35,7 @@ from nnstudio.gui.theme import ERROR_COLOR
 
 NAME, NOTE = "name", "note"
 MAX_NAME = 200
+MAX_COLUMN_WIDTH = 180  # pixels
 OK_COLOR = "#2e9d4f"
 # The metric that picks the best run when a project has it, in this order of preference.
 BEST_PREFERENCE = ("val_accuracy", "val_r2", "val_loss", "accuracy", "r2", "loss")
@@ -256,6 +257,7 @@ class RunsPanel(QWidget):
         self.splitter.addWidget(plot_box)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([900, 600])
 
         self.restore_button = QPushButton("Restore")
         self.restore_button.setObjectName("restore_run_button")
@@ -503,6 +505,9 @@ class RunsPanel(QWidget):
         if self.last_rerun is not None and self.last_rerun.run_id not in self.model.run_ids:
             self.last_rerun = None
         self.table.resizeColumnsToContents()
+        header = self.table.horizontalHeader()
+        for column in range(header.count()):  # long changes and notes: the tooltip has them
+            header.resizeSection(column, min(header.sectionSize(column), MAX_COLUMN_WIDTH))
         self._update_curves()
         self._update_buttons()
 

@@ -232,9 +232,7 @@ class SweepWindow(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(22)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.findings = QLabel("Choose the sizes and press Start. Each size trains with every "
                                "seed; the spread over seeds shows how much of a difference is "
                                "luck.")
