@@ -370,6 +370,7 @@ class NetworkPanel(LivePanel):
         for column in self.columns:
             self._add_links(column)
         self._add_output_labels(text_color)
+        self._add_input_labels(text_color)
         self._built_for = self.live.structure_version
         self.view.fit()
 
@@ -471,6 +472,20 @@ class NetworkPanel(LivePanel):
             height = label.boundingRect().height()
             label.setPos(self._column_x(column) + RADIUS + 8,
                          self._unit_y(column, unit) - height / 2)
+            self.scene.addItem(label)
+
+    def _add_input_labels(self, text_color: QColor) -> None:
+        """Feature names to the left of the input neurons."""
+        column = self.columns[0]
+        if not (column.node_type == "input" and column.drawn_as_neurons):
+            return
+        for unit in range(column.units):
+            label = QGraphicsSimpleTextItem(self.unit_name(column, unit))
+            label.setBrush(text_color)
+            label.setFont(self._scene_font())
+            box = label.boundingRect()
+            label.setPos(self._column_x(column) - RADIUS - 8 - box.width(),
+                         self._unit_y(column, unit) - box.height() / 2)
             self.scene.addItem(label)
 
     def _has_bias(self, column: Column) -> bool:
