@@ -546,7 +546,7 @@ class EvaluationPanel(ThrottledLivePanel):
         dataset = result.dataset
         features = list(dataset.feature_names)[:MAX_FEATURE_COLUMNS]
         if result.is_classification:
-            head = ["Sample", "True class", "Predicted", "Probability"]
+            head = ["Sample", "True class", "Predicted", "P(predicted)"]
         else:
             head = ["Sample", "True value", "Predicted", "Error"]
         table = self.sample_table
