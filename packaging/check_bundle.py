@@ -4,9 +4,9 @@
 
 Runs `ldd` on every shared library and executable in the bundle, the way the bundle's loader
 sees them (its `_internal` folder first). A missing library that the exclusion rules match, or
-a wheel's private copy of one, is an error (exit 1): a rule dropped something still in use. Other missing libraries are listed
-as notes: system libraries the build machine lacks, which the user's system provides (e.g.
-Wayland's, used only by Qt's Wayland plugins).
+a wheel's private copy of one, is an error (exit 1): a rule dropped something still in use.
+Other missing libraries are listed as notes: system libraries the build machine lacks, which
+the user's system provides (e.g. Wayland's, used only by Qt's Wayland plugins).
 """
 
 from __future__ import annotations

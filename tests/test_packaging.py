@@ -44,9 +44,10 @@ def test_spec_is_python_that_uses_the_shared_lists_and_builds_every_platform_tar
     text = (PACKAGING / "nnstudio.spec").read_text(encoding="utf-8")
     ast.parse(text)  # a syntax error would otherwise show only minutes into a build
     for needed in ("config.DATA_FOLDERS", "config.EXCLUDED_MODULES", "config.is_excluded",
-                   "collect_submodules(\"nnstudio\")", "BUNDLE(", "config.elf_segments_aligned", "config.macos_info_plist",
-                   "config.ICON_WINDOWS", "config.ICON_MACOS", "config.collection_modes", "version=version_resource",
-                   "console=False", "config.LINUX_DESKTOP_FILES", "nnstudio_main.py"):
+                   "collect_submodules(\"nnstudio\")", "BUNDLE(", "config.elf_segments_aligned",
+                   "config.macos_info_plist", "config.ICON_WINDOWS", "config.ICON_MACOS",
+                   "config.collection_modes", "version=version_resource", "console=False",
+                   "config.LINUX_DESKTOP_FILES", "nnstudio_main.py"):
         assert needed in text, needed
 
 

@@ -4,8 +4,9 @@ It walks the path a first-time user takes, in the installed app itself: the main
 an example project (with a dataset read from the bundled resources) loads, one epoch trains,
 the model exports to ONNX and TorchScript (each checked against PyTorch, so onnxruntime and
 torch.jit must work in the bundle), the project is saved to a temporary folder and opened
-again, and the reopened network and weights must equal what was saved. Each step prints one line as it passes; the first failure
-prints one line, `self-test failed: <step>: <why>`, and the exit status is 1.
+again, and the reopened network and weights must equal what was saved. Each step prints one
+line as it passes; the first failure prints one line, `self-test failed: <step>: <why>`, and
+the exit status is 1.
 """
 
 from __future__ import annotations

@@ -42,7 +42,8 @@ def test_self_test_passes_every_step_on_the_bundled_cnn_example_and_shows_the_wi
     assert status == 0, lines
     assert [line.split(": ok")[0] for line in lines[:-1]] == [
         "self-test: window opens", "self-test: example loads", "self-test: one epoch trains",
-        "self-test: model exports to ONNX and TorchScript", "self-test: project saves", "self-test: project reopens",
+        "self-test: model exports to ONNX and TorchScript", "self-test: project saves",
+        "self-test: project reopens",
         "self-test: reopened network and weights equal the saved ones"]
     assert lines[-1].startswith("self-test passed in ")
     assert window.isVisible()
