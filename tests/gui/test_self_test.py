@@ -129,9 +129,14 @@ def test_self_test_fails_when_the_window_has_no_project_document(qtbot):
 
 
 def test_nnstudio_self_test_runs_against_the_real_main_window_and_exits_zero(qapp, warm_torch,
-                                                                             capsys):
-    from nnstudio.cli import main
+                                                                             capsys, monkeypatch):
+    import threading
 
+    from nnstudio.cli import main
+    from nnstudio.gui import app
+
+    # run_app plans a torch warm-up that --self-test never starts: keep that flag to this test.
+    monkeypatch.setattr(app, "_warm_up_planned", threading.Event())
     status = main(["--self-test"])
 
     captured = capsys.readouterr()
