@@ -6,8 +6,8 @@ packages xvfb and xdotool) and (b) a whole `--self-test` offscreen (torch import
 exports, save, reopen). Prints medians, best rounds and the ratios bundle / python.
 Target: the bundle no slower (ratio <= 1.1).
 
-Not NNSTUDIO_STARTUP_PROBE (bench_startup.py): in probe mode no torch warm-up is planned, so a
-panel may import torch on the GUI thread before the first paint, and in the bundle it does.
+It times the mapped window rather than using NNSTUDIO_STARTUP_PROBE (bench_startup.py), so
+the number is what a person sees on a display.
 
     .venv/bin/python benchmarks/bench_bundle_start.py [--bundle dist/nnstudio/nnstudio]
         [--python /tmp/nnstudio-bundle-venv/bin/python] [--repeats 5] [--quick]

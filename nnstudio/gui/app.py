@@ -33,7 +33,9 @@ def torch_warming() -> bool:
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="nnstudio", description="Build, train and understand neural networks.")
+        prog="nnstudio", description="Build, train and understand neural networks.",
+        epilog="Headless commands: nnstudio {train,evaluate,summary,new,export,import-weights,"
+               "sweep} --help")
     parser.add_argument("project", nargs="?", help="a .nnstudio project to open")
     parser.add_argument("--screenshot", metavar="PNG",
                         help="render the window to this PNG file and exit")
@@ -58,8 +60,9 @@ def run_app(argv: list[str]) -> int:
 
     from nnstudio.gui.main_window import MainWindow
 
-    settings = _throwaway_settings() if args.screenshot else None
-    if not args.screenshot:
+    one_shot = bool(args.screenshot or args.self_test)  # runs and exits: no user settings, no warm-up
+    settings = _throwaway_settings() if one_shot else None
+    if not one_shot:
         _warm_up_planned.set()  # before the window exists: its panels must not import torch
     window = MainWindow(settings=settings)
     if args.project:
@@ -86,10 +89,8 @@ def run_app(argv: list[str]) -> int:
         from nnstudio.gui import self_test
 
         return int(self_test.run(window))
-    from PySide6.QtCore import QTimer
-
-    if not os.environ.get("NNSTUDIO_STARTUP_PROBE"):
-        QTimer.singleShot(0, warm_torch_in_background)
+    # Only once the window is on screen: importing torch holds the GIL for seconds.
+    _after_first_paint(window.canvas.viewport(), warm_torch_in_background)
     return app.exec()
 
 
@@ -183,19 +184,30 @@ def _warm_torch() -> None:
 
 def _report_first_paint(window, app) -> None:
     """Print the wall-clock time of the canvas's first paint, then quit (for the benchmark)."""
+
+    def report() -> None:
+        print(f"NNSTUDIO_SHOWN {time.time():.6f} torch_imported={'torch' in sys.modules}",
+              flush=True)
+        app.quit()
+
+    _after_first_paint(window.canvas.viewport(), report, at_once=True)
+
+
+def _after_first_paint(widget, callback, at_once: bool = False) -> None:
+    """Call `callback` once `widget` has painted for the first time.
+
+    By default the call waits for the next turn of the event loop, so the paint is finished.
+    """
     from PySide6.QtCore import QEvent, QObject, QTimer
 
     class FirstPaint(QObject):
         def eventFilter(self, watched, event) -> bool:
             if event.type() == QEvent.Type.Paint:
-                print(f"NNSTUDIO_SHOWN {time.time():.6f} torch_imported={'torch' in sys.modules}",
-                      flush=True)
                 watched.removeEventFilter(self)
-                QTimer.singleShot(0, app.quit)
+                callback() if at_once else QTimer.singleShot(0, callback)
             return False
 
-    probe = FirstPaint(window)
-    window.canvas.viewport().installEventFilter(probe)
+    widget.installEventFilter(FirstPaint(widget))  # parented to the widget: lives as long
 
 
 def _throwaway_settings():

@@ -67,11 +67,18 @@ def test_the_window_shows_before_torch_is_warmed_and_a_bad_project_gets_a_dialog
         if isinstance(box, QMessageBox):
             events.append(("dialog", box.text()))
             box.button(QMessageBox.StandardButton.Ok).click()
-            for window in QApplication.topLevelWidgets():
-                if window.objectName() == "main_window":
-                    window.close()
+            close_once_warmed(attempts=250)
         else:
             qtbot_timer(answer_and_close)
+
+    def close_once_warmed(attempts):
+        # The warm-up starts after the window's first paint; give up after ~5 s.
+        if attempts and not any(kind == "warm" for kind, _ in events):
+            qtbot_timer(lambda: close_once_warmed(attempts - 1))
+            return
+        for window in QApplication.topLevelWidgets():
+            if window.objectName() == "main_window":
+                window.close()
 
     def qtbot_timer(callback):
         from PySide6.QtCore import QTimer
