@@ -10,15 +10,18 @@ calls, `gradient_norms`, runs once per epoch and only when a callback asks for i
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 import numpy as np
 import torch
 
-from nnstudio.engine.evaluate import CHUNK, evaluate
+from nnstudio.engine.evaluate import CHUNK, Evaluation
 from nnstudio.engine.losses import make_objective
-from nnstudio.engine.metrics import confusion_matrix, scores_from_confusion
+from nnstudio.engine.metrics import (
+    RegressionAccumulator, auc, confusion_matrix, roc_curve, scores_from_confusion,
+)
 from nnstudio.engine.modules import GraphModule
 
 
@@ -30,28 +33,38 @@ def gradient_norms(model: GraphModule) -> dict[str, float]:
     Reads the gradients the last backward pass left on the parameters, with one read-back;
     layers without parameters, or whose parameters hold no gradient, are left out.
     """
-    grads: list[torch.Tensor] = []
-    owners: list[str] = []
-    for node_id in model.node_ids:
-        module = model.layer(node_id)
-        if module is None:
-            continue
-        for parameter in module.parameters():
-            if parameter.grad is not None:
-                grads.append(parameter.grad.detach())
-                owners.append(node_id)
+    owned = _owned_parameters.get(model)
+    if owned is None:
+        owned = [(node_id, parameter) for node_id in model.node_ids
+                 if model.layer(node_id) is not None
+                 for parameter in model.layer(node_id).parameters()]
+        _owned_parameters[model] = owned
+    owners = [node_id for node_id, parameter in owned if parameter.grad is not None]
+    grads = [parameter.grad for _, parameter in owned if parameter.grad is not None]
     if not grads:
         return {}
-    squares = (torch.stack(torch._foreach_norm(grads)).double() ** 2).tolist()
-    totals: dict[str, float] = {}
-    for node_id, square in zip(owners, squares):
-        totals[node_id] = totals.get(node_id, 0.0) + square
-    return {node_id: total ** 0.5 for node_id, total in totals.items()}
+    squares: dict[str, float] = {}
+    for node_id, norm in zip(owners, torch.stack(torch._foreach_norm(grads)).tolist()):
+        squares[node_id] = squares.get(node_id, 0.0) + norm * norm
+    return {node_id: math.sqrt(total) for node_id, total in squares.items()}
+
+
+# Each model's (node id, parameter) pairs, found once: the trainer asks every epoch.
+_owned_parameters: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 # ---- the probe batch ---------------------------------------------------------------------------
 
-PROBE_SIZE = 256  # samples the activation statistics look at
+PROBE_SIZE = 256  # samples the activation statistics look at, at most
+PROBE_VALUES = 2 ** 16  # values of the widest layer, at most: fewer samples for image networks
+MIN_PROBE_SIZE = 32
+
+
+def probe_size(display) -> int:
+    """How many samples to probe `display` (a DisplayModel) with: `PROBE_SIZE`, fewer when a
+    layer's output is so large (feature maps) that they would cost a refresh too much."""
+    widest = max(math.prod(display.shape(node_id)) for node_id in display.node_ids)
+    return int(min(PROBE_SIZE, max(MIN_PROBE_SIZE, PROBE_VALUES // max(widest, 1))))
 
 
 def probe_batch(x: np.ndarray, size: int = PROBE_SIZE, seed: int = 0) -> np.ndarray:
@@ -122,7 +135,7 @@ def histogram(values: np.ndarray, bins: int = BINS,
               value_range: tuple[float, float] | None = None) -> Histogram:
     """numpy's histogram of `values` (any shape, non-finite ones left out) in `bins` equal bins
     over `value_range` (default: the values' own min to max)."""
-    flat = np.asarray(values, dtype=np.float64).reshape(-1)
+    flat = np.asarray(values).reshape(-1)
     if not np.isfinite(flat).all():
         flat = flat[np.isfinite(flat)]
     if value_range is None:
@@ -360,8 +373,8 @@ class Evaluated:
     """A classifier on one split: what it predicted, and how well.
 
     `probabilities` (n, classes) and `predicted` (n,) are the engine's (its objective turns the
-    outputs into both); `evaluation` is `engine.evaluate.evaluate`'s result on the same split:
-    the confusion matrix, metrics and (binary) ROC curve and AUC. For regression `outputs`
+    outputs into both); `evaluation` is what `engine.evaluate.evaluate` gives on the same
+    split: the confusion matrix, metrics and (binary) ROC curve and AUC. For regression `outputs`
     holds the predictions (n, k) and `probabilities`, `predicted` are None.
     """
 
@@ -465,13 +478,15 @@ def class_scores(confusion: np.ndarray) -> ClassScores:
 
 def evaluate_split(model: GraphModule, dataset, split: str = "test",
                    loss: str = "auto") -> Evaluated:
-    """The model (a display copy) on one split: `engine.evaluate.evaluate` for the confusion
-    matrix, metrics and ROC, and the engine's objective for each sample's class probabilities
-    and predicted class. `loss` is the training setting. SpecError if the output does not fit.
+    """The model (a display copy) on one split, in one forward pass: each sample's class
+    probabilities and predicted class (the engine's objective), and an `Evaluation` made as
+    `engine.evaluate.evaluate` makes it (confusion matrix, metrics, ROC curve and AUC for two
+    classes) from the engine's metric functions. `loss` is the training setting. SpecError if
+    the output does not fit the data.
     """
-    evaluation = evaluate(model, dataset, loss)
     objective = make_objective(loss, dataset.task, dataset.n_classes, dataset.output_size, model)
     x = torch.from_numpy(_float32(dataset.x))
+    y = torch.from_numpy(np.asarray(dataset.y))
     was_training = model.training
     model.eval()
     try:
@@ -481,9 +496,23 @@ def evaluate_split(model: GraphModule, dataset, split: str = "test",
     finally:
         model.train(was_training)
     values = torch.cat(parts) if parts else torch.zeros((0, objective.outputs))
+    targets = objective.targets(y)
+    mean_loss = float(objective(values, targets)) if len(x) else float("nan")
+    names = tuple(dataset.class_names)
     if not objective.is_classification:
+        accumulator = RegressionAccumulator(torch.device("cpu"))
+        accumulator.update(torch.tensor(mean_loss), values, targets)
+        evaluation = Evaluation(accumulator.compute(), None, None, names, len(x))
         return Evaluated(split, dataset, evaluation, None, None,
                          np.ascontiguousarray(values.numpy(), dtype=np.float64))
+    predicted = objective.predicted_classes(values)
+    confusion = confusion_matrix(predicted, y, max(objective.classes, 2)).numpy()
+    metrics = {"loss": mean_loss, **scores_from_confusion(confusion)}
     probabilities = objective.probabilities(values).double().numpy()
-    predicted = objective.predicted_classes(values).numpy().astype(np.int64)
-    return Evaluated(split, dataset, evaluation, probabilities, predicted)
+    roc = None
+    if objective.classes == 2 and len(x):
+        roc = roc_curve(probabilities[:, 1], dataset.y)
+        metrics["auc"] = auc(roc[0], roc[1])
+    evaluation = Evaluation(metrics, confusion, roc, names, len(x))
+    return Evaluated(split, dataset, evaluation, probabilities,
+                     predicted.numpy().astype(np.int64))
