@@ -60,6 +60,7 @@ class LayerRow(QFrame):
         super().__init__(parent)
         self.node_id = node_id
         self.setObjectName(f"activation_row_{node_id}")
+        self._range: tuple[float, float] | None = None
         self.plot, self.curve = histogram_plot(self)
         self.plot.setMinimumWidth(220)
         self.text = QLabel()
@@ -76,8 +77,12 @@ class LayerRow(QFrame):
     def show_layer(self, layer, kind: str, shape: tuple[int, ...]) -> None:
         hist = layer.histogram
         self.curve.setData(hist.edges, percent_of_values(hist))
-        self.plot.setXRange(hist.low, hist.high, padding=0.02)
-        self.text.setText(describe(layer, kind, shape))
+        if (hist.low, hist.high) != self._range:  # the bins stay put while values wander
+            self._range = (hist.low, hist.high)
+            self.plot.setXRange(hist.low, hist.high, padding=0.02)
+        text = describe(layer, kind, shape)
+        if text != self.text.text():  # rich text is laid out again on every setText
+            self.text.setText(text)
 
 
 def percent_of_values(hist) -> np.ndarray:
@@ -168,7 +173,9 @@ class ActivationsPanel(ThrottledLivePanel):
                                           live.display.shape(node_id))
         self.note.setVisible(False)
         self.scroll.setVisible(True)
-        self.caption.setText(self._caption(len(probe)))
+        caption = self._caption(len(probe))
+        if caption != self.caption.text():
+            self.caption.setText(caption)
 
     def probe_batch(self) -> np.ndarray | None:
         """The fixed training samples the statistics look at (None without fitting data)."""

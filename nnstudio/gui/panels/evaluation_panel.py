@@ -104,8 +104,13 @@ class ConfusionView(pg.PlotWidget):
         for i in range(k):
             for j in range(k):
                 item = self.texts[i][j]
-                item.setText(cell_text(confusion[i, j], shares[i, j], normalized))
-                item.setColor("#ffffff" if shares[i, j] > 0.55 else "#202020")
+                text = cell_text(confusion[i, j], shares[i, j], normalized)
+                if item.textItem.toPlainText() != text:
+                    item.setText(text)
+                dark = shares[i, j] > 0.55
+                if getattr(item, "dark", None) != dark:
+                    item.setColor("#ffffff" if dark else "#202020")
+                    item.dark = dark
 
     def _make_cells(self, k: int, names: tuple[str, ...]) -> None:
         plot = self.getPlotItem()
@@ -366,7 +371,6 @@ class EvaluationPanel(ThrottledLivePanel):
             self._show_note(str(error))
             return
         self.stack.setCurrentIndex(0)
-        self._browser_for = None
         self._show_result()
 
     def _show_result(self) -> None:
@@ -394,7 +398,7 @@ class EvaluationPanel(ThrottledLivePanel):
         self._fill_table(names)
         if result.is_binary:
             self._show_roc()
-        self.summary.setText(self._summary_text())
+        _set_text(self.summary, self._summary_text())
         self.misclassified = result.misclassified(threshold)
         self._fill_browser()
 
@@ -489,28 +493,33 @@ class EvaluationPanel(ThrottledLivePanel):
     def _fill_browser(self) -> None:
         result = self.result
         shown = self.misclassified[:MAX_SHOWN]
-        key = (id(result), tuple(shown.tolist()), self.threshold)
-        if key == self._browser_for:
-            return
-        self._browser_for = key
         n = result.dataset.n_samples
         split = self.split_combo.currentText().lower()
         if not result.is_classification:
-            self.browser_label.setText(f"The samples of the {split} predicted worst, the "
-                                       f"worst first ({len(shown)} of {n} listed):")
+            text = (f"The samples of the {split} predicted worst, the worst first "
+                    f"({len(shown)} of {n} listed):")
         elif len(self.misclassified) == 0:
-            self.browser_label.setText(f"No sample of the {split} ({n}) is misclassified.")
+            text = f"No sample of the {split} ({n}) is misclassified."
         else:
             more = (f" (the first {MAX_SHOWN} listed)"
                     if len(self.misclassified) > MAX_SHOWN else "")
-            self.browser_label.setText(f"{len(self.misclassified)} of {n} samples of the "
-                                       f"{split} misclassified{more}:")
+            text = f"{len(self.misclassified)} of {n} samples of the {split} misclassified{more}:"
+        _set_text(self.browser_label, text)
         images = len(result.dataset.input_shape) == 3
-        self.browser_stack.setCurrentWidget(self.thumbnails if images else self.sample_table)
+        # Rows (and thumbnails) are made only when the list of samples changes; a refresh with
+        # new weights only rewrites the texts that changed.
+        key = (id(result.dataset), tuple(shown.tolist()), images, result.is_classification)
+        if key != self._browser_for:
+            self._browser_for = key
+            self.browser_stack.setCurrentWidget(self.thumbnails if images else self.sample_table)
+            if images:
+                self._make_thumbnails(shown)
+            else:
+                self._make_sample_rows(shown)
         if images:
-            self._fill_thumbnails(shown)
+            self._label_thumbnails(shown)
         else:
-            self._fill_sample_table(shown)
+            self._fill_sample_cells(shown)
 
     def _predicted_of(self, index: int) -> tuple[int, float]:
         """The class shown as predicted for sample `index`, and its probability."""
@@ -521,27 +530,32 @@ class EvaluationPanel(ThrottledLivePanel):
             predicted = int(result.predicted[index])
         return predicted, float(result.probabilities[index, predicted])
 
-    def _fill_thumbnails(self, shown: np.ndarray) -> None:
+    def _make_thumbnails(self, shown: np.ndarray) -> None:
+        self.thumbnails.clear()
+        x = self.result.dataset.x
+        for index in shown.tolist():
+            image = x[index][0] if x.shape[1] == 1 else x[index].mean(axis=0)
+            item = QListWidgetItem(QIcon(QPixmap.fromImage(_thumbnail(image))), "")
+            item.setData(VALUE, index)
+            self.thumbnails.addItem(item)
+
+    def _label_thumbnails(self, shown: np.ndarray) -> None:
         result = self.result
         names = self._class_names(result.probabilities.shape[1]) if \
             result.is_classification else ()
-        self.thumbnails.clear()
-        x = result.dataset.x
-        for index in shown.tolist():
-            image = x[index][0] if x.shape[1] == 1 else x[index].mean(axis=0)
-            icon = QIcon(QPixmap.fromImage(_thumbnail(image)))
+        for row, index in enumerate(shown.tolist()):
             if result.is_classification:
                 predicted, probability = self._predicted_of(index)
                 true = int(result.targets[index])
                 text = f"#{index}: {names[true]} → {names[predicted]}\n{probability:.0%} sure"
             else:
                 text = f"#{index}"
-            item = QListWidgetItem(icon, text)
-            item.setData(VALUE, index)
-            item.setToolTip(text.replace("\n", ", "))
-            self.thumbnails.addItem(item)
+            item = self.thumbnails.item(row)
+            if item.text() != text:
+                item.setText(text)
+                item.setToolTip(text.replace("\n", ", "))
 
-    def _fill_sample_table(self, shown: np.ndarray) -> None:
+    def _make_sample_rows(self, shown: np.ndarray) -> None:
         result = self.result
         dataset = result.dataset
         features = list(dataset.feature_names)[:MAX_FEATURE_COLUMNS]
@@ -559,18 +573,35 @@ class EvaluationPanel(ThrottledLivePanel):
         for row, index in enumerate(shown.tolist()):
             table.setItem(row, 0, _number_item(str(index), index))
             if result.is_classification:
-                predicted, probability = self._predicted_of(index)
-                cells = [names[int(result.targets[index])], names[predicted],
-                         f"{probability:.3f}"]
+                true = names[int(result.targets[index])]
             else:
-                true = float(np.asarray(dataset.y[index]).reshape(-1)[0])
-                guess = float(result.outputs[index].reshape(-1)[0])
-                cells = [f"{true:.4g}", f"{guess:.4g}", f"{guess - true:+.4g}"]
-            for column, text in enumerate(cells, start=1):
-                table.setItem(row, column, QTableWidgetItem(text))
+                true = f"{float(np.asarray(dataset.y[index]).reshape(-1)[0]):.4g}"
+            table.setItem(row, 1, QTableWidgetItem(true))
+            for column in (2, 3):
+                table.setItem(row, column, QTableWidgetItem(""))
             for column, value in enumerate(x[index, :len(features)], start=len(head)):
                 table.setItem(row, column, _number_item(f"{value:.4g}", float(value)))
+        self._fill_sample_cells(shown)
         table.resizeColumnsToContents()
+
+    def _fill_sample_cells(self, shown: np.ndarray) -> None:
+        """The columns that change with the weights: the prediction and how sure or how far."""
+        result = self.result
+        table = self.sample_table
+        names = self._class_names(result.probabilities.shape[1]) if \
+            result.is_classification else ()
+        for row, index in enumerate(shown.tolist()):
+            if result.is_classification:
+                predicted, probability = self._predicted_of(index)
+                cells = (names[predicted], f"{probability:.3f}")
+            else:
+                true = float(np.asarray(result.dataset.y[index]).reshape(-1)[0])
+                guess = float(result.outputs[index].reshape(-1)[0])
+                cells = (f"{guess:.4g}", f"{guess - true:+.4g}")
+            for column, text in enumerate(cells, start=2):
+                item = table.item(row, column)
+                if item.text() != text:
+                    item.setText(text)
 
     def shown_samples(self) -> list[int]:
         """The sample numbers the browser lists, in order."""
@@ -616,6 +647,11 @@ class EvaluationPanel(ThrottledLivePanel):
         rows = self.table.rowCount()
         return {name: np.array([self.table.item(r, c).data(VALUE) for r in range(rows)])
                 for c, name in enumerate(TABLE_COLUMNS) if c > 0}
+
+
+def _set_text(label: QLabel, text: str) -> None:
+    if label.text() != text:  # a label lays its text out again on every setText
+        label.setText(text)
 
 
 def _set_number(item: QTableWidgetItem, text: str, value) -> None:

@@ -2,9 +2,10 @@
 
 The live model refreshes up to ten times a second. Views whose refresh runs the network over a
 batch or a split (activations, feature maps, evaluation) redraw at most every
-`live_interval_ms` while training feeds live weights, so the Python work they do holds the GIL
-for only a small share of the run; any other change (trained weights, a new network, new data)
-redraws at once. Hidden views do nothing, as every `LivePanel`, and neither do views whose dock
+`live_interval_ms` while training feeds live weights, and less often when a redraw is costly
+(each panel's redraws stay within `BUSY_SHARE` of the GUI thread's time), so the Python work
+they do holds the GIL for only a small share of the run; any other change (trained weights, a
+new network, new data) redraws at once. Hidden views do nothing, as every `LivePanel`, and neither do views whose dock
 sits behind another in a tab group (Qt keeps those "visible").
 """
 
@@ -18,6 +19,10 @@ from PySide6.QtWidgets import QDockWidget, QWidget
 from nnstudio.gui.live_model import LIVE, LivePanel, LiveModel
 
 LIVE_INTERVAL_MS = 250  # at most four redraws a second while weights stream in
+# While throttled, a panel's redraws (its update and the painting that follows, in CPU time of
+# the GUI thread) may take at most this share of the time: a slow redraw pushes the next one
+# further away, so a large network or a slow machine never lets the views crowd out training.
+BUSY_SHARE = 0.02
 
 
 class ThrottledLivePanel(LivePanel):
@@ -27,6 +32,7 @@ class ThrottledLivePanel(LivePanel):
 
     def __init__(self, live: LiveModel, parent: QWidget | None = None):
         self._last_redraw = -float("inf")
+        self.last_cost = 0.0  # CPU seconds of the last redraw, its painting included
         self._watched_dock: QDockWidget | None = None
         super().__init__(live, parent)
         self._later = QTimer(self)
@@ -35,7 +41,20 @@ class ThrottledLivePanel(LivePanel):
 
     def redraw(self) -> None:
         self._last_redraw = time.monotonic()
+        started = time.thread_time()
         super().redraw()
+        self.last_cost = time.thread_time() - started
+        # A zero timer fires once the paints queued now are done: count them too.
+        QTimer.singleShot(0, self, lambda: self._measure_painting(started))
+
+    def _measure_painting(self, started: float) -> None:
+        self.last_cost = max(self.last_cost, time.thread_time() - started)
+
+    @property
+    def throttle_ms(self) -> float:
+        """The least time between throttled redraws: `live_interval_ms`, or longer so the last
+        redraw's cost stays within `BUSY_SHARE` of the time."""
+        return max(self.live_interval_ms, self.last_cost * 1000 / BUSY_SHARE)
 
     @Slot()
     def _on_live_refreshed(self) -> None:
@@ -48,13 +67,13 @@ class ThrottledLivePanel(LivePanel):
         return self.isVisible() and not self.visibleRegion().isEmpty()
 
     def request_redraw(self, throttled: bool = True) -> None:
-        """Redraw now if shown, or (when `throttled`) once `live_interval_ms` have passed
-        since the last redraw; a hidden panel only remembers that it is out of date."""
+        """Redraw now if shown, or (when `throttled`) once `throttle_ms` have passed since the
+        last redraw; a hidden panel only remembers that it is out of date."""
         if not self.is_shown():
             self.stale = True
             return
         if throttled:
-            wait_ms = self.live_interval_ms - (time.monotonic() - self._last_redraw) * 1000
+            wait_ms = self.throttle_ms - (time.monotonic() - self._last_redraw) * 1000
             if wait_ms > 0:
                 self.stale = True
                 if not self._later.isActive():

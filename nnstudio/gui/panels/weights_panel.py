@@ -61,7 +61,7 @@ class WeightsHistory:
         self.stride = 1
         self.norm_epochs: list[int] = []
         self.norms: dict[str, list[float]] = {}  # node id -> one value per norm epoch (NaN gaps)
-        self.version = 0
+        self.version = getattr(self, "version", 0) + 1  # counts changes, clearing too
 
     def __bool__(self) -> bool:
         return bool(self.epochs or self.norm_epochs)
@@ -181,6 +181,8 @@ class WeightsPanel(ThrottledLivePanel):
         self._latest: tuple[int, Any] | None = None
         self._running = False
         self._keys: list[str] = []
+        self._picture_for: tuple | None = None
+        self._norms_for: tuple | None = None
         self._curves: dict[str, pg.PlotDataItem] = {}
         self._build()
         if controller is not None:
@@ -382,6 +384,10 @@ class WeightsPanel(ThrottledLivePanel):
             self.now_plot.setXRange(self.current.low, self.current.high, padding=0.02)
 
     def _show_over_time(self, key: str | None) -> None:
+        drawn = (key, self.history.version)
+        if drawn == self._picture_for:
+            return  # nothing new recorded: the image stands
+        self._picture_for = drawn
         picture = self.history.picture(key) if key is not None else None
         self.picture = picture
         if picture is None:
@@ -407,6 +413,10 @@ class WeightsPanel(ThrottledLivePanel):
                                 padding=0.01)
 
     def _show_norms(self, chosen: str | None) -> None:
+        drawn = (chosen, self.history.version)
+        if drawn == self._norms_for:
+            return
+        self._norms_for = drawn
         curves = self.history.norm_curves()
         chosen_node = chosen.rpartition(".")[0] if chosen else None
         for node_id in list(self._curves):
