@@ -26,10 +26,11 @@ from nnstudio.engine.callbacks import Callback, EpochSnapshot
 log = logging.getLogger(__name__)
 
 REFRESH_INTERVAL_MS = 100  # at most ten refreshes a second
-# A refresh (probes, every visible view's update and the painting that follows) may take at
-# most this share of the time: a slow one pushes the next further away, so the views never
-# crowd out the training thread, whatever the network, the machine's load and the views open.
-MAX_BUSY_SHARE = 0.08
+# The views together (refreshes, every view's redraw, the painting that follows) may use at
+# most this share of the GUI thread's time: what they spend is a debt paid off at this rate,
+# and the next refresh waits until it is paid, so the views never crowd out the training
+# thread, whatever the network, the machine's load and the number of views open.
+MAX_BUSY_SHARE = 0.06
 TORCH_WAIT_MS = 200  # while torch is still being imported in the background, look again after
 TORCH_WAIT_LIMIT_S = 5.0
 
@@ -77,7 +78,10 @@ class LiveModel(QObject):
         self.structure_version = 0  # counts display models built
         self.data_version = 0  # counts changes of the data or of the plane
         self.refreshes = 0
-        self.last_cost = 0.0  # CPU seconds of the last refresh, the views' updates and paints too
+        self.last_cost = 0.0  # CPU seconds of the last refresh, the views' updates included
+        self._debt = 0.0  # CPU seconds the views spent and have not yet paid off
+        self._debt_at = time.monotonic()
+        self._in_refresh = False
         self.watching = False  # read by the training thread: is any view visible?
         self._consumers: set[int] = set()
         self._pending = {"structure", "weights", "data"}
@@ -156,9 +160,24 @@ class LiveModel(QObject):
     def _schedule(self) -> None:
         if self._timer.isActive():
             return
-        gap = max(self._interval_ms, self.last_cost * 1000 / MAX_BUSY_SHARE)
         since = (time.monotonic() - self._last_sync) * 1000
-        self._timer.start(int(max(0.0, min(gap, gap - since))))
+        wait = max(self._interval_ms - since, self.debt * 1000 / MAX_BUSY_SHARE, 0.0)
+        self._timer.start(int(wait))
+
+    # ---- what the views cost ----
+    def note_cost(self, seconds: float) -> None:
+        """Add `seconds` of GUI-thread CPU time the views spent (LivePanel.redraw calls this;
+        a view that works outside `redraw` may call it too). Refreshes wait until it is paid
+        off at MAX_BUSY_SHARE of the time."""
+        if not self._in_refresh:  # a refresh counts the redraws it makes itself
+            self._debt = self.debt + seconds
+            self._debt_at = time.monotonic()
+
+    @property
+    def debt(self) -> float:
+        """CPU seconds the views spent that are not yet paid off."""
+        paid = (time.monotonic() - self._debt_at) * MAX_BUSY_SHARE
+        return max(0.0, self._debt - paid)
 
     # ---- the refresh ----
     @Slot()
@@ -169,30 +188,33 @@ class LiveModel(QObject):
         if not self._torch_ready():
             self._timer.start(TORCH_WAIT_MS)
             return False
-        # CPU time of this (GUI) thread, not wall time: waiting for the GIL or for a core while
-        # training runs is not the views' cost.
-        started = time.thread_time()
         pending, self._pending = self._pending, set()
         if "data" in pending:
             self._load_data()
         if "structure" in pending or self.display is None:
             if self._rebuild():
                 pending.add("weights")
+        # From here on the work repeats with every snapshot: that is what the budget counts
+        # (CPU time of this thread: waiting for the GIL or a core is not the views' cost).
+        started = time.thread_time()
         if "weights" in pending and self.display is not None:
             self._load_weights()
         self._probes.clear()
         self._last_sync = time.monotonic()
         self.version += 1
         self.refreshes += 1
-        self.refreshed.emit()  # the visible views update now; Qt paints them next
-        self.last_cost = time.thread_time() - started
-        # A zero timer fires once the events queued now (the paints) are done, so the cost
-        # counts the painting too, which happens in Qt's own code.
-        QTimer.singleShot(0, self, lambda: self._measure_painting(started))
+        self._in_refresh = True
+        try:
+            self.refreshed.emit()  # the visible views update now; Qt paints them next
+        finally:
+            self._in_refresh = False
+        ended = time.thread_time()
+        self.last_cost = ended - started
+        self.note_cost(self.last_cost)
+        # A zero timer fires once the events queued now (the paints) are done: the painting,
+        # which happens in Qt's own code, is part of the cost.
+        QTimer.singleShot(0, self, lambda: self.note_cost(time.thread_time() - ended))
         return True
-
-    def _measure_painting(self, started: float) -> None:
-        self.last_cost = max(self.last_cost, time.thread_time() - started)
 
     def _torch_ready(self) -> bool:
         """False while the app's background thread is still importing torch (importing it here
@@ -372,7 +394,11 @@ class LivePanel(QWidget):
     def redraw(self) -> None:
         self.stale = False
         self.redraws += 1
-        self.update_view()
+        started = time.thread_time()
+        try:
+            self.update_view()
+        finally:
+            self.live.note_cost(time.thread_time() - started)
 
     @Slot()
     def _on_live_refreshed(self) -> None:

@@ -204,3 +204,41 @@ def test_a_training_run_feeds_the_live_model_through_its_callback(qtbot, documen
     qtbot.waitUntil(lambda: live.weights_state == LIVE, timeout=3000)
     for key, array in result.weights.items():
         np.testing.assert_allclose(live.display.array(key), array)
+
+
+def test_what_the_views_spend_delays_the_next_refresh_to_keep_within_their_share(qtbot,
+                                                                                  document):
+    from nnstudio.gui.live_model import MAX_BUSY_SHARE
+
+    live = LiveModel(document)
+    shown_panel(qtbot, live)
+    qtbot.waitUntil(lambda: live.debt == 0.0, timeout=5000)
+    live.note_cost(0.03)  # e.g. a view's redraw took 30 ms of the GUI thread
+    assert live.debt == pytest.approx(0.03, abs=0.002)
+    document.set_weights(weights(document.network, 4))
+    assert live._timer.isActive()
+    assert live._timer.interval() >= 0.9 * 0.03 / MAX_BUSY_SHARE * 1000
+    qtbot.waitUntil(lambda: not live.pending, timeout=5000)
+
+
+def test_a_redraw_during_a_refresh_is_counted_once(qtbot, document):
+    class SlowPanel(LivePanel):
+        def update_view(self) -> None:
+            end = time.thread_time() + 0.02  # 20 ms of CPU
+            while time.thread_time() < end:
+                pass
+
+    live = LiveModel(document)
+    panel = SlowPanel(live)
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitUntil(lambda: panel.redraws > 0, timeout=3000)
+    live._debt = 0.0
+    live.offer_weights(weights(document.network, 3))
+    live._timer.stop()
+    assert live.refresh_now()
+    assert live.last_cost >= 0.02
+    assert live.debt <= live.last_cost + 0.002  # the redraw is inside the refresh's cost
+    before = live.debt
+    panel.redraw()  # a redraw of its own (a throttled view) adds its cost
+    assert live.debt >= before + 0.018

@@ -89,6 +89,7 @@ class ForwardPanel(LivePanel):
         self.tree.setColumnCount(len(COLUMNS))
         self.tree.setHeaderLabels(list(COLUMNS))
         self.tree.setUniformRowHeights(True)
+        self.tree.itemExpanded.connect(self._on_tree_item_expanded)
         self.tree.setAlternatingRowColors(True)
         header = self.tree.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
@@ -151,8 +152,20 @@ class ForwardPanel(LivePanel):
         self.note.setText(NOTE)
         if self._built_for != live.structure_version:
             self._build_rows(self.trace)  # the rows once per structure; then only numbers
-        for step, layer in zip(self.trace, self._layers):
-            self._fill(step, *layer)
+        for index in range(len(self._layers)):
+            self._fill_layer(index)
+
+    def _fill_layer(self, index: int) -> None:
+        """Write layer `index`'s numbers, if it is expanded (collapsed rows wait until opened)."""
+        if index < min(len(self.trace), len(self._layers)) and \
+                self.tree.topLevelItem(index).isExpanded():
+            self._fill(self.trace[index], *self._layers[index])
+
+    @Slot(QTreeWidgetItem)
+    def _on_tree_item_expanded(self, item: QTreeWidgetItem) -> None:
+        index = self.tree.indexOfTopLevelItem(item)
+        if index >= 0:
+            self._fill_layer(index)
 
     def _clear(self, message: str) -> None:
         self.tree.clear()

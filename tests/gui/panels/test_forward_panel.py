@@ -119,6 +119,10 @@ def test_the_formula_and_the_worked_out_sum_are_shown(open_panel):
 
 def test_a_convolution_shows_z_before_its_relu_and_counts_what_it_leaves_out(open_panel):
     panel = open_panel("digits_cnn")
+    conv_item = panel.tree.topLevelItem(1)
+    assert not conv_item.isExpanded()  # a long layer starts closed, its numbers not written
+    assert conv_item.child(1).data(2, Qt.ItemDataRole.UserRole) is None
+    conv_item.setExpanded(True)  # opening it writes them
     rows = panel.layer_rows("conv2d_1")
     assert len(rows) == MAX_ROWS
     z = np.array([r[0] for r in rows])

@@ -1,0 +1,241 @@
+"""What the live inspection views cost training, in one process, offscreen.
+
+Two windows train the same example project with the window's Train action, in interleaved rounds:
+
+- none: a window with the training part only (no inspection views installed);
+- views: a window with every registered inspection panel (`INSPECTION_PANELS`, so views that
+  other parts of the app register are included) open, each floating in its own visible dock,
+  refreshed live from the running training;
+- hidden (reported too): the same window with every view's dock closed.
+
+Weights are reset before each round so every run starts from the same fresh weights. Prints the
+training throughput (samples/s, from the click to `run_finished`), the ratios views ÷ none and
+hidden ÷ none (target: views ÷ none ≥ 0.9), and how many times the views redrew per second of
+training (they must be live, not idle). The CPU ratio is the process's CPU time per sample
+without views ÷ with them (all threads): the views' whole cost, steadier than wall-clock time
+on a busy machine, and an upper bound of the slowdown where the GUI thread has its own core.
+
+    python benchmarks/bench_views.py            # spiral, digits_mlp and digits_cnn, 5 rounds
+    python benchmarks/bench_views.py --quick    # a quarter of the epochs, 1 round
+    python benchmarks/bench_views.py --each     # also each panel's own GUI-thread CPU share
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+WORKLOADS = ("spiral", "digits_mlp", "digits_cnn")
+SAMPLES_PER_RUN = 60_000
+
+
+def make_window(project, extensions):
+    from PySide6.QtCore import QSettings
+
+    from nnstudio.gui.document import ProjectDocument
+    from nnstudio.gui.main_window import MainWindow
+
+    settings = QSettings(os.path.join(tempfile.mkdtemp(), "settings.ini"),
+                         QSettings.Format.IniFormat)
+    window = MainWindow(ProjectDocument(project), settings=settings, extensions=extensions)
+    window.resize(1440, 900)
+    window.show()
+    return window
+
+
+def inspection_docks(window) -> list:
+    from PySide6.QtWidgets import QDockWidget
+
+    return [window.findChild(QDockWidget, name) for name in window.inspection_panels]
+
+
+def open_every_view(window, only: tuple[str, ...] = ()) -> None:
+    """Each inspection dock (or those named in `only`) floating and shown, so no view hides
+    behind a tab; the others closed."""
+    for index, dock in enumerate(inspection_docks(window)):
+        if only and dock.objectName() not in only:
+            dock.hide()
+            continue
+        dock.setFloating(True)
+        dock.resize(640, 480)
+        dock.move(40 * index, 40 * index)
+        dock.show()
+
+
+def close_every_view(window) -> None:
+    for dock in inspection_docks(window):
+        dock.hide()
+
+
+def train(window) -> tuple[float, int, float]:
+    """One run with the Train action: (seconds from the click to the end, samples trained,
+    CPU seconds this process spent meanwhile, all threads). `train.gui_cpu` keeps the GUI
+    thread's own CPU seconds of the run."""
+    from PySide6.QtCore import QEventLoop
+
+    controller = window.training.controller
+    controller.reset_weights()
+    loop = QEventLoop()
+    ends = []
+
+    def finished(end) -> None:
+        ends.append((time.perf_counter(), end))
+        loop.quit()
+
+    controller.run_finished.connect(finished)
+    cpu = time.process_time()
+    gui_cpu = time.thread_time()
+    started = time.perf_counter()
+    window.training.train_action.trigger()
+    loop.exec()
+    train.gui_cpu = time.thread_time() - gui_cpu
+    cpu = time.process_time() - cpu
+    controller.run_finished.disconnect(finished)
+    stopped, end = ends[0]
+    if end.outcome.failed:
+        raise SystemExit(f"the run failed: {end.outcome.message}")
+    return stopped - started, end.outcome.samples, cpu
+
+
+def settle(window, seconds: float = 0.3) -> None:
+    """Let queued redraws finish before the next round."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+
+
+def measure(key: str, rounds: int, quick: bool, only: tuple[str, ...] = ()) -> dict:
+    from nnstudio.core.examples import example_project
+
+    project = example_project(key)
+    epochs = max(1, min(project.training.epochs,
+                        SAMPLES_PER_RUN // _train_samples(project)))
+    if quick:
+        epochs = max(1, epochs // 4)
+    project.training = project.training.replace(epochs=epochs, device="cpu",
+                                                early_stopping=False)
+    plain = make_window(project, ("nnstudio.gui.training",))
+    viewed = make_window(project, ("nnstudio.gui.training", "nnstudio.gui.panels.inspection"))
+    panels = [panel for name, panel in viewed.inspection_panels.items()
+              if not only or name in only]
+    train(plain)  # warm-up: imports, first optimizer steps, first redraws
+    open_every_view(viewed, only)
+    train(viewed)
+    rates = {"none": [], "views": [], "hidden": []}
+    cpu = {"none": [], "views": []}  # CPU seconds per sample
+    redraws_per_second = []
+    for _ in range(rounds):
+        seconds, samples, used = train(plain)
+        rates["none"].append(samples / seconds)
+        cpu["none"].append(used / samples)
+        open_every_view(viewed, only)
+        settle(viewed)
+        before = sum(panel.redraws for panel in panels)
+        seconds, samples, used = train(viewed)
+        rates["views"].append(samples / seconds)
+        cpu["views"].append(used / samples)
+        redraws_per_second.append((sum(p.redraws for p in panels) - before) / seconds)
+        close_every_view(viewed)
+        settle(viewed)
+        seconds, samples, _ = train(viewed)
+        rates["hidden"].append(samples / seconds)
+    for window in (plain, viewed):
+        window.document.undo_stack.setClean()
+        window.document._unsaved = False
+        window.close()
+    return {"key": key, "epochs": epochs, "panels": len(panels),
+            **{name: statistics.median(values) for name, values in rates.items()},
+            "best_ratio": max(v / n for v, n in zip(rates["views"], rates["none"])),
+            "cpu_ratio": statistics.median(cpu["none"]) / statistics.median(cpu["views"]),
+            "redraws_per_s": statistics.median(redraws_per_second)}
+
+
+def gui_share_per_panel(key: str, quick: bool) -> dict[str, float]:
+    """Each panel open alone: the GUI thread's CPU seconds per second of training (and with
+    none open), the views' own cost whatever the machine's load."""
+    from nnstudio.core.examples import example_project
+
+    project = example_project(key)
+    epochs = max(1, min(project.training.epochs, SAMPLES_PER_RUN // _train_samples(project)))
+    project.training = project.training.replace(epochs=max(1, epochs // (4 if quick else 1)),
+                                                device="cpu", early_stopping=False)
+    window = make_window(project, ("nnstudio.gui.training", "nnstudio.gui.panels.inspection"))
+    shares = {}
+    for name in ("", *window.inspection_panels):
+        if name:
+            open_every_view(window, (name,))
+        else:
+            close_every_view(window)
+        settle(window)
+        train(window)  # this panel's first drawing is not part of the measure
+        seconds, _, _ = train(window)
+        shares[name or "none"] = train.gui_cpu / seconds
+    window.document.undo_stack.setClean()
+    window.document._unsaved = False
+    window.close()
+    return shares
+
+
+def _train_samples(project) -> int:
+    from nnstudio.data.source import prepare_project_data
+
+    return max(1, prepare_project_data(project).train.n_samples)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a quarter of the epochs, 1 round")
+    parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument("--workloads", default=",".join(WORKLOADS))
+    parser.add_argument("--each", action="store_true",
+                        help="also: each panel alone, the GUI thread's CPU share")
+    parser.add_argument("--panels", default="",
+                        help="only these docks open, e.g. network_dock,boundary_dock "
+                             "(default: every registered panel)")
+    args = parser.parse_args(argv)
+    only = tuple(name for name in args.panels.split(",") if name)
+    rounds = args.rounds or (1 if args.quick else 5)
+
+    from nnstudio.gui.app import make_application
+    from nnstudio.gui.panels.inspection import INSPECTION_PANELS
+
+    make_application()
+    rows = [measure(key, rounds, args.quick, only) for key in args.workloads.split(",")]
+    names = ", ".join(panel.title for panel in INSPECTION_PANELS
+                      if not only or panel.object_name in only)
+    print(f"Training with the inspection views open and live ({names}) against none, "
+          f"offscreen, {rounds} round(s), median samples/s, {os.cpu_count()} CPU cores")
+    print(f"{'workload':<12}{'epochs':>7}{'none/s':>10}{'views/s':>10}{'hidden/s':>10}"
+          f"{'views÷none':>12}{'best':>7}{'hidden÷none':>13}{'CPU ratio':>11}{'redraws/s':>11}")
+    worst = float("inf")
+    for row in rows:
+        ratio = row["views"] / row["none"]
+        worst = min(worst, ratio)
+        print(f"{row['key']:<12}{row['epochs']:>7}{row['none']:>10,.0f}{row['views']:>10,.0f}"
+              f"{row['hidden']:>10,.0f}{ratio:>12.3f}{row['best_ratio']:>7.3f}"
+              f"{row['hidden'] / row['none']:>13.3f}{row['cpu_ratio']:>11.3f}"
+              f"{row['redraws_per_s']:>11.1f}")
+    met = worst >= 0.9
+    print("target: views/none >= 0.9 on every workload:", "met" if met else "NOT met")
+    if args.each:
+        print("GUI thread's CPU seconds per second of training, each panel open alone:")
+        for key in args.workloads.split(","):
+            shares = gui_share_per_panel(key, args.quick)
+            print(f"  {key:<11}" + "  ".join(f"{name.removesuffix('_dock')} {share:.3f}"
+                                          for name, share in shares.items()))
+    print("RESULT " + json.dumps({"headline": f"views/none {worst:.2f} worst (target >= 0.9)",
+                                  "rows": rows}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
