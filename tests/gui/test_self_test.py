@@ -144,5 +144,8 @@ def test_nnstudio_self_test_runs_against_the_real_main_window_and_exits_zero(qap
     assert "self-test: window opens: ok" in captured.out
     assert captured.out.rstrip().splitlines()[-1].startswith("self-test passed in ")
     for widget in qapp.topLevelWidgets():  # the window run_app made stays open: close it
-        widget.close()
-        widget.deleteLater()
+        # Only the window: other top-level widgets include pyqtgraph's plot menus, which its
+        # plots delete themselves; deleting them first made the window's deletion segfault.
+        if isinstance(widget, QMainWindow):
+            widget.close()
+            widget.deleteLater()

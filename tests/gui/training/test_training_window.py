@@ -98,8 +98,12 @@ def test_a_learning_rate_typed_mid_run_reaches_the_engine(qtbot, click, train_wi
     qtbot.keyClicks(editor.lineEdit(), "0.001")
     qtbot.keyClick(editor.lineEdit(), Qt.Key.Key_Return)
     assert window.document.project.training.learning_rate == 0.001
-    with qtbot.waitSignal(controller.epochs_reached, timeout=WAIT):
-        pass  # at least one more epoch, at the new rate
+
+    def at_new_rate(snapshots) -> bool:
+        return snapshots[-1].metrics["lr"] == pytest.approx(0.001)
+
+    with qtbot.waitSignal(controller.epochs_reached, timeout=WAIT, check_params_cb=at_new_rate):
+        pass  # an epoch trained at the new rate
     with qtbot.waitSignal(controller.run_finished, timeout=WAIT) as finished:
         controller.stop()
     rates = finished.args[0].outcome.result.history["lr"]
