@@ -230,7 +230,8 @@ def _prepare(job: TrainingJob) -> Any:
 
 
 def _samples(result: FitResult | None, prepared: Any) -> int:
-    return 0 if result is None else result.epochs_run * prepared.train.n_samples
+    # The history's length, not epochs_run: a failed run's epochs_run counts the failing epoch.
+    return 0 if result is None else history_length(result.history) * prepared.train.n_samples
 
 
 def unexpected_message(error: BaseException) -> str:
