@@ -9,7 +9,7 @@ import torch
 
 from nnstudio.core.commands import MoveNodesCommand, SetParamCommand
 from nnstudio.core.examples import EXAMPLES, example_project
-from nnstudio.core.network import Network, chain
+from nnstudio.core.network import Network
 from nnstudio.data.source import prepare_project_data
 from nnstudio.engine.callbacks import Callback
 from nnstudio.engine.modules import build_model

@@ -18,8 +18,10 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal, Slot
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPainterPathStroker, QPen, QPixmap
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal, Slot
+from PySide6.QtGui import (
+    QBrush, QColor, QFont, QPainter, QPainterPath, QPainterPathStroker, QPen, QPixmap,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView, QGraphicsEllipseItem, QGraphicsItem, QGraphicsPathItem,
     QGraphicsPixmapItem, QGraphicsRectItem, QGraphicsScene, QGraphicsSimpleTextItem,
@@ -553,7 +555,8 @@ class NetworkPanel(LivePanel):
                     f"{column.node_id}.weight"):
                 continue
             weight = display.array(f"{column.node_id}.weight")
-            links = [(key, item) for key, item in self.link_items.items() if key[0] == column.index]
+            links = [(key, item) for key, item in self.link_items.items()
+                     if key[0] == column.index]
             if links:
                 widths = link_width(weight)
                 for (_, source, target), link in links:

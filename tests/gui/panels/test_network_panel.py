@@ -18,7 +18,8 @@ from nnstudio.core.network import chain
 from nnstudio.gui.live_model import LiveModel
 from nnstudio.gui.panels.heatmap import NEGATIVE_COLOR, POSITIVE_COLOR, to_rgba
 from nnstudio.gui.panels.network_panel import (
-    DISC, MAX_NEURONS, SELECTED_RING, THUMBNAIL_RESOLUTION, LinkItem, NetworkPanel, heatmap_levels, link_width,
+    DISC, MAX_NEURONS, SELECTED_RING, THUMBNAIL_RESOLUTION, LinkItem, NetworkPanel,
+    heatmap_levels, link_width,
 )
 
 pytestmark = pytest.mark.usefixtures("warm_torch")
