@@ -19,6 +19,7 @@ from nnstudio.gui.live_model import LivePanel, LiveModel
 
 SPLITS = (("test", "Test set"), ("validation", "Validation set"), ("train", "Training set"))
 MAX_ROWS = 64  # values listed per layer; the rest are counted
+OPEN_ROWS = 16  # layers with up to this many values start open; longer ones wait for a click
 WRITE_OUT_LIMIT = 6  # inputs up to which a unit's sum is written out term by term
 VALUE = Qt.ItemDataRole.UserRole  # the exact number behind a cell, for checks and copies
 COLUMNS = ("Layer / unit", "z = W·x + b", "a (output)", "Worked out")
@@ -215,7 +216,7 @@ class ForwardPanel(LivePanel):
                 rows.append(row)
             if step.output.size > len(rows):
                 title.addChild(QTreeWidgetItem([f"… {step.output.size - len(rows)} more values"]))
-            title.setExpanded(step.output.size <= MAX_ROWS)
+            title.setExpanded(step.output.size <= OPEN_ROWS)
             self._layers.append((inputs, rows))
         self._built_for = self.live.structure_version
 

@@ -47,6 +47,12 @@ def numpy_forward(document, x: np.ndarray) -> dict[str, tuple[np.ndarray | None,
     return out
 
 
+def open_every_layer(panel) -> None:
+    """Click open each layer (long ones start closed)."""
+    for index in range(panel.tree.topLevelItemCount()):
+        panel.tree.topLevelItem(index).setExpanded(True)
+
+
 def split_of(panel, key: str):
     return getattr(panel.live.prepared, key)
 
@@ -63,6 +69,7 @@ def test_every_example_renders_the_layers_of_a_sample(open_panel, key):
 def test_each_layers_z_and_activation_equal_a_numpy_computation(open_panel, key):
     panel = open_panel(key)
     panel.choose("test", 4)
+    open_every_layer(panel)
     x = split_of(panel, "test").x[4]
     for node_id, (z, a) in numpy_forward(panel.document, x).items():
         rows = panel.layer_rows(node_id)
