@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, Qt, Slot
+from PySide6.QtCore import QSize, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QIcon, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QFrame, QHBoxLayout, QLabel, QListWidget,
@@ -147,6 +147,8 @@ def _short(name: str, limit: int = 12) -> str:
 class EvaluationPanel(ThrottledLivePanel):
     """Confusion matrix, per-class scores, ROC curve with a threshold, and the mistakes."""
 
+    sample_chosen = Signal(str, int)  # split, sample number: a listed sample was double-clicked
+
     def __init__(self, live: LiveModel, parent: QWidget | None = None):
         super().__init__(live, parent)
         self.setObjectName("evaluation_panel")
@@ -225,6 +227,8 @@ class EvaluationPanel(ThrottledLivePanel):
 
         self.browser_label = QLabel()
         self.browser_label.setObjectName("misclassified_label")
+        follow = ("Double-click a sample to follow it through the network in the Forward Pass "
+                  "view (and the Feature Maps view for images).")
         self.thumbnails = QListWidget()
         self.thumbnails.setObjectName("misclassified_thumbnails")
         self.thumbnails.setViewMode(QListWidget.ViewMode.IconMode)
@@ -233,7 +237,11 @@ class EvaluationPanel(ThrottledLivePanel):
         self.thumbnails.setMovement(QListWidget.Movement.Static)
         self.thumbnails.setSpacing(4)
         self.thumbnails.setGridSize(QSize(THUMBNAIL + 46, THUMBNAIL + 34))
+        self.thumbnails.itemDoubleClicked.connect(self._on_thumbnail_double_clicked)
+        self.thumbnails.setToolTip(follow)
         self.sample_table = QTableWidget(0, 0)
+        self.sample_table.cellDoubleClicked.connect(self._on_sample_double_clicked)
+        self.sample_table.setToolTip(follow)
         self.sample_table.setObjectName("misclassified_table")
         self.sample_table.verticalHeader().setVisible(False)
         self.sample_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -553,7 +561,7 @@ class EvaluationPanel(ThrottledLivePanel):
             item = self.thumbnails.item(row)
             if item.text() != text:
                 item.setText(text)
-                item.setToolTip(text.replace("\n", ", "))
+                item.setToolTip(text.replace("\n", ", ") + " (double-click to follow it)")
 
     def _make_sample_rows(self, shown: np.ndarray) -> None:
         result = self.result
@@ -622,6 +630,16 @@ class EvaluationPanel(ThrottledLivePanel):
     def _update_threshold_label(self) -> None:
         self.threshold_label.setText(f"{self.threshold:.3f}")
 
+    @Slot(QListWidgetItem)
+    def _on_thumbnail_double_clicked(self, item: QListWidgetItem) -> None:
+        self.sample_chosen.emit(self.split_combo.currentData(), int(item.data(VALUE)))
+
+    @Slot(int, int)
+    def _on_sample_double_clicked(self, row: int, column: int) -> None:
+        item = self.sample_table.item(row, 0)
+        if item is not None:
+            self.sample_chosen.emit(self.split_combo.currentData(), int(item.data(VALUE)))
+
     @Slot()
     def _on_split_changed(self) -> None:
         if self.isVisible():
@@ -676,3 +694,28 @@ def _thumbnail(image: np.ndarray):
     rgba = to_rgba(image, (low, high if high > low else low + 1.0), GREY_LUT)
     return qimage(rgba).scaled(THUMBNAIL, THUMBNAIL, Qt.AspectRatioMode.KeepAspectRatio,
                                Qt.TransformationMode.FastTransformation)
+
+
+def follow_sample(window, split: str, index: int) -> None:
+    """Show sample `index` of `split` in the window's Forward Pass and Feature Maps views, and
+    bring the one that says most to the front (the feature maps for a conv network)."""
+    from PySide6.QtWidgets import QDockWidget
+
+    panels = getattr(window, "inspection_panels", {})
+    shown = None
+    for name in ("forward_dock", "feature_maps_dock"):
+        panel = panels.get(name)
+        if panel is not None and hasattr(panel, "choose"):
+            panel.choose(split, index)
+            if name == "forward_dock" or _has_conv_layer(panel):
+                shown = name
+    dock = window.findChild(QDockWidget, shown) if shown else None
+    if dock is not None:
+        dock.show()
+        dock.raise_()
+
+
+def _has_conv_layer(panel) -> bool:
+    display = panel.live.display
+    return display is not None and any(node.type in ("conv1d", "conv2d")
+                                       for node in display.network.nodes)

@@ -73,9 +73,12 @@ def _feature_maps(live: LiveModel, window: Any) -> QWidget:
 
 
 def _evaluation(live: LiveModel, window: Any) -> QWidget:
-    from nnstudio.gui.panels.evaluation_panel import EvaluationPanel
+    from nnstudio.gui.panels.evaluation_panel import EvaluationPanel, follow_sample
 
-    return EvaluationPanel(live)
+    panel = EvaluationPanel(live)
+    if window is not None:  # a double-clicked mistake opens in the forward pass and maps
+        panel.sample_chosen.connect(lambda split, index: follow_sample(window, split, index))
+    return panel
 
 
 INSPECTION_PANELS: list[InspectionPanel] = [

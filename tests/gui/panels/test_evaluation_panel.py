@@ -261,3 +261,51 @@ def test_a_view_behind_another_tab_waits_and_catches_up_when_its_tab_is_chosen(q
     part = panel.live.prepared.test
     engine = evaluate(engine_model(window.document), part)
     assert np.array_equal(panel.confusion, engine.confusion)
+
+
+def test_double_clicking_a_mistake_follows_it_into_the_forward_pass_and_feature_maps(
+        qtbot, settings):
+    from PySide6.QtWidgets import QDockWidget
+
+    from nnstudio.gui.main_window import MainWindow
+
+    def before_close(window) -> None:
+        window.training.controller.shutdown()
+        window.document.undo_stack.setClean()
+        window.document._unsaved = False
+
+    window = MainWindow(example_document("digits_cnn", 3), settings=settings,
+                        extensions=("nnstudio.gui.training", "nnstudio.gui.panels.inspection"))
+    qtbot.addWidget(window, before_close_func=before_close)
+    window.resize(1300, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    panel = window.inspection_panels["evaluation_dock"]
+    window.findChild(QDockWidget, "evaluation_dock").raise_()
+    qtbot.waitUntil(lambda: panel.redraws > 0 and panel.thumbnails.count() > 3, timeout=5000)
+    panel.choose_split("validation")
+    item = panel.thumbnails.item(2)
+    index = item.data(Qt.ItemDataRole.UserRole)
+    viewport = panel.thumbnails.viewport()
+    centre = panel.thumbnails.visualItemRect(item).center()
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=centre)
+    qtbot.mouseDClick(viewport, Qt.MouseButton.LeftButton, pos=centre)
+    forward = window.inspection_panels["forward_dock"]
+    maps = window.inspection_panels["feature_maps_dock"]
+    sample = window.live_model.prepared.validation.x[index]
+    assert forward.split_combo.currentData() == "validation"
+    assert np.array_equal(forward.sample(), sample) and np.array_equal(maps.sample(), sample)
+    qtbot.waitUntil(lambda: maps.is_shown() and maps.redraws > 0 and not maps.stale,
+                    timeout=3000)
+    assert np.array_equal(maps.image, sample)
+
+
+def test_double_clicking_a_row_of_the_table_names_that_sample(open_panel, qtbot):
+    panel = open_panel("spiral")
+    chosen: list = []
+    panel.sample_chosen.connect(lambda split, index: chosen.append((split, index)))
+    table = panel.sample_table
+    rect = table.visualItemRect(table.item(1, 2))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert chosen == [("test", panel.shown_samples()[1])]
