@@ -304,7 +304,7 @@ class EvaluationPanel(ThrottledLivePanel):
         plot = self._styled_plot("roc_plot")
         item = plot.getPlotItem()
         item.setLabel("bottom", "False-positive rate")
-        item.setLabel("left", "True-positive rate (recall)")
+        item.setLabel("left", "True-positive rate")
         item.setRange(xRange=(0, 1), yRange=(0, 1), padding=0.03)
         item.setMouseEnabled(False, False)
         foreground = self.palette().color(QPalette.ColorRole.Text)
@@ -315,6 +315,10 @@ class EvaluationPanel(ThrottledLivePanel):
                                             pen=pg.mkPen("w", width=1.5))
         item.addItem(self.roc_curve)
         item.addItem(self.roc_point)
+        # Inside the plot rather than a title: a short dock keeps its height for the curve.
+        self.auc_text = pg.TextItem("", color=foreground, anchor=(1, 1))
+        self.auc_text.setPos(0.98, 0.04)
+        item.addItem(self.auc_text, ignoreBounds=True)
         return plot
 
     def _make_scatter_plot(self) -> pg.PlotWidget:
@@ -470,10 +474,10 @@ class EvaluationPanel(ThrottledLivePanel):
         roc = result.roc
         if roc is None or len(roc[0]) == 0:
             self.roc_curve.setData([], [])
-            self.roc_plot.getPlotItem().setTitle("ROC curve: needs samples of both classes")
+            self.auc_text.setText("ROC curve: needs samples of both classes")
         else:
             self.roc_curve.setData(roc[0], roc[1])
-            self.roc_plot.getPlotItem().setTitle(f"ROC curve · AUC {result.auc:.3f}")
+            self.auc_text.setText(f"ROC curve · AUC {result.auc:.3f}")
         confusion = self.confusion
         negatives, positives = confusion[0].sum(), confusion[1].sum()
         fpr = confusion[0, 1] / negatives if negatives else 0.0

@@ -131,7 +131,7 @@ def test_the_roc_curve_and_auc_equal_a_hand_computation(open_panel, key):
     p = class_one_probabilities(panel.document, part)
     auc = hand_auc(p, part.y == 1)
     assert panel.result.auc == pytest.approx(auc, abs=1e-9)
-    assert f"AUC {auc:.3f}" in panel.roc_plot.getPlotItem().titleLabel.text
+    assert panel.auc_text.toPlainText() == f"ROC curve · AUC {auc:.3f}"
     assert f"AUC <b>{auc:.3f}</b>" in panel.summary.text()
     x, y = panel.roc_curve.getData()
     fpr, tpr, _ = roc_curve(p, part.y)
