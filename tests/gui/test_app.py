@@ -6,7 +6,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 
+import pytest
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -14,6 +16,13 @@ from nnstudio.core.examples import example_project
 from nnstudio.core.project import save_project
 from nnstudio.gui import app as app_module
 from nnstudio.gui.app import run_app
+
+
+@pytest.fixture(autouse=True)
+def own_warm_up_flag(monkeypatch):
+    """run_app plans a torch warm-up these tests replace or skip: keep the flag to each test,
+    or later tests would wait for a warm-up that never comes."""
+    monkeypatch.setattr(app_module, "_warm_up_planned", threading.Event())
 
 
 def test_screenshot_renders_the_window_to_a_png_and_exits_0(qapp, tmp_path):
