@@ -51,14 +51,14 @@ def format_number(value: float) -> str:
 
 
 class PlotsView(pg.GraphicsLayoutWidget):
-    """The plots' view; remembers how long its last repaint took."""
+    """The plots' view; adds up how long its repaints took (a new range can cost two)."""
 
     paint_seconds = 0.0
 
     def paintEvent(self, event) -> None:
         started = time.perf_counter()
         super().paintEvent(event)
-        self.paint_seconds = time.perf_counter() - started
+        self.paint_seconds += time.perf_counter() - started
 
 
 class MetricsPanel(QWidget):
@@ -76,6 +76,7 @@ class MetricsPanel(QWidget):
         self.hover_epoch: int | None = None
         self._first_epoch = 1
         self._x_mode = ""
+        self._painted_before = 0.0
         self._redraw_timer = QTimer(self)
         self._redraw_timer.setSingleShot(True)
         self._redraw_timer.setInterval(REDRAW_MS)
@@ -307,7 +308,10 @@ class MetricsPanel(QWidget):
         self.redraws += 1
         if self.hover_epoch is None:
             self._update_readout()
-        cost = time.perf_counter() - started + self.graphics.paint_seconds
+        # This redraw's own time plus the repaints since the last one: what a cycle costs.
+        painted = self.graphics.paint_seconds
+        cost = time.perf_counter() - started + painted - self._painted_before
+        self._painted_before = painted
         self._redraw_timer.setInterval(
             int(min(MAX_REDRAW_MS, max(REDRAW_MS, 1000 * cost / DRAWING_SHARE))))
         self.redrawn.emit()
