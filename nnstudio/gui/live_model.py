@@ -148,6 +148,7 @@ class LiveModel(QObject):
 
     @Slot()
     def _on_document_data_changed(self) -> None:
+        self._plane_choice = None  # other data: its own default plane
         self._mark("data")
 
     def _mark(self, what: str, live: bool = False) -> None:

@@ -156,6 +156,9 @@ def test_the_plane_follows_the_data_two_features_or_principal_components(qtbot):
     assert plane.kind == "features" and plane.labels == ("bmi", "bp")
     np.testing.assert_allclose(plane.origin[[0, 1, 4]],
                                np.median(regression.prepared.train.x, axis=0)[[0, 1, 4]])
+    regression.document.new_from_example("regression")  # another project: its default plane
+    qtbot.waitUntil(lambda: not regression.pending, timeout=3000)
+    assert regression.plane.kind == "pca"
     digits = LiveModel(ProjectDocument(example_project("digits_mlp")))
     shown_panel(qtbot, digits)
     assert digits.plane is None and digits.plane_probe(10) is None
