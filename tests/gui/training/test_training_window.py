@@ -146,6 +146,44 @@ def test_a_loss_turning_nan_shows_the_message_and_keeps_good_weights_and_curves(
     assert controller.state == "idle" and training.train_action.isEnabled()
 
 
+@pytest.mark.parametrize("error, words", [
+    (lambda: __import__("torch").OutOfMemoryError("CUDA out of memory"), "ran out of memory"),
+    (lambda: RuntimeError("mat1 and mat2 shapes cannot be multiplied"),
+     "unexpected error (RuntimeError: mat1 and mat2"),
+])
+def test_out_of_memory_or_any_error_mid_run_shows_why_and_keeps_weights_and_curves(
+        qtbot, click, train_window, make_project, monkeypatch, error, words):
+    window = train_window(make_project(epochs=3))
+    training, controller, panel = parts(window)
+    with qtbot.waitSignal(controller.run_finished, timeout=WAIT):
+        click(window, training.train_action)
+    before = {k: v.copy() for k, v in window.document.weights.items()}
+    shown = []
+    monkeypatch.setattr(window, "show_error", lambda title, message: shown.append((title,
+                                                                                  message)))
+    forward = GraphModule.forward
+    calls = {"training": 0}
+
+    def failing(self, x):  # fails in the third epoch of the next run
+        if self.training:
+            calls["training"] += 1
+            if calls["training"] > 2 * 4:
+                raise error()
+        return forward(self, x)
+
+    monkeypatch.setattr(GraphModule, "forward", failing)
+    with qtbot.waitSignal(controller.run_finished, timeout=WAIT):
+        click(window, training.train_action)
+    qtbot.waitUntil(lambda: bool(shown), timeout=5000)
+    assert shown[0][0] == "Training stopped" and words in shown[0][1]
+    weights = window.document.weights
+    assert set(weights) == set(before) and all(np.array_equal(weights[k], before[k])
+                                               for k in before)
+    assert panel.count == 3 + 2  # the first run and the two epochs that went well
+    assert len(window.document.project.runs) == 1
+    assert controller.state == "idle" and training.train_action.isEnabled()
+
+
 def test_a_network_that_does_not_fit_the_data_says_why_and_trains_nothing(
         qtbot, train_window, make_project, monkeypatch):
     from nnstudio.core.network import chain
@@ -221,7 +259,7 @@ def test_reset_weights_forgets_them_and_clears_the_curves(qtbot, click, train_wi
 
 
 def test_closing_the_window_mid_run_stops_waits_and_offers_to_save(
-        qtbot, click, train_window, make_project, user):
+        qtbot, click, train_window, make_project, user, qtlog):
     window = train_window(make_project(epochs=LONG))
     training, controller, _ = parts(window)
     with qtbot.waitSignal(controller.epochs_reached, timeout=WAIT):
@@ -235,6 +273,7 @@ def test_closing_the_window_mid_run_stops_waits_and_offers_to_save(
     assert seen and "Save the changes" in seen[0]
     run = window.document.project.runs[-1]
     assert 1 <= len(run.history["loss"]) < LONG
+    assert not [r for r in qtlog.records if "QThread" in r.message]
 
 
 def test_opening_another_project_mid_run_stops_the_run_first(
