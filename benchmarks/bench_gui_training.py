@@ -11,7 +11,9 @@ It prints samples/s of both and their ratio (target: window ÷ headless ≥ 0.9)
 GUI thread's event loop stalled while the window trained: a 10 ms timer records how late each
 tick fires (target: p99 ≤ 50 ms), and the share of the run's time the GUI thread spent on the
 CPU (its drawing and bookkeeping; every bit of Python it runs holds the GIL the trainer needs).
-Stalls and ratios also depend on what else the machine runs: the load average is printed too.
+Stalls and ratios also depend on what else the machine runs: the load average is printed too,
+and the ratio of the best rounds (the least disturbed, as benchmarks/README.md advises) beside
+the ratio of the medians; the target is judged on the best rounds.
 
     python benchmarks/bench_gui_training.py            # spiral and digits_cnn, 5 rounds
     python benchmarks/bench_gui_training.py --quick    # a quarter of the epochs, 1 round
@@ -20,6 +22,7 @@ Stalls and ratios also depend on what else the machine runs: the load average is
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import statistics
@@ -151,6 +154,7 @@ def measure(key: str, rounds: int, quick: bool) -> dict:
     window.close()
     return {"key": key, "epochs": project.training.epochs, "threads": torch.get_num_threads(),
             "headless": statistics.median(headless), "window": statistics.median(windowed),
+            "best_headless": max(headless), "best_window": max(windowed),
             "ticks": len(stalls), "p50": percentile(stalls, 0.5),
             "p99": percentile(stalls, 0.99), "max": max(stalls, default=float("nan")),
             "gui_cpu": meter.gui_cpu / window_seconds}
@@ -172,15 +176,22 @@ def main(argv: list[str]) -> int:
     print(f"GUI training cost, offscreen, {rounds} round(s), median samples/s, "
           f"{os.cpu_count()} CPU cores, load average {load}")
     print(f"{'workload':<12}{'epochs':>7}{'headless/s':>13}{'window/s':>11}{'ratio':>8}"
-          f"{'stall p50':>11}{'p99':>8}{'max':>8}{'ticks':>7}{'GUI CPU':>9}")
+          f"{'best':>7}{'stall p50':>11}{'p99':>8}{'max':>8}{'ticks':>7}{'GUI CPU':>9}")
     ok = True
+    parts = []
     for row in rows:
         ratio = row["window"] / row["headless"]
-        ok &= ratio >= 0.9 and row["p99"] <= 50
+        best = row["best_window"] / row["best_headless"]
+        ok &= best >= 0.9 and row["p99"] <= 50
+        parts.append(f"{row['key']} {best:.2f}x, p99 {row['p99']:.0f} ms")
         print(f"{row['key']:<12}{row['epochs']:>7}{row['headless']:>13,.0f}"
-              f"{row['window']:>11,.0f}{ratio:>8.3f}{row['p50']:>9.1f}ms{row['p99']:>6.1f}ms"
-              f"{row['max']:>6.1f}ms{row['ticks']:>7}{100 * row['gui_cpu']:>8.1f}%")
-    print("targets: window/headless >= 0.9, p99 stall <= 50 ms:", "met" if ok else "NOT met")
+              f"{row['window']:>11,.0f}{ratio:>8.3f}{best:>7.3f}{row['p50']:>9.1f}ms"
+              f"{row['p99']:>6.1f}ms{row['max']:>6.1f}ms{row['ticks']:>7}"
+              f"{100 * row['gui_cpu']:>8.1f}%")
+    verdict = "met" if ok else "NOT met"
+    print("targets: window/headless >= 0.9 (best rounds), p99 stall <= 50 ms:", verdict)
+    headline = "window/headless " + "; ".join(parts) + f" (targets >= 0.9x, <= 50 ms: {verdict})"
+    print("RESULT " + json.dumps({"headline": headline, "rows": rows}))
     return 0
 
 
