@@ -31,6 +31,7 @@ REFRESH_INTERVAL_MS = 100  # at most ten refreshes a second
 # and the next refresh waits until it is paid, so the views never crowd out the training
 # thread, whatever the network, the machine's load and the number of views open.
 MAX_BUSY_SHARE = 0.06
+MAX_WAIT_S = 1.0  # however much was spent (a first drawing, say), a refresh waits no longer
 TORCH_WAIT_MS = 200  # while torch is still being imported in the background, look again after
 TORCH_WAIT_LIMIT_S = 5.0
 
@@ -171,7 +172,7 @@ class LiveModel(QObject):
         a view that works outside `redraw` may call it too). Refreshes wait until it is paid
         off at MAX_BUSY_SHARE of the time."""
         if not self._in_refresh:  # a refresh counts the redraws it makes itself
-            self._debt = self.debt + seconds
+            self._debt = min(self.debt + seconds, MAX_WAIT_S * MAX_BUSY_SHARE)
             self._debt_at = time.monotonic()
 
     @property

@@ -224,6 +224,16 @@ def test_what_the_views_spend_delays_the_next_refresh_to_keep_within_their_share
     qtbot.waitUntil(lambda: not live.pending, timeout=5000)
 
 
+def test_however_much_the_views_spent_a_refresh_waits_at_most_a_second(qtbot, document):
+    from nnstudio.gui.live_model import MAX_WAIT_S
+
+    live = LiveModel(document)
+    shown_panel(qtbot, live)
+    live.note_cost(5.0)  # a very slow first drawing
+    document.set_weights(weights(document.network, 4))
+    assert live._timer.interval() <= MAX_WAIT_S * 1000
+
+
 def test_a_redraw_during_a_refresh_is_counted_once(qtbot, document):
     class SlowPanel(LivePanel):
         def update_view(self) -> None:

@@ -83,17 +83,18 @@ def test_registering_a_name_again_replaces_the_panel(restore_panel_list):
 
 def test_training_in_the_window_updates_the_views_live_and_ends_on_the_trained_weights(
         window, qtbot):
-    win = window(epochs=150)
+    win = window(epochs=5000)  # stopped as soon as the views have moved
     live = win.live_model
     network_panel = win.inspection_panels["network_dock"]
     qtbot.waitUntil(lambda: network_panel.redraws > 0, timeout=3000)
-    states: list[str] = []
-    live.refreshed.connect(lambda: states.append(live.weights_state))
+    redraws = network_panel.redraws
     controller = win.training.controller
-    with qtbot.waitSignal(controller.run_finished, timeout=60000):
-        win.training.train_action.trigger()
+    win.training.train_action.trigger()
+    qtbot.waitUntil(lambda: live.weights_state == LIVE and network_panel.redraws > redraws,
+                    timeout=15000)  # the views moved while it trained
+    with qtbot.waitSignal(controller.run_finished, timeout=30000):
+        controller.stop()
     qtbot.waitUntil(lambda: live.weights_state == TRAINED and not live.pending, timeout=3000)
-    assert LIVE in states  # the views moved while it trained
     weights = win.document.weights
     link = network_panel.link_items[(1, 0, 0)]
     assert link.weight == pytest.approx(float(weights["dense_1.weight"][0, 0]))
