@@ -224,7 +224,7 @@ def test_what_the_views_spend_delays_the_next_refresh_to_keep_within_their_share
     qtbot.waitUntil(lambda: not live.pending, timeout=5000)
 
 
-def test_however_much_the_views_spent_a_refresh_waits_at_most_a_second(qtbot, document):
+def test_however_much_the_views_spent_a_refresh_waits_at_most_two_seconds(qtbot, document):
     from nnstudio.gui.live_model import MAX_WAIT_S
 
     live = LiveModel(document)

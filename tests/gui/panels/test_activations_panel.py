@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from inspection_support import (
+from tests.gui.panels.inspection_support import (
     EXAMPLE_KEYS, colour_count, engine_outputs, example_document, scaled_weights, show,
 )
 from nnstudio.engine.inspection import BINS, SATURATED_SAMPLES, probe_batch, probe_size

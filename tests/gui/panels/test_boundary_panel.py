@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from inspection_support import (
+from tests.gui.panels.inspection_support import (
     EXAMPLE_KEYS, IMAGE_EXAMPLES, PLANE_EXAMPLES, colour_count, engine_outputs,
     example_document, scaled_weights, show,
 )

@@ -10,7 +10,7 @@ import pytest
 import torch
 from PySide6.QtCore import Qt
 
-from inspection_support import EXAMPLE_KEYS, colour_count, engine_model, example_document, show
+from tests.gui.panels.inspection_support import EXAMPLE_KEYS, colour_count, engine_model, example_document, show
 from nnstudio.engine.evaluate import evaluate
 from nnstudio.engine.metrics import roc_curve
 from nnstudio.gui.live_model import LiveModel

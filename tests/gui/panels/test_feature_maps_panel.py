@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from PySide6.QtCore import Qt
 
-from inspection_support import EXAMPLE_KEYS, colour_count, example_document, show
+from tests.gui.panels.inspection_support import EXAMPLE_KEYS, colour_count, example_document, show
 from nnstudio.gui.live_model import LiveModel
 from nnstudio.gui.panels.feature_maps_panel import (
     NO_CONV_NOTE, SEQUENTIAL_LUT, FeatureMapsPanel, map_rect,

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from inspection_support import (
+from tests.gui.panels.inspection_support import (
     EXAMPLE_KEYS, colour_count, example_document, scaled_weights, show,
 )
 from nnstudio.gui.live_model import LiveModel

@@ -10,7 +10,7 @@ from PySide6.QtCore import QEvent, QPoint
 from PySide6.QtGui import QColor, QHelpEvent
 from PySide6.QtWidgets import QApplication, QToolTip
 
-from inspection_support import (
+from tests.gui.panels.inspection_support import (
     EXAMPLE_KEYS, IMAGE_EXAMPLES, PLANE_EXAMPLES, colour_count, engine_outputs,
     example_document, scaled_weights, show,
 )

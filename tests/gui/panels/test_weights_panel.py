@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from inspection_support import EXAMPLE_KEYS, colour_count, example_document, show
+from tests.gui.panels.inspection_support import EXAMPLE_KEYS, colour_count, example_document, show
 from nnstudio.engine.callbacks import EpochSnapshot
 from nnstudio.engine.inspection import histogram, rebin, weight_histograms
 from nnstudio.gui.live_model import LiveModel
