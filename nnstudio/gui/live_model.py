@@ -31,7 +31,7 @@ REFRESH_INTERVAL_MS = 100  # at most ten refreshes a second
 # and the next refresh waits until it is paid, so the views never crowd out the training
 # thread, whatever the network, the machine's load and the number of views open.
 MAX_BUSY_SHARE = 0.06
-MAX_WAIT_S = 1.0  # however much was spent (a first drawing, say), a refresh waits no longer
+MAX_WAIT_S = 2.0  # however much was spent (a first drawing, say), a refresh waits no longer
 TORCH_WAIT_MS = 200  # while torch is still being imported in the background, look again after
 TORCH_WAIT_LIMIT_S = 5.0
 
@@ -400,7 +400,12 @@ class LivePanel(QWidget):
         try:
             self.update_view()
         finally:
-            self.live.note_cost(time.thread_time() - started)
+            ended = time.thread_time()
+            self.live.note_cost(ended - started)
+        if not self.live._in_refresh:
+            # A redraw of its own (a throttled view): its painting counts too, as a
+            # refresh's does (see LiveModel.refresh_now).
+            QTimer.singleShot(0, self, lambda: self.live.note_cost(time.thread_time() - ended))
 
     @Slot()
     def _on_live_refreshed(self) -> None:
