@@ -76,9 +76,15 @@ class BoundaryView(QWidget):
             self.clear("These weights do not fit the network.")
             return False
         shape = display.input_shape
-        if len(shape) != 1 or shape[0] < 2:
-            self.clear("This network's input is not a list of two or more features, so there "
-                       "is no input plane to draw a decision boundary on.")
+        if len(shape) != 1:
+            size = "×".join(map(str, shape))
+            self.clear(f"This network's input is an image or a sequence ({size}), not a list "
+                       "of features, so there is no input plane to draw a decision boundary "
+                       "on.")
+            return False
+        if shape[0] < 2:
+            self.clear("This network takes a single input feature: there is no plane of two "
+                       "features to draw a decision boundary on.")
             return False
         train = data.train
         x = np.asarray(train.x, dtype=np.float64).reshape(train.n_samples, -1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -51,10 +52,40 @@ class MetricComboBox(QComboBox):
         self.set_current_name(current)
 
 
-def make_plot(owner: QWidget, left: str = "", bottom: str = "epoch") -> pg.PlotWidget:
-    """A plot in the window's colours, without pyqtgraph's extra buttons and menu."""
+class CountAxis(pg.AxisItem):
+    """A logarithmic axis of counts labelled as people write them: 10, 100, 1k, 10k; with 2
+    and 5 times those too when the axis spans under two decades (never 2·10¹)."""
+
+    def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        low, high = self.range
+        span = abs(high - low)
+        labels = []
+        for value in values:
+            count = 10 ** float(value) * scale
+            power = 10 ** math.floor(math.log10(count) + 1e-9)
+            lead = round(count / power, 3)
+            shown = lead == 1 or (span < 2 and lead in (2, 5))
+            labels.append(count_label(round(count)) if shown else "")
+        return labels
+
+
+def count_label(value: float) -> str:
+    """17025 → "17k", 1185 → "1.19k", 7 → "7"."""
+    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if value >= limit:
+            return f"{value / limit:.3g}{suffix}"
+    return f"{value:g}"
+
+
+def make_plot(owner: QWidget, left: str = "", bottom: str = "epoch",
+              log_counts: bool = False) -> pg.PlotWidget:
+    """A plot in the window's colours, without pyqtgraph's extra buttons and menu;
+    `log_counts` makes x a log axis of counts."""
     palette = owner.palette()
-    plot = pg.PlotWidget(background=palette.color(QPalette.ColorRole.Base))
+    axes = {"bottom": CountAxis("bottom")} if log_counts else None
+    plot = pg.PlotWidget(background=palette.color(QPalette.ColorRole.Base), axisItems=axes)
+    if log_counts:
+        plot.setLogMode(x=True, y=False)
     _style(plot.getPlotItem(), palette, left, bottom)
     return plot
 

@@ -38,7 +38,8 @@ from nnstudio.engine.sweep import (
     sweep_sizes,
 )
 from nnstudio.gui.experiments.plots import (
-    A_COLOR, B_COLOR, CHANCE_COLOR, add_legend, make_plot, make_plot_with_legend_beside,
+    A_COLOR, B_COLOR, CHANCE_COLOR, add_legend, count_label, make_plot,
+    make_plot_with_legend_beside,
 )
 from nnstudio.gui.experiments.tables import MissingLastProxy, RowsTableModel
 from nnstudio.gui.experiments.worker import BackgroundTask
@@ -89,13 +90,6 @@ def size_color(index: int, count: int) -> str:
     share = index / max(1, count - 1)
     rgb = LIGHT + (DARK - LIGHT) * share
     return "#%02x%02x%02x" % tuple(int(round(v)) for v in rgb)
-
-
-def count_label(value: float) -> str:
-    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if value >= limit:
-            return f"{value / limit:.3g}{suffix}"
-    return f"{value:g}"
 
 
 class SplitItems:
@@ -196,9 +190,8 @@ class SweepWindow(QWidget):
         form.addWidget(self.csv_button)
         form.addWidget(self.png_button)
 
-        self.final_plot = make_plot(self, "accuracy", "parameters (log scale)")
+        self.final_plot = make_plot(self, "accuracy", "parameters (log scale)", log_counts=True)
         self.final_plot.setObjectName("sweep_final_plot")
-        self.final_plot.setLogMode(x=True, y=False)
         self.final_plot.getPlotItem().setTitle("Final score against model size")
         self.final_legend = add_legend(self.final_plot, "bottom right")
         self.chance_line = pg.InfiniteLine(
@@ -449,6 +442,14 @@ class SweepWindow(QWidget):
         label = ("validation " if name.startswith("val_") else "training ") + \
             METRIC_NAMES.get(result.metric, result.metric)
         self.curves_plot.setLabel("left", label)
+        if result.metric == "accuracy":
+            self.curves_plot.setYRange(0.0, 1.02, padding=0)
+        else:
+            self.curves_plot.enableAutoRange(axis="y")
+        # The legend sized itself at (0, 0) when it changed; the layout puts it back beside.
+        self.curves_legend.updateSize()
+        self.curves_view.ci.layout.invalidate()
+        self.curves_view.ci.layout.activate()
 
     def _clear_plots(self) -> None:
         for items in self.splits.values():

@@ -153,3 +153,17 @@ def test_closing_the_main_window_while_a_sweep_runs_stops_it_without_hanging(
     assert not sweep.task.is_running and thread.isFinished()
     QApplication.processEvents()  # whatever the worker had queued is dropped quietly
     assert sweep.result is None
+
+
+def test_the_parameter_axis_reads_as_counts_at_powers_of_ten_and_in_between_when_short(qapp):
+    import math
+
+    from nnstudio.gui.experiments.plots import CountAxis
+
+    axis = CountAxis("bottom")
+    axis.setLogMode(True)
+    ticks = [1, math.log10(20), math.log10(50), 2, 3, 4]
+    axis.setRange(0, 5)  # five decades: powers of ten only
+    assert axis.logTickStrings(ticks, 1, 1) == ["10", "", "", "100", "1k", "10k"]
+    axis.setRange(1, 2.5)  # a decade and a half: 2 and 5 times them too
+    assert axis.logTickStrings(ticks[:4], 1, 1) == ["10", "20", "50", "100"]
