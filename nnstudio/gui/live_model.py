@@ -18,7 +18,7 @@ import time
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QDockWidget, QWidget
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.engine.callbacks import Callback, EpochSnapshot
@@ -380,18 +380,25 @@ def _warming() -> bool:
 
 
 class LivePanel(QWidget):
-    """A view fed by a `LiveModel`: it redraws on `refreshed` while visible, does no work while
-    hidden, and catches up when it is shown again. Subclasses implement `update_view()`."""
+    """A view fed by a `LiveModel`: it redraws on `refreshed` while shown, does no work while
+    hidden or while its dock sits behind another tab, and catches up when it is shown again.
+    Subclasses implement `update_view()`."""
 
     def __init__(self, live: LiveModel, parent: QWidget | None = None):
         super().__init__(parent)
         self.live = live
         self.stale = True
         self.redraws = 0
+        self._watched_for_tabs: QDockWidget | None = None
         live.refreshed.connect(self._on_live_refreshed)
 
     def update_view(self) -> None:
         raise NotImplementedError
+
+    def is_shown(self) -> bool:
+        """True when some of the panel is on screen. A dock behind another in a tab group
+        stays "visible" to Qt (no hide event) with nothing of it drawn: that is not shown."""
+        return self.isVisible() and not self.visibleRegion().isEmpty()
 
     def redraw(self) -> None:
         self.stale = False
@@ -409,22 +416,45 @@ class LivePanel(QWidget):
 
     @Slot()
     def _on_live_refreshed(self) -> None:
-        if self.isVisible():
+        if self.is_shown():
             self.redraw()
         else:
             self.stale = True
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        self.live.activate(self)
-        if self.stale and not self.live.pending:
-            QTimer.singleShot(0, self._catch_up)
+        self._watch_tabs()
+        # Once laid out: only then does the panel know whether any of it is on screen.
+        QTimer.singleShot(0, self, self._update_activity)
 
     def hideEvent(self, event) -> None:
         super().hideEvent(event)
         self.live.deactivate(self)
 
+    def _watch_tabs(self) -> None:
+        """Follow the dock's tab switches (they send no show or hide events to the panel)."""
+        dock = self.parentWidget()
+        while dock is not None and not isinstance(dock, QDockWidget):
+            dock = dock.parentWidget()
+        if dock is not None and dock is not self._watched_for_tabs:
+            self._watched_for_tabs = dock
+            dock.visibilityChanged.connect(self._on_live_dock_visibility_changed)
+
+    @Slot(bool)
+    def _on_live_dock_visibility_changed(self, visible: bool) -> None:
+        QTimer.singleShot(0, self, self._update_activity)  # after the switch is laid out
+
+    @Slot()
+    def _update_activity(self) -> None:
+        """Tell the live model whether this panel is on screen; catch up if it now is."""
+        if not self.is_shown():
+            self.live.deactivate(self)
+            return
+        self.live.activate(self)
+        if self.stale and not self.live.pending:
+            self._catch_up()
+
     @Slot()
     def _catch_up(self) -> None:
-        if self.stale and self.isVisible() and self.live.version > 0:
+        if self.stale and self.is_shown() and self.live.version > 0:
             self.redraw()

@@ -113,3 +113,25 @@ def test_without_the_training_part_the_panels_still_work(window, qtbot):
     assert panel.neuron_items and win.findChild(QDockWidget, "network_dock").isVisible()
     assert Qt.DockWidgetArea.BottomDockWidgetArea == win.dockWidgetArea(
         win.findChild(QDockWidget, "network_dock"))
+
+
+def test_a_view_behind_another_tab_does_no_work_until_its_tab_is_chosen(window, qtbot):
+    win = window()
+    network = win.findChild(QDockWidget, "network_dock")
+    panel = win.inspection_panels["network_dock"]
+    others = win.tabifiedDockWidgets(network)
+    assert others, "the network view starts in a tab group"
+    others[0].raise_()  # another tab in front
+    qtbot.wait(300)
+    redraws, refreshes = panel.redraws, win.live_model.refreshes
+    assert panel.isVisible() and not panel.is_shown()  # Qt calls it visible; nothing is drawn
+    from tests.gui.panels.inspection_support import seeded_weights
+
+    win.document.set_weights(seeded_weights(win.document.network, 5))
+    qtbot.wait(300)
+    assert panel.redraws == redraws
+    network.raise_()  # its tab is chosen
+    qtbot.waitUntil(lambda: panel.redraws > redraws, timeout=3000)
+    assert win.live_model.refreshes > refreshes
+    link = panel.link_items[(1, 1, 0)]
+    assert link.weight == pytest.approx(float(win.document.weights["dense_1.weight"][0, 1]))
