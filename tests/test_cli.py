@@ -165,7 +165,7 @@ def test_summary_prints_the_layer_table(capsys):
     code, out, _ = run(capsys, "summary", EXAMPLES / "digits_cnn.nnstudio")
     assert code == OK
     assert "conv2d_1" in out and "Conv2d" in out and "(16, 8, 8)" in out
-    assert "Total params: 6,090" in out
+    assert "Total params: 13,706" in out
 
 
 def test_summary_json_lists_layers_and_the_total(capsys):

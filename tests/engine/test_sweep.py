@@ -47,7 +47,7 @@ def test_convolution_filters_scale_with_the_width():
     filters = [n.params["filters"] for n in scale_network(network, 0.5).nodes
                if n.type == "conv2d"]
     assert filters == [8, 16]
-    assert units(scale_network(network, 0.5)) == [10]
+    assert units(scale_network(network, 0.5)) == [32, 10]  # hidden dense halves, output stays
 
 
 def test_more_depth_repeats_the_last_hidden_block_with_new_ids_and_less_keeps_the_first():

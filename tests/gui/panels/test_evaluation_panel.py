@@ -222,7 +222,7 @@ def test_a_regression_lists_its_worst_predictions(open_panel):
 
 
 def test_new_weights_are_evaluated_again(open_panel, qtbot):
-    from inspection_support import scaled_weights
+    from tests.gui.panels.inspection_support import scaled_weights
 
     panel = open_panel("spiral")
     before = panel.redraws
