@@ -18,6 +18,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QStyle, QToolBar
+from shiboken6 import isValid
 
 from nnstudio.gui.training.controller import IDLE, PAUSED, RUNNING, TrainingController
 from nnstudio.gui.training.status import TrainingStatusWidget
@@ -118,6 +119,8 @@ class TrainingActions(QObject):
     def _keep_undo_locked(self, *args: Any) -> None:
         window = self.window
         stack = window.document.undo_stack
+        if not isValid(stack):  # the stack's last signals while its document is torn down
+            return
         locked = window.document.edit_lock is not None
         for name, can in (("undo_action", stack.canUndo()), ("redo_action", stack.canRedo())):
             action = getattr(window, name, None)
