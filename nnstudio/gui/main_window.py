@@ -47,6 +47,8 @@ EXTENSION_MODULES = (
 MENU_NAMES = ("File", "Edit", "View", "Train", "Help")
 FILE_FILTER = f"NN Studio projects (*{PROJECT_SUFFIX})"
 DEFAULT_SIZE = (1440, 900)
+# The tab shown first when panels share a tab row: the network drawn neuron by neuron.
+FRONT_PANEL = "network_dock"
 
 
 class MainWindow(QMainWindow):
@@ -240,8 +242,9 @@ class MainWindow(QMainWindow):
             for dock in docks:
                 if dock is not first and first not in self.tabifiedDockWidgets(dock):
                     self.tabifyDockWidget(first, dock)
-            if first is not None:
-                first.raise_()
+            front = next((d for d in docks if d.objectName() == FRONT_PANEL), first)
+            if front is not None:
+                front.raise_()
         self.layout().invalidate()  # else the old, wider minimum holds until the next event
         self.layout().activate()
 
