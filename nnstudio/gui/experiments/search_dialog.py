@@ -9,25 +9,23 @@ project's training settings.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QDialog, QGridLayout, QHBoxLayout, QHeaderView,
-    QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox, QTableView, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
+    QSpinBox, QVBoxLayout, QWidget,
 )
 
 from nnstudio.core.config import TRAINING_SCHEMA
 from nnstudio.core.errors import NNStudioError, SpecError
 from nnstudio.core.history import format_value
-from nnstudio.core.network import Network
 from nnstudio.core.params import INT
 from nnstudio.engine.experiments import SearchProgress, SearchResult
-from nnstudio.gui.experiments.tables import MissingLastProxy, RowsTableModel, column_title
-from nnstudio.gui.experiments.worker import BackgroundTask
-from nnstudio.gui.theme import ERROR_COLOR
+from nnstudio.gui.experiments.job_dialog import JobDialog
+from nnstudio.gui.experiments.tables import column_title
+from nnstudio.gui.experiments.worker import Work
 
 # Setting, label, values tried by default, searched by default.
 SEARCHED = (("learning_rate", "Learning rate", "0.003, 0.01, 0.03, 0.1", True),
@@ -53,18 +51,13 @@ def parse_values(setting: str, text: str) -> list[Any]:
     return values
 
 
-class SearchDialog(QDialog):
+class SearchDialog(JobDialog):
     """Choose what to search, run the trials, see them ranked, apply the best."""
 
     search_finished = Signal(object)  # SearchResult
 
     def __init__(self, document: Any, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("search_dialog")
-        self.setWindowTitle("Hyperparameter Search — NN Studio")
-        self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint)
-        self.document = document
-        self.task = BackgroundTask("search", self)
+        super().__init__(document, "search", "Hyperparameter Search", parent)
         self.partial: SearchResult | None = None
         self.result: SearchResult | None = None
         self._total = 0
@@ -123,42 +116,18 @@ class SearchDialog(QDialog):
         starting.addWidget(self.plan_label, 1)
         starting.addWidget(self.start_button)
 
-        self.table_model = RowsTableModel(self)
-        self.proxy = MissingLastProxy(self)
-        self.proxy.setSourceModel(self.table_model)
-        self.table = QTableView()
-        self.table.setObjectName("search_table")
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(22)
+        self._build_results_table("search")
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
 
-        self.progress = QProgressBar()
-        self.progress.setObjectName("search_progress")
-        self.progress.setMaximumWidth(240)
-        self.progress.setTextVisible(False)
-        self.status = QLabel()
-        self.status.setObjectName("search_status")
-        self.status.setWordWrap(True)
         self.apply_button = QPushButton("Apply Best Settings")
         self.apply_button.setObjectName("search_apply_button")
         self.apply_button.setToolTip("Use the best trial's values in the project's training "
                                      "settings.")
         self.apply_button.setEnabled(False)
-        close = QPushButton("Close")
-        close.clicked.connect(self.reject)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.progress)
-        bottom.addWidget(self.status, 1)
-        bottom.addWidget(self.apply_button)
-        bottom.addWidget(close)
+        bottom = self._build_status_row("search", 240, self.apply_button)
+        self.status.setWordWrap(True)
 
         layout = QVBoxLayout(self)
         layout.addLayout(grid)
@@ -173,12 +142,8 @@ class SearchDialog(QDialog):
         for name in self.checks:
             self.checks[name].toggled.connect(self._on_controls_changed)
             self.edits[name].textChanged.connect(self._on_controls_changed)
-        self.start_button.clicked.connect(self._on_start_button_clicked)
         self.apply_button.clicked.connect(self.apply_best)
-        self.task.progressed.connect(self._on_task_progressed)
-        self.task.succeeded.connect(self._on_task_succeeded)
-        self.task.failed.connect(self._on_task_failed)
-        self.task.running_changed.connect(self._on_task_running_changed)
+        self._connect_task(self.start_button)
 
     # ---- setting up ----
     @property
@@ -205,20 +170,11 @@ class SearchDialog(QDialog):
             return self.count_spin.value()
         return math.prod(len(values) for values in space.values())
 
-    def start(self) -> bool:
-        """Run the trials on a background thread; a problem is shown and nothing starts."""
-        if self.task.is_running:
-            return False
-        try:
-            space = self.space()
-        except NNStudioError as error:
-            self._show_status(str(error), error=True)
-            return False
-        project = self.document.project
+    def _prepare(self) -> Work:
+        """The trials to run (`start` runs them on a background thread)."""
+        space = self.space()
         epochs = self.epochs_spin.value()
-        config = project.training.replace(epochs=epochs)
-        snapshot = dataclasses.replace(project, network=Network(self.document.network.nodes),
-                                       training=config, runs=[])
+        snapshot, config = self._project_copy(epochs)
         path = self.document.path
         mode, count, seed = self.mode, self.count_spin.value(), config.seed
 
@@ -242,16 +198,7 @@ class SearchDialog(QDialog):
         self.table_model.set_rows([], [])
         self.apply_button.setEnabled(False)
         self._show_status("Preparing the data…")
-        return self.task.start(work)
-
-    @Slot()
-    def cancel(self) -> None:
-        if self.task.is_running:
-            self.task.cancel()
-            self._show_status("Cancelling after the current batch…")
-
-    def shutdown(self) -> bool:
-        return self.task.shutdown()
+        return work
 
     @Slot()
     def apply_best(self) -> bool:
@@ -277,10 +224,6 @@ class SearchDialog(QDialog):
         else:
             self.table_model.set_rows(columns, rows, best, tip)
 
-    def _show_status(self, text: str, error: bool = False) -> None:
-        self.status.setStyleSheet(f"color: {ERROR_COLOR};" if error else "")
-        self.status.setText(text)
-
     # ---- slots ----
     @Slot()
     def _on_controls_changed(self) -> None:
@@ -301,13 +244,6 @@ class SearchDialog(QDialog):
         self.plan_label.setText(f"{count} trial{'s' if count != 1 else ''} of {epochs} "
                                 f"epoch{'s' if epochs != 1 else ''}, each from the project's "
                                 "seed: the settings are the only difference.")
-
-    @Slot()
-    def _on_start_button_clicked(self) -> None:
-        if self.task.is_running:
-            self.cancel()
-        else:
-            self.start()
 
     @Slot(object)
     def _on_task_progressed(self, update: Any) -> None:
@@ -348,24 +284,15 @@ class SearchDialog(QDialog):
         self.apply_button.setEnabled(True)
         self.search_finished.emit(result)
 
-    @Slot(str)
-    def _on_task_failed(self, message: str) -> None:
-        self._show_status(message, error=True)
+    def _inputs(self) -> list[QWidget]:
+        return [self.mode_combo, self.count_spin, self.epochs_spin, *self.checks.values(),
+                *self.edits.values()]
 
     @Slot(bool)
     def _on_task_running_changed(self, running: bool) -> None:
-        self.start_button.setText("Cancel" if running else "Start")
-        for widget in (self.mode_combo, self.count_spin, self.epochs_spin, *self.checks.values(),
-                       *self.edits.values()):
-            widget.setEnabled(not running)
+        super()._on_task_running_changed(running)
         if not running:
             self._on_controls_changed()
-
-    # ---- Qt events ----
-    def reject(self) -> None:
-        """Closing (Escape, the close button) stops the search first."""
-        self.shutdown()
-        super().reject()
 
 
 def _epoch_of(text: str) -> int:

@@ -25,9 +25,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-    QMessageBox, QProgressBar, QPushButton, QSpinBox, QSplitter, QTableView, QVBoxLayout,
-    QWidget,
+    QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox,
+    QPushButton, QSpinBox, QSplitter, QVBoxLayout, QWidget,
 )
 
 from nnstudio.core.errors import NNStudioError, SpecError
@@ -37,13 +36,12 @@ from nnstudio.engine.sweep import (
     SweepProgress, SweepResult, SweepSize, hidden_depth, hidden_width, sized_network,
     sweep_sizes,
 )
+from nnstudio.gui.experiments.job_dialog import JobMixin
 from nnstudio.gui.experiments.plots import (
     A_COLOR, B_COLOR, CHANCE_COLOR, add_legend, count_label, make_plot,
     make_plot_with_legend_beside,
 )
-from nnstudio.gui.experiments.tables import MissingLastProxy, RowsTableModel
-from nnstudio.gui.experiments.worker import BackgroundTask
-from nnstudio.gui.theme import ERROR_COLOR
+from nnstudio.gui.experiments.worker import BackgroundTask, Work
 
 DEFAULT_WIDTHS = "1, 2, 4, 8, 16, 32, 64, 128"
 DEFAULT_DEPTHS = "1, 2, 3, 4"
@@ -111,7 +109,7 @@ class SplitItems:
         self.bars.setData(x=np.zeros(0), y=np.zeros(0), top=np.zeros(0), bottom=np.zeros(0))
 
 
-class SweepWindow(QWidget):
+class SweepWindow(JobMixin, QWidget):
     """Set up a scale sweep, run it in the background, and see what grows with size."""
 
     sweep_finished = Signal(object)  # SweepResult (cancelled ones too)
@@ -212,19 +210,7 @@ class SweepWindow(QWidget):
         plots.addWidget(self.curves_view)
         plots.setSizes([700, 600])
 
-        self.table_model = RowsTableModel(self)
-        self.proxy = MissingLastProxy(self)
-        self.proxy.setSourceModel(self.table_model)
-        self.table = QTableView()
-        self.table.setObjectName("sweep_table")
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(22)
+        self._build_results_table("sweep")
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.findings = QLabel("Choose the sizes and press Start. Each size trains with every "
                                "seed; the spread over seeds shows how much of a difference is "
@@ -242,17 +228,9 @@ class SweepWindow(QWidget):
         split.addWidget(lower)
         split.setSizes([560, 300])
 
-        self.progress = QProgressBar()
-        self.progress.setObjectName("sweep_progress")
+        bottom = self._build_status_row("sweep", 320)
         self.progress.setRange(0, 1000)
         self.progress.setValue(0)
-        self.progress.setTextVisible(False)
-        self.progress.setMaximumWidth(320)
-        self.status = QLabel()
-        self.status.setObjectName("sweep_status")
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.progress)
-        bottom.addWidget(self.status, 1)
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -261,13 +239,9 @@ class SweepWindow(QWidget):
 
     def _connect(self) -> None:
         self.scale_combo.currentIndexChanged.connect(self._on_scale_combo_changed)
-        self.start_button.clicked.connect(self._on_start_button_clicked)
         self.csv_button.clicked.connect(self._on_csv_button_clicked)
         self.png_button.clicked.connect(self._on_png_button_clicked)
-        self.task.progressed.connect(self._on_task_progressed)
-        self.task.succeeded.connect(self._on_task_succeeded)
-        self.task.failed.connect(self._on_task_failed)
-        self.task.running_changed.connect(self._on_task_running_changed)
+        self._connect_task(self.start_button)
 
     # ---- setting up ----
     def network(self) -> Network:
@@ -291,19 +265,10 @@ class SweepWindow(QWidget):
         seeds = [base + i for i in range(self.seeds_spin.value())]
         return SweepPlan(scale, sizes, seeds, self.epochs_spin.value(), parameters)
 
-    def start(self) -> bool:
-        """Check the set-up and start the sweep; a problem is shown and nothing starts."""
-        if self.task.is_running:
-            return False
-        try:
-            plan = self.plan_sweep()
-        except NNStudioError as error:
-            self._show_status(str(error), error=True)
-            return False
-        project = self.document.project
-        config = project.training.replace(epochs=plan.epochs)
-        snapshot = dataclasses.replace(project, network=self.network(), training=config,
-                                       runs=[])
+    def _prepare(self) -> Work:
+        """The sweep to run (`start` runs it on a background thread)."""
+        plan = self.plan_sweep()
+        snapshot, config = self._project_copy(plan.epochs)
         path = self.document.path
 
         def work(report, control):
@@ -333,18 +298,7 @@ class SweepWindow(QWidget):
         self.progress.setValue(0)
         self._show_status("Preparing the data…")
         self._started = time.monotonic()
-        return self.task.start(work)
-
-    @Slot()
-    def cancel(self) -> None:
-        """Stop after the current batch; the sizes finished so far stay."""
-        if self.task.is_running:
-            self.task.cancel()
-            self._show_status("Cancelling after the current batch…")
-
-    def shutdown(self) -> bool:
-        """Stop a running sweep and wait for its thread (closing)."""
-        return self.task.shutdown()
+        return work
 
     def export_csv(self, path: str | Path) -> None:
         self.result.to_csv(path)
@@ -503,10 +457,6 @@ class SweepWindow(QWidget):
         notes = " ".join(note[0].upper() + note[1:] + "." for note in result.notes)
         return f"{text} {notes}".strip()
 
-    def _show_status(self, text: str, error: bool = False) -> None:
-        self.status.setStyleSheet(f"color: {ERROR_COLOR};" if error else "")
-        self.status.setText(text)
-
     # ---- slots ----
     @Slot()
     def _on_scale_combo_changed(self) -> None:
@@ -520,13 +470,6 @@ class SweepWindow(QWidget):
             now = ""
         self.scale_combo.setToolTip(self.scale_combo.toolTip().split("\n")[0]
                                     + (f"\nThe network is {now}." if now else ""))
-
-    @Slot()
-    def _on_start_button_clicked(self) -> None:
-        if self.task.is_running:
-            self.cancel()
-        else:
-            self.start()
 
     @Slot(object)
     def _on_task_progressed(self, update: Any) -> None:
@@ -573,14 +516,15 @@ class SweepWindow(QWidget):
     @Slot(str)
     def _on_task_failed(self, message: str) -> None:
         self.partial = None
-        self._show_status(message, error=True)
+        super()._on_task_failed(message)
+
+    def _inputs(self) -> list[QWidget]:
+        return [self.scale_combo, self.widths_edit, self.depths_edit, self.seeds_spin,
+                self.epochs_spin]
 
     @Slot(bool)
     def _on_task_running_changed(self, running: bool) -> None:
-        self.start_button.setText("Cancel" if running else "Start")
-        for widget in (self.scale_combo, self.widths_edit, self.depths_edit, self.seeds_spin,
-                       self.epochs_spin):
-            widget.setEnabled(not running)
+        super()._on_task_running_changed(running)
         if not running:
             self._on_scale_combo_changed()
         else:

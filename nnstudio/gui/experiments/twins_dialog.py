@@ -17,8 +17,8 @@ from typing import Any
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDialog, QHBoxLayout, QHeaderView, QLabel, QProgressBar,
-    QPushButton, QSpinBox, QSplitter, QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSpinBox,
+    QSplitter, QTableView, QVBoxLayout, QWidget,
 )
 
 from nnstudio.core.config import TRAINING_SCHEMA
@@ -30,12 +30,12 @@ from nnstudio.core.params import CHOICE, INT
 from nnstudio.engine.callbacks import Callback
 from nnstudio.engine.sweep import hidden_depth, hidden_layers, hidden_width
 from nnstudio.gui.experiments.boundary_view import BoundaryView
+from nnstudio.gui.experiments.job_dialog import JobDialog
 from nnstudio.gui.experiments.plots import (
     A_COLOR, B_COLOR, MetricComboBox, add_legend, axis_title, curve_names, curve_xy, default_curve, make_plot,
 )
 from nnstudio.gui.experiments.tables import RowsTableModel, column_title
-from nnstudio.gui.experiments.worker import BackgroundTask
-from nnstudio.gui.theme import ERROR_COLOR
+from nnstudio.gui.experiments.worker import Work
 
 # The settings a twin can differ in, as offered: key, label.
 SETTINGS = (
@@ -157,18 +157,13 @@ class TwinRelay(Callback):
                                    {k: list(v) for k, v in self.history.items()}), force=True)
 
 
-class TwinsDialog(QDialog):
+class TwinsDialog(JobDialog):
     """Choose one setting and B's value; train A and B side by side; compare."""
 
     twins_finished = Signal(object)  # TwinResult
 
     def __init__(self, document: Any, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("twins_dialog")
-        self.setWindowTitle("Twin Runs — NN Studio")
-        self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint)
-        self.document = document
-        self.task = BackgroundTask("twins", self)
+        super().__init__(document, "twins", "Twin Runs", parent)
         self.result: Any = None  # the last TwinResult
         self.data: Any = None  # the prepared data it trained on
         self.histories: dict[str, dict[str, list[float]]] = {"A": {}, "B": {}}
@@ -262,24 +257,12 @@ class TwinsDialog(QDialog):
         split.addWidget(lower)
         split.setSizes([500, 220])
 
-        self.progress = QProgressBar()
-        self.progress.setObjectName("twin_progress")
-        self.progress.setMaximumWidth(260)
-        self.progress.setTextVisible(False)
-        self.status = QLabel()
-        self.status.setObjectName("twin_status")
         self.keep_button = QPushButton("Add Both to Runs")
         self.keep_button.setObjectName("twin_keep_button")
         self.keep_button.setToolTip("Keep A and B in the project's run history, with their "
                                     "weights.")
         self.keep_button.setEnabled(False)
-        close = QPushButton("Close")
-        close.clicked.connect(self.reject)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.progress)
-        bottom.addWidget(self.status, 1)
-        bottom.addWidget(self.keep_button)
-        bottom.addWidget(close)
+        bottom = self._build_status_row("twin", 260, self.keep_button)
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -289,12 +272,8 @@ class TwinsDialog(QDialog):
     def _connect(self) -> None:
         self.setting_combo.currentIndexChanged.connect(self._on_setting_combo_changed)
         self.curve_combo.currentIndexChanged.connect(self._on_curve_combo_changed)
-        self.train_button.clicked.connect(self._on_train_button_clicked)
         self.keep_button.clicked.connect(self.keep_runs)
-        self.task.progressed.connect(self._on_task_progressed)
-        self.task.succeeded.connect(self._on_task_succeeded)
-        self.task.failed.connect(self._on_task_failed)
-        self.task.running_changed.connect(self._on_task_running_changed)
+        self._connect_task(self.train_button)
 
     # ---- acting ----
     @property
@@ -306,21 +285,12 @@ class TwinsDialog(QDialog):
         self.setting_combo.setCurrentIndex(self.setting_combo.findData(setting))
         self.value_combo.setCurrentText(format_value(value))
 
-    def start(self) -> bool:
-        """Train A and B on a background thread; a bad value is shown and nothing starts."""
-        if self.task.is_running:
-            return False
+    def _prepare(self) -> Work:
+        """Training A and B (`start` runs it on a background thread); a bad value raises."""
         setting = self.setting
-        try:
-            value = parse_value(setting, self.value_combo.currentText())
-        except NNStudioError as error:
-            self._show_status(str(error), error=True)
-            return False
-        project = self.document.project
+        value = parse_value(setting, self.value_combo.currentText())
         epochs = self.epochs_spin.value()
-        config = project.training.replace(epochs=epochs)
-        snapshot = dataclasses.replace(project, network=Network(self.document.network.nodes),
-                                       training=config, runs=[])
+        snapshot, config = self._project_copy(epochs)
         path = self.document.path
 
         def work(report, control):
@@ -347,17 +317,7 @@ class TwinsDialog(QDialog):
         self.table_model.set_rows([], [])
         self.about.setText("")
         self._show_status("Training A…")
-        return self.task.start(work)
-
-    @Slot()
-    def cancel(self) -> None:
-        if self.task.is_running:
-            self.task.cancel()
-            self._show_status("Cancelling after the current batch…")
-
-    def shutdown(self) -> bool:
-        """Stop training and wait for the thread (closing)."""
-        return self.task.shutdown()
+        return work
 
     @Slot()
     def keep_runs(self) -> list[Any]:
@@ -430,10 +390,6 @@ class TwinsDialog(QDialog):
         self.about.setText(f"B differs from A in: {changes}. {start}, on the same split, in "
                            "the same batch order.")
 
-    def _show_status(self, text: str, error: bool = False) -> None:
-        self.status.setStyleSheet(f"color: {ERROR_COLOR};" if error else "")
-        self.status.setText(text)
-
     # ---- slots ----
     @Slot()
     def _on_setting_combo_changed(self) -> None:
@@ -456,13 +412,6 @@ class TwinsDialog(QDialog):
     @Slot(int)
     def _on_curve_combo_changed(self, _: int) -> None:
         self._update_curves()
-
-    @Slot()
-    def _on_train_button_clicked(self) -> None:
-        if self.task.is_running:
-            self.cancel()
-        else:
-            self.start()
 
     @Slot(object)
     def _on_task_progressed(self, update: TwinCurves) -> None:
@@ -490,20 +439,11 @@ class TwinsDialog(QDialog):
         self._show_status(f"Done: A in {result.a.seconds:.1f} s, B in {result.b.seconds:.1f} s.")
         self.twins_finished.emit(result)
 
-    @Slot(str)
-    def _on_task_failed(self, message: str) -> None:
-        self._show_status(message, error=True)
+    def _inputs(self) -> list[QWidget]:
+        return [self.setting_combo, self.value_combo, self.epochs_spin]
 
     @Slot(bool)
     def _on_task_running_changed(self, running: bool) -> None:
-        self.train_button.setText("Cancel" if running else "Train A and B")
-        for widget in (self.setting_combo, self.value_combo, self.epochs_spin):
-            widget.setEnabled(not running)
+        super()._on_task_running_changed(running)
         if running:
             self.keep_button.setEnabled(False)
-
-    # ---- Qt events ----
-    def reject(self) -> None:
-        """Closing (Escape, the close button) stops training first."""
-        self.shutdown()
-        super().reject()
