@@ -16,17 +16,17 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, QSignalBlocker, Qt, Slot
+from PySide6.QtCore import QRectF, QSignalBlocker, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QLabel, QSpinBox, QStackedWidget, QVBoxLayout, QWidget,
+    QLabel, QStackedWidget, QVBoxLayout, QWidget,
 )
 
 from nnstudio.gui.live_model import LiveModel
 from nnstudio.gui.panels.heatmap import LUT, MIDDLE_COLOR, POSITIVE_COLOR, to_rgba
+from nnstudio.gui.panels.sample_choice import SampleChoice
 from nnstudio.gui.panels.throttle import ThrottledLivePanel
 
-SPLITS = (("test", "Test set"), ("validation", "Validation set"), ("train", "Training set"))
 GAP = 1  # pixels between maps in a mosaic
 MOSAIC_ASPECT = 4.0  # a mosaic's width over its height, about
 NO_CONV_NOTE = (
@@ -95,7 +95,7 @@ def map_rect(index: int, columns: int, h: int, w: int) -> tuple[int, int, int, i
     return r * (h + GAP), c * (w + GAP), h, w
 
 
-class FeatureMapsPanel(ThrottledLivePanel):
+class FeatureMapsPanel(SampleChoice, ThrottledLivePanel):
     """The chosen sample and every conv layer's feature maps for it."""
 
     def __init__(self, live: LiveModel, parent: QWidget | None = None):
@@ -112,25 +112,10 @@ class FeatureMapsPanel(ThrottledLivePanel):
 
     # ---- building ----
     def _build(self) -> None:
-        self.split_combo = QComboBox()
-        self.split_combo.setObjectName("maps_split_combo")
-        for key, label in SPLITS:
-            self.split_combo.addItem(label, key)
-        self.split_combo.setToolTip("Where the sample comes from.")
-        self.sample_spin = QSpinBox()
-        self.sample_spin.setObjectName("maps_sample_spin")
-        self.sample_spin.setToolTip("The sample's number in that set.")
-        self.sample_label = QLabel()
-        self.sample_label.setObjectName("maps_sample_label")
-        self.split_combo.currentIndexChanged.connect(self._on_sample_changed)
-        self.sample_spin.valueChanged.connect(self._on_sample_changed)
-        self.controls = QWidget()
-        row = QHBoxLayout(self.controls)
+        row = self._build_sample_row("maps")
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(QLabel("Sample:"))
-        row.addWidget(self.split_combo)
-        row.addWidget(self.sample_spin)
-        row.addWidget(self.sample_label, 1)
+        self.controls = QWidget()
+        self.controls.setLayout(row)
 
         palette = self.palette()
         self.graphics = pg.GraphicsLayoutWidget()
@@ -156,32 +141,6 @@ class FeatureMapsPanel(ThrottledLivePanel):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.controls)
         layout.addWidget(self.stack, 1)
-
-    # ---- the sample ----
-    def _part(self):
-        prepared = self.live.prepared
-        if prepared is None or not self.live.data_fits:
-            return None
-        return getattr(prepared, self.split_combo.currentData())
-
-    def sample(self) -> np.ndarray | None:
-        """The chosen sample's inputs, as the network sees them (None without fitting data)."""
-        part = self._part()
-        if part is None or part.n_samples == 0:
-            return None
-        return part.x[min(self.sample_spin.value(), part.n_samples - 1)]
-
-    def choose(self, split: str, index: int) -> None:
-        """Show sample `index` of `split` ("train", "validation" or "test")."""
-        self.split_combo.setCurrentIndex(self.split_combo.findData(split))
-        self.sample_spin.setValue(index)
-
-    @Slot()
-    def _on_sample_changed(self) -> None:
-        if self.isVisible():
-            self.redraw()
-        else:
-            self.stale = True
 
     # ---- refresh ----
     def update_view(self) -> None:

@@ -11,13 +11,12 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QSignalBlocker, Qt, Slot
 from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QHeaderView, QLabel, QSpinBox, QTreeWidget, QTreeWidgetItem,
-    QVBoxLayout, QWidget,
+    QHeaderView, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
 from nnstudio.gui.live_model import LivePanel, LiveModel
+from nnstudio.gui.panels.sample_choice import SampleChoice
 
-SPLITS = (("test", "Test set"), ("validation", "Validation set"), ("train", "Training set"))
 MAX_ROWS = 64  # values listed per layer; the rest are counted
 OPEN_ROWS = 16  # layers with up to this many values start open; longer ones wait for a click
 WRITE_OUT_LIMIT = 6  # inputs up to which a unit's sum is written out term by term
@@ -55,7 +54,7 @@ def formula(step) -> str:
     return f"a = {kind}(x)"
 
 
-class ForwardPanel(LivePanel):
+class ForwardPanel(SampleChoice, LivePanel):
     """One sample's forward pass, layer by layer, with the numbers."""
 
     def __init__(self, live: LiveModel, parent: QWidget | None = None):
@@ -67,24 +66,7 @@ class ForwardPanel(LivePanel):
         self._build()
 
     def _build(self) -> None:
-        self.split_combo = QComboBox()
-        self.split_combo.setObjectName("sample_split_combo")
-        for key, label in SPLITS:
-            self.split_combo.addItem(label, key)
-        self.split_combo.setToolTip("Where the sample comes from.")
-        self.sample_spin = QSpinBox()
-        self.sample_spin.setObjectName("sample_spin")
-        self.sample_spin.setToolTip("The sample's number in that set.")
-        self.sample_spin.setMinimum(0)
-        self.sample_label = QLabel()
-        self.sample_label.setObjectName("sample_label")
-        self.split_combo.currentIndexChanged.connect(self._on_sample_changed)
-        self.sample_spin.valueChanged.connect(self._on_sample_changed)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Sample:"))
-        row.addWidget(self.split_combo)
-        row.addWidget(self.sample_spin)
-        row.addWidget(self.sample_label, 1)
+        row = self._build_sample_row("forward")
         self.tree = QTreeWidget()
         self.tree.setObjectName("forward_tree")
         self.tree.setColumnCount(len(COLUMNS))
@@ -103,32 +85,6 @@ class ForwardPanel(LivePanel):
         layout.addLayout(row)
         layout.addWidget(self.note)
         layout.addWidget(self.tree, 1)
-
-    # ---- the sample ----
-    def _part(self):
-        prepared = self.live.prepared
-        if prepared is None or not self.live.data_fits:
-            return None
-        return getattr(prepared, self.split_combo.currentData())
-
-    def sample(self) -> np.ndarray | None:
-        """The chosen sample's inputs, as the network sees them (None without fitting data)."""
-        part = self._part()
-        if part is None or part.n_samples == 0:
-            return None
-        return part.x[min(self.sample_spin.value(), part.n_samples - 1)]
-
-    def choose(self, split: str, index: int) -> None:
-        """Show sample `index` of `split` ("train", "validation" or "test")."""
-        self.split_combo.setCurrentIndex(self.split_combo.findData(split))
-        self.sample_spin.setValue(index)
-
-    @Slot()
-    def _on_sample_changed(self) -> None:
-        if self.isVisible():
-            self.redraw()
-        else:
-            self.stale = True
 
     # ---- refresh ----
     def update_view(self) -> None:
