@@ -21,14 +21,16 @@ from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Slot
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
-    QPushButton, QScrollArea, QSpinBox, QStackedWidget, QVBoxLayout, QWidget,
+    QPushButton, QSpinBox, QStackedWidget, QVBoxLayout, QWidget,
 )
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.data.builtin import BUILTIN_DATASETS, GENERATED, load_builtin
 from nnstudio.data.preprocessing import METHODS
 from nnstudio.gui.theme import ERROR_COLOR
-from nnstudio.gui.training.forms import guard_wheel, make_editor, set_editor_value
+from nnstudio.gui.training.forms import (
+    fill_with_scrolling, guard_wheel, make_editor, set_editor_value,
+)
 
 FILE_ITEM = "__file__"
 PREVIEW_IMAGES = 8
@@ -171,14 +173,7 @@ class DatasetPanel(QWidget):
         column.addWidget(self.problem)
         column.addWidget(self.summary)
         column.addWidget(self.preview, 1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(inner)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        fill_with_scrolling(self, inner)
         self._form_widgets = [self.dataset_combo, self.import_button, self.seed_box,
                               self.validation_box, self.test_box, self.split_seed_box,
                               self.preprocessing_combo]

@@ -16,15 +16,17 @@ import sys
 import threading
 from typing import Any, Callable
 
-from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtCore import QTimer, Slot
 from PySide6.QtWidgets import (
-    QComboBox, QFormLayout, QGroupBox, QLabel, QScrollArea, QVBoxLayout, QWidget,
+    QComboBox, QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget,
 )
 
 from nnstudio.core.config import TRAINING_SCHEMA
 from nnstudio.core.errors import SpecError
 from nnstudio.gui.theme import ERROR_COLOR
-from nnstudio.gui.training.forms import guard_wheel, make_editor, set_editor_value
+from nnstudio.gui.training.forms import (
+    fill_with_scrolling, guard_wheel, make_editor, set_editor_value,
+)
 
 GROUPS = (
     ("Optimizer", ("optimizer", "learning_rate", "momentum", "nesterov", "weight_decay")),
@@ -130,14 +132,7 @@ class HyperparametersPanel(QWidget):
                 self._labels[name] = label
             self._column.addWidget(group)
         self._column.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(inner)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        fill_with_scrolling(self, inner)
 
     # ---- devices ----
     def list_devices(self) -> None:

@@ -11,7 +11,8 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt
 from PySide6.QtWidgets import (
-    QAbstractSpinBox, QCheckBox, QComboBox, QDoubleSpinBox, QSpinBox, QWidget,
+    QAbstractSpinBox, QCheckBox, QComboBox, QDoubleSpinBox, QScrollArea, QSpinBox, QVBoxLayout,
+    QWidget,
 )
 
 from nnstudio.core.params import BOOL, CHOICE, FLOAT, INT, ParamSpec
@@ -101,6 +102,19 @@ class _WheelGuard(QObject):
 
 
 _WHEEL_GUARD = _WheelGuard()
+
+
+def fill_with_scrolling(panel: QWidget, content: QWidget) -> None:
+    """Give `panel` one vertically scrolling area holding `content`: a form in a low dock
+    scrolls instead of squeezing its rows."""
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setWidget(content)
+    outer = QVBoxLayout(panel)
+    outer.setContentsMargins(0, 0, 0, 0)
+    outer.addWidget(scroll)
 
 
 def guard_wheel(editor: QWidget) -> QWidget:
