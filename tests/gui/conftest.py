@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from nnstudio.core.network import Network, chain
 from nnstudio.core.project import Project
+from tests.gui.projects import spiral_project
 
 
 def small_network() -> Network:
@@ -20,6 +21,11 @@ def small_network() -> Network:
     return chain(("input", {"shape": (2,)}),
                  ("dense", {"units": 8, "activation": "relu"}),
                  ("dense", {"units": 1, "activation": "sigmoid"}))
+
+
+@pytest.fixture
+def make_project():
+    return spiral_project
 
 
 @pytest.fixture

@@ -4,24 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from nnstudio.core.config import TrainingConfig
-from nnstudio.core.network import chain
-from nnstudio.core.project import DataConfig, DataSource, Project
+from nnstudio.core.project import Project
+from tests.gui.projects import spiral_project
 
-def spiral_project(epochs: int = 3, n_samples: int = 120, units: int = 8, **training) -> Project:
-    """Input 2 → Dense `units` tanh → Dense 1 sigmoid on a small spiral."""
-    network = chain(("input", {"shape": (2,)}),
-                    ("dense", {"units": units, "activation": "tanh"}),
-                    ("dense", {"units": 1, "activation": "sigmoid"}))
-    data = DataConfig(DataSource.builtin("spiral", {"n_samples": n_samples, "noise": 0.1}))
-    config = TrainingConfig({"epochs": epochs, "batch_size": 32, "learning_rate": 0.03,
-                             "device": "cpu", **training})
-    return Project(name="Spiral test", network=network, data=data, training=config)
+def small_spiral_project(epochs: int = 3, n_samples: int = 120, **changes) -> Project:
+    """The shared spiral project, smaller: experiments train many runs."""
+    return spiral_project(epochs=epochs, n_samples=n_samples, **changes)
 
 
 @pytest.fixture
 def make_project():
-    return spiral_project
+    return small_spiral_project
 
 
 def train_and_record(document, name: str = "", **changes):
@@ -50,7 +43,7 @@ def document_with_runs(qapp, warm_torch):
     """A document with two runs: run_1 (learning rate 0.03) and run_2 (0.3)."""
     from nnstudio.gui.document import ProjectDocument
 
-    document = ProjectDocument(spiral_project())
+    document = ProjectDocument(small_spiral_project())
     train_and_record(document)
     train_and_record(document, learning_rate=0.3)
     return document

@@ -6,25 +6,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from nnstudio.core.config import TrainingConfig
-from nnstudio.core.network import chain
-from nnstudio.core.project import DataConfig, DataSource, Project
-
-
-def spiral_project(epochs: int = 5, n_samples: int = 200, **training) -> Project:
-    """Input 2 → Dense 8 tanh → Dense 1 sigmoid on a small spiral (a millisecond an epoch)."""
-    network = chain(("input", {"shape": (2,)}),
-                    ("dense", {"units": 8, "activation": "tanh"}),
-                    ("dense", {"units": 1, "activation": "sigmoid"}))
-    data = DataConfig(DataSource.builtin("spiral", {"n_samples": n_samples, "noise": 0.1}))
-    config = TrainingConfig({"epochs": epochs, "batch_size": 32, "learning_rate": 0.03,
-                             "device": "cpu", **training})
-    return Project(name="Spiral test", network=network, data=data, training=config)
-
-
-@pytest.fixture
-def make_project():
-    return spiral_project
+from nnstudio.core.project import Project
+from tests.gui.projects import spiral_project
 
 
 @pytest.fixture
