@@ -170,6 +170,9 @@ def _train(args: argparse.Namespace) -> int:
         raise BadInput(f"{args.project}: --continue needs saved weights, and the project has "
                        "none yet: train it once without --continue")
     data = _prepared_data(loaded)
+    from nnstudio.core.model_size import check_trainable
+
+    check_trainable(project.network, data.train, config.batch_size)  # before torch loads
 
     from nnstudio.engine.evaluate import evaluate
     from nnstudio.engine.trainer import TrainingControl, fit, plan_run

@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from nnstudio.core.errors import SpecError
+from nnstudio.core.model_size import check_memory
 from nnstudio.core.network import Network, Node
 from nnstudio.core.shapes import Shape, infer_shapes
 
@@ -298,6 +299,7 @@ class GraphModule(nn.Module):
         super().__init__()
         report = infer_shapes(network)
         report.raise_if_invalid()
+        check_memory(report)  # a project file may describe a network too large to build
         self.layers = nn.ModuleDict()
         self.node_ids: tuple[str, ...] = report.order
         self.shapes: dict[str, Shape] = {i: report.nodes[i].shape for i in report.order}
