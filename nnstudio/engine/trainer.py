@@ -23,6 +23,7 @@ import torch
 
 from nnstudio.core.config import TrainingConfig
 from nnstudio.core.errors import SpecError, TrainingError
+from nnstudio.core.model_size import check_trainable
 from nnstudio.core.network import Network
 from nnstudio.data.preprocessing import PreparedData
 from nnstudio.engine.callbacks import (
@@ -119,9 +120,9 @@ def plan_run(network: Network, data: PreparedData, config: TrainingConfig | dict
     train, validation = data.train, data.validation
     if train.n_samples == 0:
         raise SpecError("data: the training split is empty; lower the validation and test shares")
+    check_trainable(network, train, config.batch_size)
     device = resolve_device(config.device)
     model = build_model(network, seed=config.seed)
-    _check_input(model, train)
     objective = make_objective(config.loss, train.task, train.n_classes, train.output_size, model)
     _check_embeddings(network, model, train)
     monitor = _monitor(config, objective, validation.n_samples)
@@ -133,14 +134,6 @@ def plan_run(network: Network, data: PreparedData, config: TrainingConfig | dict
         threads = threads_for(work) if device.type == "cpu" else torch.get_num_threads()
     tensors = [_tensors(part, objective, device) for part in (train, validation)]
     return RunPlan(config, model, objective, device, threads, *tensors[0], *tensors[1], monitor)
-
-
-def _check_input(model: GraphModule, train: Any) -> None:
-    if model.input_shape != train.input_shape:
-        raise SpecError(
-            f"{model.input_id}: expects samples shaped {list(model.input_shape)}, but the data "
-            f"\"{train.name}\" has samples shaped {list(train.input_shape)}: set the Input's "
-            f"shape to {list(train.input_shape)}")
 
 
 def _check_embeddings(network: Network, model: GraphModule, train: Any) -> None:
