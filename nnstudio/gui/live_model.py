@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QDockWidget, QWidget
 
 from nnstudio.core.errors import NNStudioError
+from nnstudio.data.classes import ClassLegend
 from nnstudio.engine.callbacks import Callback, EpochSnapshot
 
 log = logging.getLogger(__name__)
@@ -300,6 +301,11 @@ class LiveModel(QObject):
     def has_plane(self) -> bool:
         """True when the input is a vector of two or more features (an input plane exists)."""
         return self.input_features >= 2
+
+    @property
+    def classes(self) -> ClassLegend:
+        """The data's classes (names in label order, colours): empty without fitting data."""
+        return ClassLegend.of(self.prepared.train) if self.data_fits else ClassLegend()
 
     @property
     def feature_names(self) -> tuple[str, ...]:

@@ -17,6 +17,7 @@ from nnstudio.core.layers import LAYER_TYPES
 from nnstudio.core.project import Project, RunRecord
 from nnstudio.core.shapes import format_shape, infer_shapes
 from nnstudio.data.builtin import BUILTIN_DATASETS
+from nnstudio.data.classes import ClassLegend, color_name
 from nnstudio.data.dataset import Dataset
 from nnstudio.data.preprocessing import METHOD_HELP
 
@@ -118,8 +119,10 @@ def _data(project: Project, dataset: Dataset | None) -> list[str]:
     if dataset is not None:
         task = {"binary": "two classes", "multiclass": f"{dataset.n_classes} classes",
                 "regression": "predicting numbers"}[dataset.task]
-        classes = (f" Classes: {', '.join(dataset.class_names)}."
-                   if dataset.class_names else "")
+        legend = ClassLegend.of(dataset)  # label order and colours as NN Studio shows them
+        classes = (" Classes (label: name, colour in NN Studio): " + ", ".join(
+            f"{k}: {legend.name(k)} ({color_name(k)} {legend.color(k)})"
+            for k in range(len(legend))) + "." if len(legend) else "")
         lines += [f"{dataset.n_samples:,} samples shaped {format_shape(dataset.input_shape)}; "
                   f"task: {task}.{classes}", ""]
     train = 1.0 - data.validation - data.test

@@ -18,7 +18,8 @@ from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.gui.experiments.plots import make_plot
-from nnstudio.gui.panels.heatmap import BACKGROUND_LUT, CLASS_COLORS, class_rgba, levels_for
+from nnstudio.data.classes import class_color
+from nnstudio.gui.panels.heatmap import BACKGROUND_LUT, class_rgba, levels_for
 
 RESOLUTION = 80  # grid points per side
 
@@ -107,8 +108,7 @@ class BoundaryView(QWidget):
         if train.task == "regression":
             self.points.setData(coordinates[:, 0], coordinates[:, 1], brush=pg.mkBrush("#555"))
         else:
-            brushes = [pg.mkBrush(CLASS_COLORS[int(label) % len(CLASS_COLORS)])
-                       for label in train.y]
+            brushes = [pg.mkBrush(class_color(int(label))) for label in train.y]
             self.points.setData(coordinates[:, 0], coordinates[:, 1], brush=brushes)
         item = self.plot.getPlotItem()
         item.setLabel("bottom", plane.labels[0])

@@ -1,7 +1,7 @@
 """The decision boundary: the network's output over the input plane, behind the data.
 
 For a classifier, the colour says which class the network picks at each point of the plane and
-how sure it is (orange class 0, blue class 1 for two classes); for a regression, the output
+how sure it is (in each class's own colour, from the data's class legend); for a regression, the output
 surface. The training points are drawn on top, coloured by their true class (or value), the
 test points optionally with a dark outline. "Discretize" shows only the decision, not the
 confidence. With more than two input features the plane is two chosen features (the others at
@@ -21,10 +21,9 @@ from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget,
 )
 
+from nnstudio.data.classes import class_color
 from nnstudio.gui.live_model import LivePanel, LiveModel
-from nnstudio.gui.panels.heatmap import (
-    BACKGROUND_LUT, CLASS_COLORS, class_rgba, levels_for, to_rgba,
-)
+from nnstudio.gui.panels.heatmap import BACKGROUND_LUT, class_rgba, levels_for, to_rgba
 
 RESOLUTION = 100  # grid points per side: ~2 ms for a 2-8-8-1 network here
 REGRESSION_STEPS = 8  # bands of a discretized output surface
@@ -212,8 +211,7 @@ class BoundaryPanel(LivePanel):
             y = np.asarray(part.y, dtype=np.float64).reshape(part.n_samples, -1)[:, 0]
             colors = to_rgba(y, self._target_levels())
             return [pg.mkBrush(*color) for color in colors]
-        palette = [pg.mkBrush(CLASS_COLORS[i % len(CLASS_COLORS)])
-                   for i in range(max(part.n_classes, 1))]
+        palette = [pg.mkBrush(class_color(i)) for i in range(max(part.n_classes, 1))]
         return [palette[int(label)] for label in part.y]
 
     def _target_levels(self) -> tuple[float, float]:
@@ -245,7 +243,8 @@ class BoundaryPanel(LivePanel):
         regression = live.data_fits and live.prepared.train.task == "regression"
         if activation == "sigmoid":
             levels = (0.0, 1.0)
-            what = "the probability of class 1 (blue) against class 0 (orange)"
+            legend = self.live.classes.fit(2)
+            what = f"the probability of {legend.caption(1)} against {legend.caption(0)}"
         elif regression:
             levels = self._target_levels()
             what = "the predicted value (orange low, blue high)"

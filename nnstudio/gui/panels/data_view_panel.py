@@ -28,10 +28,9 @@ from PySide6.QtWidgets import (
     QTabWidget, QVBoxLayout, QWidget,
 )
 
+from nnstudio.data import classes
 from nnstudio.gui.theme import ERROR_COLOR
 
-CLASS_COLORS = ("#2f7ed8", "#d9731a", "#2e9d4f", "#c8407e", "#7b4fc4", "#13907a", "#a88a12",
-                "#56708a", "#d93a3a", "#8c564b")
 MAX_SCATTER_POINTS = 5000  # drawn points; more only hide each other and slow the view
 MAX_MATRIX_POINTS = 1500
 MATRIX_FEATURES = 4
@@ -42,7 +41,8 @@ MAX_BARS = 40  # classes shown as bars; more are summarised
 
 
 def class_color(index: int) -> QColor:
-    return QColor(CLASS_COLORS[index % len(CLASS_COLORS)])
+    """Class `index`'s colour, the same in every view (the data's class legend)."""
+    return QColor(classes.class_color(index))
 
 
 def _sample(n: int, limit: int, seed: int = 0) -> np.ndarray:
@@ -427,6 +427,10 @@ class DataViewPanel(QWidget):
             if len(shown) < data.n_samples else ""
         colour = "Colour: class." if data.is_classification else "Colour: target (dark = low)."
         self.scatter_note.setText(sampled + colour)
+
+    def scatter_items(self) -> list:
+        """The scatter's point sets: one per class in label order (or one for a regression)."""
+        return list(self._scatter_items)
 
     def scatter_points(self) -> int:
         """How many points the scatter draws (for tests and the note)."""

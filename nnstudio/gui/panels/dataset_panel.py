@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.data.builtin import BUILTIN_DATASETS, GENERATED, load_builtin
+from nnstudio.data.classes import class_color
 from nnstudio.data.preprocessing import METHODS
 from nnstudio.gui.theme import ERROR_COLOR
 from nnstudio.gui.training.forms import (
@@ -37,8 +38,6 @@ PREVIEW_IMAGES = 8
 PREVIEW_DELAY_MS = 120  # a spinning value redraws the preview once it settles
 PREPROCESSING_LABELS = {"none": "None", "standardize": "Standardize (mean 0, sd 1)",
                         "minmax": "Min-max (0 to 1)"}
-CLASS_COLORS = ("#2f7ed8", "#d9731a", "#2e9d4f", "#c8407e", "#7b4fc4", "#13907a", "#a88a12",
-                "#56708a", "#d93a3a", "#8c564b")
 MAX_SEED = 2**31 - 1
 
 
@@ -339,7 +338,7 @@ class DatasetPanel(QWidget):
         if dataset.is_classification:
             for index in range(dataset.n_classes):
                 mask = dataset.y == index
-                color = pg.mkColor(CLASS_COLORS[index % len(CLASS_COLORS)])
+                color = pg.mkColor(class_color(index))
                 item = pg.ScatterPlotItem(x[mask, 0], x[mask, 1], size=5, pen=None,
                                           brush=pg.mkBrush(color))
                 plot.addItem(item)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
+from nnstudio.data.classes import ClassLegend, class_color
 from nnstudio.gui.live_model import INITIAL, MISMATCH, LiveModel
 from nnstudio.gui.panels.heatmap import NEGATIVE_COLOR, POSITIVE_COLOR, qimage, to_rgba
 from nnstudio.gui.panels.throttle import ThrottledLivePanel
@@ -90,13 +91,21 @@ class ConfusionView(pg.PlotWidget):
         self.texts: list[list[pg.TextItem]] = []
         self.values: np.ndarray | None = None
         self.shares: np.ndarray | None = None
+        self._names: tuple[str, ...] | None = None  # the classes the axes are labelled with
 
     def show_matrix(self, confusion: np.ndarray, names: tuple[str, ...], normalized: bool) -> None:
         k = len(confusion)
         shares = row_shares(confusion)
         self.values, self.shares = np.asarray(confusion), shares
         if len(self.texts) != k:
-            self._make_cells(k, names)
+            self._make_cells(k)
+        if self._names != names:  # another project's classes: new labels, even if as many
+            self._names = names
+            labels = [(c + 0.5, _short(names[c] if c < len(names) else str(c)))
+                      for c in range(k)]
+            plot = self.getPlotItem()
+            plot.getAxis("bottom").setTicks([labels])
+            plot.getAxis("left").setTicks([labels])
         rgba = to_rgba(shares, (0.0, 1.0), MATRIX_LUT)
         self.image.setImage(np.ascontiguousarray(rgba), autoLevels=False, levels=(0, 255),
                             lut=None)
@@ -112,7 +121,7 @@ class ConfusionView(pg.PlotWidget):
                     item.setColor("#ffffff" if dark else "#202020")
                     item.dark = dark
 
-    def _make_cells(self, k: int, names: tuple[str, ...]) -> None:
+    def _make_cells(self, k: int) -> None:
         plot = self.getPlotItem()
         for row in self.texts:
             for item in row:
@@ -130,9 +139,7 @@ class ConfusionView(pg.PlotWidget):
                 plot.addItem(item)
                 row.append(item)
             self.texts.append(row)
-        labels = [(c + 0.5, _short(names[c] if c < len(names) else str(c))) for c in range(k)]
-        plot.getAxis("bottom").setTicks([labels])
-        plot.getAxis("left").setTicks([labels])
+        self._names = None
         plot.setRange(xRange=(0, k), yRange=(0, k), padding=0.02)
 
     def cell(self, row: int, column: int) -> str:
@@ -415,8 +422,7 @@ class EvaluationPanel(ThrottledLivePanel):
         self._fill_browser()
 
     def _class_names(self, k: int) -> tuple[str, ...]:
-        names = tuple(self.result.dataset.class_names)
-        return names if len(names) == k else tuple(str(c) for c in range(k))
+        return ClassLegend.of(self.result.dataset).fit(k).names
 
     def _summary_text(self) -> str:
         result, scores = self.result, self.scores
@@ -453,7 +459,9 @@ class EvaluationPanel(ThrottledLivePanel):
             # New items only when the classes change; a refresh only sets texts.
             table.setRowCount(k)
             for c in range(k):
-                table.setItem(c, 0, QTableWidgetItem(names[c]))
+                name = QTableWidgetItem(names[c])
+                name.setData(Qt.ItemDataRole.DecorationRole, QColor(class_color(c)))
+                table.setItem(c, 0, name)
                 for column in range(1, len(TABLE_COLUMNS)):
                     table.setItem(c, column, _number_item("", 0))
             self._table_names = names
@@ -664,6 +672,10 @@ class EvaluationPanel(ThrottledLivePanel):
             self.matrix.show_matrix(self.confusion, names, checked)
 
     # ---- for checks ----
+    def class_color_of_row(self, row: int) -> str:
+        """The colour swatch beside the class name in row `row` of the per-class table."""
+        return self.table.item(row, 0).data(Qt.ItemDataRole.DecorationRole).name()
+
     def table_values(self) -> dict[str, np.ndarray]:
         """The per-class table's numbers by column name."""
         rows = self.table.rowCount()

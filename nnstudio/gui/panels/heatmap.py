@@ -10,12 +10,11 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtGui import QColor, QImage
 
-NEGATIVE_COLOR = "#f59322"  # Playground's orange
-POSITIVE_COLOR = "#0877bd"  # Playground's blue
+from nnstudio.data.classes import CLASS_COLORS, class_color
+
+# The diverging scale's ends are the colours of class 0 and class 1 (nnstudio.data.classes).
+NEGATIVE_COLOR, POSITIVE_COLOR = CLASS_COLORS[0], CLASS_COLORS[1]
 MIDDLE_COLOR = "#f4f4f4"
-# Classes beyond two; the first two are the diverging scale's ends.
-CLASS_COLORS = (NEGATIVE_COLOR, POSITIVE_COLOR, "#2e9d4f", "#c8407e", "#7b4fc4", "#13907a",
-                "#a88a12", "#56708a", "#d93a3a", "#8c564b")
 
 # The value range each activation's output lies in; None: unbounded, scaled by the values.
 ACTIVATION_LEVELS = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0), "softmax": (0.0, 1.0)}
@@ -87,7 +86,7 @@ def qimage(rgba: np.ndarray) -> QImage:
 
 def class_lut(n_classes: int) -> np.ndarray:
     """(n_classes, 3) float RGB of the class colours."""
-    return np.array([_rgb(CLASS_COLORS[i % len(CLASS_COLORS)]) for i in range(n_classes)])
+    return np.array([_rgb(class_color(i)) for i in range(n_classes)])
 
 
 def class_rgba(probabilities: np.ndarray, discrete: bool = False) -> np.ndarray:

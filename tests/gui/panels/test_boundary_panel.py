@@ -73,7 +73,8 @@ def test_the_image_sits_on_the_plane_pixel_centres_at_their_inputs(open_panel):
 def test_a_classifiers_probability_uses_fixed_levels_from_zero_to_one(open_panel):
     panel = open_panel("spiral")
     assert panel.levels == (0.0, 1.0)
-    assert "probability of class 1" in panel.caption.text()
+    assert "probability of “second arm” (blue) against “first arm” (orange)" in \
+        panel.caption.text()
 
 
 def test_training_points_sit_where_the_data_is_coloured_by_class(open_panel):
