@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import codecs
 import csv as stdlib_csv  # only to split a few sample lines while guessing the delimiter
+import dataclasses
+import io
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -25,6 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from nnstudio.core.errors import DataError
+from nnstudio.data.columns import ColumnSample
 from nnstudio.data.dataset import Dataset
 from nnstudio.data.importers.common import (
     Cancel,
@@ -32,6 +35,7 @@ from nnstudio.data.importers.common import (
     Progress,
     check_cancel,
     check_fits_in_memory,
+    format_bytes,
     make_targets,
     report_progress,
     targets_from_codes,
@@ -54,6 +58,9 @@ BLOCK_SIZE = 4 << 20  # one progress step per block; larger blocks were not fast
 # rest are then reported as errors (with their line) instead of silently one-hot encoding a
 # column of numbers because of one typo.
 NUMERIC_SHARE = 0.9
+# Bounds that keep an odd file from taking minutes and gigabytes before it is refused.
+MAX_COLUMNS = 10_000
+MAX_CELL_BYTES = 64 << 10
 # One-hot encoding a column with more categories than this makes a huge, useless input; such a
 # column is almost always an identifier or free text.
 MAX_ONEHOT_CATEGORIES = 100
@@ -123,9 +130,14 @@ class CsvPreview:
     file_size: int
     estimated_rows: int  # from the size of the sampled rows, unless `rows_exact`
     rows_exact: bool = False  # the whole file was sampled, so `estimated_rows` is its count
+    samples: tuple[ColumnSample, ...] = ()  # every sampled row, per column, for the checks
 
     def kind(self, column: str) -> str:
         return self.kinds[self.columns.index(column)]
+
+    @property
+    def sampled_rows(self) -> int:
+        return len(self.samples[0].texts) if self.samples else len(self.rows)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -136,8 +148,9 @@ def sniff_csv(path: str | Path) -> CsvOptions:
     """Guess delimiter, quoting, header, decimal comma and encoding from the start of the file."""
     path = Path(path)
     head = _read_bytes(path, SNIFF_BYTES)
-    encoding = "utf-8" if _is_utf8(head) else "latin-1"
-    text = head.decode(encoding, errors="replace").lstrip("\ufeff")
+    encoding = _sniff_encoding(head)
+    check_text(path, head, encoding)
+    text = _decode_head(head, encoding).lstrip("\ufeff")
     lines = [line for line in text.splitlines() if line.strip()][:50]
     delimiter = _sniff_delimiter(lines, path.suffix.lower())
     rows = list(stdlib_csv.reader(lines, delimiter=delimiter, quotechar='"'))
@@ -154,6 +167,63 @@ def _read_bytes(path: Path, limit: int) -> bytes:
     if not head.strip():
         raise DataError(f"{path}: the file is empty")
     return head
+
+
+# Files people rename to .csv by mistake, by their first bytes.
+BINARY_SIGNATURES = {
+    b"\x1f\x8b": "gzip-compressed data; decompress it first",
+    b"PK\x03\x04": "a zip archive (or an Excel .xlsx workbook); extract or export it as CSV first",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"%PDF": "a PDF document",
+    b"BZh": "bzip2-compressed data; decompress it first",
+    b"\xfd7zXZ": "xz-compressed data; decompress it first",
+    b"\x93NUMPY": "a NumPy array; give it the extension .npy",
+    b"PAR1": "a Parquet file",
+    b"\xd0\xcf\x11\xe0": "an old Excel (.xls) or Office file; export it as CSV first",
+    b"SQLite format 3": "an SQLite database",
+}
+# Control characters never found in a text table (tab, newlines and form feed are fine).
+_BINARY_BYTE = re.compile(rb"[\x00-\x08\x0e-\x1f\x7f]")
+
+
+def check_text(path: Path, head: bytes, encoding: str) -> None:
+    """Raise DataError when the start of the file is binary data rather than a text table."""
+    for signature, what in BINARY_SIGNATURES.items():
+        if head.startswith(signature):
+            raise DataError(f"{path} is not a text table: binary data at byte 0 ({what})")
+    text = _decode_head(head, encoding)
+    if _wide(encoding):  # find the place in the decoded text, then count its bytes
+        found = _BINARY_BYTE.search(text.encode("latin-1", errors="replace"))
+        at = len(text[: found.start()].encode(encoding)) if found else None
+    else:
+        found = _BINARY_BYTE.search(head)
+        at = found.start() if found else None
+    if at is not None:
+        raise DataError(f"{path} is not a text table: binary data at byte {at}")
+
+
+def _sniff_encoding(head: bytes) -> str:
+    """UTF-16 by its byte-order mark or its zero bytes, else UTF-8 when it decodes, else Latin-1."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    even, odd = head[0:2000:2], head[1:2000:2]
+    if len(head) >= 4 and odd.count(0) > 0.4 * len(odd) and not even.count(0):
+        return "utf-16-le"
+    if len(head) >= 4 and even.count(0) > 0.4 * len(even) and not odd.count(0):
+        return "utf-16-be"
+    return "utf-8" if _is_utf8(head) else "latin-1"
+
+
+def _wide(encoding: str) -> bool:
+    """Whether a newline takes more than one byte, so bytes cannot be split at b"\\n"."""
+    return codecs.lookup(encoding).name.startswith(("utf-16", "utf-32"))
+
+
+def _decode_head(head: bytes, encoding: str) -> str:
+    """The text of the first bytes of a file; a character cut at the end is left out."""
+    return codecs.getincrementaldecoder(encoding)(errors="replace").decode(head, final=False)
 
 
 def _is_utf8(head: bytes) -> bool:
@@ -242,18 +312,34 @@ def preview_csv(path: str | Path, options: CsvOptions | None = None, rows: int =
     columns = [shown.column(j).to_pylist() for j in range(shown.num_columns)]
     table_rows = tuple(tuple(column[i] for column in columns) for i in range(shown.num_rows))
     estimated = head.table.num_rows if head.complete else int(head.file_size / head.bytes_per_row)
+    samples = tuple(
+        ColumnSample(name, kind, tuple(head.table.column(j).to_pylist()), options.decimal)
+        for j, (name, kind) in enumerate(zip(head.columns, head.kinds))
+    )
     return CsvPreview(head.columns, table_rows, head.kinds, head.file_size, estimated,
-                      head.complete)
+                      head.complete, samples)
 
 
 def _read_head(path: Path, options: CsvOptions) -> _Head:
     """Parse the first megabyte with pyarrow, every column as text."""
     data = _read_bytes(path, HEAD_BYTES)
+    check_text(path, data, options.encoding)
     size = path.stat().st_size
     complete = len(data) >= size
+    if _wide(options.encoding):  # parse the head as UTF-8, where a newline is one byte
+        data = _decode_head(data, options.encoding).encode("utf-8")
+        options = dataclasses.replace(options, encoding="utf-8")
     if not complete:
-        data = data[: data.rfind(b"\n") + 1] or data  # never hand pyarrow half a line
-    first = _parse(path, data[: data.find(b"\n") + 1] or data, options, autogenerate=True)
+        if b"\n" not in data and b"\r" not in data:
+            raise DataError(
+                f"{path}: line 1 is longer than {format_bytes(HEAD_BYTES)}; NN Studio reads "
+                f"tables of at most {MAX_COLUMNS:,} columns with cells of at most "
+                f"{format_bytes(MAX_CELL_BYTES)}"
+            )
+        data = data[: max(data.rfind(b"\n"), data.rfind(b"\r")) + 1]  # no half line
+    _check_width(path, data, options)
+    first_end = min((i for i in (data.find(b"\n"), data.find(b"\r")) if i >= 0), default=-1)
+    first = _parse(path, data[: first_end + 1] or data, options, autogenerate=True)
     n_columns = first.num_columns
     table = _parse(path, data, options, autogenerate=True, n_columns=n_columns)
     if options.header:
@@ -268,9 +354,39 @@ def _read_head(path: Path, options: CsvOptions) -> _Head:
             f"{path}: the file has a header line but no data rows"
             if options.header else f"{path}: the file has no data rows"
         )
+    _check_cell_sizes(path, table)
     kinds = tuple(_column_kind(table.column(j), options.decimal) for j in range(n_columns))
     bytes_per_row = max(1.0, len(data) / (table.num_rows + int(options.header)))
     return _Head(columns, table, kinds, bytes_per_row, size, complete)
+
+
+def _check_width(path: Path, data: bytes, options: CsvOptions) -> None:
+    """Refuse a table wider than MAX_COLUMNS before pyarrow parses it (its time grows with the
+    square of the columns: minutes for 100,000)."""
+    text = data.decode(options.encoding, errors="replace")
+    quoting = {"quotechar": options.quote_char} if options.quote_char else {
+        "quoting": stdlib_csv.QUOTE_NONE}
+    try:
+        first = next(stdlib_csv.reader(io.StringIO(text, newline=None),
+                                       delimiter=options.delimiter, **quoting), [])
+    except stdlib_csv.Error:  # pyarrow says what is wrong, with the line
+        return
+    if len(first) > MAX_COLUMNS:
+        raise DataError(
+            f"{path}: the first line has {len(first):,} columns; NN Studio reads tables of at "
+            f"most {MAX_COLUMNS:,} columns"
+        )
+
+
+def _check_cell_sizes(path: Path, table: pa.Table) -> None:
+    for name, column in zip(table.column_names, table.columns):
+        longest = pc.max(pc.binary_length(column)).as_py() or 0
+        if longest > MAX_CELL_BYTES:
+            raise DataError(
+                f"{path}: column {name!r} holds a cell of {format_bytes(longest)}; NN Studio "
+                f"reads cells of at most {format_bytes(MAX_CELL_BYTES)} (numbers and short "
+                f"texts)"
+            )
 
 
 def _parse(path: Path, data: bytes, options: CsvOptions, autogenerate: bool,
@@ -331,7 +447,7 @@ def read_csv(
     target: str | None = None,
     features: Sequence[str] | None = None,
     task: str | None = None,
-    categorical: str = "onehot",
+    categorical: str | Mapping[str, str] = "onehot",
     missing: str = "drop",
     progress: Progress | None = None,
     cancel: Cancel | None = None,
@@ -344,7 +460,8 @@ def read_csv(
     - `task`: "binary", "multiclass" or "regression"; None infers it from the target (text or
       a few whole numbers → classes, otherwise regression).
     - `categorical`: text feature columns become one 0/1 input per category ("onehot") or one
-      input numbering the categories in sorted order ("ordinal").
+      input numbering the categories in sorted order ("ordinal"); a mapping chooses per column
+      (columns it does not name: one-hot), and may one-hot encode a number column.
     - `missing`: rows with a missing feature are dropped ("drop"), or the gap is filled with
       the column's "mean", "median" or "most_frequent" value (text columns always use the most
       frequent). Rows whose target is missing are always dropped.
@@ -355,10 +472,6 @@ def read_csv(
     """
     path = Path(path)
     options = options or sniff_csv(path)
-    if categorical not in CATEGORICAL:
-        raise DataError(
-            f"categorical: must be one of {', '.join(CATEGORICAL)}, got {categorical!r}"
-        )
     if missing not in MISSING:
         raise DataError(f"missing: must be one of {', '.join(MISSING)}, got {missing!r}")
     report = report if report is not None else ImportReport()
@@ -367,11 +480,49 @@ def read_csv(
     # pyarrow's blocks and our float32 copy together take about 1.5x the text.
     check_fits_in_memory(path, int(head.file_size * 1.5), "reading this file")
     kinds = dict(zip(head.columns, head.kinds))
+    categorical = _encodings(categorical, features, kinds)
+    kinds.update({name: "text" for name in categorical})  # a number column read as categories
     columns = _stream(path, options, head, features, target, kinds, progress, cancel)
     report.rows_read = len(columns.rows)
     dataset = _build_dataset(path, columns, features, target, task, categorical, missing, report)
     report_progress(progress, 1.0)
     return dataset
+
+
+def read_text_column(path: str | Path, options: CsvOptions, column: str) -> list[str | None]:
+    """Every data row's value in `column`, as text (None where empty), e.g. a split column."""
+    path = Path(path)
+    head = _read_head(path, options)
+    if column not in head.columns:
+        listing = ", ".join(repr(c) for c in head.columns)
+        raise DataError(f"{path}: there is no column {column!r}; the columns are {listing}")
+    types = {column: pa.string()}
+    try:
+        values = [batch.column(column) for batch in
+                  _open_reader(path, options, head, [column], types, threads=True)]
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise _explain(_locate(exc, path, options, head, [column], types), path, options,
+                       head.columns) from None
+    return pa.chunked_array(values, type=pa.string()).to_pylist()
+
+
+def _encodings(categorical: str | Mapping[str, str], features: Sequence[str],
+               kinds: Mapping[str, str]) -> dict[str, str]:
+    """The encoding of every encoded feature column, from one for all or one per column."""
+    per_column = dict(categorical) if isinstance(categorical, Mapping) else {}
+    default = categorical if isinstance(categorical, str) else "onehot"
+    for name, encoding in [*per_column.items(), ("", default)]:
+        where = f"categorical: {name}" if name else "categorical"
+        if not isinstance(encoding, str) or encoding not in CATEGORICAL:
+            raise DataError(f"{where}: must be one of {', '.join(CATEGORICAL)}, got {encoding!r}")
+    for name, encoding in per_column.items():
+        if name not in features:
+            raise DataError(f"categorical: {name!r} is not one of the input columns")
+        if kinds[name] == "number" and encoding == "ordinal":
+            raise DataError(f"categorical: {name!r} holds numbers, which are used as they are; "
+                            f"ordinal encoding is for text columns")
+    return {name: per_column.get(name, default) for name in features
+            if kinds[name] != "number" or name in per_column}
 
 
 def _choose_columns(path: Path, columns: Sequence[str], target: str | None,
@@ -427,8 +578,9 @@ def _stream(path: Path, options: CsvOptions, head: _Head, features: list[str], t
         for batch in _open_reader(path, options, head, wanted, types, threads=True):
             check_cancel(cancel, path)
             block = np.empty((batch.num_rows, len(number_names)), dtype=np.float32)
-            for j, name in enumerate(number_names):
-                block[:, j] = batch.column(name).to_numpy(zero_copy_only=False)
+            with np.errstate(over="ignore"):  # beyond float32: inf, refused by _check_finite
+                for j, name in enumerate(number_names):
+                    block[:, j] = batch.column(name).to_numpy(zero_copy_only=False)
             blocks.append(block)
             for name in text_names:
                 texts[name].append(batch.column(name))
@@ -484,12 +636,13 @@ def _locate(exc: Exception, path: Path, options: CsvOptions, head: _Head, wanted
 
 
 def _build_dataset(path: Path, columns: _Columns, features: list[str], target: str,
-                   task: str | None, categorical: str, missing: str,
+                   task: str | None, categorical: Mapping[str, str], missing: str,
                    report: ImportReport) -> Dataset:
     texts = {name: _categories(values) for name, values in columns.texts.items()}
     target_text = _categories(columns.target) if isinstance(columns.target, pa.ChunkedArray) \
         else None
     keep = _drop_missing(path, columns, texts, target_text, target, missing, report)
+    report.kept_rows = np.flatnonzero(keep)
     numbers = columns.numbers
     rows = columns.rows
     if not keep.all():
@@ -545,7 +698,8 @@ def _drop_missing(path: Path, columns: _Columns, texts: dict[str, tuple[np.ndarr
 
 
 def _assemble(path: Path, features: list[str], numbers: np.ndarray, number_names: list[str],
-              texts: dict[str, tuple[np.ndarray, tuple[str, ...]]], categorical: str,
+              texts: dict[str, tuple[np.ndarray, tuple[str, ...]]],
+              categorical: Mapping[str, str],
               report: ImportReport) -> tuple[np.ndarray, list[str]]:
     """The input table in the chosen feature order, text columns encoded."""
     if not texts:
@@ -554,7 +708,8 @@ def _assemble(path: Path, features: list[str], numbers: np.ndarray, number_names
     for name in features:
         if name in texts:
             codes, categories = texts[name]
-            block, block_names = _encode_text(path, name, codes, categories, categorical, report)
+            block, block_names = _encode_text(path, name, codes, categories,
+                                              categorical[name], report)
         else:
             j = number_names.index(name)
             block, block_names = numbers[:, j:j + 1], [name]
@@ -632,8 +787,8 @@ def _check_finite(path: Path, name: str, values: np.ndarray, rows: np.ndarray) -
     if infinite.any():
         line = _physical_line(path, int(rows[np.flatnonzero(infinite)[0]]))
         raise DataError(
-            f"{path}: line {line}, column {name!r}: the value is infinite; "
-            f"replace it with a number or leave the cell empty"
+            f"{path}: line {line}, column {name!r}: the value is infinite or too large "
+            f"(beyond ±3.4e38); replace it with a number or leave the cell empty"
         )
 
 
@@ -698,11 +853,14 @@ def _header_names(path: Path, options: CsvOptions) -> tuple[str, ...] | None:
     if not options.header:
         return None
     with open(path, "rb") as file:
-        line = file.readline(1 << 16).decode(options.encoding, errors="replace")
+        lines = _decode_head(file.read(1 << 16), options.encoding).splitlines()
     quoting = {"quotechar": options.quote_char} if options.quote_char else {
         "quoting": stdlib_csv.QUOTE_NONE}
-    rows = list(stdlib_csv.reader([line.lstrip("\ufeff")], delimiter=options.delimiter, **quoting))
-    return _column_names(rows[0]) if rows else None
+    try:
+        rows = list(stdlib_csv.reader(lines[:1], delimiter=options.delimiter, **quoting))
+    except stdlib_csv.Error:  # a broken file: the message does without the names
+        return None
+    return _column_names([cell.lstrip("\ufeff") for cell in rows[0]]) if rows else None
 
 
 def _ragged_error(path: Path, options: CsvOptions, line: int | None, expected: int, got: int,
