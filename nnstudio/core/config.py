@@ -108,3 +108,10 @@ class TrainingConfig:
     def to_dict(self) -> dict[str, Any]:
         """Every setting, defaults included, as a plain dict for files and forms."""
         return dict(self._values)
+
+
+def own_data_training() -> TrainingConfig:
+    """The starting settings of a project made from a person's own data (`nnstudio new`, the
+    import wizard): early stopping on, ending with the best epoch's weights, since a small table
+    overfits within a few epochs and the last epoch is then rarely the best."""
+    return TrainingConfig({"early_stopping": True, "restore_best": True})

@@ -1,10 +1,16 @@
-"""Project files, format v1: one JSON document (`.nnstudio`) plus safetensors weight files beside it.
+"""Project files, format v2: one JSON document (`.nnstudio`) plus safetensors files beside it.
 
 Layout of a saved project `spiral.nnstudio`:
 
-    spiral.nnstudio                                   the JSON document (sorted keys, indent 2)
-    spiral.weights.<sha256[:16]>.safetensors           the current weights, if any
-    spiral.runs/<run id>.<sha256[:16]>.safetensors     each run's final weights, if kept
+    spiral.nnstudio                                          the JSON document (sorted keys, indent 2)
+    spiral.weights.<sha256[:16]>.safetensors                  the current weights, if any
+    spiral.runs/<run id>.<sha256[:16]>.safetensors            each run's final weights, if kept
+    spiral.runs/<run id>.history.<sha256[:16]>.safetensors    each run's per-epoch metrics
+
+The JSON says where the current weights came from (`weights.run`, `weights.epoch`) and where
+each run started (`parent`: the run and epoch it continued from, null for fresh weights). Run
+histories (one float64 series per metric) live in their own files, so the JSON stays small and
+readable however long the runs were.
 
 Every weights file name carries its content hash, so a save never overwrites a file the previous
 JSON still points to: weights are written first, then the JSON replaces the old one atomically,
@@ -41,6 +47,7 @@ from nnstudio.core.errors import DataError, ProjectError, SpecError
 from nnstudio.core.migrations import FORMAT_VERSION, Migration, migrate
 from nnstudio.core.network import Network
 from nnstudio.core.params import _show
+from nnstudio.core.shapes import infer_shapes
 from nnstudio.data.builtin import BUILTIN_DATASETS
 from nnstudio.data.preprocessing import METHODS
 
@@ -67,6 +74,7 @@ _VERSION_KEY = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 _DEVICE = re.compile(r"^[a-z0-9:_-]{0,40}$")
 _TENSOR = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$")
 _CREATED = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$")
+_NOT_LEARNED = ("running_", "num_batches_tracked")  # statistics, not counted as parameters
 _HASH_IN_NAME = 16  # hex digits of the sha256 put in weights file names
 
 Weights = dict[str, np.ndarray]
@@ -110,18 +118,55 @@ def _default_source() -> DataSource:
 
 
 @dataclass(frozen=True)
+class SplitFile:
+    """A separate file of validation or test rows, read like the main data file (same format
+    and options): its path relative to the project file, and its sha256."""
+
+    path: str
+    sha256: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"path": self.path, "sha256": self.sha256}
+
+
+@dataclass(frozen=True)
 class DataConfig:
-    """The data a project trains on: its source, how it is split, and how inputs are scaled."""
+    """The data a project trains on: its source, how it is split, and how inputs are scaled.
+
+    The split is random fractions of the source's rows, unless fixed rows replace a part: a
+    `test_file` / `validation_file` beside the main file, or a `split_column` whose values
+    (train, validation, test) place each row. A fixed part's fraction is 0; a random
+    validation share is then drawn from the training rows.
+    """
 
     source: DataSource = field(default_factory=_default_source)
     validation: float = 0.2  # fraction of all samples
     test: float = 0.2
     split_seed: int = 0
     preprocessing: str = "standardize"  # one of nnstudio.data.preprocessing.METHODS
+    split_column: str = ""
+    test_file: SplitFile | None = None
+    validation_file: SplitFile | None = None
+
+    @property
+    def split_kind(self) -> str:
+        """How the rows are split: "random", "files" (a test and/or validation file) or
+        "column"."""
+        if self.split_column:
+            return "column"
+        return "files" if self.test_file or self.validation_file else "random"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"source": self.source.to_dict(), "validation": self.validation, "test": self.test,
-                "split_seed": self.split_seed, "preprocessing": self.preprocessing}
+        result = {"source": self.source.to_dict(), "validation": self.validation,
+                  "test": self.test, "split_seed": self.split_seed,
+                  "preprocessing": self.preprocessing}
+        # Written only when used, so projects with random splits keep their old bytes.
+        if self.split_column:
+            result["split_column"] = self.split_column
+        for key in ("test_file", "validation_file"):
+            if getattr(self, key) is not None:
+                result[key] = getattr(self, key).to_dict()
+        return result
 
 
 @dataclass(frozen=True)
@@ -135,6 +180,23 @@ class WeightsRef:
         return {"path": self.path, "sha256": self.sha256}
 
 
+@dataclass(frozen=True)
+class WeightsOrigin:
+    """Where weights came from: the end of `epoch` (1-based, counted within run `run`'s own
+    history) of run `run`. `inferred` marks an origin guessed when upgrading an old project
+    file, which did not record it."""
+
+    run: str
+    epoch: int
+    inferred: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        fields: dict[str, Any] = {"run": self.run, "epoch": self.epoch}
+        if self.inferred:
+            fields["inferred"] = True
+        return fields
+
+
 @dataclass(frozen=True, eq=False)
 class RunRecord:
     """One finished training run: what was trained, how, on what, and how it went.
@@ -143,6 +205,7 @@ class RunRecord:
     and its weights make sense even after the project's network changed. `history` holds one
     value per epoch for each metric (NaN where training diverged); `changes` says in words what
     differed from the run before. `weights` points to the run's final weights, if kept.
+    `parent` is where the run's first weights came from (None: fresh random weights).
     """
 
     id: str
@@ -159,10 +222,17 @@ class RunRecord:
     weights: WeightsRef | None = None
     network: Network = field(default_factory=Network)
     data: DataConfig = field(default_factory=DataConfig)
+    parent: WeightsOrigin | None = None
+
+    @property
+    def epochs(self) -> int:
+        """How many epochs the run trained (the length of its longest series)."""
+        return max((len(values) for values in self.history.values()), default=0)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id, "name": self.name, "note": self.note, "created": self.created,
+            "parent": None if self.parent is None else self.parent.to_dict(),
             "seed": self.seed, "device": self.device, "versions": dict(self.versions),
             "config": self.config.to_dict(), "changes": list(self.changes),
             "history": {k: [_metric_out(v) for v in values] for k, values in self.history.items()},
@@ -182,6 +252,7 @@ class Project:
     training: TrainingConfig = field(default_factory=TrainingConfig)
     runs: list[RunRecord] = field(default_factory=list)
     notes: str = ""
+    weights_origin: WeightsOrigin | None = None  # where the current weights came from
 
     def to_dict(self) -> dict[str, Any]:
         """The project's content as plain JSON values (no file format fields, no weights)."""
@@ -196,6 +267,10 @@ class Project:
             if record.id == run_id:
                 return record
         raise KeyError(run_id)
+
+    def find_run(self, run_id: str) -> RunRecord | None:
+        """Run `run_id`, or None when the project has no such run (any more)."""
+        return next((record for record in self.runs if record.id == run_id), None)
 
     def next_run_id(self) -> str:
         """A fresh run id like `run_4`."""
@@ -265,6 +340,11 @@ def load_project_bytes(data: bytes, path: str | os.PathLike[str], *,
     for index, run in enumerate(project.runs):
         if run.weights is not None:
             _weights_bytes(path, run.weights, f"runs[{index}].weights")
+        history_file = document["runs"][index].get("history_file")
+        if history_file is not None:
+            where = f"runs[{index}].history_file"
+            history = _read_history(path, _weights_ref(history_file, where), where)
+            project.runs[index] = dataclasses.replace(run, history=history)
     return LoadedProject(project, weights, path, app_version, original_version)
 
 
@@ -291,9 +371,9 @@ def project_from_document(document: Any) -> tuple[Project, WeightsRef | None, st
     training = _training(doc.get("training", {}), "training")
     runs = _runs_from_list(doc.get("runs", []), "runs")
     weights = doc.get("weights")
-    ref = None if weights is None else _weights_ref(weights, "weights")
+    ref, origin = (None, None) if weights is None else _current_weights(weights, "weights")
     project = Project(name=name, network=network, data=data, training=training, runs=runs,
-                      notes=notes)
+                      notes=notes, weights_origin=origin)
     return project, ref, app_version
 
 
@@ -301,16 +381,38 @@ def _read_limited(path: Path, limit: int, label: str, what: str) -> bytes:
     """The bytes of `path`, or ProjectError (labelled `label`) if it is unreadable or too big."""
     try:
         with open(path, "rb") as handle:
-            data = handle.read(limit + 1)
+            too_large = os.fstat(handle.fileno()).st_size > limit
+            data = b"" if too_large else _read_at_most(handle, limit + 1)
     except FileNotFoundError:
         raise _error(label, "no such file") from None
     except IsADirectoryError:
         raise _error(label, f"is a folder, not a {what}") from None
     except OSError as exc:
         raise _error(label, f"cannot be read ({exc.strerror or exc})") from None
-    if len(data) > limit:
+    if too_large or len(data) > limit:
         raise _error(label, f"is larger than {_size(limit)}, far too large to be a {what}")
     return data
+
+
+def _read_at_most(handle: Any, most: int) -> bytes:
+    """Up to `most` bytes of an open file, reserving memory for its actual size, not `most`.
+
+    A regular file is read in one piece of its size (stat first); a pipe or device, which
+    reports no size, in chunks, so memory grows only as bytes arrive.
+    """
+    size = min(os.fstat(handle.fileno()).st_size, most - 1)
+    first = handle.read(size + 1)  # one byte more than the size says: did it grow?
+    if len(first) <= size:
+        return first
+    chunks = [first]
+    total = len(first)
+    while total < most:
+        chunk = handle.read(min(1 << 20, most - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
 
 
 class _BadJSON(ValueError):
@@ -522,6 +624,10 @@ def _options(value: Any, where: str) -> dict[str, Any]:
     for key, option in value.items():
         if not _OPTION_KEY.match(key):
             raise DataError(f"{where}: {_show(key)} is not a valid option name")
+        if isinstance(option, dict):  # a choice per column, e.g. {"sex": "onehot"}
+            option = [text for pair in option.items() for text in pair]
+            if not all(isinstance(text, str) for text in option):
+                raise DataError(f"{where}.{key}: must map column names to texts")
         items = option if isinstance(option, list) else [option]
         if len(items) > 10_000:
             raise DataError(f"{where}.{key}: at most 10000 values")
@@ -546,7 +652,8 @@ def _fraction(value: Any, where: str) -> float:
 
 def _data_from_dict(value: Any, where: str) -> DataConfig:
     doc = _object(value, where, (), ("source", "validation", "test", "split_seed",
-                                     "preprocessing"), DataError)
+                                     "preprocessing", "split_column", "test_file",
+                                     "validation_file"), DataError)
     validation = _fraction(doc.get("validation", 0.2), _at(where, "validation"))
     test = _fraction(doc.get("test", 0.2), _at(where, "test"))
     if validation + test >= 1:
@@ -561,7 +668,42 @@ def _data_from_dict(value: Any, where: str) -> DataConfig:
     return DataConfig(source=source, validation=validation, test=test,
                       split_seed=_integer(doc.get("split_seed", 0), _at(where, "split_seed"),
                                           0, MAX_SEED, DataError),
-                      preprocessing=preprocessing)
+                      preprocessing=preprocessing,
+                      **_fixed_split(doc, source, {"validation": validation, "test": test},
+                                     where))
+
+
+def _fixed_split(doc: dict[str, Any], source: DataSource, fractions: dict[str, float],
+                 where: str) -> dict[str, Any]:
+    """The optional fixed-split fields of a data config, checked against its source and
+    fractions: a fixed part's fraction must be 0, so the file says what is used."""
+    fixed: dict[str, Any] = {}
+    for key in ("test_file", "validation_file"):
+        if doc.get(key) is not None:
+            file = _object(doc[key], _at(where, key), ("path", "sha256"), (), DataError)
+            fixed[key] = SplitFile(
+                check_relative_path(file["path"], _at(where, f"{key}.path"), DataError),
+                _sha256(file["sha256"], _at(where, f"{key}.sha256"), DataError))
+    if doc.get("split_column") is not None:
+        column = _text(doc["split_column"], _at(where, "split_column"), 200, DataError)
+        if not column:
+            raise DataError(f"{_at(where, 'split_column')}: must name a column, got \"\"")
+        if fixed:
+            raise DataError(f"{_at(where, 'split_column')}: a project takes its fixed rows "
+                            f"from a split column or from separate files, not both")
+        if source.format not in ("csv", "tsv"):
+            raise DataError(f"{_at(where, 'split_column')}: only a CSV or TSV table has "
+                            f"columns to split by")
+        fixed["split_column"] = column
+    if fixed and source.kind != "file":
+        raise DataError(f"{_at(where, next(iter(fixed)))}: a built-in dataset is split at "
+                        f"random; fixed rows need your own data file")
+    fixed_test = "split_column" in fixed or "test_file" in fixed
+    for part, is_fixed in (("test", fixed_test), ("validation", "validation_file" in fixed)):
+        if is_fixed and fractions[part] != 0:
+            raise DataError(f"{_at(where, part)}: must be 0, since the {part} rows are fixed "
+                            f"(by {'the split column' if 'split_column' in fixed else 'a file'})")
+    return fixed
 
 
 def _weights_ref(value: Any, where: str) -> WeightsRef:
@@ -572,8 +714,31 @@ def _weights_ref(value: Any, where: str) -> WeightsRef:
     return WeightsRef(path, _sha256(doc["sha256"], _at(where, "sha256")))
 
 
+def _current_weights(value: Any, where: str) -> tuple[WeightsRef, WeightsOrigin | None]:
+    """The current weights' file and, when recorded, the run and epoch they came from."""
+    doc = _object(value, where, ("path", "sha256"), ("run", "epoch", "inferred"))
+    ref = _weights_ref({"path": doc["path"], "sha256": doc["sha256"]}, where)
+    if "run" not in doc and "epoch" not in doc and "inferred" not in doc:
+        return ref, None
+    return ref, _origin({k: v for k, v in doc.items() if k not in ("path", "sha256")}, where)
+
+
+def _origin(value: Any, where: str) -> WeightsOrigin:
+    doc = _object(value, where, ("run", "epoch"), ("inferred",))
+    run_id = doc["run"]
+    if not isinstance(run_id, str) or not _RUN_ID.match(run_id):
+        raise SpecError(f"{where}.run: must be a run id (1 to 40 letters, digits, _ or -), "
+                        f"got {_show(run_id)}")
+    inferred = doc.get("inferred", False)
+    if not isinstance(inferred, bool):
+        raise SpecError(f"{where}.inferred: must be true or false, got {_show(inferred)}")
+    return WeightsOrigin(run_id, _integer(doc["epoch"], _at(where, "epoch"), 1, MAX_EPOCHS),
+                         inferred)
+
+
 _RUN_FIELDS = ("name", "note", "created", "seed", "device", "versions", "config", "changes",
-               "history", "final_metrics", "weights", "network", "data")
+               "history", "history_file", "final_metrics", "weights", "network", "data",
+               "parent")
 
 
 def _runs_from_list(value: Any, where: str) -> list[RunRecord]:
@@ -603,8 +768,15 @@ def _run_from_dict(value: Any, where: str) -> RunRecord:
         raise SpecError(f"{where}.device: must be a device name like \"cpu\" or \"cuda:0\", "
                         f"got {_show(device)}")
     weights = doc.get("weights")
+    if "history" in doc and "history_file" in doc:
+        raise SpecError(f"{where}.history_file: a run keeps its history in the file or in "
+                        f"\"history\", not both")
+    if doc.get("history_file") is not None:
+        _weights_ref(doc["history_file"], _at(where, "history_file"))  # read by the loader
+    parent = doc.get("parent")
     return RunRecord(
         id=run_id,
+        parent=None if parent is None else _origin(parent, _at(where, "parent")),
         name=_text(doc.get("name", ""), _at(where, "name"), 200),
         note=_text(doc.get("note", ""), _at(where, "note"), 100_000),
         created=_created(doc.get("created", ""), _at(where, "created")),
@@ -725,22 +897,48 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
-def _weights_bytes(project_path: Path, ref: WeightsRef, where: str) -> bytes:
-    """The bytes of the weights file `ref` names, checked: inside the folder, present, not too
-    large, and matching its sha256."""
+def _weights_bytes(project_path: Path, ref: WeightsRef, where: str,
+                   what: str = "weights") -> bytes:
+    """The bytes of the `what` ("weights", "history") file `ref` names, checked: inside the
+    folder, present, not too large, and matching its sha256."""
     name = project_path.name
     file = resolve_project_path(project_path, ref.path, f"{where}.path")
     label = f"{name}: {where}.path: {ref.path}"
     if not file.exists():
-        raise _error(name, f"{where}.path: the weights file {_quoted(ref.path)} is missing; put "
+        dropped = "those weights" if what == "weights" else f"that {what}"
+        raise _error(name, f"{where}.path: the {what} file {_quoted(ref.path)} is missing; put "
                            f"it back beside the project, or remove \"{where}\" to drop "
-                           f"those weights")
-    data = _read_limited(file, MAX_WEIGHTS_BYTES, label, "weights file")
+                           f"{dropped}")
+    data = _read_limited(file, MAX_WEIGHTS_BYTES, label, f"{what} file")
     if hashlib.sha256(data).hexdigest() != ref.sha256:
-        raise _error(name, f"{where}.sha256: the weights file {_quoted(ref.path)} has changed "
+        raise _error(name, f"{where}.sha256: the {what} file {_quoted(ref.path)} has changed "
                            f"since the project was saved (its sha256 differs); it does not "
                            f"belong to this project")
     return data
+
+
+def _read_history(project_path: Path, ref: WeightsRef, where: str) -> dict[str, list[float]]:
+    """A run's history from its sidecar file: one 1-D float series per metric name."""
+    data = _weights_bytes(project_path, ref, where, "history")
+    try:
+        arrays = _parse_safetensors(data)
+        if len(arrays) > MAX_METRICS:
+            raise ValueError(f"holds {len(arrays)} series, at most {MAX_METRICS} are allowed")
+        for key, array in arrays.items():
+            if not _METRIC.match(key):
+                raise ValueError(f"{_show(key)} is not a metric name like \"val_loss\"")
+            if array.dtype.kind != "f" or array.ndim != 1 or len(array) > MAX_EPOCHS:
+                raise ValueError(f"{key} must be one list of at most {MAX_EPOCHS} floats, got "
+                                 f"{array.dtype} of shape {array.shape}")
+    except ValueError as exc:
+        raise _error(project_path.name, f"{where}.path: {_quoted(ref.path)}: {exc}") from None
+    return {key: [float(v) for v in arrays[key]] for key in sorted(arrays)}
+
+
+def _history_blob(history: Mapping[str, list[float]]) -> bytes:
+    """A history as safetensors bytes: float64, so every value reads back to the same bits."""
+    return safetensors.numpy.save({name: np.asarray(values, dtype=np.float64)
+                                   for name, values in history.items()})
 
 
 def _read_weights(project_path: Path, ref: WeightsRef, network: Network, where: str) -> Weights:
@@ -748,6 +946,7 @@ def _read_weights(project_path: Path, ref: WeightsRef, network: Network, where: 
     try:
         arrays = _parse_safetensors(data)
         _check_weight_names(arrays, network)
+        _check_weight_sizes(arrays, network)
     except ValueError as exc:
         raise _error(project_path.name, f"{where}.path: {_quoted(ref.path)}: {exc}") from None
     return arrays
@@ -786,20 +985,62 @@ def _check_weight_names(arrays: Mapping[str, Any], network: Network) -> None:
                              f"\"<node id>.<tensor>\", e.g. \"dense_1.weight\")")
 
 
+def _check_weight_sizes(arrays: Weights, network: Network) -> None:
+    """Each layer's learned tensors hold as many numbers as its settings give it, so weights
+    of another network are refused at load, naming the tensors, not when a run starts.
+
+    Counting per layer is what the registry knows without torch; a wrong shape of the right
+    size (a transposed matrix) is still caught when the weights are put into the model.
+    """
+    report = infer_shapes(network)
+    tensors: dict[str, list[str]] = {}
+    for key in sorted(arrays):
+        node_id, _, tensor = key.partition(".")
+        if not tensor.startswith(_NOT_LEARNED):
+            tensors.setdefault(node_id, []).append(key)
+    for node_id in network.ids():
+        info = report.nodes.get(node_id)
+        keys = tensors.get(node_id, [])
+        if info is None or info.shape is None:
+            continue  # the network has a shape error there: its own message says so
+        held = sum(arrays[key].size for key in keys)
+        if held != info.params:
+            shapes = ", ".join(f"{key} shaped {list(arrays[key].shape)}" for key in keys)
+            raise ValueError(f"{shapes or 'no tensor'} for {node_id}, which has "
+                             f"{info.params:,} parameters: the weights hold {held:,}, so they "
+                             f"belong to another network")
+
+
 def _size(limit: int) -> str:
     return f"{limit / 1024 ** 3:g} GB" if limit >= 1024 ** 3 else f"{limit / 1024 ** 2:g} MB"
 
 
 # ---- saving ---------------------------------------------------------------------------------------
 
-def project_document(project: Project, weights: WeightsRef | None = None) -> dict[str, Any]:
-    """The whole JSON document of `project` in the current format."""
+def project_document(project: Project, weights: WeightsRef | None = None,
+                     history_files: Mapping[str, WeightsRef] | None = None) -> dict[str, Any]:
+    """The whole JSON document of `project` in the current format.
+
+    `weights` is the current weights' file (it carries `project.weights_origin`);
+    `history_files` maps run ids to the files holding their histories, which then replace the
+    inline `history` of those runs.
+    """
+    content = project.to_dict()
+    for run in content["runs"]:
+        if history_files and run["id"] in history_files:
+            del run["history"]
+            run["history_file"] = history_files[run["id"]].to_dict()
+    current = None
+    if weights is not None:
+        current = weights.to_dict()
+        if project.weights_origin is not None:
+            current.update(project.weights_origin.to_dict())
     return {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
         "app_version": nnstudio.__version__,
-        **project.to_dict(),
-        "weights": None if weights is None else weights.to_dict(),
+        **content,
+        "weights": current,
     }
 
 
@@ -841,6 +1082,7 @@ def save_project(path: str | os.PathLike[str], project: Project, weights: Weight
         current = _add_weights(files, f"{stem}.weights", weights, checked.network, name, "weights")
     source = Path(source_path) if source_path is not None else path
     runs = []
+    history_files: dict[str, WeightsRef] = {}
     for index, run in enumerate(checked.runs):
         where = f"runs[{index}].weights"
         ref = run.weights
@@ -850,8 +1092,17 @@ def save_project(path: str | os.PathLike[str], project: Project, weights: Weight
         elif ref is not None:
             ref = _keep_weights(files, f"{stem}.runs/{run.id}", ref, source, path, where)
         runs.append(dataclasses.replace(run, weights=ref))
-    saved = dataclasses.replace(checked, runs=runs)
-    document = dumps_document(project_document(saved, current))
+        if run.history:
+            history_files[run.id] = _add_blob(files, f"{stem}.runs/{run.id}.history",
+                                              _history_blob(run.history))
+    origin = project.weights_origin if current is not None else None
+    saved = dataclasses.replace(checked, runs=runs, weights_origin=origin)
+    content = project_document(saved, current, history_files)
+    try:
+        project_from_document(content)  # the origin, checked like every other field
+    except (SpecError, DataError) as exc:
+        raise _error(name, f"cannot save: {exc}") from None
+    document = dumps_document(content)
     folder = path.absolute().parent
     try:
         for relative, blob in files.items():
@@ -860,7 +1111,8 @@ def save_project(path: str | os.PathLike[str], project: Project, weights: Weight
     except OSError as exc:
         raise _error(name, f"cannot save ({exc.strerror or exc}); the previous file is "
                            f"unchanged") from None
-    _remove_unused_weights(folder, stem, {current, *(run.weights for run in runs)})
+    _remove_unused_weights(folder, stem, {current, *(run.weights for run in runs),
+                                          *history_files.values()})
     return saved
 
 
@@ -875,6 +1127,7 @@ def _add_weights(files: dict[str, bytes], prefix: str, weights: Any, network: Ne
         raise _error(name, f"cannot save {where}: must map tensor names to numpy arrays")
     try:
         _check_weight_names(weights, network)
+        _check_weight_sizes(weights, network)
         for key, array in weights.items():
             if array.dtype.kind not in "fiub":
                 raise ValueError(f"tensor {_show(key)} holds {array.dtype}, not numbers")
@@ -938,13 +1191,13 @@ def _sync_folder(folder: Path) -> None:
 def _remove_unused_weights(folder: Path, stem: str, keep: set[WeightsRef | None]) -> None:
     """Delete this project's weights files that the new JSON no longer names.
 
-    Only names this module makes are touched: `<stem>.weights.<hash>.safetensors` and
-    `<stem>.runs/<run id>.<hash>.safetensors`.
+    Only names this module makes are touched: `<stem>.weights.<hash>.safetensors`,
+    `<stem>.runs/<run id>.<hash>.safetensors` and `<stem>.runs/<run id>.history.<hash>...`.
     """
     kept = {ref.path for ref in keep if ref is not None}
     digits = f"[0-9a-f]{{{_HASH_IN_NAME}}}"
     current = re.compile(rf"^{re.escape(stem)}\.weights\.{digits}\.safetensors$")
-    run_file = re.compile(rf"^[A-Za-z0-9_-]{{1,40}}\.{digits}\.safetensors$")
+    run_file = re.compile(rf"^[A-Za-z0-9_-]{{1,40}}(\.history)?\.{digits}\.safetensors$")
     candidates = [(f, f.name) for f in _list(folder) if current.match(f.name)]
     runs_folder = folder / f"{stem}.runs"
     candidates += [(f, f"{stem}.runs/{f.name}") for f in _list(runs_folder)

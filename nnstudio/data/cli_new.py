@@ -14,15 +14,25 @@ No torch and no Qt here: creating a project is instant and works headless.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
 import shutil
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from nnstudio.core.errors import NNStudioError, ProjectError
+from nnstudio.core.errors import DataError, NNStudioError, ProjectError
 from nnstudio.core.network import Network, chain
+from nnstudio.data.columns import (
+    ColumnPlan,
+    NoTargetFound,
+    describe_plan,
+    plan_columns,
+    with_read_categories,
+)
 from nnstudio.data.dataset import Dataset, Task
+from nnstudio.data.fixed_split import describe_split, split_column_options, with_fixed_rows
 
 HIDDEN_UNITS = 16
 
@@ -43,20 +53,26 @@ def default_network(dataset: Dataset) -> Network:
 
 
 def new_project(data_path: str | Path, project_path: str | Path, format: str | None = None,
-                options: Mapping[str, Any] | None = None, name: str | None = None):
+                options: Mapping[str, Any] | None = None, name: str | None = None,
+                stored_path: str | Path | None = None, report: Any = None):
     """A `Project` whose data source is `data_path` (read now to check it and size the network).
 
-    `data_path` must lie in the project's folder or below it (a project carries its data
-    along when shared). Returns (project, dataset). Raises DataError or ProjectError.
+    The project records `stored_path` (default `data_path`: a copy about to be made may be
+    recorded while the user's own file is read and checked), which must lie in the project's
+    folder or below it (a project carries its data along when shared). `report` (an
+    ImportReport) receives what the import found. Returns (project, dataset). Raises
+    DataError or ProjectError.
     """
+    from nnstudio.core.config import own_data_training
     from nnstudio.core.project import DataConfig, DataSource, Project, project_relative_path
     from nnstudio.data.importers import data_checksum, format_for_path, load_file
 
     data_path = Path(data_path)
     format = format or format_for_path(data_path)
     options = dict(options or {})
-    dataset = load_file(data_path, format, options)
-    source = DataSource(kind="file", path=project_relative_path(project_path, data_path),
+    stored = project_relative_path(project_path, stored_path or data_path)
+    dataset = load_file(data_path, format, options, report=report)
+    source = DataSource(kind="file", path=stored,
                         sha256=data_checksum(data_path), format=format, options=options)
     # Pixels are already 0..1; tables are usually on mixed scales.
     preprocessing = "none" if len(dataset.input_shape) > 1 else "standardize"
@@ -64,6 +80,7 @@ def new_project(data_path: str | Path, project_path: str | Path, format: str | N
         name=name or Path(project_path).stem,
         network=default_network(dataset),
         data=DataConfig(source=source, preprocessing=preprocessing),
+        training=own_data_training(),
         notes=f"Made by `nnstudio new` from {data_path.name}: {dataset.n_samples} samples, "
               f"task {dataset.task}.",
     )
@@ -86,17 +103,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "of images")
     parser.add_argument("-o", "--output", required=True, type=Path,
                         help="the project file to write, e.g. my_data.nnstudio")
-    parser.add_argument("--target", help="CSV: the column to predict")
-    parser.add_argument("--features", help="CSV: the input columns, comma-separated "
-                                           "(default: all but the target)")
+    parser.add_argument("--target", help="CSV: the column to predict (default: the column "
+                                         "that looks most like a label; the choice is said)")
+    parser.add_argument("--features", help="CSV: the input columns, exactly, comma-separated "
+                                           "(default: all but the target and the columns the "
+                                           "checks leave out: row ids, constant and mostly "
+                                           "empty columns)")
+    parser.add_argument("--drop", metavar="COL[,COL]",
+                        help="CSV: columns to leave out of the inputs")
     parser.add_argument("--task", choices=("binary", "multiclass", "regression"),
                         help="what to predict (default: inferred from the target)")
     parser.add_argument("--delimiter", help="CSV: the delimiter (default: detected); \\t for tab")
     parser.add_argument("--decimal", choices=(".", ","), help="CSV: the decimal separator")
-    parser.add_argument("--no-header", action="store_true", help="CSV: the first line is data")
+    header = parser.add_mutually_exclusive_group()
+    header.add_argument("--header", action="store_true", default=None,
+                        help="CSV: the first line holds the column names (default: detected)")
+    header.add_argument("--no-header", action="store_true", help="CSV: the first line is data")
     parser.add_argument("--encoding", help="CSV: the text encoding, e.g. latin-1")
-    parser.add_argument("--categorical", choices=("onehot", "ordinal"),
-                        help="CSV: how text columns become numbers (default onehot)")
+    parser.add_argument("--categorical", metavar="[ENC,]COL=ENC[,...]",
+                        help="CSV: how text columns become numbers, onehot (the default) or "
+                             "ordinal, for all or per column: sex=onehot,grade=ordinal "
+                             "(COL=onehot also makes categories of a number column)")
     parser.add_argument("--missing", choices=("drop", "mean", "median", "most_frequent"),
                         help="CSV: rows with gaps are dropped, or gaps filled (default drop)")
     parser.add_argument("--x", dest="x_array", help=".npz: the array of inputs")
@@ -104,6 +131,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                                     "of targets beside the inputs")
     parser.add_argument("--image-size", default="32x32", help="images: HEIGHTxWIDTH (32x32)")
     parser.add_argument("--rgb", action="store_true", help="images: keep colour (default gray)")
+    parser.add_argument("--test-data", type=Path, metavar="FILE",
+                        help="a file of the test rows, read like --data (a paper's fixed "
+                             "test set); evaluate --split test then scores exactly these")
+    parser.add_argument("--validation-data", type=Path, metavar="FILE",
+                        help="a file of the validation rows, read like --data")
+    parser.add_argument("--split-column", metavar="COL",
+                        help="CSV: a column saying train, validation or test for each row; it "
+                             "is never an input")
     parser.add_argument("--copy-data", action="store_true",
                         help="copy the data file beside the project first (needed when it "
                              "lies outside the project's folder)")
@@ -113,18 +148,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _options(args: argparse.Namespace, format: str) -> dict[str, Any]:
     options: dict[str, Any] = {}
     if format in ("csv", "tsv"):
-        pairs = {"target": args.target, "task": args.task, "encoding": args.encoding,
-                 "decimal": args.decimal, "categorical": args.categorical,
+        pairs = {"task": args.task, "encoding": args.encoding, "decimal": args.decimal,
                  "missing": args.missing}
         if args.delimiter:
             pairs["delimiter"] = "\t" if args.delimiter in ("\\t", "tab") else args.delimiter
-        if args.features:
-            pairs["features"] = [name.strip() for name in args.features.split(",")]
-        if args.no_header:
-            pairs["header"] = False
+        if args.no_header or args.header:
+            pairs["header"] = bool(args.header)
         options = {key: value for key, value in pairs.items() if value is not None}
-        if "target" not in options:
-            raise _Usage("--target is needed for a CSV file: the column to predict")
     elif format == "npz":
         options = {key: value for key, value in
                    {"x": args.x_array, "y": args.y_array, "task": args.task}.items() if value}
@@ -164,7 +194,7 @@ def run_arguments(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from nnstudio.core.project import save_project
     from nnstudio.core.shapes import summary
-    from nnstudio.data.importers import format_for_path
+    from nnstudio.data.importers import ImportReport, format_for_path
 
     output: Path = args.output
     if output.suffix != ".nnstudio":
@@ -176,19 +206,135 @@ def _run(args: argparse.Namespace) -> int:
         raise _Usage(f"--data: {data} not found")
     format = format_for_path(data)
     options = _options(args, format)
+    plan = None
+    if format in ("csv", "tsv"):
+        options, plan = _plan_csv(data, args, options)
+    if args.split_column:
+        options = split_column_options(data, options, args.split_column)
     output.parent.mkdir(parents=True, exist_ok=True)
-    if args.copy_data:
-        data = _copy_beside(data, output)
-    try:
-        project, dataset = new_project(data, output, format, options)
+    stored = _copy_destination(data, output) if args.copy_data else None
+    report = ImportReport()
+    try:  # the user's own file is read and checked; only then is it copied
+        project, dataset = new_project(data, output, format, options, stored_path=stored,
+                                       report=report)
     except ProjectError as exc:
         raise _Usage(f"{exc} (or add --copy-data)") from None
-    save_project(output, project)
+    copied = _copy(data, stored) if stored is not None and not stored.exists() else None
+    try:
+        project, split_line = _fixed_rows(args, project, output, dataset)
+        save_project(output, project)
+    except BaseException:
+        if copied is not None:  # nothing of a failed `new` is left behind
+            shutil.rmtree(copied) if copied.is_dir() else copied.unlink()
+        raise
+    lines = _describe_columns(plan, dataset, report) if plan is not None else []
     classes = f", classes {', '.join(dataset.class_names)}" if dataset.class_names else ""
-    print(f"Wrote {output}: {dataset.n_samples} samples of shape {dataset.input_shape}, "
-          f"task {dataset.task}{classes}.")
-    print(summary(project.network))
+    lines += [f"Wrote {output}: {dataset.n_samples} samples of shape {dataset.input_shape}, "
+              f"task {dataset.task}{classes}.", split_line, summary(project.network)]
+    _say(lines)
     return 0
+
+
+def _plan_csv(data: Path, args: argparse.Namespace,
+              options: dict[str, Any]) -> tuple[dict[str, Any], ColumnPlan]:
+    """The target and inputs the shared column checks choose, and the options that make the
+    project read exactly those, the same way, every time (the dialect included)."""
+    from nnstudio.data.importers import csv_dialect, preview_csv
+
+    dialect = csv_dialect(data, options)
+    preview = preview_csv(data, dialect, rows=1)
+    default, per_column = _encodings(args.categorical)
+    drop = _names(args.drop) + ([args.split_column] if args.split_column else [])
+    try:
+        plan = plan_columns(preview.samples, target=args.target,
+                            features=_names(args.features) if args.features else None,
+                            drop=drop, encodings=per_column, default_encoding=default,
+                            complete=preview.rows_exact)
+    except NoTargetFound as exc:
+        raise _Usage(f"{data}: {exc}; choose it with --target") from None
+    except DataError as exc:
+        raise DataError(f"{data}: {exc}") from None
+    return {**options, **dialect.to_dict(), **plan.options()}, plan
+
+
+def _names(text: str | None) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()] if text else []
+
+
+def _encodings(text: str | None) -> tuple[str, dict[str, str]]:
+    """--categorical "ordinal,sex=onehot" → ("ordinal", {"sex": "onehot"})."""
+    default, per_column = "onehot", {}
+    for item in _names(text):
+        name, equals, encoding = item.rpartition("=")
+        if equals:
+            per_column[name.strip()] = encoding.strip()
+        else:
+            default = item
+    return default, per_column
+
+
+def _describe_columns(plan: ColumnPlan, dataset: Dataset, report: ImportReport) -> list[str]:
+    """The plan as the full read confirmed it, and the missing values it counted."""
+    lines = describe_plan(with_read_categories(plan, dataset.feature_names),
+                          keep_hint="--features to keep it")
+    if report.missing:
+        counts = ", ".join(f"{name} {count}" for name, count in report.missing.items())
+        lines.append(f"Missing values, before any row was dropped: {counts}.")
+    return lines + report.notes
+
+
+def _say(lines: list[str]) -> None:
+    """Print `lines`; a reader that stopped early (`nnstudio new … | head -1`) is no error,
+    since the project is written by then."""
+    try:
+        print("\n".join(lines), flush=True)
+    except BrokenPipeError:
+        # Later writes, and the flush at exit, go nowhere instead of raising again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _fixed_rows(args: argparse.Namespace, project, output: Path, dataset: Dataset):
+    """The project with the test/validation rows of --test-data, --validation-data or
+    --split-column (files copied beside it with --copy-data), and a line saying the split."""
+    files = {"test_file": args.test_data, "validation_file": args.validation_data}
+    for option, file in zip(("--test-data", "--validation-data"), files.values()):
+        if file is not None and not file.exists():
+            raise _Usage(f"{option}: {file} not found")
+    if args.split_column and any(files.values()):
+        raise _Usage("--split-column: give the fixed rows by a column or by files, not both")
+    if args.copy_data:
+        files = {key: file and _copy_beside(file, output) for key, file in files.items()}
+    try:
+        data, _, split = with_fixed_rows(project.data, output, dataset,
+                                         split_column=args.split_column, **files)
+    except ProjectError as exc:
+        raise _Usage(f"{exc} (or add --copy-data)") from None
+    return dataclasses.replace(project, data=data), describe_split(data, split)
+
+
+def _copy_destination(data: Path, output: Path) -> Path | None:
+    """Where --copy-data puts `data` (checked before anything is read; an identical copy from
+    an earlier run is used as it is); None when `data` already lies there."""
+    from nnstudio.data.importers import data_checksum
+
+    destination = output.parent / data.name
+    if destination.resolve() == data.resolve():
+        return None
+    if destination.exists():
+        if destination.is_file() and data.is_file() and \
+                data_checksum(destination) == data_checksum(data):
+            return destination
+        raise _Usage(f"--copy-data: {destination} exists already and differs from {data}; "
+                     f"remove it or use it as --data")
+    return destination
+
+
+def _copy(data: Path, destination: Path) -> Path:
+    if data.is_dir():
+        shutil.copytree(data, destination)
+    else:
+        shutil.copy2(data, destination)
+    return destination
 
 
 def _copy_beside(data: Path, output: Path) -> Path:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from nnstudio.core.errors import DataError, ProjectError
 from nnstudio.data.builtin import load_builtin
 from nnstudio.data.dataset import Dataset
+from nnstudio.data.fixed_split import fixed_split_data
 from nnstudio.data.preprocessing import PreparedData, prepare
 from nnstudio.data.split import split_indices
 
@@ -41,10 +42,16 @@ def prepare_project_data(project: Project,
 
     The preprocessing is fitted on the training split only.
     """
-    dataset = load_dataset(project, project_path)
     settings = project.data
-    split = split_indices(dataset.y, dataset.task, settings.validation, settings.test,
-                          settings.split_seed)
+    if settings.split_kind != "random":
+        if project_path is None:
+            raise DataError("data: a project with fixed rows reads files beside it; save the "
+                            "project first")
+        dataset, split = fixed_split_data(settings, project_path)
+    else:
+        dataset = load_dataset(project, project_path)
+        split = split_indices(dataset.y, dataset.task, settings.validation, settings.test,
+                              settings.split_seed)
     return prepare(dataset, split, settings.preprocessing)
 
 

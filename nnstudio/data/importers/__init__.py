@@ -83,12 +83,17 @@ _CSV_KEYS = (*CsvOptions.__dataclass_fields__, "target", "features", "task", "ca
              "missing")
 
 
-def load_csv(path: Path, options: Mapping[str, Any], progress: Progress | None = None,
-             cancel: Cancel | None = None, report: ImportReport | None = None) -> Dataset:
+def csv_dialect(path: Path, options: Mapping[str, Any]) -> CsvOptions:
+    """The dialect a project's CSV options give for `path`: what they pin, the rest sniffed
+    (so a hand-written source needs only a target)."""
     options = _options(options, _CSV_KEYS, f"{path.name}: options")
     given = {k: v for k, v in options.items() if k in CsvOptions.__dataclass_fields__}
-    # Options a project does not pin are sniffed, so a hand-written source needs only a target.
-    dialect = dataclasses.replace(sniff_csv(path), **given)
+    return dataclasses.replace(sniff_csv(path), **given)
+
+
+def load_csv(path: Path, options: Mapping[str, Any], progress: Progress | None = None,
+             cancel: Cancel | None = None, report: ImportReport | None = None) -> Dataset:
+    dialect = csv_dialect(path, options)
     return read_csv(
         path, dialect, options.get("target"), options.get("features"), options.get("task"),
         options.get("categorical", "onehot"), options.get("missing", "drop"),
@@ -223,6 +228,7 @@ __all__ = [
     "ImportReport",
     "available_memory",
     "check_data_file",
+    "csv_dialect",
     "data_checksum",
     "format_for_path",
     "guess_npz_arrays",

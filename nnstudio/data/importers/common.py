@@ -41,6 +41,9 @@ class ImportReport:
 
     rows_read: int = 0
     rows_dropped: int = 0
+    # The data row (0 = the first after any header) each sample came from, for reading other
+    # columns of the same rows (a split column); None when the importer keeps every row.
+    kept_rows: np.ndarray | None = None
     missing: dict[str, int] = field(default_factory=dict)  # column -> missing values found
     notes: list[str] = field(default_factory=list)  # plain sentences, e.g. what was filled
 

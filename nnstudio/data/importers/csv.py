@@ -267,8 +267,9 @@ def _sniff_decimal(rows: list[list[str]], delimiter: str) -> str:
 
 
 def _sniff_header(rows: list[list[str]], decimal: str) -> bool:
-    """A header when a column holds numbers below a first cell that is not a number, or, for
-    all-text files, when the first row's values never appear again in their columns.
+    """A header when a column holds numbers below a first cell that is not a number, when the
+    first cell alone is empty above numbers (pandas' `to_csv` writes its row index so), or,
+    for all-text files, when the first row's values never appear again in their columns.
     """
     if not rows:
         return True
@@ -276,6 +277,9 @@ def _sniff_header(rows: list[list[str]], decimal: str) -> bool:
     first, rest = rows[0], rows[1:]
     if not rest:
         return not all(number.match(cell) for cell in first)
+    if len(first) > 1 and not first[0].strip() and all(cell.strip() for cell in first[1:]) \
+            and all(number.match(row[0]) for row in rest if row):
+        return True
     any_numeric_column = False
     for j, cell in enumerate(first):
         below = [row[j] for row in rest if j < len(row) and row[j].strip() not in NULL_VALUES]
