@@ -20,10 +20,6 @@ PROJECT_SUFFIX = ".nnstudio"
 PROJECT_MIME_TYPE = "application/x-nnstudio"
 PROJECT_UTI = "org.nnstudio.project"
 
-# (folder in the repository, folder in the bundle). `nnstudio.data.resources.resources_dir()`
-# finds `resources/` under sys._MEIPASS; the examples sit beside it for File ▸ Open.
-DATA_FOLDERS = (("resources", "resources"), ("examples", "examples"))
-
 ICON_WINDOWS = "resources/icons/app/nnstudio.ico"
 ICON_MACOS = "resources/icons/app/nnstudio.icns"
 # Copied from packaging/linux/ beside the Linux executable.

@@ -43,7 +43,8 @@ config = _load_bundle_config()
 def test_spec_is_python_that_uses_the_shared_lists_and_builds_every_platform_target():
     text = (PACKAGING / "nnstudio.spec").read_text(encoding="utf-8")
     ast.parse(text)  # a syntax error would otherwise show only minutes into a build
-    for needed in ("config.DATA_FOLDERS", "config.EXCLUDED_MODULES", "config.is_excluded",
+    for needed in ("collect_data_files(\"nnstudio\")", "config.EXCLUDED_MODULES",
+                   "config.is_excluded",
                    "collect_submodules(\"nnstudio\")", "BUNDLE(", "config.elf_segments_aligned",
                    "config.macos_info_plist", "config.ICON_WINDOWS", "config.ICON_MACOS",
                    "config.collection_modes", "version=version_resource", "console=False",
@@ -51,10 +52,15 @@ def test_spec_is_python_that_uses_the_shared_lists_and_builds_every_platform_tar
         assert needed in text, needed
 
 
-def test_bundled_folders_exist_and_hold_the_datasets_icons_and_examples():
-    for source, target in config.DATA_FOLDERS:
-        assert (ROOT / source).is_dir(), source
-        assert source == target  # resources_dir() looks for sys._MEIPASS/resources
+def test_the_spec_bundles_the_installed_package_not_the_checkout():
+    # Only the installed package holds resources/ and examples/ inside it (setup.py maps them),
+    # where importlib.resources looks in the bundle too.
+    text = (PACKAGING / "nnstudio.spec").read_text(encoding="utf-8")
+    assert "sys.path.insert(0, str(ROOT))" not in text and "pathex=" not in text
+    assert "!= ROOT]" in text and "install the project" in text
+
+
+def test_the_bundled_folders_hold_the_datasets_icons_and_examples():
     assert (ROOT / "resources" / "datasets" / "digits.csv.gz").is_file()
     assert (ROOT / config.ICON_WINDOWS).is_file() and (ROOT / config.ICON_MACOS).is_file()
     assert sorted(p.name for p in (ROOT / "examples").glob("*.nnstudio"))

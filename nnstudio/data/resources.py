@@ -1,25 +1,43 @@
-"""Where NN Studio's bundled files (datasets, icons, ...) live on this machine."""
+"""Where NN Studio's bundled files live: datasets, icons (`resources/`) and example projects.
+
+setup.py installs the repository's `resources/` and `examples/` folders inside the package, as
+`nnstudio.resources` and `nnstudio.examples`, so importlib.resources finds them the same way in a
+wheel, an editable install and a PyInstaller bundle (built from the installed package).
+"""
 
 from __future__ import annotations
 
 import os
-import sys
+from importlib import resources
 from pathlib import Path
 
 RESOURCES_ENV = "NNSTUDIO_RESOURCES"
+RESOURCES_PACKAGE = "nnstudio.resources"
+EXAMPLES_PACKAGE = "nnstudio.examples"
 
 
 def resources_dir() -> Path:
     """The folder that holds `resources/` content.
 
-    In order: the `NNSTUDIO_RESOURCES` environment variable (tests, unusual installs), the
-    unpacked PyInstaller bundle (`sys._MEIPASS/resources`), else `<repository root>/resources`
-    for a source checkout. Read on every call, so changing the variable takes effect at once.
+    The `NNSTUDIO_RESOURCES` environment variable wins (tests, unusual installs); it is read on
+    every call, so changing it takes effect at once.
     """
     override = os.environ.get(RESOURCES_ENV)
     if override:
         return Path(override)
-    bundle = getattr(sys, "_MEIPASS", None)
-    if bundle is not None:
-        return Path(bundle) / "resources"
-    return Path(__file__).resolve().parents[2] / "resources"
+    return _package_folder(RESOURCES_PACKAGE, "resources")
+
+
+def examples_dir() -> Path:
+    """The folder of the shipped example projects (`<key>.nnstudio`)."""
+    return _package_folder(EXAMPLES_PACKAGE, "examples")
+
+
+def _package_folder(package: str, checkout_folder: str) -> Path:
+    try:
+        return Path(str(resources.files(package)))
+    except ModuleNotFoundError:
+        # Only a checkout that was never installed (`PYTHONPATH=. python -m nnstudio`), or an
+        # editable install made before setup.py mapped these folders, lacks the package: the
+        # folder then sits at the top of the repository, two levels above this file.
+        return Path(__file__).resolve().parents[2] / checkout_folder

@@ -19,6 +19,8 @@ from typing import Any, Callable
 
 from PySide6.QtWidgets import QApplication
 
+from nnstudio.data.resources import examples_dir
+
 # Convolutions, pooling, a dense layer, softmax, and a dataset from resources/datasets: the
 # example that touches the most of what a bundle has to carry, and still trains in a second.
 EXAMPLE = "digits_cnn"
@@ -83,20 +85,18 @@ class _SelfTest:
         return f"{QApplication.platformName()} platform"
 
     def load_example(self) -> str:
+        # The shipped file, not the in-code copy: this checks that the install carries it.
         path = examples_dir() / f"{self.example}.nnstudio"
-        if path.is_file():
-            message = self.document.open(path)
-            if message:
-                raise SelfTestFailed(message)
-            where = str(path)
-        else:  # a pip install has no examples folder; the same project is built in code
-            self.document.new_from_example(self.example)
-            where = "built in code"
+        if not path.is_file():
+            raise SelfTestFailed(f"{path}: the example project is missing from this install")
+        message = self.document.open(path)
+        if message:
+            raise SelfTestFailed(message)
         QApplication.processEvents()
         nodes = len(self.document.network.nodes)
         if nodes == 0:
-            raise SelfTestFailed(f"{where}: the example has no layers")
-        return f"{self.example}, {nodes} layers, {where}"
+            raise SelfTestFailed(f"{path}: the example has no layers")
+        return f"{self.example}, {nodes} layers, {path}"
 
     def train(self) -> str:
         from nnstudio.data.source import prepare_project_data
@@ -170,14 +170,6 @@ class _SelfTest:
                 raise SelfTestFailed(f"{key}: the reopened values differ from the saved ones")
         values = sum(int(array.size) for array in self.trained.values())
         return f"{len(self.trained)} tensors, {values} values"
-
-
-def examples_dir() -> Path:
-    """The example projects: beside `resources/` in a bundle, at the repository root otherwise."""
-    bundle = getattr(sys, "_MEIPASS", None)
-    if bundle is not None:
-        return Path(bundle) / "examples"
-    return Path(__file__).resolve().parents[2] / "examples"
 
 
 def _one_line(text: str) -> str:

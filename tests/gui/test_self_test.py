@@ -118,6 +118,16 @@ def test_self_test_turns_a_training_error_into_its_failure_line(window, monkeypa
     assert "one epoch trains: ok" not in captured.out
 
 
+def test_self_test_fails_when_the_install_lacks_the_example_file(window, monkeypatch, tmp_path):
+    monkeypatch.setattr(self_test, "examples_dir", lambda: tmp_path)
+
+    status, lines = run_collecting(window)
+
+    assert status == 1
+    assert lines[-1] == (f"self-test failed: example loads: {tmp_path / SMALL_EXAMPLE}.nnstudio: "
+                         "the example project is missing from this install")
+
+
 def test_self_test_fails_when_the_window_has_no_project_document(qtbot):
     bare = QMainWindow()
     qtbot.addWidget(bare)

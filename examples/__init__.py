@@ -1,0 +1,2 @@
+"""The example projects, installed as the package `nnstudio.examples`: see setup.py and
+nnstudio/data/resources.py."""
