@@ -16,6 +16,7 @@ from nnstudio.core.network import Network
 
 NO_CHANGES = "no changes"
 FIRST_RUN = "first run"
+CONTINUED_FROM = "continued from "
 
 # Metrics where a smaller number is better; every other metric (accuracy, f1, r2, ...) is
 # better when larger. Names may carry a split prefix: "val_loss", "test_mse", "train_mae".
@@ -154,6 +155,77 @@ def describe_changes(old_config: TrainingConfig | Mapping[str, Any] | None,
     return "; ".join(list_changes(old_config, new_config, old_network, new_network)) or NO_CHANGES
 
 
+# ---- lineage: which run and epoch weights came from ---------------------------------------------
+
+def run_label(run: Any) -> str:
+    """How a run is named to a person: its name, or its id while it has none."""
+    return _field(run, "name") or _field(run, "id")
+
+
+def origin_text(origin: Any, runs: Sequence[Any]) -> str:
+    """Where weights came from, in words: "Baseline, epoch 300" (the run by its name, as the
+    runs table shows it); "a deleted run (run_3), epoch 300" when that run is gone. An origin
+    guessed from an older file says so."""
+    run = next((r for r in runs if _field(r, "id") == origin.run), None)
+    name = run_label(run) if run is not None else f"a deleted run ({origin.run})"
+    text = f"{name}, epoch {origin.epoch}"
+    return text + " (inferred from an older project file)" if origin.inferred else text
+
+
+def lineage_changes(run: Any, runs: Sequence[Any]) -> str:
+    """A run's changes in words, starting with where it began when it continued a run:
+    "continued from Baseline, epoch 3; learning_rate 0.03 → 0.01"."""
+    changes = _field(run, "changes")
+    if isinstance(changes, (list, tuple)):
+        changes = "; ".join(changes)
+    parent = _field(run, "parent")
+    if parent is None:
+        return changes or NO_CHANGES
+    continued = CONTINUED_FROM + origin_text(parent, runs)
+    return f"{continued}; {changes}" if changes else continued
+
+
+def history_length(history: Mapping[str, Sequence[float]]) -> int:
+    """Epochs in a history: the length of its longest series."""
+    return max((len(values) for values in history.values()), default=0)
+
+
+def join_histories(before: Mapping[str, Sequence[float]],
+                   after: Mapping[str, Sequence[float]]) -> dict[str, list[float]]:
+    """`after` appended to `before`, column by column; a column one side lacks is padded with
+    NaN so every column keeps one value per epoch."""
+    if not before:
+        return {name: list(values) for name, values in after.items()}
+    length_before, length_after = history_length(before), history_length(after)
+    joined: dict[str, list[float]] = {}
+    for name in [*before, *(n for n in after if n not in before)]:
+        old = list(before.get(name, []))
+        old += [math.nan] * (length_before - len(old))
+        new = list(after.get(name, []))
+        new += [math.nan] * (length_after - len(new))
+        joined[name] = old + new
+    return joined
+
+
+def lineage_history(runs: Sequence[Any], origin: Any) -> dict[str, list[float]]:
+    """The curve that led to weights from `origin` (a run and epoch): that run's history up to
+    the epoch, after the histories of the runs it continued from, each up to the epoch its
+    child started from. {} when `origin` is None or names no run of `runs`."""
+    by_id = {_field(run, "id"): run for run in runs}
+    parts: list[dict[str, list[float]]] = []
+    seen: set[str] = set()
+    while origin is not None and origin.run in by_id and origin.run not in seen:
+        seen.add(origin.run)  # a damaged file cannot make it loop
+        run = by_id[origin.run]
+        parts.append({name: list(values[:origin.epoch])
+                      for name, values in (_field(run, "history") or {}).items()})
+        origin = _field(run, "parent")
+    history: dict[str, list[float]] = {}
+    for part in reversed(parts):
+        history = join_histories(history, part)
+    return history
+
+
 def _ordered_union(first: Mapping, second: Mapping) -> list:
     """Keys of `first` in order, then the keys only `second` has."""
     return list(first) + [key for key in second if key not in first]
@@ -229,11 +301,8 @@ def run_rows(runs: Sequence[Any], metrics: Sequence[str] | None = None
     columns = list(RUN_COLUMNS) + metrics
     rows = []
     for run, final in zip(runs, finals):
-        changes = _field(run, "changes")
-        if isinstance(changes, (list, tuple)):  # a RunRecord keeps one phrase per change
-            changes = "; ".join(changes) or NO_CHANGES
-        row = [_field(run, "name") or _field(run, "id"), _field(run, "created"),
-               _field(run, "seed"), changes]
+        row = [run_label(run), _field(run, "created"), _field(run, "seed"),
+               lineage_changes(run, runs)]
         rows.append(row + [final.get(name) for name in metrics])
     return columns, rows
 

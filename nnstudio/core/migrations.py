@@ -11,15 +11,96 @@ import copy
 from typing import Any, Callable, Mapping
 
 from nnstudio.core.errors import ProjectError
+from nnstudio.core.history import best_index
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 """The project format this NN Studio writes and reads."""
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 
+
+# ---- 1 -> 2: where weights came from -------------------------------------------------------------
+
+V1_CONTINUED_FROM = "continued from "  # format 1's window began a continuing run's changes so
+
+
+def _v1_to_v2(document: dict[str, Any]) -> dict[str, Any]:
+    """Format 2 records the lineage format 1 only hinted at.
+
+    Each run gets a `parent`: format 1's window began a continuing run's changes with
+    "continued from <run id>" (the run trained last, not always the one whose weights it
+    started from), which becomes the parent at that run's final epoch, marked inferred. The
+    current weights get `run` and `epoch`: the run whose kept weights are the same bytes, or,
+    when the last run kept none, the last run (inferred); weights that differ from every kept
+    run's came from elsewhere and get no origin. Every run, weights file and note stays.
+    """
+    runs = document.get("runs")
+    runs = [run for run in runs if isinstance(run, dict)] if isinstance(runs, list) else []
+    by_id = {run.get("id"): run for run in runs if isinstance(run.get("id"), str)}
+    for run in runs:
+        run["parent"] = _v1_parent(run, by_id)
+    weights = document.get("weights")
+    if isinstance(weights, dict):
+        weights.update(_v1_weights_origin(weights.get("sha256"), runs))
+    return document
+
+
+def _v1_parent(run: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    changes = run.get("changes")
+    if not (isinstance(changes, list) and changes and isinstance(changes[0], str)
+            and changes[0].startswith(V1_CONTINUED_FROM)):
+        return None
+    parent = by_id.get(changes[0][len(V1_CONTINUED_FROM):])
+    epoch, _ = _v1_final_epoch(parent) if parent is not None else (0, True)
+    if not epoch:  # a run deleted since: the words stay, the only trace of where it began
+        return None
+    run["changes"] = changes[1:]
+    return {"run": parent["id"], "epoch": epoch, "inferred": True}
+
+
+def _v1_weights_origin(sha256: Any, runs: list[dict[str, Any]]) -> dict[str, Any]:
+    same = [run for run in runs if isinstance(run.get("weights"), dict)
+            and run["weights"].get("sha256") == sha256 and isinstance(run.get("id"), str)]
+    if same:
+        run, certain = same[-1], True
+    elif runs and runs[-1].get("weights") is None and isinstance(runs[-1].get("id"), str):
+        run, certain = runs[-1], False
+    else:
+        return {}
+    epoch, guessed = _v1_final_epoch(run)
+    if not epoch:
+        return {}
+    origin: dict[str, Any] = {"run": run["id"], "epoch": epoch}
+    if guessed or not certain:
+        origin["inferred"] = True
+    return origin
+
+
+def _v1_final_epoch(run: dict[str, Any]) -> tuple[int, bool]:
+    """(the epoch a format-1 run's final weights are from, whether that is a guess).
+
+    Its last epoch, unless early stopping ended it and put back its best epoch's weights:
+    then the best epoch of the monitored metric, a guess (format 1 did not record it).
+    """
+    history = run.get("history")
+    series = [v for v in history.values() if isinstance(v, list)] if isinstance(
+        history, dict) else []
+    last = max((len(values) for values in series), default=0)
+    config = run.get("config") if isinstance(run.get("config"), dict) else {}
+    if not (config.get("early_stopping") and config.get("restore_best", True)):
+        return last, False
+    monitor = config.get("monitor", "val_loss")
+    values = history.get(monitor) if isinstance(history, dict) else None
+    if not isinstance(values, list) or not isinstance(config.get("epochs"), int) \
+            or len(values) >= config["epochs"]:
+        return last, False
+    best = best_index(values, monitor)
+    return (last, True) if best is None else (best + 1, True)
+
+
 MIGRATIONS: dict[int, Migration] = {
-    # from_version: step that returns the document in format from_version + 1, e.g.
-    # 1: _v1_to_v2,
+    # from_version: step that returns the document in format from_version + 1
+    1: _v1_to_v2,
 }
 
 

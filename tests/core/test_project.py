@@ -50,6 +50,8 @@ def spiral_weights(scale: float = 1.0) -> dict[str, np.ndarray]:
         "dense_1.weight": (rng.standard_normal((8, 2)) * scale).astype(np.float32),
         "dense_1.bias": np.zeros(8, np.float32),
         "dense_2.weight": rng.standard_normal((8, 8)).astype(np.float32),
+        "dense_2.bias": np.zeros(8, np.float32),
+        "dense_3.weight": rng.standard_normal((1, 8)).astype(np.float32),
         "dense_3.bias": np.array([0.25], np.float32),
     }
 
@@ -144,7 +146,7 @@ def test_the_document_is_sorted_indented_utf8_with_a_final_newline(tmp_path):
     assert text.splitlines()[1].startswith('  "app_version"')
     doc = json.loads(text)
     assert text == json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
-    assert (doc["format"], doc["format_version"], doc["weights"]) == ("nnstudio-project", 1, None)
+    assert (doc["format"], doc["format_version"], doc["weights"]) == ("nnstudio-project", FORMAT_VERSION, None)
 
 
 def test_floats_are_written_so_they_read_back_to_the_same_bits(tmp_path):
@@ -163,7 +165,6 @@ def test_floats_are_written_so_they_read_back_to_the_same_bits(tmp_path):
 
 def test_metrics_that_are_not_numbers_are_stored_as_null_and_read_back_as_nan(tmp_path):
     path = save_full(tmp_path)
-    assert read_doc(path)["runs"][1]["history"] == {"loss": [None]}
     assert read_doc(path)["runs"][1]["final_metrics"] == {"test_loss": None}
     run = load_project(path).project.runs[1]
     assert math.isnan(run.history["loss"][0]) and math.isnan(run.final_metrics["test_loss"])
@@ -221,7 +222,10 @@ def test_weights_live_beside_the_project_named_by_their_checksum(tmp_path):
     assert current["path"] == f"spiral.weights.{current['sha256'][:16]}.safetensors"
     assert run["path"] == f"spiral.runs/run_1.{run['sha256'][:16]}.safetensors"
     assert doc["runs"][1]["weights"] is None
-    assert files_in(tmp_path) == sorted(["spiral.nnstudio", current["path"], run["path"]])
+    histories = [doc["runs"][i]["history_file"]["path"] for i in (0, 1)]
+    assert histories[0] == f"spiral.runs/run_1.history.{doc['runs'][0]['history_file']['sha256'][:16]}.safetensors"
+    assert files_in(tmp_path) == sorted(["spiral.nnstudio", current["path"], run["path"],
+                                         *histories])
     assert file_sha256(tmp_path / current["path"]) == current["sha256"]
 
 
@@ -250,8 +254,13 @@ def test_a_run_removed_from_the_history_takes_its_weights_file_with_it(tmp_path)
     assert run_file.exists()
     del loaded.project.runs[0]
     save_project(path, loaded.project, loaded.weights)
-    assert not run_file.exists() and not (tmp_path / "spiral.runs").exists()
+    assert not run_file.exists()
+    assert [f.name for f in (tmp_path / "spiral.runs").iterdir()] == [
+        read_doc(path)["runs"][0]["history_file"]["path"].split("/")[1]]  # run_2's history
     assert [r.id for r in load_project(path).project.runs] == ["run_2"]
+    del loaded.project.runs[0]
+    save_project(path, loaded.project, loaded.weights)
+    assert not (tmp_path / "spiral.runs").exists()
 
 
 def test_cleanup_never_touches_files_the_project_did_not_write(tmp_path):
@@ -434,9 +443,10 @@ def test_the_issues_example_message_for_a_bad_kernel(tmp_path):
 
 def test_a_newer_format_says_so_and_what_this_version_reads(tmp_path):
     doc = example_doc()
-    doc["format_version"] = 3
+    doc["format_version"] = FORMAT_VERSION + 1
     assert load_error(write_doc(tmp_path / "p.nnstudio", doc)) == (
-        "p.nnstudio: made by a newer NN Studio (format 3); this one reads up to 1. "
+        f"p.nnstudio: made by a newer NN Studio (format {FORMAT_VERSION + 1}); this one reads "
+        f"up to {FORMAT_VERSION}. "
         "Update NN Studio to open it.")
 
 
@@ -552,7 +562,7 @@ MUTATIONS = [
     (lambda d: d.update(weights={"path": "./w.safetensors", "sha256": "0" * 64}),
      'weights.path: "./w.safetensors" has an empty or "." part'),
     (lambda d: d.update(weights={"path": "w.safetensors", "sha256": "0" * 64, "code": "rm"}),
-     "weights.code: unknown field (allowed: path, sha256)"),
+     "weights.code: unknown field (allowed: epoch, inferred, path, run, sha256)"),
 ]
 
 
