@@ -4,7 +4,10 @@ Each entry gives the stable key saved in files, the name and category shown in t
 parameter schema (with a one-line explanation for a learner), the shape rule and the parameter
 count rule. The palette, inspector, validation, project files, the torch builder and the code
 exporter all read this table, so adding a layer type means adding one entry here (and its torch
-builder in `nnstudio.engine.modules`).
+torch description in `nnstudio.engine.torch_layers`, keyed by the same key; a test fails when
+one is missing). Besides the schema and the rules, a row carries the traits the views and tools
+ask about (is it weighted, how many spatial axes, which setting is its width, does it fold into
+the layer before it when drawn, its formula in one line), so none of them lists layer types.
 
 Shapes never include the batch dimension and are channels-first, as in PyTorch:
 vectors `(features,)`, sequences `(steps, features)`, 1-D signals `(channels, length)`,
@@ -17,11 +20,13 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
-from nnstudio.core.params import BOOL, CHOICE, FLOAT, INT, SHAPE, ParamSpec, Schema
+from nnstudio.core.activations import ACTIVATION_TABLE, ACTIVATIONS, Activation
+from nnstudio.core.params import (
+    BOOL, CHOICE, CHOICE_OR_INT, FLOAT, INT, SHAPE, ParamSpec, Schema,
+)
 
 Shape = tuple[int, ...]
 
-ACTIVATIONS = ("linear", "relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softmax", "sine")
 INITIALIZERS = (
     "default", "xavier_uniform", "xavier_normal", "he_uniform", "he_normal", "zeros", "constant",
 )
@@ -64,6 +69,12 @@ class LayerType:
     min_inputs: int = 1
     max_inputs: int = 1  # 0 for the input layer; many for merges
     symbol: str = ""  # a short glyph drawn as the palette icon
+    # What the forward-pass view writes for it; fields in braces are filled by `formula_text`.
+    formula: str = ""
+    weighted: bool = False  # holds a weight matrix or filters the views draw
+    spatial_rank: int = 0  # axes its windows slide over: 1 signals, 2 images, 0 none
+    width_param: str | None = None  # the setting that is its width (for the scale sweep)
+    folds: bool = False  # drawn inside the layer before it (activations, dropout)
 
     @property
     def is_merge(self) -> bool:
@@ -72,6 +83,11 @@ class LayerType:
     @property
     def is_activation(self) -> bool:
         return self.category == "Activation"
+
+    @property
+    def is_convolution(self) -> bool:
+        """Weighted and sliding over space: its outputs are feature maps."""
+        return self.weighted and self.spatial_rank > 0
 
 
 # ---- parameter specs shared by several layers ------------------------------------------------
@@ -94,6 +110,10 @@ _INIT_VALUE = ParamSpec(
 )
 
 
+MAX_PADDING = 64
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
 def _conv_params() -> tuple[ParamSpec, ...]:
     return (
         ParamSpec("filters", INT, 8, minimum=1, maximum=1024, key=True,
@@ -102,11 +122,16 @@ def _conv_params() -> tuple[ParamSpec, ...]:
                   help="The width of the window each filter looks at."),
         ParamSpec("stride", INT, 1, minimum=1, maximum=8,
                   help="How far the window moves each step; 2 halves the output size."),
-        ParamSpec("padding", CHOICE, "valid", choices=("valid", "same"),
-                  help="'same' pads the input so the output keeps its size; 'valid' does not pad."),
+        ParamSpec("padding", CHOICE_OR_INT, "valid", choices=("valid", "same"), minimum=0,
+                  maximum=MAX_PADDING,
+                  help="'valid' does not pad; 'same' pads so the output keeps its size "
+                       "(stride 1); a number adds that many values at each end."),
         ParamSpec("dilation", INT, 1, minimum=1, maximum=8,
                   help="Gaps between the kernel's taps: sees a wider area with the same weights."),
         _activation_param(), _USE_BIAS, _INITIALIZER, _INIT_VALUE,
+        ParamSpec("padding_mode", CHOICE, "zeros", choices=PADDING_MODES, optional=True,
+                  help="What the padding holds: zeros, the edge mirrored (reflect), the edge "
+                       "repeated (replicate), or the other end (circular)."),
     )
 
 
@@ -116,6 +141,10 @@ def _pool_params() -> tuple[ParamSpec, ...]:
                   help="The window whose values are combined into one."),
         ParamSpec("stride", INT, 2, minimum=1, maximum=8,
                   help="How far the window moves each step."),
+        ParamSpec("padding", CHOICE_OR_INT, "valid", choices=("valid", "same"), minimum=0,
+                  maximum=MAX_PADDING, optional=True,
+                  help="'valid' does not pad; 'same' keeps the size (stride 1, odd pool size); "
+                       "a number pads each end, at most half the pool size."),
     )
 
 
@@ -144,29 +173,54 @@ def _dense_shape(params: dict, shapes: list[Shape]) -> Shape:
     return shape[:-1] + (params["units"],)
 
 
-def _conv_length(size: int, params: dict) -> int:
-    kernel, stride, dilation = params["kernel"], params["stride"], params["dilation"]
-    if params["padding"] == "same":
-        return size
-    return (size - dilation * (kernel - 1) - 1) // stride + 1
+def conv_padding(params: dict) -> tuple[int, int]:
+    """The values a convolution adds before and after each spatial axis, as PyTorch pads
+    (for 'same' with an odd total, the extra one goes after)."""
+    padding = params["padding"]
+    if padding == "valid":
+        return 0, 0
+    if padding == "same":
+        total = params["dilation"] * (params["kernel"] - 1)
+        return total // 2, total - total // 2
+    return padding, padding
+
+
+def _window_length(size: int, reach: int, stride: int, padding: tuple[int, int]) -> int:
+    return (size + sum(padding) - reach) // stride + 1
+
+
+def _spatial_names(spatial_rank: int) -> str:
+    return "channels, length" if spatial_rank == 1 else "channels, height, width"
+
+
+def _check_rank(shape: Shape, spatial_rank: int) -> None:
+    if len(shape) != spatial_rank + 1:
+        hint = "add a Reshape before it" if len(shape) < spatial_rank + 1 else ""
+        raise ShapeMismatch(_describe(_spatial_names(spatial_rank)), hint)
 
 
 def _conv_shape(spatial_rank: int) -> Callable[[dict, list[Shape]], Shape]:
-    names = "channels, length" if spatial_rank == 1 else "channels, height, width"
-
     def rule(params: dict, shapes: list[Shape]) -> Shape:
         shape = _single(shapes)
-        if len(shape) != spatial_rank + 1:
-            hint = "add a Reshape before it" if len(shape) < spatial_rank + 1 else ""
-            raise ShapeMismatch(_describe(names), hint)
+        _check_rank(shape, spatial_rank)
         if params["padding"] == "same" and params["stride"] != 1:
+            # PyTorch refuses it: with a stride the size cannot stay, and TensorFlow's
+            # uneven 'same' would need a pad layer PyTorch's Conv does not have.
             raise ParamConflict("padding 'same' needs stride 1",
-                                "set stride to 1 or padding to 'valid'")
-        spatial = tuple(_conv_length(size, params) for size in shape[1:])
+                                "set stride to 1, or padding to a number (kernel − 1) / 2 "
+                                "to pad each end")
+        padding = conv_padding(params)
+        mode = params.get("padding_mode", "zeros")
+        if mode in ("reflect", "circular") and max(padding) >= min(shape[1:]) + (mode == "circular"):
+            # PyTorch reflects without repeating the edge, so it needs more values than the pad.
+            raise ShapeMismatch(f"an input longer than {max(padding)} for {mode} padding",
+                                "pad less, or use padding mode 'zeros' or 'replicate'")
+        reach = params["dilation"] * (params["kernel"] - 1) + 1
+        spatial = tuple(_window_length(size, reach, params["stride"], padding)
+                        for size in shape[1:])
         if min(spatial) < 1:
-            reach = params["dilation"] * (params["kernel"] - 1) + 1
             raise ShapeMismatch(
-                f"an input at least {reach} wide",
+                f"an input at least {reach - sum(padding)} wide",
                 "use a smaller kernel, padding 'same', or fewer pooling layers before it",
             )
         return (params["filters"],) + spatial
@@ -174,18 +228,44 @@ def _conv_shape(spatial_rank: int) -> Callable[[dict, list[Shape]], Shape]:
     return rule
 
 
-def _pool_shape(spatial_rank: int) -> Callable[[dict, list[Shape]], Shape]:
-    names = "channels, length" if spatial_rank == 1 else "channels, height, width"
+def pool_padding(params: dict) -> int:
+    """The values a pooling layer adds at each end of each spatial axis."""
+    padding = params["padding"]
+    if padding == "valid":
+        return 0
+    if padding == "same":
+        return (params["pool_size"] - 1) // 2
+    return padding
 
+
+def _pool_shape(spatial_rank: int) -> Callable[[dict, list[Shape]], Shape]:
     def rule(params: dict, shapes: list[Shape]) -> Shape:
         shape = _single(shapes)
         if len(shape) != spatial_rank + 1:
-            raise ShapeMismatch(_describe(names), "add a Reshape before it")
+            raise ShapeMismatch(_describe(_spatial_names(spatial_rank)), "add a Reshape before it")
         size, stride = params["pool_size"], params["stride"]
-        spatial = tuple((s - size) // stride + 1 for s in shape[1:])
+        if params["padding"] == "same" and (stride != 1 or size % 2 == 0):
+            raise ParamConflict("padding 'same' on a pooling layer needs stride 1 and an odd "
+                                "pool size", "PyTorch pads both ends alike; give the padding "
+                                "as a number instead")
+        padding = pool_padding(params)
+        if padding > size // 2:
+            raise ParamConflict(f"padding {padding} is more than half the pool size {size}",
+                                "PyTorch pads a pooling window by at most half its size")
+        spatial = tuple(_window_length(s, size, stride, (padding, padding)) for s in shape[1:])
         if min(spatial) < 1:
-            raise ShapeMismatch(f"an input at least {size} wide", "use a smaller pool size")
+            raise ShapeMismatch(f"an input at least {size - 2 * padding} wide",
+                                "use a smaller pool size")
         return (shape[0],) + spatial
+
+    return rule
+
+
+def _zero_pad_shape(spatial_rank: int) -> Callable[[dict, list[Shape]], Shape]:
+    def rule(params: dict, shapes: list[Shape]) -> Shape:
+        shape = _single(shapes)
+        _check_rank(shape, spatial_rank)
+        return (shape[0],) + tuple(size + 2 * params["padding"] for size in shape[1:])
 
     return rule
 
@@ -233,8 +313,17 @@ def _recurrent_shape(params: dict, shapes: list[Shape]) -> Shape:
     if len(shape) != 2:
         hint = "add an Embedding or a Reshape before it" if len(shape) == 1 else "add a Reshape"
         raise ShapeMismatch("(steps, features)", hint)
-    units = params["units"]
+    if params["dropout"] and params["num_layers"] == 1:
+        raise ParamConflict("dropout between layers needs 2 or more layers",
+                            "set num layers to 2 or more, or dropout to 0 (or add a Dropout "
+                            "layer after it)")
+    units = params["units"] * recurrent_directions(params)
     return (shape[0], units) if params["return_sequences"] else (units,)
+
+
+def recurrent_directions(params: dict) -> int:
+    """2 for a bidirectional recurrent layer (its outputs are both directions side by side)."""
+    return 2 if params["bidirectional"] else 1
 
 
 def _add_shape(params: dict, shapes: list[Shape]) -> Shape:
@@ -296,18 +385,31 @@ def _embedding_count(params: dict, shapes: list[Shape], out: Shape) -> int:
 
 def _recurrent_count(gates: int) -> Callable[[dict, list[Shape], Shape], int]:
     def count(params: dict, shapes: list[Shape], out: Shape) -> int:
-        features, units = shapes[0][-1], params["units"]
-        # PyTorch keeps two bias vectors per gate (input-hidden and hidden-hidden).
-        return gates * (features * units + units * units + 2 * units)
+        units, directions = params["units"], recurrent_directions(params)
+
+        def stage(features: int) -> int:
+            # PyTorch keeps two bias vectors per gate (input-hidden and hidden-hidden).
+            return gates * (features * units + units * units + 2 * units)
+
+        # Every stage after the first reads the one below it, both directions side by side.
+        later = (params["num_layers"] - 1) * stage(directions * units)
+        return directions * (stage(shapes[0][-1]) + later)
 
     return count
 
 
 # ---- the table ---------------------------------------------------------------------------------
 
-def _activation(key: str, name: str, help: str, symbol: str, *params: ParamSpec) -> LayerType:
-    return LayerType(key, name, "Activation", help, Schema(params), _same_shape, _no_params,
-                     symbol=symbol)
+def _activation_layer(row: Activation) -> LayerType:
+    return LayerType(row.key, row.name, "Activation", row.help, Schema(row.params), _same_shape,
+                     _no_params, symbol=row.symbol, formula=f"a = {row.key}(x)", folds=True)
+
+
+_WEIGHTED_SUM = "z = W·x{plus_bias}  (W is {weight_shape}),   {activated}"
+_FILTERS = ("z = W ∗ x{plus_bias}  ({filters} filters of {kernel_size}, sliding over the "
+            "input),   {activated}")
+_LARGEST = "a = the largest value in each window"
+_MEAN = "a = the mean of each window"
 
 
 _LAYER_TYPES = (
@@ -317,6 +419,7 @@ _LAYER_TYPES = (
         Schema((ParamSpec("shape", SHAPE, (2,), key=True,
                           help="The shape of one sample, e.g. 2 features or 1×8×8 pixels."),)),
         _input_shape, _no_params, min_inputs=0, max_inputs=0, symbol="▶",
+        formula="x: the sample's values",
     ),
     LayerType(
         "dense", "Dense", "Core",
@@ -326,38 +429,59 @@ _LAYER_TYPES = (
                       help="How many neurons this layer has (its output size)."),
             _activation_param(), _USE_BIAS, _INITIALIZER, _INIT_VALUE,
         )),
-        _dense_shape, _dense_count, symbol="⊙",
+        _dense_shape, _dense_count, symbol="⊙", formula=_WEIGHTED_SUM, weighted=True,
+        width_param="units",
     ),
     LayerType("conv1d", "Conv1d", "Convolution",
               "Slides small learned filters along a signal to detect local patterns.",
-              Schema(_conv_params()), _conv_shape(1), _conv_count, symbol="∿"),
+              Schema(_conv_params()), _conv_shape(1), _conv_count, symbol="∿",
+              formula=_FILTERS, weighted=True, spatial_rank=1, width_param="filters"),
     LayerType("conv2d", "Conv2d", "Convolution",
               "Slides small learned filters over an image to detect edges, corners and shapes.",
-              Schema(_conv_params()), _conv_shape(2), _conv_count, symbol="▦"),
+              Schema(_conv_params()), _conv_shape(2), _conv_count, symbol="▦",
+              formula=_FILTERS, weighted=True, spatial_rank=2, width_param="filters"),
     LayerType("maxpool1d", "MaxPool1d", "Convolution",
               "Keeps the largest value in each window: shrinks a signal, keeps strong signals.",
-              Schema(_pool_params()), _pool_shape(1), _no_params, symbol="⇣"),
+              Schema(_pool_params()), _pool_shape(1), _no_params, symbol="⇣",
+              formula=_LARGEST, spatial_rank=1),
     LayerType("maxpool2d", "MaxPool2d", "Convolution",
               "Keeps the largest value in each window: shrinks an image, keeps strong features.",
-              Schema(_pool_params()), _pool_shape(2), _no_params, symbol="⇣"),
+              Schema(_pool_params()), _pool_shape(2), _no_params, symbol="⇣",
+              formula=_LARGEST, spatial_rank=2),
     LayerType("avgpool1d", "AvgPool1d", "Convolution",
               "Averages each window: shrinks a signal smoothly.",
-              Schema(_pool_params()), _pool_shape(1), _no_params, symbol="≈"),
+              Schema(_pool_params()), _pool_shape(1), _no_params, symbol="≈",
+              formula=_MEAN, spatial_rank=1),
     LayerType("avgpool2d", "AvgPool2d", "Convolution",
               "Averages each window: shrinks an image smoothly.",
-              Schema(_pool_params()), _pool_shape(2), _no_params, symbol="≈"),
+              Schema(_pool_params()), _pool_shape(2), _no_params, symbol="≈",
+              formula=_MEAN, spatial_rank=2),
+    *(
+        LayerType(key, name, "Convolution", help,
+                  Schema((ParamSpec("padding", INT, 1, minimum=1, maximum=MAX_PADDING, key=True,
+                                    help="How many zeros to add at each end of each axis."),)),
+                  _zero_pad_shape(rank), _no_params, symbol="▢", spatial_rank=rank,
+                  formula="a = x with {padding} zeros added at each end")
+        for key, name, rank, help in (
+            ("zeropad1d", "ZeroPad1d", 1, "Adds zeros at both ends of a signal."),
+            ("zeropad2d", "ZeroPad2d", 2, "Adds a border of zeros around an image."),
+        )
+    ),
     LayerType("global_avg_pool", "GlobalAvgPool", "Convolution",
               "Averages each channel over all positions: one number per channel.",
-              Schema(()), _global_pool_shape, _no_params, symbol="Σ"),
+              Schema(()), _global_pool_shape, _no_params, symbol="Σ",
+              formula="a = the mean of each channel over all positions"),
     LayerType("flatten", "Flatten", "Core",
               "Lays all values of a sample out in one long vector, e.g. 1×8×8 → 64.",
-              Schema(()), _flatten_shape, _no_params, symbol="☰"),
+              Schema(()), _flatten_shape, _no_params, symbol="☰",
+              formula="a = x laid out as one vector"),
     LayerType(
         "reshape", "Reshape", "Core",
         "Rearranges a sample's values into a new shape with the same number of values.",
         Schema((ParamSpec("shape", SHAPE, (1, 8, 8), key=True,
                           help="The new shape; its values must multiply to the input's size."),)),
         _reshape_shape, _no_params, symbol="⤢",
+        formula="a = x laid out in the shape {out_shape}",
     ),
     LayerType(
         "dropout", "Dropout", "Regularization",
@@ -365,6 +489,7 @@ _LAYER_TYPES = (
         Schema((ParamSpec("rate", FLOAT, 0.5, minimum=0.0, maximum=0.95, key=True,
                           help="The share of values dropped in each training step."),)),
         _same_shape, _no_params, symbol="░",
+        formula="a = x (dropout only drops values while training)", folds=True,
     ),
     LayerType(
         "batchnorm", "BatchNorm", "Normalization",
@@ -372,10 +497,12 @@ _LAYER_TYPES = (
         Schema((ParamSpec("momentum", FLOAT, 0.1, minimum=0.0, maximum=1.0,
                           help="How fast the running averages used for prediction follow the batches."),)),
         _batchnorm_shape, _batchnorm_count, symbol="μ",
+        formula="a = γ · (x − running mean) / running sd + β, per channel",
     ),
     LayerType("layernorm", "LayerNorm", "Normalization",
               "Rescales each sample's features to mean 0 and spread 1.",
-              Schema(()), _same_shape, _layernorm_count, symbol="σ"),
+              Schema(()), _same_shape, _layernorm_count, symbol="σ",
+              formula="a = γ · (x − mean(x)) / sd(x) + β, over each sample's features"),
     LayerType(
         "embedding", "Embedding", "Sequence",
         "Turns each token index into a learned vector: words become points in space.",
@@ -386,6 +513,8 @@ _LAYER_TYPES = (
                       help="The length of each token's vector."),
         )),
         _embedding_shape, _embedding_count, symbol="⋯",
+        formula="a = the row of the learned table E for each token index x",
+        weighted=True,
     ),
     *(
         LayerType(
@@ -395,38 +524,38 @@ _LAYER_TYPES = (
                           help="The size of the memory carried from step to step."),
                 ParamSpec("return_sequences", BOOL, False,
                           help="Output every step (to stack another recurrent layer) or only the last."),
+                ParamSpec("bidirectional", BOOL, False, optional=True,
+                          help="Also read the sequence backwards; the outputs of both "
+                               "directions sit side by side (2 × units)."),
+                ParamSpec("num_layers", INT, 1, minimum=1, maximum=8, optional=True,
+                          help="How many recurrent layers are stacked, each reading the "
+                               "outputs of the one below."),
+                ParamSpec("dropout", FLOAT, 0.0, minimum=0.0, maximum=0.95, optional=True,
+                          help="While training, the share of values dropped between stacked "
+                               "layers (needs 2 or more layers)."),
             )),
-            _recurrent_shape, _recurrent_count(gates), symbol="↻",
+            _recurrent_shape, _recurrent_count(gates), symbol="↻", formula=formula,
+            weighted=True, width_param="units",
         )
-        for key, name, gates, help in (
-            ("lstm", "LSTM", 4, "Reads a sequence step by step, with gates that decide what to remember."),
-            ("gru", "GRU", 3, "A lighter LSTM: reads a sequence step by step with two gates."),
+        for key, name, gates, help, formula in (
+            ("lstm", "LSTM", 4, "Reads a sequence step by step, with gates that decide what to remember.",
+             "h_t = LSTM(x_t, h_t−1, c_t−1): gates decide what the memory c keeps, adds and shows"),
+            ("gru", "GRU", 3, "A lighter LSTM: reads a sequence step by step with two gates.",
+             "h_t = GRU(x_t, h_t−1): an update gate mixes the old memory with a new candidate"),
         )
     ),
-    _activation("relu", "ReLU", "max(0, x): passes positives, zeroes negatives. Fast and common.", "⌐"),
-    _activation("leaky_relu", "LeakyReLU", "Like ReLU, but negatives keep a small slope so neurons never die.",
-                "⌐", ParamSpec("negative_slope", FLOAT, 0.01, minimum=0.0, maximum=1.0,
-                               help="The slope for negative inputs.")),
-    _activation("elu", "ELU", "Like ReLU, but negatives curve smoothly towards −alpha.",
-                "⌐", ParamSpec("alpha", FLOAT, 1.0, minimum=0.0, maximum=10.0,
-                               help="The value large negative inputs approach (−alpha).")),
-    _activation("gelu", "GELU", "A smooth ReLU used in transformers.", "⌐"),
-    _activation("sigmoid", "Sigmoid", "Squashes any value into 0..1: a probability.", "∫"),
-    _activation("tanh", "Tanh", "Squashes any value into −1..1, centred on 0.", "∫"),
-    _activation("softmax", "Softmax", "Turns scores into probabilities that sum to 1 over the classes.", "%"),
-    _activation("linear", "Linear", "Leaves values as they are (the identity).", "/"),
-    _activation("sine", "Sine", "sin(frequency · x): waves, good for fitting periodic patterns.",
-                "∿", ParamSpec("frequency", FLOAT, 1.0, minimum=0.01, maximum=100.0,
-                               help="How fast the wave oscillates.")),
+    *(_activation_layer(row) for row in ACTIVATION_TABLE.values()),
     LayerType("add", "Add", "Merge",
               "Adds its inputs element by element: the skip connection of residual networks.",
-              Schema(()), _add_shape, _no_params, min_inputs=2, max_inputs=8, symbol="+"),
+              Schema(()), _add_shape, _no_params, min_inputs=2, max_inputs=8, symbol="+",
+              formula="a = x₁ + x₂ + …, value by value"),
     LayerType(
         "concatenate", "Concatenate", "Merge",
         "Joins its inputs side by side along one axis.",
         Schema((ParamSpec("axis", INT, 0, minimum=-4, maximum=3,
                           help="The axis to join along: 0 is features (or channels for images)."),)),
         _concat_shape, _no_params, min_inputs=2, max_inputs=8, symbol="⧺",
+        formula="a = the inputs joined side by side along axis {axis}",
     ),
 )
 
@@ -439,3 +568,20 @@ CATEGORIES = ("Input", "Core", "Convolution", "Sequence", "Normalization", "Regu
 def layer_type(key: str) -> LayerType:
     """The registry entry for `key`; KeyError if there is none."""
     return LAYER_TYPES[key]
+
+
+def formula_text(key: str, params: dict, activation: str | None, weight_shape: Shape | None,
+                 has_bias: bool, out_shape: Shape) -> str:
+    """The one-line formula the forward-pass view shows for a layer of type `key`, filled in
+    with its activation, weights and settings."""
+    shown = activation if activation not in (None, "linear") else None
+    fields = dict(
+        params,
+        activated=f"a = {shown}(z)" if shown else "a = z",
+        plus_bias=" + b" if has_bias else "",
+        weight_shape="×".join(map(str, weight_shape or ())),
+        filters=weight_shape[0] if weight_shape else "",
+        kernel_size="×".join(map(str, (weight_shape or ())[2:])),
+        out_shape="×".join(map(str, out_shape)),
+    )
+    return LAYER_TYPES[key].formula.format_map(fields)

@@ -43,7 +43,8 @@ class Node:
         return replace(self, params={**self.params, **changes})
 
     def to_dict(self) -> dict[str, Any]:
-        params = {k: list(v) if isinstance(v, tuple) else v for k, v in self.params.items()}
+        params = {k: list(v) if isinstance(v, tuple) else v for k, v in self.params.items()
+                  if not _optional_default(self.type, k, v)}
         return {
             "id": self.id,
             "type": self.type,
@@ -51,6 +52,16 @@ class Node:
             "inputs": list(self.inputs),
             "position": list(self.position),
         }
+
+
+def _optional_default(type_key: str, name: str, value: Any) -> bool:
+    """True for a setting added after format 1 that still has its default: left out of the
+    file, so projects that never use it save byte-identical to before."""
+    try:
+        spec = layer_type(type_key).schema[name]
+    except KeyError:
+        return False
+    return spec.optional and value == spec.default
 
 
 def _coordinate(value: float) -> float:

@@ -18,6 +18,7 @@ FLOAT = "float"
 BOOL = "bool"
 CHOICE = "choice"
 SHAPE = "shape"  # a tuple of positive integers, e.g. the input shape (1, 8, 8)
+CHOICE_OR_INT = "choice_or_int"  # one of the named choices, or an integer in range (padding)
 
 MAX_SHAPE_RANK = 4
 
@@ -36,6 +37,9 @@ class ParamSpec:
     label: str = ""
     log_scale: bool = False  # a hint for forms: spin in multiples, not steps
     key: bool = False  # shown on the canvas node as one of the layer's key parameters
+    # A setting added after format 1: left out of a saved file while it has its default, so
+    # files that never use it stay byte-identical when saved again.
+    optional: bool = False
 
     @property
     def display_label(self) -> str:
@@ -49,6 +53,9 @@ class ParamSpec:
             return "one of " + ", ".join(f'"{c}"' for c in self.choices)
         if self.kind == SHAPE:
             return f"a list of 1 to {MAX_SHAPE_RANK} positive integers"
+        if self.kind == CHOICE_OR_INT:
+            named = ", ".join(f'"{c}"' for c in self.choices)
+            return f"{named} or an integer from {_fmt(self.minimum)} to {_fmt(self.maximum)}"
         noun = "an integer" if self.kind == INT else "a number"
         if self.minimum is not None and self.maximum is not None:
             return f"{noun} from {_fmt(self.minimum)} to {_fmt(self.maximum)}"
@@ -112,6 +119,12 @@ def _check_choice(spec: ParamSpec, value: Any) -> Any:
     return value if isinstance(value, str) and value in spec.choices else _INVALID
 
 
+def _check_choice_or_int(spec: ParamSpec, value: Any) -> Any:
+    if isinstance(value, str):
+        return _check_choice(spec, value)
+    return _check_int(spec, value)
+
+
 def _check_shape(spec: ParamSpec, value: Any) -> Any:
     if not isinstance(value, (list, tuple)) or not 1 <= len(value) <= MAX_SHAPE_RANK:
         return _INVALID
@@ -126,6 +139,7 @@ _CHECKERS = {
     BOOL: _check_bool,
     CHOICE: _check_choice,
     SHAPE: _check_shape,
+    CHOICE_OR_INT: _check_choice_or_int,
 }
 
 

@@ -14,7 +14,7 @@ from nnstudio.core.commands import (
     SetParamCommand,
 )
 from nnstudio.core.errors import SpecError
-from nnstudio.core.layers import BOOL, CHOICE, FLOAT, INT, LAYER_TYPES, SHAPE
+from nnstudio.core.layers import BOOL, CHOICE, CHOICE_OR_INT, FLOAT, INT, LAYER_TYPES, SHAPE
 from nnstudio.core.network import Network, Node, chain, make_node
 from nnstudio.core.shapes import infer_shapes
 
@@ -430,6 +430,8 @@ def valid_value(spec):
         return st.booleans()
     if spec.kind == CHOICE:
         return st.sampled_from(spec.choices)
+    if spec.kind == CHOICE_OR_INT:
+        return st.sampled_from(spec.choices) | st.integers(int(spec.minimum), int(spec.maximum))
     assert spec.kind == SHAPE
     return st.lists(st.integers(1, 16), min_size=1, max_size=3)
 

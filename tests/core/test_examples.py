@@ -72,7 +72,7 @@ def test_the_digits_examples_are_an_mlp_and_a_small_cnn():
         ("dense", {"units": 64, "activation": "relu"}), ("dense", {"units": 10, "activation": "softmax"}),
     ]
     conv = {"kernel": 3, "padding": "same", "activation": "relu"}
-    pool = {"pool_size": 2}
+    pool = {"pool_size": 2, "padding": "valid"}
     assert layers(example_project("digits_cnn").network) == [
         ("input", {"shape": (1, 8, 8)}),
         ("conv2d", {"filters": 16, **conv}), ("maxpool2d", pool),

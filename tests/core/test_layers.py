@@ -9,6 +9,7 @@ shape without the batch; these tests must not import torch, so the numbers are w
 
 import pytest
 
+from nnstudio.core.errors import SpecError
 from nnstudio.core.layers import (
     ACTIVATIONS, CATEGORIES, INITIALIZERS, LAYER_TYPES, ParamConflict, ShapeMismatch, layer_type,
 )
@@ -66,6 +67,24 @@ GOOD_CASES = [
     ("concatenate", [(8,), (4,)], {}, (12,), 0),
     ("concatenate", [(5, 3), (5, 2)], {"axis": -1}, (5, 5), 0),
     ("concatenate", [(4, 6, 6), (2, 6, 6)], {}, (6, 6, 6), 0),
+    # The options papers use: integer padding, padding modes, padded pooling, zero padding,
+    # bidirectional and stacked recurrent layers (MNIST-1D's first conv and GRU among them).
+    ("conv1d", [(1, 40)], {"filters": 25, "kernel": 5, "stride": 2, "padding": 1}, (25, 19), 150),
+    ("conv1d", [(25, 19)], {"filters": 25, "kernel": 3, "stride": 2, "padding": 1}, (25, 10),
+     1900),
+    ("conv2d", [(3, 9, 7)], {"filters": 4, "padding": 2, "padding_mode": "reflect"}, (4, 11, 9),
+     112),
+    ("conv1d", [(2, 10)], {"filters": 3, "kernel": 4, "padding": "same",
+                           "padding_mode": "circular"}, (3, 10), 27),
+    ("maxpool1d", [(4, 11)], {"pool_size": 3, "stride": 1, "padding": "same"}, (4, 11), 0),
+    ("avgpool2d", [(4, 9, 7)], {"padding": 1}, (4, 5, 4), 0),
+    ("zeropad1d", [(2, 10)], {"padding": 2}, (2, 14), 0),
+    ("zeropad2d", [(1, 8, 8)], {}, (1, 10, 10), 0),
+    ("gru", [(40, 1)], {"units": 6, "return_sequences": True, "bidirectional": True}, (40, 12),
+     324),
+    ("lstm", [(7, 5)], {"units": 3, "bidirectional": True, "num_layers": 2, "dropout": 0.2},
+     (6,), 504),
+    ("gru", [(7, 5)], {"units": 3, "num_layers": 3}, (3,), 234),
 ]
 
 
@@ -156,6 +175,15 @@ ERROR_CASES = {
     "avgpool2d": (
         _fed("avgpool2d", (5,)), "avgpool2d_1",
         "avgpool2d_1 expects (channels, height, width) but input_1 gives (5,): "
+        "add a Reshape before it",
+    ),
+    "zeropad1d": (
+        _fed("zeropad1d", (8,)), "zeropad1d_1",
+        "zeropad1d_1 expects (channels, length) but input_1 gives (8,): add a Reshape before it",
+    ),
+    "zeropad2d": (
+        _fed("zeropad2d", (2, 8)), "zeropad2d_1",
+        "zeropad2d_1 expects (channels, height, width) but input_1 gives (2, 8): "
         "add a Reshape before it",
     ),
     "global_avg_pool": (
@@ -250,7 +278,7 @@ def test_the_registry_has_the_issues_layer_types():
         "input", "dense", "conv1d", "conv2d", "maxpool1d", "maxpool2d", "avgpool1d",
         "avgpool2d", "global_avg_pool", "flatten", "reshape", "dropout", "batchnorm",
         "layernorm", "embedding", "lstm", "gru", "relu", "leaky_relu", "elu", "gelu", "sigmoid",
-        "tanh", "softmax", "linear", "sine", "add", "concatenate"}
+        "tanh", "softmax", "linear", "sine", "add", "concatenate", "zeropad1d", "zeropad2d"}
     assert layer_type("dense") is LAYER_TYPES["dense"]
     with pytest.raises(KeyError):
         layer_type("transformer")
@@ -272,7 +300,7 @@ def test_dense_and_convolutions_share_the_contracts_parameters():
     for key in ("conv1d", "conv2d"):
         assert layer_type(key).schema.names() == (
             "filters", "kernel", "stride", "padding", "dilation", "activation", "use_bias",
-            "initializer", "init_value")
+            "initializer", "init_value", "padding_mode")
         assert layer_type(key).schema["padding"].choices == ("valid", "same")
 
 
@@ -303,7 +331,34 @@ def test_padding_same_with_a_stride_is_a_settings_problem_not_an_input_problem()
         run_rule("conv2d", [(1, 8, 8)], {"padding": "same", "stride": 2})
     report = infer_shapes(_fed("conv2d", (1, 8, 8), padding="same", stride=2))
     assert report.nodes["conv2d_1"].error == (
-        "conv2d_1: padding 'same' needs stride 1: set stride to 1 or padding to 'valid'")
+        "conv2d_1: padding 'same' needs stride 1: set stride to 1, or padding to a number "
+        "(kernel − 1) / 2 to pad each end")
+
+
+def test_padding_takes_valid_same_or_a_number_and_names_the_field_otherwise():
+    spec = layer_type("conv1d").schema["padding"]
+    assert [spec.validate(v, "p") for v in ("valid", "same", 0, 3)] == ["valid", "same", 0, 3]
+    for bad in ("full", -1, 2.5, True, None):
+        with pytest.raises(SpecError, match='^conv1d_1.padding: must be "valid", "same" or an '
+                                            'integer from 0 to 64'):
+            spec.validate(bad, "conv1d_1.padding")
+
+
+def test_pooling_padding_follows_pytorchs_limits_with_a_reason():
+    with pytest.raises(ParamConflict, match="needs stride 1 and an odd pool size"):
+        run_rule("maxpool2d", [(1, 8, 8)], {"padding": "same"})
+    with pytest.raises(ParamConflict, match="padding 2 is more than half the pool size 2"):
+        run_rule("avgpool1d", [(1, 8)], {"padding": 2})
+
+
+def test_reflect_padding_wider_than_the_input_is_refused_as_pytorch_would():
+    with pytest.raises(ShapeMismatch, match="an input longer than 3 for reflect padding"):
+        run_rule("conv1d", [(1, 3)], {"padding": 3, "padding_mode": "reflect", "kernel": 1})
+
+
+def test_recurrent_dropout_needs_stacked_layers():
+    with pytest.raises(ParamConflict, match="dropout between layers needs 2 or more layers"):
+        run_rule("gru", [(5, 2)], {"dropout": 0.3})
 
 
 def test_a_conv1d_fed_an_image_has_no_misleading_hint():

@@ -35,7 +35,8 @@ def test_make_node_fills_every_default_and_validates_the_rest():
     node = make_node("conv2d", "conv2d_1", ["input_1"], (10, 20), filters=16)
     assert node.params == {"filters": 16, "kernel": 3, "stride": 1, "padding": "valid",
                            "dilation": 1, "activation": "linear", "use_bias": True,
-                           "initializer": "default", "init_value": 0.0}
+                           "initializer": "default", "init_value": 0.0,
+                           "padding_mode": "zeros"}
     assert node.inputs == ("input_1",) and node.position == (10.0, 20.0)
     with pytest.raises(SpecError, match=r"^conv2d_1\.params\.kernel: must be an integer from 1 to 15"):
         make_node("conv2d", "conv2d_1", kernel=0)
