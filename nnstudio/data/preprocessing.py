@@ -173,14 +173,47 @@ def _read_floats(data: Mapping, name: str, expected: int) -> np.ndarray:
     return np.array(values, dtype=np.float64)
 
 
+@dataclass(frozen=True)
+class TargetScaling:
+    """A regression target's mean and standard deviation on the training split.
+
+    Networks learn a target like body mass in grams far better standardized (a linear output
+    starts near 0 and would crawl towards 4000); the engine trains on `standardize(y)` and
+    gives every prediction, loss and metric back in the target's own units. Only a single
+    target column is scaled, so every metric converts exactly.
+    """
+
+    shift: float
+    scale: float
+
+    @classmethod
+    def fit(cls, train: Dataset) -> TargetScaling | None:
+        """Measured on the training split; None for classes or several target columns."""
+        y = np.asarray(train.y, dtype=np.float64)
+        if train.task != "regression" or len(y) == 0 or (y.ndim == 2 and y.shape[1] != 1):
+            return None
+        shift, scale = float(y.mean()), float(y.std())
+        # A constant target: keep its size, so the network still predicts it exactly.
+        return cls(shift, scale if scale > 1e-12 * max(1.0, abs(shift)) else 1.0)
+
+    def standardize(self, y: np.ndarray) -> np.ndarray:
+        """Targets in training units: `(y - shift) / scale`, float32."""
+        return ((np.asarray(y, dtype=np.float64) - self.shift) / self.scale).astype(np.float32)
+
+
 @dataclass(frozen=True, eq=False)
 class PreparedData:
-    """The three splits, already transformed, and the preprocessor fitted on training."""
+    """The three splits, already transformed, and the preprocessor fitted on training.
+
+    Targets stay in their own units; `target_scaling` (regression only) is what the engine
+    trains with, the one place the target's scaling is known.
+    """
 
     train: Dataset
     validation: Dataset
     test: Dataset
     preprocessor: Preprocessor
+    target_scaling: TargetScaling | None = None
 
 
 def prepare(dataset: Dataset, split: Split, method: str = "none") -> PreparedData:
@@ -199,4 +232,5 @@ def prepare(dataset: Dataset, split: Split, method: str = "none") -> PreparedDat
         validation=transformed(dataset.subset(split.validation)),
         test=transformed(dataset.subset(split.test)),
         preprocessor=preprocessor,
+        target_scaling=TargetScaling.fit(train),
     )

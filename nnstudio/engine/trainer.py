@@ -26,6 +26,7 @@ from nnstudio.core.errors import SpecError, TrainingError
 from nnstudio.core.model_size import check_trainable
 from nnstudio.core.network import Network
 from nnstudio.data.preprocessing import PreparedData
+from nnstudio.engine.backprop import FastSteps, blocker
 from nnstudio.engine.callbacks import (
     BatchSnapshot,
     Callback,
@@ -48,6 +49,7 @@ from nnstudio.engine.metrics import (
 )
 from nnstudio.engine.modules import GraphModule, build_model, multiply_adds, parameter_count
 from nnstudio.engine.optim import Schedule, make_optimizer, set_learning_rate
+from nnstudio.engine.target_scaling import ScaledTraining
 from nnstudio.engine.weights import arrays_to_model, model_to_arrays
 
 __all__ = [
@@ -177,39 +179,130 @@ def _tensors(part: Any, objective: Objective, device: torch.device):
 def fit(network: Network, data: PreparedData, config: TrainingConfig | dict,
         callbacks: Sequence[Callback] = (), control: TrainingControl | None = None,
         initial_weights: dict[str, np.ndarray] | None = None, *,
-        threads: int | None = None) -> FitResult:
+        threads: int | None = None, path: str = "auto") -> FitResult:
     """Train `network` on `data.train`, measuring `data.validation` after every epoch.
 
     `initial_weights` continues from saved weights (keys "{node_id}.{tensor}"). `threads` pins
-    the CPU threads (default: chosen from the model's size). The same seed, device and data give
-    the same history, bit for bit on the CPU. Raises SpecError before training when something
+    the CPU threads (default: chosen from the model's size). `path` picks the training code:
+    "auto" takes the NumPy fast path (`engine.backprop`) wherever it covers the run, else torch;
+    "torch" always torch; "fast" insists (ValueError naming what it does not cover). The same
+    seed, device, data and path give the same history, bit for bit on the CPU; the two paths
+    agree within float rounding. `FitResult.path` says which one ran. Raises SpecError before training when something
     does not fit, and `TrainingFailed` (a TrainingError, with a partial `result`) when the loss
     turns NaN/infinite or memory runs out.
     """
+    config = config if isinstance(config, TrainingConfig) else TrainingConfig(config)
+    # A regression target trains standardized; the result and every snapshot come back in the
+    # target's own units (see engine.target_scaling).
+    scaled = ScaledTraining.for_run(network, data, config.loss)
+    if scaled is not None:
+        data, initial_weights = scaled.data(data), scaled.unfolded(initial_weights)
+        callbacks = scaled.callbacks(callbacks)
     plan = plan_run(network, data, config, initial_weights, threads)
     rng_devices = [plan.device.index or 0] if plan.device.type == "cuda" else []
     with pinned_threads(plan.threads), torch.random.fork_rng(devices=rng_devices):
         torch.manual_seed(plan.config.seed)  # dropout draws from the global generator
-        return _Run(plan, tuple(callbacks), control).run()
+        path = choose_path(network, plan, path)
+        try:
+            result = _Run(plan, tuple(callbacks), control, network, path).run()
+        except TrainingFailed as failed:
+            if scaled is not None:
+                scaled.failure(failed)
+            raise
+    return scaled.result(result) if scaled is not None else result
+
+
+def choose_path(network: Network, plan: RunPlan, requested: str = "auto") -> str:
+    """"fast" or "torch": which code trains this run (see `fit`'s `path`)."""
+    if requested == "torch":
+        return "torch"
+    reason = blocker(network, plan.model, plan.objective, plan.config, plan.device, plan.threads)
+    if requested == "fast" and reason is not None:
+        raise ValueError(f"the fast path does not cover this run: {reason}")
+    return "torch" if reason else "fast"
+
+
+class _TorchSteps:
+    """The per-batch work with autograd and a torch optimizer (the general path).
+
+    `begin_epoch(order)` gathers the epoch's data; `step(batch, start, end)` trains one batch
+    and keeps its detached loss and outputs for the epoch's metrics.
+    """
+
+    def __init__(self, plan: RunPlan):
+        config = plan.config
+        self.model, self.objective, self.plan = plan.model, plan.objective, plan
+        self.optimizer = make_optimizer(config, self.model.parameters(), plan.device)
+        self.parameters = [p for p in self.model.parameters() if p.requires_grad]
+        self.penalized = [p for name, p in self.model.named_parameters()
+                          if name.rsplit(".", 1)[-1].startswith("weight") and p.dim() > 1]
+        self.l1, self.l2, self.clip = config.l1, config.l2, config.grad_clip
+        self.losses: list[torch.Tensor] = []
+        self.outputs: list[torch.Tensor] = []
+
+    def set_learning_rate(self, rate: float) -> None:
+        set_learning_rate(self.optimizer, rate)
+
+    def begin_epoch(self, order: torch.Tensor) -> None:
+        order = order.to(self.plan.device)
+        self.xs = self.plan.x_train.index_select(0, order)
+        self.ts = self.plan.t_train.index_select(0, order)
+        self.losses, self.outputs = [], []
+
+    def step(self, batch: int, start: int, end: int) -> None:
+        logits = self.model(self.xs[start:end])
+        values = logits if self.objective.on_logits else \
+            self.model.apply_output_activation(logits)
+        loss = self.objective.function(values, self.ts[start:end])
+        if self.l1 > 0 or self.l2 > 0:
+            loss = loss + self._penalty()
+        for parameter in self.parameters:  # as zero_grad(set_to_none=True), minus its overhead
+            parameter.grad = None
+        loss.backward()
+        if self.clip:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.clip, foreach=True)
+        self.optimizer.step()
+        self.losses.append(loss.detach())
+        self.outputs.append(values.detach())
+
+    def _penalty(self) -> torch.Tensor:
+        total = 0.0
+        if self.l1 > 0:
+            total = total + self.l1 * sum(p.abs().sum() for p in self.penalized)
+        if self.l2 > 0:
+            total = total + self.l2 * sum(p.square().sum() for p in self.penalized)
+        return total
+
+    def mean_loss(self, first: int, last: int) -> float:
+        return float(torch.stack(self.losses[first:last]).mean())
+
+    def epoch_losses(self) -> torch.Tensor:
+        return torch.stack(self.losses)
+
+    def epoch_outputs(self) -> torch.Tensor:
+        return torch.cat(self.outputs)
+
+    def epoch_targets(self) -> torch.Tensor:
+        return self.ts
 
 
 class _Run:
     def __init__(self, plan: RunPlan, callbacks: tuple[Callback, ...],
-                 control: TrainingControl | None):
+                 control: TrainingControl | None, network: Network, path: str):
         self.plan = plan
         self.config = config = plan.config
         self.model = plan.model
         self.callbacks = callbacks
         self.control = control
         self.objective = plan.objective
-        self.optimizer = make_optimizer(config, self.model.parameters(), plan.device)
+        self.path = path
+        # First: the fast path rebinds the model's parameters to its own buffers.
+        self.steps = FastSteps(network, plan.model, plan.objective, config, plan.x_train,
+                               plan.t_train) if path == "fast" else _TorchSteps(plan)
         self.schedule = Schedule(config, plan.batches_per_epoch)
         self.generator = torch.Generator().manual_seed(config.seed)
         self.history: dict[str, list[float]] = {name: [] for name in self._metric_names()}
         self.tensors = list(self.model.state_dict().values())
-        self.parameters = [p for p in self.model.parameters() if p.requires_grad]
-        self.penalized = [p for name, p in self.model.named_parameters()
-                          if name.rsplit(".", 1)[-1].startswith("weight") and p.dim() > 1]
         intervals = [c.batch_interval for c in callbacks if c.batch_interval > 0]
         self.report_every = min(intervals) if intervals else 0
         self.wants_weights = any(c.wants_weights for c in callbacks)
@@ -273,12 +366,13 @@ class _Run:
                 config.epochs, plan.batches_per_epoch, config.batch_size, plan.train_samples,
                 plan.validation_samples, str(plan.device), device_label(plan.device),
                 plan.threads if plan.device.type == "cpu" else torch.get_num_threads(),
-                self.objective.loss, parameter_count(self.model), tuple(self.history)))
+                self.objective.loss, parameter_count(self.model), tuple(self.history),
+                self.path))
             self._clock = time.perf_counter()
             reason = self._epochs()
         except _Diverged as diverged:
             self._fail(self._diverged_error(diverged))
-        except torch.OutOfMemoryError:
+        except (torch.OutOfMemoryError, MemoryError):  # MemoryError: NumPy, on the fast path
             self._fail(self._memory_error())
         except RuntimeError as error:
             if "can't allocate memory" not in str(error):
@@ -318,59 +412,27 @@ class _Run:
         rate = self.schedule.rate(epoch, batch)
         if force or rate != self.learning_rate:
             self.learning_rate = rate
-            set_learning_rate(self.optimizer, rate)
+            self.steps.set_learning_rate(rate)
 
     def _train_epoch(self, epoch: int) -> bool:
         """One pass over the shuffled training data; False if a stop was requested."""
-        plan, config = self.plan, self.config
-        model, optimizer, objective = self.model, self.optimizer, self.objective
-        control, schedule = self.control, self.schedule
-        n, size = plan.train_samples, config.batch_size
-        order = torch.randperm(n, generator=self.generator).to(plan.device)
-        xs = plan.x_train.index_select(0, order)
-        ts = plan.t_train.index_select(0, order)
-        on_logits = objective.on_logits
-        loss_function = objective.function
-        parameters = self.parameters
-        penalty = config.l1 > 0 or config.l2 > 0
-        clip = config.grad_clip
-        per_batch = schedule.per_batch
+        n, size = self.plan.train_samples, self.config.batch_size
+        control, steps = self.control, self.steps
+        per_batch = self.schedule.per_batch
         report_every = self.report_every
-        losses: list[torch.Tensor] = []
-        outputs: list[torch.Tensor] = []
-        for batch, start in enumerate(range(0, n, size)):
-            if control is not None and control.pending and self._handle_control(epoch, batch):
-                self._batches_since_epoch = batch
-                return False
-            if per_batch:
-                self._schedule_rate(epoch, batch)
-            logits = model(xs[start:start + size])
-            values = logits if on_logits else model.apply_output_activation(logits)
-            loss = loss_function(values, ts[start:start + size])
-            if penalty:
-                loss = loss + self._penalty()
-            for parameter in parameters:  # as zero_grad(set_to_none=True), minus its overhead
-                parameter.grad = None
-            loss.backward()
-            if clip:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), clip, foreach=True)
-            optimizer.step()
-            losses.append(loss.detach())
-            outputs.append(values.detach())
-            if report_every and (batch + 1) % report_every == 0:
-                self._report_batch(epoch, batch, losses)
+        steps.begin_epoch(torch.randperm(n, generator=self.generator))
+        with np.errstate(all="ignore"):  # a diverging fast path: the loss check names it
+            for batch, start in enumerate(range(0, n, size)):
+                if control is not None and control.pending and self._handle_control(epoch, batch):
+                    self._batches_since_epoch = batch
+                    return False
+                if per_batch:
+                    self._schedule_rate(epoch, batch)
+                steps.step(batch, start, start + size)
+                if report_every and (batch + 1) % report_every == 0:
+                    self._report_batch(epoch, batch)
         self.samples_seen += n
-        self._epoch_losses, self._epoch_outputs = losses, outputs
-        self._epoch_targets = ts
         return True
-
-    def _penalty(self) -> torch.Tensor:
-        total = 0.0
-        if self.config.l1 > 0:
-            total = total + self.config.l1 * sum(p.abs().sum() for p in self.penalized)
-        if self.config.l2 > 0:
-            total = total + self.config.l2 * sum(p.square().sum() for p in self.penalized)
-        return total
 
     def _handle_control(self, epoch: int, batch: int) -> bool:
         stop, rate = self.control.take(on_pause=self._tick, on_resume=self._restart_clock)
@@ -382,9 +444,8 @@ class _Run:
     def _restart_clock(self) -> None:
         self._clock = time.perf_counter()
 
-    def _report_batch(self, epoch: int, batch: int, losses: list[torch.Tensor]) -> None:
-        recent = losses[-self.report_every:]
-        loss = float(torch.stack(recent).mean())
+    def _report_batch(self, epoch: int, batch: int) -> None:
+        loss = self.steps.mean_loss(batch + 1 - self.report_every, batch + 1)
         elapsed = self._tick()
         seen = self.samples_seen + min((batch + 1) * self.config.batch_size,
                                        self.plan.train_samples)
@@ -423,21 +484,22 @@ class _Run:
 
     def _train_metrics(self, epoch: int) -> dict[str, float]:
         """Running metrics of the epoch just trained, from the saved per-batch values."""
-        stacked = torch.stack(self._epoch_losses)
+        stacked = self.steps.epoch_losses()
         for batch, value in enumerate(stacked.tolist()):
             if not math.isfinite(value):
                 raise _Diverged(epoch, batch, value)
         weighted = stacked.cpu().double() * self.batch_sizes
         mean_loss = float(weighted.sum()) / self.plan.train_samples
-        outputs = torch.cat(self._epoch_outputs)
+        outputs = self.steps.epoch_outputs()
+        targets = self.steps.epoch_targets()
         if self.objective.is_classification:
-            classes = self.objective.target_classes(self._epoch_targets)
+            classes = self.objective.target_classes(targets)
             predicted = self.objective.predicted_classes(outputs)
             n_classes = max(self.objective.classes, 2)
             confusion = confusion_matrix(predicted, classes, n_classes).cpu().numpy()
             return {"loss": mean_loss, **scores_from_confusion(confusion)}
         accumulator = RegressionAccumulator(self.plan.device)
-        accumulator.update(torch.zeros(()), outputs, self._epoch_targets)
+        accumulator.update(torch.zeros(()), outputs, targets)
         metrics = accumulator.compute()
         metrics["loss"] = mean_loss
         return metrics
@@ -482,7 +544,8 @@ class _Run:
             final_metrics=final, weights=model_to_arrays(self.model),
             epochs_run=self.epochs_run, stop_reason=reason, best_epoch=self.best_epoch,
             seconds=self._tick(), device=str(self.plan.device),
-            confusion=None if confusion is None else confusion.copy(), model=self.model)
+            confusion=None if confusion is None else confusion.copy(), model=self.model,
+            path=self.path)
 
     def _measure_now(self, history: dict[str, list[float]] | None, epoch: int,
                      confusion: np.ndarray | None) -> tuple[dict[str, float], np.ndarray | None]:
