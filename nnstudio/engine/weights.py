@@ -65,6 +65,32 @@ def check_arrays(model: GraphModule, arrays: dict[str, np.ndarray]) -> None:
                         "were saved? train again to replace them): " + "; ".join(problems))
 
 
+def check_finite(arrays: dict[str, np.ndarray]) -> None:
+    """SpecError naming each tensor that holds NaN or infinite values (weights never do)."""
+    problems = []
+    for key in sorted(arrays):
+        array = np.asarray(arrays[key])
+        if array.dtype.kind == "f":
+            bad = int(array.size - np.count_nonzero(np.isfinite(array)))
+            if bad:
+                problems.append(f"{key} holds {bad:,} NaN or infinite value{'s' * (bad > 1)}")
+    if problems:
+        raise SpecError("; ".join(problems) + ": weights must be finite numbers (were they "
+                        "saved from a run that diverged?)")
+
+
+def conversions(model: GraphModule, arrays: dict[str, np.ndarray]) -> list[str]:
+    """What putting `arrays` into `model` converts: "dense_1.weight from float64 to float32"."""
+    tensors = named_tensors(model)
+    converted = []
+    for key in sorted(tensors):
+        given = np.asarray(arrays[key]).dtype
+        wanted = str(tensors[key].dtype).removeprefix("torch.")
+        if given.name != wanted:
+            converted.append(f"{key} from {given.name} to {wanted}")
+    return converted
+
+
 def arrays_to_model(model: GraphModule, arrays: dict[str, np.ndarray]) -> None:
     """Copy `arrays` into `model` in place; SpecError (naming each tensor) if they do not fit."""
     check_arrays(model, arrays)

@@ -68,3 +68,28 @@ def test_a_failed_load_leaves_the_model_unchanged():
         arrays_to_model(model, arrays)
     after = model_to_arrays(model)
     assert all(np.array_equal(before[key], after[key]) for key in before)
+
+
+def test_non_finite_values_are_named_per_tensor_with_their_count():
+    from nnstudio.engine.weights import check_finite
+
+    arrays = model_to_arrays(build_model(NETWORK))
+    arrays["dense_1.bias"] = np.array([np.nan, np.inf], np.float32)
+    arrays["conv2d_1.weight"][0, 0, 0, 0] = -np.inf
+    with pytest.raises(SpecError, match=r"^conv2d_1.weight holds 1 NaN or infinite value; "
+                                        r"dense_1.bias holds 2 NaN or infinite values: weights "
+                                        r"must be finite numbers"):
+        check_finite(arrays)
+    check_finite({"counts": np.array([1, 2], np.int64)})
+
+
+def test_conversions_name_each_tensor_whose_type_the_model_changes():
+    from nnstudio.engine.weights import conversions
+
+    model = build_model(NETWORK)
+    arrays = model_to_arrays(model)
+    assert conversions(model, arrays) == []
+    arrays["dense_1.weight"] = arrays["dense_1.weight"].astype(np.float64)
+    arrays["dense_1.bias"] = np.array([1, 2], np.int8)
+    assert conversions(model, arrays) == ["dense_1.bias from int8 to float32",
+                                          "dense_1.weight from float64 to float32"]

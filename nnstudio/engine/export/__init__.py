@@ -110,15 +110,29 @@ def save_weights(project: Project, weights: Weights | None, out: str | os.PathLi
     return path
 
 
-def import_weights(project: Project, path: str | os.PathLike[str]) -> Weights:
-    """Read a safetensors file and check it fits `project`'s network; the weights, as the
-    network's tensors hold them (keys "{node_id}.{tensor}").
+@dataclass(frozen=True)
+class ImportedWeights:
+    """Weights read from a file, as the network holds them, and what reading them converted
+    (e.g. "dense_1.weight from float64 to float32"), so the user is told, not surprised."""
 
-    SpecError naming the file when it cannot be read, and each tensor that is missing, extra or
-    of the wrong shape otherwise.
+    weights: Weights
+    converted: tuple[str, ...] = ()
+
+    @property
+    def note(self) -> str:
+        """"" or a sentence naming every converted tensor."""
+        return f"converted {', '.join(self.converted)}" if self.converted else ""
+
+
+def import_weights(project: Project, path: str | os.PathLike[str]) -> ImportedWeights:
+    """Read a safetensors file and check it fits `project`'s network; the weights, as the
+    network's tensors hold them (keys "{node_id}.{tensor}"), and what was converted.
+
+    SpecError naming the file when it cannot be read, and each tensor that is missing, extra,
+    of the wrong shape, or holds NaN or infinite values otherwise.
     """
     from nnstudio.engine.modules import build_model
-    from nnstudio.engine.weights import arrays_to_model, model_to_arrays
+    from nnstudio.engine.weights import arrays_to_model, check_finite, conversions, model_to_arrays
 
     path = Path(path)
     try:
@@ -134,9 +148,10 @@ def import_weights(project: Project, path: str | os.PathLike[str]) -> Weights:
     model = build_model(project.network, project.training.seed)
     try:
         arrays_to_model(model, arrays)
+        check_finite(arrays)
     except SpecError as error:
         raise SpecError(f"{path.name}: {error}") from None
-    return model_to_arrays(model)
+    return ImportedWeights(model_to_arrays(model), tuple(conversions(model, arrays)))
 
 
 def _dataset_or_none(project: Project, project_path: str | os.PathLike[str] | None
@@ -150,4 +165,5 @@ def _dataset_or_none(project: Project, project_path: str | os.PathLike[str] | No
         return None
 
 
-__all__ = ["FORMATS", "ExportResult", "export", "import_weights", "save_weights"]
+__all__ = ["FORMATS", "ExportResult", "ImportedWeights", "export", "import_weights",
+           "save_weights"]

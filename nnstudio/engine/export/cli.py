@@ -63,8 +63,9 @@ def import_from_arguments(args: argparse.Namespace) -> int:
     if not project_path.is_file():
         raise SpecError(f"{args.project}: no such project file")
     loaded = load_project(project_path)
-    arrays = import_weights(loaded.project, args.weights)
+    imported = import_weights(loaded.project, args.weights)
     target = Path(args.out) if args.out else project_path
-    save_project(target, loaded.project, weights=arrays, source_path=loaded.path)
-    print(f"loaded {len(arrays)} tensors from {args.weights} into {target}")
+    save_project(target, loaded.project, weights=imported.weights, source_path=loaded.path)
+    note = f"; {imported.note}" if imported.note else ""
+    print(f"loaded {len(imported.weights)} tensors from {args.weights} into {target}{note}")
     return 0

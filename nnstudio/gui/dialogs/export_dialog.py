@@ -218,19 +218,20 @@ class ExportDialog(QDialog):
 
 # ---- File ▸ Import Weights… --------------------------------------------------------------------
 
-def import_weights_into(document: Any, path: str | Path) -> str | None:
-    """Load weights from `path` into the document's network; an error message, or None."""
+def import_weights_into(document: Any, path: str | Path) -> tuple[str | None, str]:
+    """Load weights from `path` into the document's network: (an error message or None, a
+    note on what was converted or "")."""
     from nnstudio.engine.export import import_weights
 
     try:
-        arrays = import_weights(document.project, path)
+        imported = import_weights(document.project, path)
     except NNStudioError as error:
-        return str(error)
+        return str(error), ""
     except Exception as error:
         log.exception("importing weights from %s failed", path)
-        return f"{path}: could not be read ({type(error).__name__}: {error})"
-    document.set_weights(arrays)
-    return None
+        return f"{path}: could not be read ({type(error).__name__}: {error})", ""
+    document.set_weights(imported.weights)
+    return None, imported.note
 
 
 def ask_and_import_weights(window: Any) -> None:
@@ -240,11 +241,12 @@ def ask_and_import_weights(window: Any) -> None:
                                             "Safetensors files (*.safetensors);;All files (*)")
     if not chosen:
         return
-    problem = import_weights_into(window.document, chosen)
+    problem, note = import_weights_into(window.document, chosen)
     if problem:
         QMessageBox.warning(window, "Import Weights", problem)
         return
-    window.statusBar().showMessage(f"Loaded the weights from {Path(chosen).name}.", 5000)
+    note = f" ({note})" if note else ""
+    window.statusBar().showMessage(f"Loaded the weights from {Path(chosen).name}{note}.", 8000)
 
 
 def install(window: Any) -> None:
