@@ -2,11 +2,16 @@
 
 The headless commands live in `nnstudio.commands`, the window in `nnstudio.gui.app`; this module
 only chooses, so that `nnstudio train` never imports Qt and the window never waits for torch.
+Two options answer without a window: `--check` (the installation, for bug reports) and
+`--example NAME -o FILE` (writes an example project anywhere).
 """
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+
+HEADLESS_OPTIONS = ("--check", "--example")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -15,9 +20,61 @@ def main(argv: list[str] | None = None) -> int:
 
     if args and args[0] in SUBCOMMANDS:
         return run_subcommand(args)
+    if args and args[0].split("=")[0] in HEADLESS_OPTIONS:
+        return run_headless_option(args)
     from nnstudio.gui.app import run_app
 
     return run_app(args)
+
+
+def run_headless_option(argv: list[str]) -> int:
+    """`nnstudio --check` or `nnstudio --example NAME -o FILE`; the exit code."""
+    from nnstudio.commands import BAD_INPUT, BadInput, _Parser
+
+    parser = _Parser(prog="nnstudio", description="Check the installation, or write an example.")
+    choice = parser.add_mutually_exclusive_group(required=True)
+    choice.add_argument("--check", action="store_true",
+                        help="print versions, devices, threads and folders for a bug report")
+    choice.add_argument("--example", metavar="NAME", help="write the example project NAME")
+    parser.add_argument("-o", "--output", metavar="FILE", help="where --example writes")
+    try:
+        args = parser.parse_args(argv)
+        return check() if args.check else write_example(args.example, args.output)
+    except BadInput as error:
+        print(f"nnstudio: {error}", file=sys.stderr)
+        return BAD_INPUT
+
+
+def check() -> int:
+    """Print the installation report; 0 when the app has all it needs, else 1."""
+    from nnstudio.diagnostics import report
+
+    lines, healthy = report()
+    print("\n".join(lines))
+    return 0 if healthy else 1
+
+
+def write_example(name: str, output: str | None) -> int:
+    """Save example `name` as `output` (never over an existing file); BadInput if it cannot."""
+    from nnstudio.commands import BadInput
+    from nnstudio.core.examples import EXAMPLES, example_project
+    from nnstudio.core.project import save_project
+
+    if name not in EXAMPLES:
+        raise BadInput(f"--example: no example called {name!r}; choose one of "
+                       f"{', '.join(EXAMPLES)}")
+    if not output:
+        raise BadInput(f"--example {name}: say where to write it with -o FILE")
+    path = Path(output)
+    if path.exists():
+        raise BadInput(f"{path}: already exists; choose another file name")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save_project(path, example_project(name))
+    except OSError as error:
+        raise BadInput(f"{path}: cannot write it: {error.strerror or error}") from None
+    print(f"{path}: {EXAMPLES[name].title}")
+    return 0
 
 
 if __name__ == "__main__":

@@ -35,7 +35,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="nnstudio", description="Build, train and understand neural networks.",
         epilog="Headless commands: nnstudio {train,evaluate,summary,new,export,import-weights,"
-               "sweep} --help")
+               "sweep} --help. An example project: nnstudio --example NAME -o FILE. For bug "
+               "reports: nnstudio --check.")
     parser.add_argument("project", nargs="?", help="a .nnstudio project to open")
     parser.add_argument("--screenshot", metavar="PNG",
                         help="render the window to this PNG file and exit")
@@ -56,6 +57,8 @@ def run_app(argv: list[str]) -> int:
         return 2
     if args.screenshot and "QT_QPA_PLATFORM" not in os.environ:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # no display needed to render a PNG
+    if missing_desktop_libraries():
+        return 1
     app = make_application()
 
     from nnstudio.gui.main_window import MainWindow
@@ -92,6 +95,16 @@ def run_app(argv: list[str]) -> int:
     # Only once the window is on screen: importing torch holds the GIL for seconds.
     _after_first_paint(window.canvas.viewport(), warm_torch_in_background)
     return app.exec()
+
+
+def missing_desktop_libraries() -> bool:
+    """Print one line naming the system libraries Qt would abort on (Linux), and their fix."""
+    from nnstudio.gui.desktop_libraries import missing_libraries, missing_libraries_message
+
+    missing = missing_libraries()
+    if missing:
+        print(missing_libraries_message(missing), file=sys.stderr)
+    return bool(missing)
 
 
 def make_application():
