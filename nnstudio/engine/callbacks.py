@@ -38,6 +38,7 @@ class TrainStart:
     loss: str  # e.g. "bce", "cross_entropy", "mse"
     parameters: int
     metric_names: tuple[str, ...]  # the history's keys, in order
+    path: str = "torch"  # the training code: "fast" (NumPy, engine.backprop) or "torch"
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ class FitResult:
     device: str = "cpu"
     confusion: np.ndarray | None = None  # validation confusion matrix of the final weights
     model: object = field(default=None, repr=False, compare=False)  # the trained GraphModule
+    path: str = "torch"  # the training code that ran: "fast" (NumPy, engine.backprop) or "torch"
 
 
 class Callback:
