@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import datetime
 import json
 import math
 import shutil
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any, Callable, TextIO
 
 from nnstudio.core.errors import NNStudioError, TrainingError
+from nnstudio.core.history import origin_text, start_text
 
 OK, FAILED, BAD_INPUT = 0, 1, 2
 
@@ -134,7 +134,8 @@ def _summary(args: argparse.Namespace) -> int:
 
 # Command-line option -> training setting, each checked by the setting's own rules.
 _OVERRIDES = {"epochs": "epochs", "device": "device", "seed": "seed", "lr": "learning_rate",
-              "batch_size": "batch_size"}
+              "batch_size": "batch_size", "early_stopping": "early_stopping",
+              "patience": "patience"}
 
 
 def _train_arguments(parser: argparse.ArgumentParser) -> None:
@@ -145,6 +146,11 @@ def _train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, metavar="S", help="random seed of the run")
     parser.add_argument("--lr", type=float, metavar="X", help="learning rate")
     parser.add_argument("--batch-size", type=int, metavar="B", help="samples per step")
+    parser.add_argument("--early-stopping", action=argparse.BooleanOptionalAction,
+                        help="stop when the validation loss stops improving, and keep the best "
+                             "epoch's weights (default: the project's setting)")
+    parser.add_argument("--patience", type=int, metavar="N",
+                        help="early stopping: epochs without improvement before it stops")
     parser.add_argument("--continue", dest="continue_", action="store_true",
                         help="start from the project's saved weights instead of fresh ones")
     _add_json(parser)
@@ -189,17 +195,30 @@ def _train(args: argparse.Namespace) -> int:
     if data.test.n_samples:
         test = evaluate(result.model, data.test, config.loss).metrics
         metrics.update({f"test_{k}": v for k, v in test.items()})
-    record = _save_run(loaded, config, result, metrics)
+    record, runs = _save_run(loaded, config, result, metrics, args.continue_)
     if args.json:
-        _print_json({"run": record.id, "epochs": result.epochs_run,
+        _print_json({"run": record.id, "name": record.name,
+                     "continued_from": _origin_json(record.parent, runs),
+                     "epochs": result.epochs_run,
                      "stop_reason": result.stop_reason, "seconds": round(result.seconds, 3),
                      "device": result.device, **metrics}, sys.stdout)
     else:
-        print(f"{record.id}: {result.epochs_run} epochs in {result.seconds:.1f} s on "
+        print(f"{record.name}: {result.epochs_run} epochs in {result.seconds:.1f} s on "
               f"{result.device} ({_reason_text(result)})")
+        if args.continue_:  # where it began: a run by its name, or weights no run recorded
+            print(f"  {start_text(record, runs) or record.changes[0]}")
         print("  " + "  ".join(f"{k} {_format_number(v)}" for k, v in metrics.items()))
         print(f"saved weights and history to {args.project}")
     return OK
+
+
+def _origin_json(origin, runs) -> dict[str, Any] | None:
+    """Where weights came from, for --json: the run's id and name, the epoch, inferred or not."""
+    if origin is None:
+        return None
+    run = next((r for r in runs if r.id == origin.run), None)
+    return {"run": origin.run, "name": run.name if run is not None else None,
+            "epoch": origin.epoch, "inferred": origin.inferred}
 
 
 def _reason_text(result) -> str:
@@ -235,31 +254,22 @@ class _stop_on_interrupt:
             signal.signal(signal.SIGINT, self.previous)
 
 
-def _save_run(loaded, config, result, metrics: dict[str, float]):
-    import numpy
-    import torch
-
-    import nnstudio
-    from nnstudio.core.history import list_changes
-    from nnstudio.core.project import RunRecord, save_project
+def _save_run(loaded, config, result, metrics: dict[str, float], continued: bool):
+    """Add the run to the project and save it with the run's weights as the current ones;
+    (the run's record, the project's runs now)."""
+    from nnstudio.core.project import save_project
+    from nnstudio.engine.experiments import continued_run, final_weights_origin, record_run
 
     project = loaded.project
-    previous = project.runs[-1] if project.runs else None
-    changes = list_changes(previous.config if previous else None, config,
-                           previous.network if previous else None, project.network)
-    created = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
-    record = RunRecord(
-        id=project.next_run_id(), name=f"Run {len(project.runs) + 1}",
-        created=created.isoformat().replace("+00:00", "Z"), seed=config.seed,
-        device=result.device,
-        versions={"nnstudio": nnstudio.__version__, "torch": torch.__version__,
-                  "numpy": numpy.__version__},
-        config=config, changes=tuple(changes), history=result.history,
-        final_metrics=metrics, network=project.network, data=project.data)
-    updated = dataclasses.replace(project, runs=[*project.runs, record])
+    name = f"Run {len(project.runs) + 1}"
+    record = (continued_run(project, result, project.weights_origin, name=name, config=config)
+              if continued else record_run(project, result, name=name, config=config))
+    record = dataclasses.replace(record, final_metrics=metrics)
+    updated = dataclasses.replace(project, runs=[*project.runs, record],
+                                  weights_origin=final_weights_origin(record, result))
     save_project(loaded.path, updated, weights=result.weights,
                  run_weights={record.id: result.weights}, source_path=loaded.path)
-    return record
+    return record, updated.runs
 
 
 # ---- progress ---------------------------------------------------------------------------------
@@ -376,13 +386,17 @@ def _evaluate(args: argparse.Namespace) -> int:
     arrays_to_model(model, loaded.weights)
     result = evaluate(model, split, project.training.loss)
     confusion = result.confusion.tolist() if result.confusion is not None else None
+    origin = project.weights_origin
     if args.json:
-        output = {"split": args.split, "samples": result.samples, **result.metrics}
+        output = {"split": args.split, "samples": result.samples,
+                  "weights_from": _origin_json(origin, project.runs), **result.metrics}
         if confusion is not None:
             output.update(confusion_matrix=confusion, class_names=list(result.class_names))
         _print_json(output, sys.stdout)
         return OK
     print(f"{project.name}: {args.split} split, {result.samples} samples")
+    print("weights from " + (origin_text(origin, project.runs) if origin is not None
+                             else "no recorded run (imported or edited)"))
     for name, value in result.metrics.items():
         print(f"  {name:<10} {_format_number(value)}")
     if confusion is not None:

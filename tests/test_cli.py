@@ -56,7 +56,7 @@ def test_train_saves_weights_and_a_run_with_its_history_into_the_project(capsys,
     code, out, err = run(capsys, "train", spiral, "--epochs", "3", "--seed", "4")
     assert code == OK
     assert "epoch 1/3" in err and "epoch 3/3" in err  # plain progress lines: not a terminal
-    assert "run_1" in out and "test_accuracy" in out
+    assert "Run 1: 3 epochs" in out and "test_accuracy" in out
     loaded = load_project(spiral)
     assert loaded.weights is not None and "dense_1.weight" in loaded.weights
     run_record = loaded.project.runs[-1]

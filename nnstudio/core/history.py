@@ -17,6 +17,7 @@ from nnstudio.core.network import Network
 NO_CHANGES = "no changes"
 FIRST_RUN = "first run"
 CONTINUED_FROM = "continued from "
+CONTINUED_FROM_UNRECORDED = "continued from weights no run recorded (imported or edited)"
 
 # Metrics where a smaller number is better; every other metric (accuracy, f1, r2, ...) is
 # better when larger. Names may carry a split prefix: "val_loss", "test_mse", "train_mae".
@@ -178,11 +179,17 @@ def lineage_changes(run: Any, runs: Sequence[Any]) -> str:
     changes = _field(run, "changes")
     if isinstance(changes, (list, tuple)):
         changes = "; ".join(changes)
-    parent = _field(run, "parent")
-    if parent is None:
+    start = start_text(run, runs)
+    if start is None:
         return changes or NO_CHANGES
-    continued = CONTINUED_FROM + origin_text(parent, runs)
-    return f"{continued}; {changes}" if changes else continued
+    return f"{start}; {changes}" if changes else start
+
+
+def start_text(run: Any, runs: Sequence[Any]) -> str | None:
+    """Where a continuing run began: "continued from Baseline, epoch 3"; None for a run from
+    fresh weights (or from weights no run recorded, which its changes say)."""
+    parent = _field(run, "parent")
+    return None if parent is None else CONTINUED_FROM + origin_text(parent, runs)
 
 
 def history_length(history: Mapping[str, Sequence[float]]) -> int:

@@ -30,11 +30,13 @@ import torch
 import nnstudio
 from nnstudio.core.config import DEVICES, TRAINING_SCHEMA, TrainingConfig
 from nnstudio.core.errors import SpecError
-from nnstudio.core.history import best_index, format_table, list_changes, metric_columns
+from nnstudio.core.history import (
+    CONTINUED_FROM_UNRECORDED, best_index, format_table, list_changes, metric_columns, run_label,
+)
 from nnstudio.core.layers import ACTIVATIONS, LAYER_TYPES
 from nnstudio.core.network import Network, Node, make_node
 from nnstudio.core.params import FLOAT, INT
-from nnstudio.core.project import Project, RunRecord
+from nnstudio.core.project import Project, RunRecord, WeightsOrigin
 from nnstudio.data.preprocessing import PreparedData
 from nnstudio.engine.callbacks import Callback, FitResult, TrainingControl
 from nnstudio.engine.modules import build_model
@@ -104,6 +106,29 @@ def record_run(project: Project, result: FitResult, *, name: str = "", note: str
                                          for k, values in result.history.items()},
         final_metrics={k: float(v) for k, v in result.final_metrics.items()},
         network=Network(network.nodes), data=project.data)
+
+
+def continued_run(project: Project, result: FitResult, origin: WeightsOrigin | None, *,
+                  name: str = "", network: Network | None = None,
+                  config: TrainingConfig | None = None) -> RunRecord:
+    """The record of a run that started from the project's current weights, whose origin is
+    `origin`: its parent, and its changes measured against that parent run. Weights no run
+    recorded (imported, or from a run since deleted) are said so in its changes."""
+    parent = project.find_run(origin.run) if origin is not None else None
+    record = record_run(project, result, name=name, network=network, config=config,
+                        previous=parent)
+    if origin is None:
+        return replace(record, changes=(CONTINUED_FROM_UNRECORDED, *record.changes))
+    return replace(record, parent=origin)
+
+
+def final_weights_origin(record: RunRecord, result: FitResult) -> WeightsOrigin | None:
+    """Where `result`'s weights stand in run `record`: its best epoch when early stopping put
+    that epoch's weights back, else its last finished epoch (None when none finished)."""
+    restored = result.stop_reason == "early_stopping" and record.config.restore_best \
+        and result.best_epoch > 0
+    epoch = result.best_epoch if restored else result.epochs_run
+    return WeightsOrigin(record.id, epoch) if epoch > 0 else None
 
 
 # ==== twin runs ==================================================================================
@@ -536,11 +561,11 @@ def _compare(run: RunRecord, result: FitResult) -> RerunReport:
                 f"{versions['torch']}, which can change the last digits.")
     if identical:
         count = sum(len(v) for v in recorded.values())
-        message = (f"Run {run.id} repeated exactly: all {count} recorded values over "
+        message = (f"{run_label(run)} repeated exactly: all {count} recorded values over "
                    f"{lengths[0]} epochs match bit for bit on {result.device}.")
     else:
         name, epoch = first
-        message = (f"Run {run.id} did not repeat exactly: {name} differs first at epoch "
+        message = (f"{run_label(run)} did not repeat exactly: {name} differs first at epoch "
                    f"{epoch} (largest difference {largest:.3g}; recorded {lengths[0]} epochs, "
                    f"repeated {lengths[1]}) on {result.device}.{note}")
     return RerunReport(run.id, identical, lengths, first, largest, result.device, message, result)
