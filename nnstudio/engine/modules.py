@@ -1,4 +1,4 @@
-"""Build a torch `nn.Module` from a network spec: one builder per layer type, in one table.
+"""Build a torch `nn.Module` from a network spec, each layer from its row in `torch_layers`.
 
 The module runs the nodes in topological order. Its `forward` returns *logits*: a classifier's
 final sigmoid or softmax (its own node, or the output Dense's activation) is left out, so the
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import partial
 from typing import Callable
 
 import torch
@@ -25,41 +24,15 @@ from nnstudio.core.errors import SpecError
 from nnstudio.core.model_size import check_memory
 from nnstudio.core.network import Network, Node
 from nnstudio.core.shapes import Shape, infer_shapes
+from nnstudio.engine.torch_layers import (
+    Activation, activation_function, layer_activation, torch_layer,
+)
 
-Activation = Callable[[torch.Tensor], torch.Tensor]
+__all__ = ["ABSORBED_ACTIVATIONS", "GraphModule", "Layer", "activation_function", "build_layer",
+           "build_model", "logits_to_proba", "multiply_adds", "parameter_count"]
 
 # The activations a loss absorbs, when they end a network whose output is a vector.
 ABSORBED_ACTIVATIONS = ("sigmoid", "softmax")
-
-
-# ---- activations -------------------------------------------------------------------------------
-
-def activation_function(name: str, params: dict | None = None, dim: int = -1) -> Activation | None:
-    """The torch function for activation `name` (None for "linear"); `dim` is softmax's axis."""
-    params = params or {}
-    if name == "linear":
-        return None
-    if name == "relu":
-        return torch.relu
-    if name == "leaky_relu":
-        return partial(F.leaky_relu, negative_slope=params.get("negative_slope", 0.01))
-    if name == "elu":
-        return partial(F.elu, alpha=params.get("alpha", 1.0))
-    if name == "gelu":
-        return F.gelu
-    if name == "sigmoid":
-        return torch.sigmoid
-    if name == "tanh":
-        return torch.tanh
-    if name == "softmax":
-        return partial(torch.softmax, dim=dim)
-    if name == "sine":
-        return partial(_sine, frequency=params.get("frequency", 1.0))
-    raise SpecError(f"unknown activation \"{name}\"")
-
-
-def _sine(x: torch.Tensor, frequency: float) -> torch.Tensor:
-    return torch.sin(x) if frequency == 1.0 else torch.sin(x * frequency)
 
 
 # ---- initializers ------------------------------------------------------------------------------
@@ -89,10 +62,11 @@ def _initialize(module: nn.Module, params: dict) -> None:
             nn.init.zeros_(module.bias)
 
 
-# ---- builders: one per layer type --------------------------------------------------------------
-# A builder gets the node, its input shapes and its output shape, and returns a `Layer`: the
-# module holding the node's tensors (or None), and how to run it: `call(*inputs, *args)`.
-# Dense calls F.linear with its weight and bias directly, saving Linear.__call__'s overhead.
+# ---- one layer -----------------------------------------------------------------------------------
+# A node becomes a `Layer`: the module holding its tensors (or None), and how to run it:
+# `call(*inputs, *args)`. Both come from the layer type's row in `engine.torch_layers`, the same
+# row the code exporter writes out. Dense calls F.linear with its weight and bias directly,
+# saving Linear.__call__'s overhead.
 
 StepFunction = Callable[..., torch.Tensor]
 
@@ -115,166 +89,24 @@ def _linear_args(module: nn.Linear) -> tuple:
     return (module.weight, module.bias)
 
 
-def _build_input(node: Node, shapes: list[Shape], out: Shape) -> Layer:
-    return Layer(None, None)
-
-
-def _build_dense(node: Node, shapes: list[Shape], out: Shape) -> Layer:
-    p = node.params
-    module = nn.Linear(shapes[0][-1], p["units"], bias=p["use_bias"])
-    _initialize(module, p)
-    return Layer(module, F.linear, (), activation_function(p["activation"]), _linear_args)
-
-
-def _build_conv(rank: int) -> Callable[[Node, list[Shape], Shape], Layer]:
-    conv_class = nn.Conv1d if rank == 1 else nn.Conv2d
-
-    def build(node: Node, shapes: list[Shape], out: Shape) -> Layer:
-        p = node.params
-        module = conv_class(
-            shapes[0][0], p["filters"], p["kernel"], stride=p["stride"],
-            padding=0 if p["padding"] == "valid" else "same", dilation=p["dilation"],
-            bias=p["use_bias"],
-        )
-        _initialize(module, p)
-        # Softmax over channels: shapes are channels-first.
-        return Layer(module, module, (), activation_function(p["activation"], dim=1))
-
-    return build
-
-
-def _build_pool(pool_class: type[nn.Module]) -> Callable[[Node, list[Shape], Shape], Layer]:
-    def build(node: Node, shapes: list[Shape], out: Shape) -> Layer:
-        module = pool_class(node.params["pool_size"], node.params["stride"])
-        return Layer(module, module)
-
-    return build
-
-
-def _global_avg_pool(x: torch.Tensor) -> torch.Tensor:
-    return x.mean(dim=tuple(range(2, x.dim())))
-
-
-def _build_global_avg_pool(node: Node, shapes: list[Shape], out: Shape) -> Layer:
-    return Layer(None, _global_avg_pool)
-
-
-def _flatten(x: torch.Tensor) -> torch.Tensor:
-    return x.flatten(1)
-
-
-def _build_flatten(node: Node, shapes: list[Shape], out: Shape) -> Layer:
-    return Layer(None, _flatten)
-
-
-def _reshape(x: torch.Tensor, target: tuple[int, ...]) -> torch.Tensor:
-    return x.reshape((x.shape[0],) + target)
-
-
-def _build_reshape(node: Node, shapes: list[Shape], out: Shape) -> Layer:
-    return Layer(None, _reshape, (tuple(node.params["shape"]),))
-
-
-def _build_dropout(node: Node, shapes: list[Shape], out: Shape) -> Layer:
-    module = nn.Dropout(node.params["rate"])
-    return Layer(module, module)
-
-
-def _build_batchnorm(node: Node, shapes: list[Shape], out: Shape) -> Layer:
-    norm_class = nn.BatchNorm2d if len(shapes[0]) == 3 else nn.BatchNorm1d
-    module = norm_class(shapes[0][0], momentum=node.params["momentum"])
-    return Layer(module, module)
-
-
-def _build_layernorm(node: Node, shapes: list[Shape], out: Shape) -> Layer:
-    module = nn.LayerNorm(shapes[0][-1])
-    return Layer(module, module)
-
-
-def _embed(x: torch.Tensor, module: nn.Embedding) -> torch.Tensor:
-    return module(x.long())  # datasets hold floats; token indices are whole numbers
-
-
-def _build_embedding(node: Node, shapes: list[Shape], out: Shape) -> Layer:
-    p = node.params
-    module = nn.Embedding(p["vocabulary"], p["embedding_dim"])
-    return Layer(module, _embed, (module,))
-
-
-def _every_step(x: torch.Tensor, module: nn.Module) -> torch.Tensor:
-    return module(x)[0]
-
-
-def _last_step(x: torch.Tensor, module: nn.Module) -> torch.Tensor:
-    return module(x)[0][:, -1]
-
-
-def _build_recurrent(rnn_class: type[nn.Module]) -> Callable[[Node, list[Shape], Shape], Layer]:
-    def build(node: Node, shapes: list[Shape], out: Shape) -> Layer:
-        module = rnn_class(shapes[0][-1], node.params["units"], batch_first=True)
-        call = _every_step if node.params["return_sequences"] else _last_step
-        return Layer(module, call, (module,))
-
-    return build
-
-
-def _build_activation(key: str) -> Callable[[Node, list[Shape], Shape], Layer]:
-    def build(node: Node, shapes: list[Shape], out: Shape) -> Layer:
-        return Layer(None, None, (), activation_function(key, node.params))
-
-    return build
-
-
-def _add(*inputs: torch.Tensor) -> torch.Tensor:
-    total = inputs[0]
-    for x in inputs[1:]:
-        total = total + x
-    return total
-
-
-def _build_add(node: Node, shapes: list[Shape], out: Shape) -> Layer:
-    return Layer(None, _add)
-
-
-def _concatenate(*inputs_then_axis) -> torch.Tensor:
-    return torch.cat(inputs_then_axis[:-1], dim=inputs_then_axis[-1])
-
-
-def _build_concatenate(node: Node, shapes: list[Shape], out: Shape) -> Layer:
-    axis = node.params["axis"] % len(shapes[0]) + 1  # the batch is dimension 0
-    return Layer(None, _concatenate, (axis,))
-
-
-BUILDERS: dict[str, Callable[[Node, list[Shape], Shape], Layer]] = {
-    "input": _build_input,
-    "dense": _build_dense,
-    "conv1d": _build_conv(1),
-    "conv2d": _build_conv(2),
-    "maxpool1d": _build_pool(nn.MaxPool1d),
-    "maxpool2d": _build_pool(nn.MaxPool2d),
-    "avgpool1d": _build_pool(nn.AvgPool1d),
-    "avgpool2d": _build_pool(nn.AvgPool2d),
-    "global_avg_pool": _build_global_avg_pool,
-    "flatten": _build_flatten,
-    "reshape": _build_reshape,
-    "dropout": _build_dropout,
-    "batchnorm": _build_batchnorm,
-    "layernorm": _build_layernorm,
-    "embedding": _build_embedding,
-    "lstm": _build_recurrent(nn.LSTM),
-    "gru": _build_recurrent(nn.GRU),
-    "relu": _build_activation("relu"),
-    "leaky_relu": _build_activation("leaky_relu"),
-    "elu": _build_activation("elu"),
-    "gelu": _build_activation("gelu"),
-    "sigmoid": _build_activation("sigmoid"),
-    "tanh": _build_activation("tanh"),
-    "softmax": _build_activation("softmax"),
-    "linear": _build_activation("linear"),
-    "sine": _build_activation("sine"),
-    "add": _build_add,
-    "concatenate": _build_concatenate,
-}
+def build_layer(node: Node, shapes: list[Shape]) -> Layer:
+    """Node `node` (reading inputs shaped `shapes`) as torch runs it, from its row in
+    `TORCH_LAYERS`: its module, initialized as its settings say, and its forward step."""
+    row = torch_layer(node.type)
+    described = row.module(node.params, shapes)
+    module = described.build() if described is not None else None
+    if module is not None and "initializer" in node.params:
+        _initialize(module, node.params)
+    name = layer_activation(node.type, node.params)
+    activation = activation_function(name, node.params, dim=1 if row.channels_first else -1) \
+        if name else None
+    step = row.forward(node.params, shapes)
+    if step.run is not None:
+        return Layer(module, step.run, step.args + ((module,) if step.passes_module else ()),
+                     activation)
+    if isinstance(module, nn.Linear):
+        return Layer(module, F.linear, (), activation, _linear_args)  # see Layer's note
+    return Layer(module, module, (), activation)
 
 
 # ---- the module --------------------------------------------------------------------------------
@@ -318,7 +150,7 @@ class GraphModule(nn.Module):
         steps: list[_Step] = []
         for node_id in report.order:
             node = network.node(node_id)
-            layer = BUILDERS[node.type](node, self.input_shapes[node_id], self.shapes[node_id])
+            layer = build_layer(node, self.input_shapes[node_id])
             if layer.module is not None:
                 key = _module_key(node_id)
                 self.layers[key] = layer.module

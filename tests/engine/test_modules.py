@@ -12,7 +12,8 @@ from nnstudio.core.errors import SpecError
 from nnstudio.core.layers import LAYER_TYPES
 from nnstudio.core.network import Network, chain, make_node
 from nnstudio.core.shapes import infer_shapes
-from nnstudio.engine.modules import BUILDERS, build_model, parameter_count
+from nnstudio.engine.modules import build_model, parameter_count
+from nnstudio.engine.torch_layers import TORCH_LAYERS
 
 
 def graph(*nodes):
@@ -45,6 +46,27 @@ NETWORKS = {
     "sequence_dense": chain(("input", {"shape": (4, 3)}), ("dense", {"units": 5, "activation": "sine"}),
                             ("layernorm", {}), ("gru", {"units": 2, "return_sequences": True}),
                             ("flatten", {}), ("dense", {"units": 2}), ("tanh", {})),
+    "mnist1d_cnn": chain(("input", {"shape": (40,)}), ("reshape", {"shape": (1, 40)}),
+                         *[("conv1d", {"filters": 25, "kernel": k, "stride": 2, "padding": 1,
+                                       "activation": "relu"}) for k in (5, 3, 3)],
+                         ("flatten", {}), ("dense", {"units": 10, "activation": "softmax"})),
+    "padded_cnn": chain(("input", {"shape": (2, 7, 6)}), ("zeropad2d", {"padding": 1}),
+                        ("conv2d", {"filters": 3, "kernel": 3, "padding": 2,
+                                    "padding_mode": "reflect"}),
+                        ("maxpool2d", {"pool_size": 3, "stride": 1, "padding": "same"}),
+                        ("conv2d", {"filters": 2, "kernel": 2, "padding": "same",
+                                    "padding_mode": "circular"}),
+                        ("avgpool2d", {"padding": 1}), ("flatten", {}),
+                        ("reshape", {"shape": (2, 36)}), ("zeropad1d", {"padding": 2}),
+                        ("conv1d", {"filters": 2, "kernel": 3, "stride": 3, "padding": 1,
+                                    "padding_mode": "replicate"}),
+                        ("maxpool1d", {"pool_size": 2, "padding": 1}), ("flatten", {}),
+                        ("dense", {"units": 1})),
+    "bidirectional": chain(("input", {"shape": (9, 3)}),
+                           ("lstm", {"units": 4, "return_sequences": True, "bidirectional": True,
+                                     "num_layers": 2, "dropout": 0.2}),
+                           ("gru", {"units": 3, "bidirectional": True}),
+                           ("dense", {"units": 2})),
     "residual": graph(
         make_node("input", "x", shape=(4,)),
         make_node("dense", "a", ("x",), units=4, activation="relu"),
@@ -75,8 +97,8 @@ NETWORKS = {
 }
 
 
-def test_every_layer_type_in_the_registry_has_exactly_one_builder():
-    assert set(BUILDERS) == set(LAYER_TYPES)
+def test_every_layer_type_in_the_registry_has_exactly_one_torch_row():
+    assert set(TORCH_LAYERS) == set(LAYER_TYPES)
 
 
 def test_the_test_networks_use_every_layer_type():

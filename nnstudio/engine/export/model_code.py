@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 from torch import nn
 
-from nnstudio.core.errors import SpecError
 from nnstudio.core.layers import LAYER_TYPES
 from nnstudio.core.network import Network, Node
 from nnstudio.core.shapes import Shape, format_shape, infer_shapes
 from nnstudio.engine.modules import ABSORBED_ACTIVATIONS
+from nnstudio.engine.torch_layers import activation_code, torch_layer
 
 # Names the generated code itself uses: a layer may not shadow them as a variable.
 _RESERVED_NAMES = {"self", "x", "torch", "nn", "F", "np", "math", "init_weights"}
@@ -103,8 +103,8 @@ def model_code(network: Network, class_name: str = "Model") -> ModelCode:
         if node is output and absorbed:
             comment = f"  # {absorbed}: applied by the loss, and by predict()"
         elif activation:
-            dim = 1 if node.type in ("conv1d", "conv2d") else -1
-            expression = _activation_expression(activation, node.params, expression, dim)
+            dim = 1 if torch_layer(node.type).channels_first else -1
+            expression = activation_code(activation, node.params, expression, dim)
         shape = f"  # -> {format_shape(shapes[node.id])}" if not comment else comment
         forward_lines.append(f"{variables[node.id]} = {expression}{shape}")
     forward_lines.append(f"return {variables[output.id]}")
@@ -195,93 +195,17 @@ def _variable_names(order: list[Node]) -> dict[str, str]:
     return names
 
 
-# ---- one layer ---------------------------------------------------------------------------------
+# ---- one layer: written from its row in engine.torch_layers ----------------------------------
 
 def _construction(node: Node, input_shapes: list[Shape]) -> str | None:
     """The `nn.Module(...)` expression for a layer that holds one, else None."""
-    p = node.params
-    kind = node.type
-    if kind == "dense":
-        bias = "" if p["use_bias"] else ", bias=False"
-        return f"nn.Linear({input_shapes[0][-1]}, {p['units']}{bias})"
-    if kind in ("conv1d", "conv2d"):
-        options = [f"{input_shapes[0][0]}", f"{p['filters']}", f"{p['kernel']}"]
-        if p["stride"] != 1:
-            options.append(f"stride={p['stride']}")
-        if p["padding"] == "same":
-            options.append("padding=\"same\"")
-        if p["dilation"] != 1:
-            options.append(f"dilation={p['dilation']}")
-        if not p["use_bias"]:
-            options.append("bias=False")
-        return f"nn.{'Conv1d' if kind == 'conv1d' else 'Conv2d'}({', '.join(options)})"
-    if kind in ("maxpool1d", "maxpool2d", "avgpool1d", "avgpool2d"):
-        name = {"maxpool1d": "MaxPool1d", "maxpool2d": "MaxPool2d",
-                "avgpool1d": "AvgPool1d", "avgpool2d": "AvgPool2d"}[kind]
-        return f"nn.{name}({p['pool_size']}, stride={p['stride']})"
-    if kind == "dropout":
-        return f"nn.Dropout({p['rate']!r})"
-    if kind == "batchnorm":
-        name = "BatchNorm2d" if len(input_shapes[0]) == 3 else "BatchNorm1d"
-        momentum = "" if p["momentum"] == 0.1 else f", momentum={p['momentum']!r}"
-        return f"nn.{name}({input_shapes[0][0]}{momentum})"
-    if kind == "layernorm":
-        return f"nn.LayerNorm({input_shapes[0][-1]})"
-    if kind == "embedding":
-        return f"nn.Embedding({p['vocabulary']}, {p['embedding_dim']})"
-    if kind in ("lstm", "gru"):
-        name = "LSTM" if kind == "lstm" else "GRU"
-        return f"nn.{name}({input_shapes[0][-1]}, {p['units']}, batch_first=True)"
-    return None
+    described = torch_layer(node.type).module(node.params, input_shapes)
+    return described.code() if described is not None else None
 
 
 def _expression(node: Node, module: str, inputs: list[str], input_shapes: list[Shape]) -> str:
-    """The forward expression for a layer, before its activation."""
-    p = node.params
-    kind = node.type
-    x = inputs[0] if inputs else "x"
-    if kind in ("dense", "conv1d", "conv2d", "maxpool1d", "maxpool2d", "avgpool1d", "avgpool2d",
-                "dropout", "batchnorm", "layernorm"):
-        return f"{module}({x})"
-    if kind == "embedding":
-        return f"{module}({x}.long())  # token indices arrive as floats"
-    if kind in ("lstm", "gru"):
-        return f"{module}({x})[0]" + ("" if p["return_sequences"] else "[:, -1]")
-    if kind == "global_avg_pool":
-        dims = tuple(range(2, len(input_shapes[0]) + 1))
-        return f"{x}.mean(dim={dims if len(dims) > 1 else dims[0]})"
-    if kind == "flatten":
-        return f"{x}.flatten(1)"
-    if kind == "reshape":
-        target = ", ".join(str(size) for size in p["shape"])
-        return f"{x}.reshape({x}.shape[0], {target})"
-    if kind == "add":
-        return " + ".join(inputs)
-    if kind == "concatenate":
-        axis = p["axis"] % len(input_shapes[0]) + 1  # the batch is dimension 0
-        return f"torch.cat(({', '.join(inputs)}), dim={axis})"
-    if LAYER_TYPES[kind].is_activation:
-        name = _activation_name(node)
-        return x if name is None else _activation_expression(name, p, x, -1)
-    raise SpecError(f"{node.id}: the script exporter does not know layer type \"{kind}\"")
-
-
-def _activation_expression(name: str, params: dict, x: str, dim: int) -> str:
-    if name == "relu":
-        return f"torch.relu({x})"
-    if name == "leaky_relu":
-        return f"F.leaky_relu({x}, negative_slope={params.get('negative_slope', 0.01)!r})"
-    if name == "elu":
-        return f"F.elu({x}, alpha={params.get('alpha', 1.0)!r})"
-    if name == "gelu":
-        return f"F.gelu({x})"
-    if name == "sigmoid":
-        return f"torch.sigmoid({x})"
-    if name == "tanh":
-        return f"torch.tanh({x})"
-    if name == "softmax":
-        return f"torch.softmax({x}, dim={dim})"
-    if name == "sine":
-        frequency = params.get("frequency", 1.0)
-        return f"torch.sin({x})" if frequency == 1.0 else f"torch.sin({x} * {frequency!r})"
-    raise SpecError(f"unknown activation \"{name}\"")
+    """The forward expression for a layer, before its activation (an activation layer's
+    expression is its function)."""
+    if LAYER_TYPES[node.type].is_activation:
+        return activation_code(node.type, node.params, inputs[0], -1)
+    return torch_layer(node.type).forward(node.params, input_shapes).source(module, inputs)

@@ -22,7 +22,7 @@ from nnstudio.core.layers import layer_type
 from nnstudio.core.network import Network
 from nnstudio.core.shapes import infer_shapes
 from nnstudio.engine.export.common import DrawnOutput, prediction_model, sample_inputs
-from nnstudio.engine.modules import BUILDERS
+from nnstudio.engine.modules import build_layer
 
 MIN_OPSET = 17
 MAX_OPSET = 21
@@ -113,10 +113,12 @@ def _explicit_same_padding(model: DrawnOutput) -> None:
 
     The exporter writes them as ONNX's auto_pad SAME_UPPER, which onnxruntime refuses for
     dilated kernels; explicit pads (symmetric in the layer, or a Pad before it when the total
-    is odd) give the same numbers everywhere.
+    is odd) give the same numbers everywhere. A padding mode other than zeros already pads
+    explicitly, before the convolution, so those are left as they are.
     """
     for module in model.modules():
-        if isinstance(module, (nn.Conv1d, nn.Conv2d)) and module.padding == "same":
+        if (isinstance(module, (nn.Conv1d, nn.Conv2d)) and module.padding == "same"
+                and module.padding_mode == "zeros"):
             totals = [d * (k - 1) for d, k in zip(module.dilation, module.kernel_size)]
             if all(total % 2 == 0 for total in totals):
                 module.padding = tuple(total // 2 for total in totals)
@@ -140,7 +142,7 @@ class _LayerProbe(nn.Module):
         node = network.node(node_id)
         shapes = [report.nodes[source].shape for source in node.inputs]
         self.input_shapes = shapes
-        self.layer = BUILDERS[node.type](node, shapes, report.nodes[node_id].shape)
+        self.layer = build_layer(node, shapes)
         self.module = self.layer.module
 
     def forward(self, *inputs: torch.Tensor) -> torch.Tensor:

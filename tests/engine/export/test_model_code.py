@@ -14,6 +14,7 @@ from nnstudio.core.network import Network, chain, make_node
 from nnstudio.engine.export.model_code import model_code
 from nnstudio.engine.modules import build_model
 from nnstudio.engine.weights import model_to_arrays
+from tests.engine.test_modules import NETWORKS as ENGINE_NETWORKS
 
 
 def compile_model(network: Network):
@@ -76,9 +77,13 @@ NETWORKS = {
 }
 
 
+# The engine tests' networks together use every registered layer type and option.
+NETWORKS.update({f"engine: {name}": network for name, network in ENGINE_NETWORKS.items()})
+
+
 def sample(network_name: str, shape: tuple[int, ...]) -> torch.Tensor:
     generator = torch.Generator().manual_seed(5)
-    if network_name == "sequences":
+    if network_name in ("sequences", "engine: lstm"):
         return torch.randint(0, 10, (4,) + shape, generator=generator).float()
     return torch.randn((4,) + shape, generator=generator)
 

@@ -17,6 +17,7 @@ from nnstudio.engine.export.onnx_export import run_onnx
 from nnstudio.engine.export.torchscript import load_torchscript
 from nnstudio.engine.modules import build_model
 from nnstudio.engine.weights import model_to_arrays
+from tests.engine.test_modules import NETWORKS as ENGINE_NETWORKS
 
 
 def trained_looking_weights(network: Network) -> dict[str, np.ndarray]:
@@ -95,9 +96,16 @@ SEQUENCES = chain(("input", {"shape": (6,)}),
                   ("dense", {"units": 1, "activation": "sigmoid"}))
 
 
+# Integer and 'same' padding with every padding mode, padded pooling, zero padding, and
+# bidirectional stacked recurrent layers.
+PAPER_OPTIONS = {name: ENGINE_NETWORKS[name]
+                 for name in ("mnist1d_cnn", "padded_cnn", "bidirectional")}
+
+
 # torch warns that the odd 'same' padding (kernel 2, dilation 3) costs a copy: it is the point.
 @pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel:UserWarning")
-@pytest.mark.parametrize("network", [EVERY_LAYER, SEQUENCES], ids=["graph", "sequences"])
+@pytest.mark.parametrize("network", [EVERY_LAYER, SEQUENCES, *PAPER_OPTIONS.values()],
+                         ids=["graph", "sequences", *PAPER_OPTIONS])
 @pytest.mark.parametrize("fmt", ["onnx", "torchscript"])
 def test_every_layer_type_exports_and_matches(network, fmt, tmp_path):
     project = example_project("spiral")
