@@ -223,6 +223,9 @@ class RunRecord:
     network: Network = field(default_factory=Network)
     data: DataConfig = field(default_factory=DataConfig)
     parent: WeightsOrigin | None = None
+    # The training code that ran: "torch", or "fast" (the engine's NumPy path for small Dense
+    # networks; the same results within float rounding). Written only when not "torch".
+    training_path: str = "torch"
 
     @property
     def epochs(self) -> int:
@@ -230,7 +233,9 @@ class RunRecord:
         return max((len(values) for values in self.history.values()), default=0)
 
     def to_dict(self) -> dict[str, Any]:
+        path = {} if self.training_path == "torch" else {"training_path": self.training_path}
         return {
+            **path,
             "id": self.id, "name": self.name, "note": self.note, "created": self.created,
             "parent": None if self.parent is None else self.parent.to_dict(),
             "seed": self.seed, "device": self.device, "versions": dict(self.versions),
@@ -592,13 +597,18 @@ def _source_from_dict(value: Any, where: str) -> DataSource:
         raise DataError(f"{where}.kind: must be one of \"builtin\", \"file\", got {_show(kind)}")
     if kind == "file":
         doc = _object(value, where, ("kind", "path", "sha256", "format"), ("options",), DataError)
-        return DataSource(
+        source = DataSource(
             kind="file",
             path=check_relative_path(doc["path"], _at(where, "path"), DataError),
             sha256=_sha256(doc["sha256"], _at(where, "sha256"), DataError),
             format=_format_key(doc["format"], _at(where, "format")),
             options=_options(doc.get("options", {}), _at(where, "options")),
         )
+        # Imported here: the importers bring pyarrow and Pillow, which only file sources need.
+        from nnstudio.data.importers.options import check_options
+
+        check_options(source.format, source.options, _at(where, "options"))
+        return source
     doc = _object(value, where, ("kind", "name"), ("params", "seed"), DataError)
     key = doc["name"]
     entry = BUILTIN_DATASETS.get(key) if isinstance(key, str) else None
@@ -738,7 +748,8 @@ def _origin(value: Any, where: str) -> WeightsOrigin:
 
 _RUN_FIELDS = ("name", "note", "created", "seed", "device", "versions", "config", "changes",
                "history", "history_file", "final_metrics", "weights", "network", "data",
-               "parent")
+               "parent", "training_path")
+TRAINING_PATHS = ("torch", "fast")
 
 
 def _runs_from_list(value: Any, where: str) -> list[RunRecord]:
@@ -774,6 +785,10 @@ def _run_from_dict(value: Any, where: str) -> RunRecord:
     if doc.get("history_file") is not None:
         _weights_ref(doc["history_file"], _at(where, "history_file"))  # read by the loader
     parent = doc.get("parent")
+    training_path = doc.get("training_path", "torch")
+    if training_path not in TRAINING_PATHS:
+        raise SpecError(f"{where}.training_path: must be \"torch\" or \"fast\", "
+                        f"got {_show(training_path)}")
     return RunRecord(
         id=run_id,
         parent=None if parent is None else _origin(parent, _at(where, "parent")),
@@ -790,6 +805,7 @@ def _run_from_dict(value: Any, where: str) -> RunRecord:
         weights=None if weights is None else _weights_ref(weights, _at(where, "weights")),
         network=Network.from_dict(doc["network"], _at(where, "network")),
         data=_data_from_dict(doc.get("data", {}), _at(where, "data")),
+        training_path=training_path,
     )
 
 

@@ -105,7 +105,7 @@ def record_run(project: Project, result: FitResult, *, name: str = "", note: str
         changes=tuple(changes), history={k: [float(v) for v in values]
                                          for k, values in result.history.items()},
         final_metrics={k: float(v) for k, v in result.final_metrics.items()},
-        network=Network(network.nodes), data=project.data)
+        network=Network(network.nodes), data=project.data, training_path=result.path)
 
 
 def continued_run(project: Project, result: FitResult, origin: WeightsOrigin | None, *,
@@ -527,8 +527,10 @@ def rerun(run: RunRecord, *, project_path: Any = None, data: PreparedData | None
     if data is None:
         carrier = Project(name=run.id, network=run.network, data=run.data, training=config)
         data = prepare_project_data(carrier, project_path)
+    # The recorded path where it still applies: the two agree only within float rounding.
+    path = "torch" if run.training_path == "torch" else "auto"
     try:
-        result = fit(run.network, data, config, callbacks, control)
+        result = fit(run.network, data, config, callbacks, control, path=path)
     except TrainingFailed as failure:
         if failure.result is None:
             raise

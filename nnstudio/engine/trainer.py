@@ -187,9 +187,9 @@ def fit(network: Network, data: PreparedData, config: TrainingConfig | dict,
     "auto" takes the NumPy fast path (`engine.backprop`) wherever it covers the run, else torch;
     "torch" always torch; "fast" insists (ValueError naming what it does not cover). The same
     seed, device, data and path give the same history, bit for bit on the CPU; the two paths
-    agree within float rounding. `FitResult.path` says which one ran. Raises SpecError before training when something
-    does not fit, and `TrainingFailed` (a TrainingError, with a partial `result`) when the loss
-    turns NaN/infinite or memory runs out.
+    agree within float rounding. `FitResult.path` says which one ran. Raises SpecError before
+    training when something does not fit, and `TrainingFailed` (a TrainingError, with a partial
+    `result`) when the loss turns NaN/infinite or memory runs out.
     """
     config = config if isinstance(config, TrainingConfig) else TrainingConfig(config)
     # A regression target trains standardized; the result and every snapshot come back in the

@@ -134,6 +134,16 @@ def test_a_project_with_weights_and_runs_round_trips_exactly(tmp_path):
     assert path.read_bytes() == before
 
 
+def test_a_run_says_which_training_path_ran_and_older_runs_read_as_torch(tmp_path):
+    project = example_project("spiral")
+    project.runs = [a_run(project, "run_1"), a_run(project, "run_2", training_path="fast")]
+    path = tmp_path / "p.nnstudio"
+    save_project(path, project)
+    written = [run.get("training_path") for run in read_doc(path)["runs"]]
+    assert written == [None, "fast"]  # the default is not written: older files stay as they were
+    assert [r.training_path for r in load_project(path).project.runs] == ["torch", "fast"]
+
+
 def test_the_document_is_sorted_indented_utf8_with_a_final_newline(tmp_path):
     project = example_project("spiral")
     project.name = "Spirale – Zürich ✓"
@@ -548,6 +558,8 @@ MUTATIONS = [
      'runs[0].final_metrics: "1x" is not a metric name like "val_loss"'),
     (lambda d: d.update(runs=[{"id": "r1", "network": d["network"], "versions": {"torch": 2}}]),
      "runs[0].versions.torch: must be a text, got 2"),
+    (lambda d: d.update(runs=[{"id": "r1", "network": d["network"], "training_path": "gpu"}]),
+     'runs[0].training_path: must be "torch" or "fast", got "gpu"'),
     (lambda d: d.update(weights="model.pt"), 'weights: must be an object, got "model.pt"'),
     (lambda d: d.update(weights={"path": "w.pt", "sha256": "0" * 64}),
      'weights.path: must name a .safetensors file, got "w.pt"'),

@@ -196,6 +196,16 @@ def test_rerunning_a_recorded_run_gives_the_same_curve_bit_for_bit_on_the_cpu(tm
     assert "repeated exactly" in report.message
 
 
+@pytest.mark.parametrize("path", ["torch", "fast"])
+def test_a_record_says_which_training_path_ran_and_a_rerun_takes_the_same(path, tmp_path):
+    project = small_spiral()
+    result = fit(project.network, prepare_project_data(project), project.training, path=path)
+    record = record_run(project, result)
+    assert record.training_path == path
+    report = rerun(record, data=prepare_project_data(project))
+    assert report.result.path == path and report.identical
+
+
 def test_a_curve_that_differs_is_reported_with_the_metric_and_epoch(spiral):
     project = small_spiral()
     result = fit(project.network, spiral, project.training)

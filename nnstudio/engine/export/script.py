@@ -176,7 +176,9 @@ def _header(project: Project, dataset: Dataset, file_name: str) -> str:
         "and <out>/metrics.json, with every epoch's metrics.",
         "",
         "Run in one process, on the same device and with the same number of CPU threads, it",
-        "repeats NN Studio's run: the same split, starting weights, batches and losses.",
+        "repeats NN Studio's run: the same split, starting weights, batches and losses (bit for",
+        "bit where NN Studio trained with torch; within float rounding where it took its NumPy",
+        "fast path for small Dense networks: the run's training_path says which).",
         '"""',
     ]
     return "\n".join(lines) + "\n"

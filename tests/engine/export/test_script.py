@@ -56,9 +56,10 @@ def small_spiral(**training) -> Project:
 
 
 def app_run(project: Project, project_path: Path | None = None):
-    """The app's own run of the project, on one CPU thread."""
+    """The app's own run of the project, on one CPU thread, on the torch path the script writes
+    out (the fast path agrees with it within float rounding: tests/engine/test_backprop.py)."""
     return fit(project.network, prepare_project_data(project, project_path),
-               project.training.replace(device="cpu"), threads=1)
+               project.training.replace(device="cpu"), threads=1, path="torch")
 
 
 def script_run(project: Project, folder: Path, *args: str, project_path: Path | None = None):
