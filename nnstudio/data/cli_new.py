@@ -251,9 +251,11 @@ def _plan_csv(data: Path, args: argparse.Namespace,
                             drop=drop, encodings=per_column, default_encoding=default,
                             complete=preview.rows_exact)
     except NoTargetFound as exc:
-        raise _Usage(f"{data}: {exc}; choose it with --target") from None
+        raise _Usage(f"{data}: {exc}; choose the target with --target") from None
     except DataError as exc:
         raise DataError(f"{data}: {exc}") from None
+    if not plan.features():
+        raise DataError(f"{data}: {plan.warnings[-1]}; choose inputs with --features")
     return {**options, **dialect.to_dict(), **plan.options()}, plan
 
 

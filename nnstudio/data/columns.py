@@ -16,6 +16,7 @@ almost perfectly is kept but flagged as likely leakage.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +41,10 @@ MAX_ONEHOT_CATEGORIES = 100  # more make a huge input of a column that is mostly
 LEAK_MISTAKES = 0.01  # a column that predicts the target in all but this share of rows leaks
 LEAK_CORRELATION = 0.99  # the same for a regression target
 MIN_ROWS_FOR_LEAK = 20
+
+
+class NoTargetFound(DataError):
+    """No column looks like a label; the message lists the columns to choose from."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,7 @@ class InputColumn:
     handling: str
     reason: str = ""
     categories: tuple[str, ...] = ()
+    asked: bool = False  # left out because the person said so, not by a check
 
     @property
     def used(self) -> bool:
@@ -159,7 +165,7 @@ def plan_columns(samples: Sequence[ColumnSample], target: str | None = None,
             warnings.append(warning)
     warnings += _leaks(by_name[target], [by_name[c.name] for c in columns if c.used])
     if not any(c.used for c in columns):
-        raise DataError(f"no input column is left besides the target {target!r}: "
+        warnings.append(f"no input column is left besides the target {target!r}: "
                         + "; ".join(f"{c.name}: {c.reason}" for c in columns))
     missing = {s.name: s.missing for s in samples if s.missing}
     return ColumnPlan(target, target_reason, tuple(columns), tuple(warnings), missing, rows,
@@ -194,10 +200,10 @@ def _decide(sample: ColumnSample, j: int, rows: int, features: Sequence[str] | N
     categories = tuple(sorted({str(v) for v in sample.present()})) if as_categories else ()
     suspicion = _left_out_reason(sample, j, rows, handling)
     if name in drop:
-        return InputColumn(name, "left out", "left out as asked"), ""
+        return InputColumn(name, "left out", "as asked", asked=True), ""
     if features is not None:
         if name not in features:
-            return InputColumn(name, "left out", "not among the chosen features"), ""
+            return InputColumn(name, "left out", "not among the chosen inputs", asked=True), ""
         warning = f"{name}: kept as asked, though {suspicion}" if suspicion else ""
         return InputColumn(name, handling, "", categories), warning
     if suspicion:
@@ -233,7 +239,9 @@ def _id_reason(sample: ColumnSample, j: int, present: np.ndarray, distinct: int)
         if j == 0 and whole and distinct == len(present) and _unnamed(sample.name):
             return "it looks like a row id (an unnamed first column numbering the rows, " \
                    "as pandas writes its index)"
-        if whole and unique and bool(np.all(np.diff(present) > 0)):
+        steps = np.diff(present)
+        # Counting up mostly by one, as row numbers do (gaps where rows were removed).
+        if whole and unique and bool(np.all(steps > 0)) and np.mean(steps == 1) >= 0.5:
             return "it looks like a row id (unique whole numbers that count up)"
     elif unique:
         return "it looks like a row id or a name (a different text in every row)"
@@ -282,10 +290,9 @@ def guess_target(samples: Sequence[ColumnSample]) -> tuple[str, str]:
         return named[-1].name, f"its name, {named[-1].name!r}, says it is the label"
     labels = [s for s in usable if _class_count(s)]
     if not labels:
-        raise DataError(
+        raise NoTargetFound(
             "no column looks like a label (a name such as label, target or class, text, or a "
-            "few whole numbers); choose the target, one of: "
-            + ", ".join(s.name for s in samples)
+            "few whole numbers); the columns are " + ", ".join(s.name for s in samples)
         )
     texts = [s for s in labels if s.kind == "text"]
     chosen = labels[-1] if labels[-1] is samples[-1] else (texts or labels)[-1]
@@ -389,6 +396,19 @@ def _correlation(target: ColumnSample, sample: ColumnSample) -> float | None:
 # ---- words --------------------------------------------------------------------------------------
 
 
+def with_read_categories(plan: ColumnPlan, feature_names: Sequence[str]) -> ColumnPlan:
+    """The plan with the one-hot categories the full read found (the sample may miss some)."""
+    def read(column: InputColumn) -> InputColumn:
+        if column.handling != "onehot":
+            return column
+        prefix = f"{column.name}="
+        found = tuple(n[len(prefix):] for n in feature_names if n.startswith(prefix))
+        return dataclasses.replace(column, categories=found or column.categories)
+
+    return dataclasses.replace(plan, columns=tuple(read(c) for c in plan.columns),
+                               complete=True)
+
+
 def describe_plan(plan: ColumnPlan, keep_hint: str = "") -> list[str]:
     """The plan in lines a person reads: the target and why, each column's handling."""
     lines = [f"Target: {plan.target} ({plan.target_reason})"]
@@ -403,7 +423,7 @@ def describe_plan(plan: ColumnPlan, keep_hint: str = "") -> list[str]:
             more = f", … ({len(column.categories)} in all)" if len(column.categories) > 12 else ""
             lines.append(f"  {column.name}: {kind} ({shown}{more})")
         else:
-            hint = f"; {keep_hint}" if keep_hint else ""
+            hint = f"; {keep_hint}" if keep_hint and not column.asked else ""
             lines.append(f"  {column.name}: left out, {column.reason}{hint}")
     lines += [f"Warning: {warning}" for warning in plan.warnings]
     return lines

@@ -41,7 +41,10 @@ def test_new_writes_a_project_with_an_mlp_and_the_file_source(tmp_path, capsys):
     source = project.data.source
     assert (source.kind, source.path, source.format) == ("file", "iris.csv", "csv")
     assert source.sha256 == data_checksum(data)
-    assert source.options == {"target": "species"}
+    assert source.options == {  # the dialect and the columns, so reopening repeats them
+        "target": "species", "features": ["sepal", "petal"], "delimiter": ",",
+        "quote_char": '"', "header": True, "decimal": ".", "encoding": "utf-8",
+    }
     dataset = load_dataset(project, project_path)
     assert dataset.class_names == ("setosa", "versicolor", "virginica")
     assert json.loads(project_path.read_text())["data"]["source"]["path"] == "iris.csv"
@@ -67,13 +70,14 @@ def test_new_with_task_option_makes_a_regression_project(tmp_path):
                     "--features", "sepal", "-o", str(out)]) == 0
     project = load_project(out).project
     assert layers(project.network)[-1] == ("dense", 1, "linear")
-    assert project.data.source.options == {"target": "petal", "task": "regression",
-                                           "features": ["sepal"]}
+    options = project.data.source.options
+    assert (options["target"], options["task"], options["features"]) == (
+        "petal", "regression", ["sepal"])
 
 
 def test_a_bad_file_prints_one_line_with_its_place_and_exits_2(tmp_path, capsys):
     data = tmp_path / "d.csv"
-    data.write_text("a,y\n" + "".join(f"{i},{i % 2}\n" for i in range(30)) + "x1,1\n")
+    data.write_text("a,y\n" + "".join(f"{i % 7},{i % 2}\n" for i in range(30)) + "x1,1\n")
     out = tmp_path / "p.nnstudio"
     assert run_new(["--data", str(data), "--target", "y", "-o", str(out)]) == 2
     error = capsys.readouterr().err.strip()
@@ -85,8 +89,12 @@ def test_a_missing_target_option_or_column_is_explained(tmp_path, capsys):
     data = tmp_path / "d.csv"
     data.write_text(CSV)
     out = tmp_path / "p.nnstudio"
-    assert run_new(["--data", str(data), "-o", str(out)]) == 2
-    assert "--target is needed" in capsys.readouterr().err
+    numbers = tmp_path / "n.csv"
+    numbers.write_text("a,b\n" + "".join(f"{i * 0.5},{i * 0.25}\n" for i in range(30)))
+    assert run_new(["--data", str(numbers), "-o", str(out)]) == 2
+    error = capsys.readouterr().err
+    assert "no column looks like a label" in error and "the columns are a, b" in error
+    assert "choose the target with --target" in error and not out.exists()
     assert run_new(["--data", str(data), "--target", "kind", "-o", str(out)]) == 2
     assert "there is no column 'kind'" in capsys.readouterr().err
 

@@ -513,6 +513,9 @@ def read_text_column(path: str | Path, options: CsvOptions, column: str) -> list
 def _encodings(categorical: str | Mapping[str, str], features: Sequence[str],
                kinds: Mapping[str, str]) -> dict[str, str]:
     """The encoding of every encoded feature column, from one for all or one per column."""
+    if not isinstance(categorical, (str, Mapping)):
+        raise DataError(f"categorical: must be onehot, ordinal or one of them per column, got "
+                        f"{categorical!r}")
     per_column = dict(categorical) if isinstance(categorical, Mapping) else {}
     default = categorical if isinstance(categorical, str) else "onehot"
     for name, encoding in [*per_column.items(), ("", default)]:
@@ -532,6 +535,11 @@ def _encodings(categorical: str | Mapping[str, str], features: Sequence[str],
 def _choose_columns(path: Path, columns: Sequence[str], target: str | None,
                     features: Sequence[str] | None) -> list[str]:
     listing = ", ".join(repr(c) for c in columns)
+    if target is not None and not isinstance(target, str):
+        raise DataError(f"target: must be a column name, got {target!r}")
+    if features is not None and (isinstance(features, str) or not isinstance(features, Sequence)
+                                 or not all(isinstance(name, str) for name in features)):
+        raise DataError(f"features: must be a list of column names, got {features!r}")
     if target is None:
         raise DataError(f"{path}: choose the target column (the one to predict): {listing}")
     if target not in columns:

@@ -187,10 +187,12 @@ class PreviewTableModel(QAbstractTableModel):
         self.columns: tuple[str, ...] = ()
         self.kinds: tuple[str, ...] = ()
         self.rows: tuple[tuple[str | None, ...], ...] = ()
+        self.sampled: int | None = None  # rows the kinds come from, None: the whole file
 
-    def set_preview(self, columns, kinds, rows) -> None:
+    def set_preview(self, columns, kinds, rows, sampled: int | None = None) -> None:
         self.beginResetModel()
         self.columns, self.kinds, self.rows = tuple(columns), tuple(kinds), tuple(rows)
+        self.sampled = sampled
         self.endResetModel()
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
@@ -213,10 +215,16 @@ class PreviewTableModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        horizontal = orientation == Qt.Orientation.Horizontal
+        if horizontal and role == Qt.ItemDataRole.ToolTipRole and self.sampled is not None:
+            return (f"Guessed from the first {self.sampled:,} rows; reading the whole file "
+                    f"confirms it.")
         if role != Qt.ItemDataRole.DisplayRole:
             return None
-        if orientation == Qt.Orientation.Horizontal:
-            return f"{self.columns[section]}\n({self.kinds[section]})"
+        if horizontal:
+            # A kind seen in part of the file is a guess until the full read confirms it.
+            unsure = "?" if self.sampled is not None else ""
+            return f"{self.columns[section]}\n({self.kinds[section]}{unsure})"
         return str(section + 1)
 
 
@@ -477,7 +485,8 @@ class FilePage(QWizardPage):
         else:
             self._show_error("")
             p = self.preview
-            self.table_model.set_preview(p.columns, p.kinds, p.rows)
+            self.table_model.set_preview(p.columns, p.kinds, p.rows,
+                                         None if p.rows_exact else p.sampled_rows)
             self.table.resizeColumnsToContents()
             from nnstudio.data.importers.common import format_bytes
 
@@ -566,7 +575,11 @@ class FilePage(QWizardPage):
 # ---- page 2: the columns ------------------------------------------------------------------------
 
 class ColumnsPage(QWizardPage):
-    """Target, inputs, task and the handling of text and missing values."""
+    """Target, inputs, task and the handling of text and missing values.
+
+    The target and the inputs start as the shared column checks choose them
+    (`nnstudio.data.columns`, the same as `nnstudio new`), each decision said beside it.
+    """
 
     def __init__(self, file_page: FilePage, parent: QWidget | None = None):
         super().__init__(parent)
@@ -575,16 +588,28 @@ class ColumnsPage(QWizardPage):
         self.setSubTitle("Choose the column to predict (the target) and the columns the network "
                          "sees (the inputs).")
         self._columns_for: tuple | None = None
-        self._unticked: set[str] = set()
+        self._ticked: dict[str, bool] = {}  # the person's own ticks, over the checks' choice
+        self._encodings: dict[str, str] = {}  # per text column, over the default
+        self.plan = None  # the ColumnPlan for the current target
 
         self.target = QComboBox()
         self.target.setObjectName("target_combo")
+        self.target_hint = QLabel()
+        self.target_hint.setObjectName("target_hint")
+        self.target_hint.setWordWrap(True)
         self.features = QListWidget()
         self.features.setObjectName("feature_list")
+        self.checks = QLabel()
+        self.checks.setObjectName("checks_label")
+        self.checks.setWordWrap(True)
+        self.checks.setStyleSheet(f"color: {ERROR_COLOR};")
         self.task = QComboBox()
         self.task.setObjectName("task_combo")
         self.categorical = _combo(CATEGORICAL)
         self.categorical.setObjectName("categorical_combo")
+        self.column_encoding = _combo(CATEGORICAL)
+        self.column_encoding.setObjectName("column_encoding_combo")
+        self.column_encoding.setToolTip("How the selected text column becomes numbers.")
         self.missing = _combo(MISSING)
         self.missing.setObjectName("missing_combo")
         self.task_hint = QLabel()
@@ -592,67 +617,161 @@ class ColumnsPage(QWizardPage):
 
         self.form = QFormLayout(self)
         self.form.addRow("Target (to predict)", self.target)
+        self.form.addRow("", self.target_hint)
         self.form.addRow("Inputs", self.features)
+        self.form.addRow("", self.checks)
         self.form.addRow("Task", self.task)
         self.form.addRow("", self.task_hint)
         self.form.addRow("Text columns", self.categorical)
+        self.form.addRow("Selected text column", self.column_encoding)
         self.form.addRow("Missing values", self.missing)
         self.target.currentIndexChanged.connect(self._on_target_changed)
         self.features.itemChanged.connect(self._on_features_item_changed)
+        self.features.currentItemChanged.connect(self._on_features_current_changed)
+        self.categorical.currentIndexChanged.connect(self._on_encoding_changed)
+        self.column_encoding.activated.connect(self._on_column_encoding_activated)
 
     def is_table(self) -> bool:
         return self.file_page.format in ("csv", "tsv")
 
     def initializePage(self) -> None:
         table = self.is_table()
-        for widget in (self.target, self.features, self.categorical, self.missing):
+        for widget in (self.target, self.target_hint, self.features, self.checks,
+                       self.categorical, self.column_encoding, self.missing):
             self.form.setRowVisible(widget, table)
         if table:
             preview = self.file_page.preview
             key = (preview.columns, preview.kinds)
             if key != self._columns_for:  # a new file: new columns, else keep the choices
                 self._columns_for = key
-                self._unticked = set()
-                with QSignalBlocker(self.target):
-                    self.target.clear()
-                    self.target.addItems(list(preview.columns))
-                    self.target.setCurrentIndex(len(preview.columns) - 1)  # usually last
+                self._ticked, self._encodings = {}, {}
+                self._choose_target(preview)
                 self._on_target_changed()
         else:
             self._fill_tasks(None)
         self.form.setRowVisible(self.task, self.file_page.format != "images")
         self.form.setRowVisible(self.task_hint, self.file_page.format != "images")
 
+    def _choose_target(self, preview) -> None:
+        """The column the checks find most label-like, and why; the last one if none is."""
+        from nnstudio.data.columns import NoTargetFound, guess_target
+
+        try:
+            target, reason = guess_target(preview.samples)
+            hint = f"Chosen because {reason}."
+        except NoTargetFound:
+            target = preview.columns[-1]
+            hint = "No column looks like a label, so the last one is chosen: check it."
+        with QSignalBlocker(self.target):
+            self.target.clear()
+            self.target.addItems(list(preview.columns))
+            self.target.setCurrentText(target)
+        self._guessed = (target, hint)
+
+    def _plan(self):
+        """The checks' choice for the current target, with the person's encodings."""
+        from nnstudio.data.columns import plan_columns
+
+        preview = self.file_page.preview
+        target = self.target.currentText()
+        try:
+            return plan_columns(preview.samples, target=target, encodings=self._encodings,
+                                default_encoding=self.categorical.currentData(),
+                                complete=preview.rows_exact)
+        except NNStudioError as error:  # e.g. nothing but the target is usable
+            self.checks.setText(str(error))
+            return None
+
     @Slot()
     def _on_target_changed(self) -> None:
-        """Every column but the target is an input, except those the person unticked."""
+        """Inputs as the checks choose them for this target, except where the person ticked."""
         target = self.target.currentText()
-        preview = self.file_page.preview
-        with QSignalBlocker(self.features):
-            self.features.clear()
-            for name, kind in zip(preview.columns, preview.kinds):
-                item = QListWidgetItem(name if kind == "number" else f"{name}  (text)")
-                item.setData(Qt.ItemDataRole.UserRole, name)
-                if name == target:
-                    item.setFlags(Qt.ItemFlag.NoItemFlags)
-                    item.setCheckState(Qt.CheckState.Unchecked)
-                    item.setToolTip("This is the target.")
-                else:
-                    item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
-                    item.setCheckState(Qt.CheckState.Unchecked if name in self._unticked
-                                       else Qt.CheckState.Checked)
-                self.features.addItem(item)
+        guessed, hint = getattr(self, "_guessed", (None, ""))
+        self.target_hint.setText(hint if target == guessed else "Chosen by you.")
+        self._show_plan()
         self._fill_tasks(self._detected_task(target))
         self.completeChanged.emit()
+
+    def _show_plan(self) -> None:
+        from nnstudio.data.columns import InputColumn
+
+        self.plan = self._plan()
+        handling = {c.name: c for c in self.plan.columns} if self.plan else {}
+        current = self.features.currentItem()
+        current_name = current.data(Qt.ItemDataRole.UserRole) if current else None
+        with QSignalBlocker(self.features):
+            self.features.clear()
+            for name in self.file_page.preview.columns:
+                item = QListWidgetItem()
+                item.setData(Qt.ItemDataRole.UserRole, name)
+                column = handling.get(name, InputColumn(name, "left out"))
+                if name == self.target.currentText():
+                    item.setText(f"{name}  (the target)")
+                    item.setFlags(Qt.ItemFlag.NoItemFlags)
+                    item.setCheckState(Qt.CheckState.Unchecked)
+                    item.setToolTip("This is the target; it is never an input.")
+                else:
+                    ticked = self._ticked.get(name, column.used)
+                    item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+                                  | Qt.ItemFlag.ItemIsUserCheckable)
+                    item.setCheckState(Qt.CheckState.Checked if ticked
+                                       else Qt.CheckState.Unchecked)
+                    item.setText(self._item_text(column, ticked))
+                    if column.reason:
+                        item.setToolTip(f"{name}: {column.reason}; tick it to keep it.")
+                self.features.addItem(item)
+                if name == current_name:
+                    self.features.setCurrentItem(item)
+        self.checks.setText("\n".join(self.plan.warnings) if self.plan else self.checks.text())
+        self.checks.setVisible(bool(self.checks.text()))
+        self._on_features_current_changed(self.features.currentItem())
+
+    def _item_text(self, column, ticked: bool) -> str:
+        name = column.name
+        if not ticked:
+            return f"{name}  — left out: {column.reason if not column.used else 'unticked'}"
+        if column.used and column.handling in ("onehot", "ordinal"):
+            kind = "one-hot" if column.handling == "onehot" else "ordinal"
+            return f"{name}  (text, {kind}: {len(column.categories)} categories)"
+        kind = self.file_page.preview.kind(name)
+        return name if kind == "number" else f"{name}  ({kind})"
 
     @Slot(QListWidgetItem)
     def _on_features_item_changed(self, item: QListWidgetItem) -> None:
         name = item.data(Qt.ItemDataRole.UserRole)
-        if item.checkState() == Qt.CheckState.Checked:
-            self._unticked.discard(name)
-        else:
-            self._unticked.add(name)
+        self._ticked[name] = item.checkState() == Qt.CheckState.Checked
+        column = next((c for c in self.plan.columns if c.name == name), None) if self.plan \
+            else None
+        if column is not None:
+            with QSignalBlocker(self.features):
+                item.setText(self._item_text(column, self._ticked[name]))
         self.completeChanged.emit()
+
+    @Slot(QListWidgetItem, QListWidgetItem)
+    def _on_features_current_changed(self, item: QListWidgetItem | None,
+                                     _previous: QListWidgetItem | None = None) -> None:
+        """The encoding choice follows the selected column; only text columns have one."""
+        name = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        text = name is not None and self.file_page.preview.kind(name) == "text" and \
+            name != self.target.currentText()
+        self.column_encoding.setEnabled(text)
+        if text:
+            with QSignalBlocker(self.column_encoding):
+                _select(self.column_encoding,
+                        self._encodings.get(name, self.categorical.currentData()))
+
+    @Slot()
+    def _on_encoding_changed(self) -> None:
+        if self.file_page.preview is not None and self.is_table():
+            self._show_plan()
+
+    @Slot(int)
+    def _on_column_encoding_activated(self, _index: int) -> None:
+        item = self.features.currentItem()
+        if item is not None:
+            self._encodings[item.data(Qt.ItemDataRole.UserRole)] = \
+                self.column_encoding.currentData()
+            self._show_plan()
 
     def _detected_task(self, target: str) -> tuple[str, str] | None:
         """The task the sampled rows suggest for `target`, with a reason."""
@@ -693,6 +812,19 @@ class ColumnsPage(QWizardPage):
                 self.task.addItem(label, value)
             _select(self.task, previous)
 
+    def confirmed_columns(self, dataset) -> list[str]:
+        """The inputs and their handling as the full read confirmed them, for the last page."""
+        from nnstudio.data.columns import describe_plan, plan_columns, with_read_categories
+
+        if not self.is_table():
+            return []
+        options = self.column_options()
+        preview = self.file_page.preview
+        plan = plan_columns(preview.samples, target=options["target"],
+                            features=options["features"],
+                            encodings=options.get("categorical"), complete=True)
+        return describe_plan(with_read_categories(plan, dataset.feature_names))
+
     def chosen_features(self) -> list[str]:
         return [self.features.item(i).data(Qt.ItemDataRole.UserRole)
                 for i in range(self.features.count())
@@ -711,12 +843,14 @@ class ColumnsPage(QWizardPage):
         if self.task.currentData() is not None and self.file_page.format != "images":
             options["task"] = self.task.currentData()
         if self.is_table():
+            # Always the exact columns and encodings: reopening the project repeats them.
             options["target"] = self.target.currentText()
-            features = self.chosen_features()
+            options["features"] = features = self.chosen_features()
             preview = self.file_page.preview
-            if features != [c for c in preview.columns if c != options["target"]]:
-                options["features"] = features  # only when it differs from "all the others"
-            options["categorical"] = self.categorical.currentData()
+            encodings = {name: self._encodings.get(name, self.categorical.currentData())
+                         for name in features if preview.kind(name) == "text"}
+            if encodings:
+                options["categorical"] = encodings
             options["missing"] = self.missing.currentData()
         return options
 
@@ -762,6 +896,7 @@ class ImportPage(QWizardPage):
 
     def initializePage(self) -> None:
         self.dataset = self.report = None
+        self._show_progress_state("")
         self.progress.setValue(0)
         self.error.hide()
         self.status.setText(f"Reading {self._wizard.data_path().name}…")
@@ -791,6 +926,10 @@ class ImportPage(QWizardPage):
                    f"{'…' if dataset.n_classes > 8 else ''})" if dataset.n_classes else "")
         lines = [f"Read {dataset.n_samples:,} samples with {shape} inputs, task "
                  f"{dataset.task}{classes}."]
+        lines += self._wizard.columns_page.confirmed_columns(dataset)
+        if report.missing:
+            counts = ", ".join(f"{name} {count}" for name, count in report.missing.items())
+            lines.append(f"Missing values, before any row was dropped: {counts}.")
         lines += report.notes
         self.status.setText("\n".join(lines))
         self.completeChanged.emit()
@@ -798,6 +937,7 @@ class ImportPage(QWizardPage):
     @Slot(str, object)
     def _on_runner_failed(self, message: str, error: object = None) -> None:
         self.stop_button.setEnabled(False)
+        self._show_progress_state("Failed")
         self.status.setText("The data could not be read. Go Back to change the settings.")
         self.error.setText(message)
         self.error.show()
@@ -805,7 +945,21 @@ class ImportPage(QWizardPage):
     @Slot()
     def _on_runner_cancelled(self) -> None:
         self.stop_button.setEnabled(False)
+        self._show_progress_state("Stopped")
         self.status.setText("Stopped. Go Back to change the settings, or Cancel.")
+
+    def _show_progress_state(self, state: str) -> None:
+        """"Failed" or "Stopped" fills the bar in the error colour with that word, so it never
+        looks frozen at the percentage it had reached; "" shows progress again."""
+        self.progress.setProperty("state", state)
+        if state:
+            self.progress.setValue(self.progress.maximum())
+            self.progress.setFormat(state)
+            self.progress.setStyleSheet(
+                f"QProgressBar::chunk {{ background-color: {ERROR_COLOR}; }}")
+        else:
+            self.progress.setFormat("%p%")
+            self.progress.setStyleSheet("")
 
 
 # ---- the wizard ---------------------------------------------------------------------------------
