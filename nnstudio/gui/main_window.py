@@ -241,6 +241,9 @@ class MainWindow(QMainWindow):
             first = self._first_panel_in.get(area) or (docks[0] if docks else None)
             for dock in docks:
                 if dock is not first and first not in self.tabifiedDockWidgets(dock):
+                    # Qt 6.12 no longer moves a dock out of another tab group into this one:
+                    # docking it again takes it out of its group first.
+                    self.addDockWidget(area, dock)
                     self.tabifyDockWidget(first, dock)
             front = next((d for d in docks if d.objectName() == FRONT_PANEL), first)
             if front is not None:
