@@ -201,7 +201,8 @@ def _train(args: argparse.Namespace) -> int:
                      "continued_from": _origin_json(record.parent, runs),
                      "epochs": result.epochs_run,
                      "stop_reason": result.stop_reason, "seconds": round(result.seconds, 3),
-                     "device": result.device, **metrics}, sys.stdout)
+                     "device": result.device, "training_path": result.path, **metrics},
+                    sys.stdout)
     else:
         print(f"{record.name}: {result.epochs_run} epochs in {result.seconds:.1f} s on "
               f"{result.device} ({_reason_text(result)})")
@@ -296,9 +297,10 @@ def _progress_for(json_output: bool, stream: TextIO):
         def on_train_start(self, info) -> None:
             self.epochs, self.batches = info.epochs, info.batches_per_epoch
             if not self.quiet:
-                stream.write(f"training {info.parameters:,} parameters on {info.device_label} "
-                             f"({info.train_samples} training samples, {info.epochs} epochs of "
-                             f"{info.batches_per_epoch} batches)\n")
+                path = ", NumPy fast path" if info.path == "fast" else ""
+                stream.write(f"training {info.parameters:,} parameters on {info.device_label}"
+                             f"{path} ({info.train_samples} training samples, {info.epochs} "
+                             f"epochs of {info.batches_per_epoch} batches)\n")
                 stream.flush()
 
         def on_batch_end(self, snapshot) -> None:

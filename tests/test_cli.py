@@ -74,6 +74,8 @@ def test_train_json_prints_one_object_of_metrics_by_name(capsys, spiral):
     assert out.count("\n") == 1
     result = json.loads(out)
     assert result["run"] == "run_1" and result["epochs"] == 2
+    assert result["training_path"] == "fast"  # the spiral is a small Dense network
+    assert load_project(spiral).project.runs[0].training_path == "fast"
     for name in ("loss", "accuracy", "val_loss", "val_accuracy", "test_accuracy", "test_auc"):
         assert isinstance(result[name], float), name
     assert err == ""  # no progress text when stderr is not a terminal and --json is given
