@@ -1143,10 +1143,10 @@ def _add_weights(files: dict[str, bytes], prefix: str, weights: Any, network: Ne
         raise _error(name, f"cannot save {where}: must map tensor names to numpy arrays")
     try:
         _check_weight_names(weights, network)
-        _check_weight_sizes(weights, network)
         for key, array in weights.items():
             if array.dtype.kind not in "fiub":
                 raise ValueError(f"tensor {_show(key)} holds {array.dtype}, not numbers")
+        _check_weight_sizes(weights, network)
         blob = safetensors.numpy.save({k: np.ascontiguousarray(v) for k, v in weights.items()})
     except ValueError as exc:
         raise _error(name, f"cannot save {where}: {exc}") from None
@@ -1232,4 +1232,3 @@ def _list(folder: Path) -> list[Path]:
         return list(folder.iterdir())
     except OSError:
         return []
-

@@ -199,13 +199,13 @@ def test_a_file_data_source_round_trips_with_its_path_checksum_format_and_option
     project.data = DataConfig(DataSource(
         kind="file", path=project_relative_path(tmp_path / "p.nnstudio", csv),
         sha256=file_sha256(csv), format="csv",
-        options={"target": "y", "features": ["x"], "header": True, "missing": None}))
+        options={"target": "y", "features": ["x"], "header": True, "missing": "mean"}))
     save_project(tmp_path / "p.nnstudio", project)
     source = load_project(tmp_path / "p.nnstudio").project.data.source
     assert source == project.data.source and source.path == "data/points.csv"
     assert read_doc(tmp_path / "p.nnstudio")["data"]["source"] == {
         "kind": "file", "path": "data/points.csv", "sha256": hashlib.sha256(b"x,y\n1,0\n").hexdigest(),
-        "format": "csv", "options": {"target": "y", "features": ["x"], "header": True, "missing": None}}
+        "format": "csv", "options": {"target": "y", "features": ["x"], "header": True, "missing": "mean"}}
 
 
 def test_builtin_source_fills_defaults_and_refuses_bad_parameters():
