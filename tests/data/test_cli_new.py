@@ -157,3 +157,122 @@ def test_the_nnstudio_command_line_dispatches_new(tmp_path, capsys):
     assert run_subcommand(["new", "--data", str(data), "--target", "nope", "-o",
                            str(tmp_path / "q.nnstudio")]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def cancer_csv(path, rows=80):
+    """An id column, a text category, text labels in the middle and a last float column."""
+    lines = ["patient_id,clinic,radius,diagnosis,texture,worst_fractal_dimension"]
+    for i in range(rows):
+        label = "BM"[(i * 5 % 7) % 2]
+        lines.append(f"{9000 + i},{('north', 'south', 'east')[i % 3]},"
+                     f"{(12 if label == 'B' else 16) + (i * 7 % 5) / 2},{label},"
+                     f"{18 + (i * 3 % 11) / 4},{0.05 + (i * 13 % 17) / 200:.4f}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_new_without_target_finds_the_label_leaves_the_id_out_and_says_so(tmp_path, capsys):
+    data = cancer_csv(tmp_path / "cancer.csv")
+    out = tmp_path / "cancer.nnstudio"
+    assert run_new(["--data", str(data), "-o", str(out)]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == ("Target: diagnosis (its name, 'diagnosis', is a usual name for the "
+                          "column to predict)")
+    assert printed[1:7] == [
+        "Inputs:",
+        "  patient_id: left out, it looks like a row id (unique whole numbers that count up); "
+        "--features to keep it",
+        "  clinic: one-hot (east, north, south)",
+        "  radius: number",
+        "  texture: number",
+        "  worst_fractal_dimension: number",
+    ]
+    options = load_project(out).project.data.source.options
+    assert options["target"] == "diagnosis"
+    assert options["features"] == ["clinic", "radius", "texture", "worst_fractal_dimension"]
+    assert options["categorical"] == {"clinic": "onehot"}
+    dataset = load_dataset(load_project(out).project, out)  # reopening reads the same columns
+    assert dataset.feature_names == ("clinic=east", "clinic=north", "clinic=south", "radius",
+                                     "texture", "worst_fractal_dimension")
+    assert dataset.class_names == ("B", "M")
+
+
+def test_drop_features_categorical_and_header_options(tmp_path, capsys):
+    data = cancer_csv(tmp_path / "cancer.csv")
+    out = tmp_path / "p.nnstudio"
+    assert run_new(["--data", str(data), "-o", str(out), "--drop", "texture,radius",
+                    "--categorical", "clinic=ordinal", "--header"]) == 0
+    printed = capsys.readouterr().out
+    assert "  texture: left out, as asked\n" in printed
+    assert "  clinic: ordinal, numbered in this order (east, north, south)" in printed
+    dataset = load_dataset(load_project(out).project, out)
+    assert dataset.feature_names == ("clinic", "worst_fractal_dimension")
+    assert run_new(["--data", str(data), "-o", str(out), "--force", "--target", "diagnosis",
+                    "--features", "patient_id,radius"]) == 0
+    printed = capsys.readouterr().out
+    assert "Warning: patient_id: kept as asked, though it looks like a row id" in printed
+    assert load_dataset(load_project(out).project, out).feature_names == ("patient_id",
+                                                                          "radius")
+    assert run_new(["--data", str(data), "-o", str(out), "--force", "--drop", "age"]) == 2
+    assert "drop: there is no column 'age'" in capsys.readouterr().err
+
+
+def test_missing_values_are_counted_per_column_before_rows_are_dropped(tmp_path, capsys):
+    rows = [f"{i % 5},{'' if i % 10 == 0 else i % 3},{'' if i > 3 else f'note {i}'},{'ab'[i % 2]}"
+            for i in range(40)]
+    data = tmp_path / "gaps.csv"
+    data.write_text("a,b,comment,label\n" + "\n".join(rows) + "\n")
+    out = tmp_path / "p.nnstudio"
+    assert run_new(["--data", str(data), "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "  comment: left out, it is empty in 36 of 40 rows (90%); keeping it would cost " \
+           "those rows; --features to keep it" in printed
+    assert "Missing values, before any row was dropped: b 4.\n4 rows with missing values " \
+           "dropped." in printed
+    assert "36 samples" in printed
+
+
+def test_pandas_to_csv_output_keeps_its_header_and_leaves_its_index_out(tmp_path, capsys):
+    data = tmp_path / "frame.csv"
+    data.write_text(",colour,size,survived\n" + "".join(
+        f"{i},{('red', 'blue')[i % 2]},{'SML'[i % 3]},{i * 7 % 3 % 2}\n" for i in range(30)))
+    out = tmp_path / "p.nnstudio"
+    assert run_new(["--data", str(data), "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("Target: survived")
+    assert "  column 1: left out, it looks like a row id (an unnamed first column numbering " \
+           "the rows, as pandas writes its index)" in printed
+    dataset = load_dataset(load_project(out).project, out)
+    assert dataset.class_names == ("0", "1") and dataset.n_samples == 30
+
+
+def test_copy_data_copies_only_a_file_that_passed_its_checks(tmp_path, capsys):
+    (tmp_path / "elsewhere").mkdir()
+    bad = tmp_path / "elsewhere" / "d.csv"
+    bad.write_text("a,y\n" + "".join(f"{i % 7},{i % 2}\n" for i in range(30)) + "x1,1\n")
+    out = tmp_path / "project" / "p.nnstudio"
+    args = ["--data", str(bad), "--target", "y", "-o", str(out), "--copy-data"]
+    assert run_new(args) == 2
+    error = capsys.readouterr().err
+    assert f"{bad}: line 32, column 'a'" in error  # the user's file, not a copy
+    assert not (tmp_path / "project" / "d.csv").exists() and not out.exists()
+    bad.write_text(CSV.replace("species", "y"))  # fixed: the rerun works
+    assert run_new(args) == 0
+    assert (tmp_path / "project" / "d.csv").read_text() == bad.read_text()
+    assert run_new([*args, "--force"]) == 0  # an identical copy from before is used as is
+
+
+def test_a_closed_stdout_does_not_turn_success_into_an_error(tmp_path):
+    import subprocess
+    import sys
+
+    data = tmp_path / "d.csv"
+    data.write_text(CSV)
+    out = tmp_path / "p.nnstudio"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nnstudio", "new", "--data", str(data), "-o", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # like `| head -0`: every write meets a closed pipe
+    stderr = process.stderr.read().decode()
+    assert process.wait() == 0, stderr
+    assert stderr == "" and load_project(out).project.data.source.options["target"] == "species"
