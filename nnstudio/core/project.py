@@ -32,6 +32,7 @@ import math
 import os
 import re
 import tempfile
+import time
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -76,6 +77,8 @@ _TENSOR = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$")
 _CREATED = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$")
 _NOT_LEARNED = ("running_", "num_batches_tracked")  # statistics, not counted as parameters
 _HASH_IN_NAME = 16  # hex digits of the sha256 put in weights file names
+_TEMPORARY = ".tmp"  # suffix of the files a save writes before renaming them into place
+_PROCESS_STARTED = time.time()  # temporary files older than this are from killed saves
 
 Weights = dict[str, np.ndarray]
 
@@ -1127,6 +1130,7 @@ def save_project(path: str | os.PathLike[str], project: Project, weights: Weight
     except OSError as exc:
         raise _error(name, f"cannot save ({exc.strerror or exc}); the previous file is "
                            f"unchanged") from None
+    _remove_stale_temporaries(folder, path.name, stem)
     _remove_unused_weights(folder, stem, {current, *(run.weights for run in runs),
                                           *history_files.values()})
     return saved
@@ -1176,7 +1180,7 @@ def _write_atomic(target: Path, data: bytes) -> None:
         return  # unchanged: leave the file (and its time stamp) alone
     target.parent.mkdir(parents=True, exist_ok=True)
     mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=_TEMPORARY,
                                          dir=target.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
@@ -1225,6 +1229,26 @@ def _remove_unused_weights(folder: Path, stem: str, keep: set[WeightsRef | None]
     if runs_folder.is_dir() and not runs_folder.is_symlink():
         with suppress(OSError):
             runs_folder.rmdir()  # only succeeds when empty
+
+
+def _remove_stale_temporaries(folder: Path, name: str, stem: str) -> None:
+    """Delete temporary files that saves of this project killed midway left behind.
+
+    Only `_write_atomic`'s names for this project's own files (`.<file name>.<8 random>.tmp`
+    beside the JSON, its weights and its runs' files), and only those older than this process:
+    a save running now in another window keeps its file.
+    """
+    random_part = r"[a-z0-9_]{8}" + re.escape(_TEMPORARY)
+    own = re.compile(rf"^\.({re.escape(name)}|{re.escape(stem)}\.weights\.[0-9a-f]+"
+                     rf"\.safetensors)\.{random_part}$")
+    in_runs = re.compile(rf"^\.[A-Za-z0-9_.-]+\.safetensors\.{random_part}$")
+    candidates = [f for f in _list(folder) if own.match(f.name)]
+    candidates += [f for f in _list(folder / f"{stem}.runs") if in_runs.match(f.name)]
+    for file in candidates:
+        with suppress(OSError):
+            if file.is_file() and not file.is_symlink() and \
+                    file.stat().st_mtime < _PROCESS_STARTED:
+                file.unlink()
 
 
 def _list(folder: Path) -> list[Path]:
