@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from nnstudio.core.params import FLOAT, ParamSpec
 
 # How an activation can stop a unit from learning.
-DYING = "dying"  # zero, with zero slope, for every negative input: a unit can stop for good
-SATURATING = "saturating"  # flat near its limits: a unit stuck there learns slowly
+DIES = "dying"  # zero, with zero slope, for every negative input: a unit can stop for good
+SATURATES = "saturating"  # flat near its limits: a unit stuck there learns slowly
 
 
 @dataclass(frozen=True)
@@ -28,13 +28,13 @@ class Activation:
     help: str
     symbol: str
     output_range: tuple[float, float]  # the lowest and highest output (±inf: unbounded)
-    failure: str | None = None  # DYING, SATURATING or None
+    failure: str | None = None  # DIES, SATURATES or None
     params: tuple[ParamSpec, ...] = ()
 
 
 _ACTIVATIONS = (
     Activation("relu", "ReLU", "max(0, x): passes positives, zeroes negatives. Fast and common.",
-               "⌐", (0.0, math.inf), DYING),
+               "⌐", (0.0, math.inf), DIES),
     Activation("leaky_relu", "LeakyReLU",
                "Like ReLU, but negatives keep a small slope so neurons never die.", "⌐",
                (-math.inf, math.inf), None,
@@ -47,9 +47,9 @@ _ACTIVATIONS = (
     Activation("gelu", "GELU", "A smooth ReLU used in transformers.", "⌐",
                (-0.17, math.inf)),
     Activation("sigmoid", "Sigmoid", "Squashes any value into 0..1: a probability.", "∫",
-               (0.0, 1.0), SATURATING),
+               (0.0, 1.0), SATURATES),
     Activation("tanh", "Tanh", "Squashes any value into −1..1, centred on 0.", "∫",
-               (-1.0, 1.0), SATURATING),
+               (-1.0, 1.0), SATURATES),
     Activation("softmax", "Softmax",
                "Turns scores into probabilities that sum to 1 over the classes.", "%",
                (0.0, 1.0)),
@@ -68,5 +68,5 @@ ACTIVATIONS = ("linear",) + tuple(key for key in ACTIVATION_TABLE if key != "lin
 
 
 def activations_that(failure: str) -> tuple[str, ...]:
-    """The keys of the activations that can fail to learn this way (DYING or SATURATING)."""
+    """The keys of the activations that can fail to learn this way (DIES or SATURATES)."""
     return tuple(row.key for row in _ACTIVATIONS if row.failure == failure)

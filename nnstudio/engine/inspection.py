@@ -17,6 +17,8 @@ from typing import Mapping, Sequence
 import numpy as np
 import torch
 
+from nnstudio.core.activations import ACTIVATION_TABLE, DIES, SATURATES, activations_that
+from nnstudio.core.layers import layer_type
 from nnstudio.engine.evaluate import CHUNK, Evaluation
 from nnstudio.engine.losses import make_objective
 from nnstudio.engine.metrics import (
@@ -178,9 +180,9 @@ def rebin(histograms: Sequence[Histogram], low: float, high: float, bins: int) -
 
 # Layers whose output only repeats values an earlier layer already showed.
 PASS_THROUGH = ("input", "flatten", "reshape", "dropout")
-DEAD_ACTIVATIONS = ("relu",)  # zero for every negative input: a unit can stop for good
-SATURATING = ("sigmoid", "tanh")
-# A sigmoid or tanh output is saturated where the slope there is under a tenth of its peak:
+DEAD_ACTIVATIONS = activations_that(DIES)  # zero for every negative input: can stop for good
+SATURATING = activations_that(SATURATES)
+# A squashing output is saturated where the slope there is under a tenth of its peak:
 # sigmoid y(1 - y) < 0.025 (y < 0.026 or y > 0.974), tanh 1 - y² < 0.1 (|y| > 0.949).
 SLOPE_SHARE = 0.1
 SATURATED_SAMPLES = 0.9  # a unit counts as saturated when it is so on this share of samples
@@ -217,10 +219,13 @@ class LayerActivations:
 
 
 def saturated_mask(values: np.ndarray, activation: str) -> np.ndarray:
-    """True where a sigmoid or tanh output's slope is under `SLOPE_SHARE` of its peak."""
-    if activation == "sigmoid":
-        return values * (1.0 - values) < 0.25 * SLOPE_SHARE
-    return 1.0 - values * values < SLOPE_SHARE
+    """True where a squashing output's slope is under `SLOPE_SHARE` of its peak.
+
+    For sigmoid and tanh the slope, as a function of the output y between the limits lo and
+    hi, is (y − lo)(hi − y) / ((hi − lo) / 2)² of its peak, so the limits in the activation
+    table are all it takes."""
+    low, high = ACTIVATION_TABLE[activation].output_range
+    return (values - low) * (high - values) < SLOPE_SHARE * ((high - low) / 2) ** 2
 
 
 def activation_statistics(display, x: np.ndarray, bins: int = BINS) -> list[LayerActivations]:
@@ -275,7 +280,8 @@ def _layer_activations(node_id: str, activation: str | None, out: np.ndarray, bi
             np.zeros(units, bool)
         share = float(saturated.mean()) if units else 0.0
         if share >= HINT_SHARE:
-            limits = "0 or 1" if activation == "sigmoid" else "-1 or 1"
+            limits = " or ".join(f"{limit:g}" for limit in
+                                 ACTIVATION_TABLE[activation].output_range)
             hint = (f"{_percent(share)} of {node_id}'s {activation} units are saturated: their "
                     f"output sits near {limits} for most samples, where the curve is flat, so "
                     "they learn slowly. Try standardized inputs, a lower learning rate, or "
@@ -311,7 +317,6 @@ def is_learned(key: str) -> bool:
 
 # ---- feature maps ------------------------------------------------------------------------------
 
-CONV_TYPES = ("conv1d", "conv2d")
 
 
 @dataclass(frozen=True, eq=False)
@@ -326,7 +331,7 @@ class FeatureMaps:
 
 def conv_layers(network) -> list[str]:
     """The ids of the network's convolution layers, in running order of the nodes."""
-    return [node.id for node in network.nodes if node.type in CONV_TYPES]
+    return [node.id for node in network.nodes if layer_type(node.type).is_convolution]
 
 
 def feature_maps(display, sample: np.ndarray) -> list[FeatureMaps]:
@@ -337,7 +342,7 @@ def feature_maps(display, sample: np.ndarray) -> list[FeatureMaps]:
     result = []
     for node_id in display.node_ids:
         node = display.network.node(node_id)
-        if node.type in CONV_TYPES:
+        if layer_type(node.type).is_convolution:
             maps = values[node_id][0].numpy()
             maps = maps[:, None, :] if maps.ndim == 2 else maps
             result.append(FeatureMaps(node_id, display_activation(display, node),

@@ -200,6 +200,12 @@ class GraphModule(nn.Module):
         key = self._module_keys.get(node_id)
         return self.layers[key] if key is not None else None
 
+    def before_activation(self, node_id: str, *inputs: torch.Tensor) -> torch.Tensor:
+        """What node `node_id` computes from `inputs` before its own activation setting (the
+        z of z = Wx + b): the forward-pass view shows both."""
+        step = next(step for step in self._steps if step.node_id == node_id)
+        return step.call(*inputs, *step.args) if step.call is not None else inputs[0]
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self._chain is not None:
             for call, args in self._chain:

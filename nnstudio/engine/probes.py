@@ -20,7 +20,6 @@ from typing import Sequence
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from nnstudio.core.network import Network
 from nnstudio.engine.modules import GraphModule, build_model
@@ -186,6 +185,7 @@ class TraceStep:
     output_shape: tuple[int, ...]
     weight: np.ndarray | None = None
     bias: np.ndarray | None = None
+    params: dict = field(default_factory=dict)  # the node's settings, for its formula
 
 
 @dataclass(frozen=True)
@@ -306,11 +306,9 @@ class DisplayModel:
         module = self.model.layer(node_id)
         weight = getattr(module, "weight", None) if module is not None else None
         bias = getattr(module, "bias", None) if module is not None else None
-        z = None
-        if node.type == "dense":
-            z = F.linear(sources[0], module.weight, module.bias)
-        elif node.type in ("conv1d", "conv2d"):
-            z = module(sources[0])
+        # z for layers with an activation setting of their own (a = f(z)); others have none.
+        z = self.model.before_activation(node_id, *sources) if "activation" in node.params \
+            else None
         return TraceStep(
             node_id, node.type, activation_name(node), flat_inputs,
             None if z is None else z.reshape(-1).numpy().copy(),
@@ -318,7 +316,7 @@ class DisplayModel:
             tuple(self.model.input_shapes[node_id][0]) if node.inputs else self.input_shape,
             self.shape(node_id),
             None if weight is None else weight.numpy().copy(),
-            None if bias is None else bias.numpy().copy())
+            None if bias is None else bias.numpy().copy(), dict(node.params))
 
 
 def activation_name(node) -> str | None:

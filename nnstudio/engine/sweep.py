@@ -45,9 +45,8 @@ __all__ = [
 
 SCALES = ("width", "depth", "both")
 
-# The parameter that is a layer's width, for every layer type that has one.
-WIDTH_PARAMS = {"dense": "units", "lstm": "units", "gru": "units",
-                "conv1d": "filters", "conv2d": "filters"}
+# The parameter that is a layer's width, for every layer type that has one (from the registry).
+WIDTH_PARAMS = {key: kind.width_param for key, kind in LAYER_TYPES.items() if kind.width_param}
 
 
 # ==== scaling a network =========================================================================

@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QDockWidget, QWidget
 
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.layers import layer_type
 from nnstudio.data.classes import ClassLegend
 from nnstudio.engine.callbacks import Callback, EpochSnapshot
 
@@ -301,6 +302,12 @@ class LiveModel(QObject):
     def has_plane(self) -> bool:
         """True when the input is a vector of two or more features (an input plane exists)."""
         return self.input_features >= 2
+
+    @property
+    def has_conv_layer(self) -> bool:
+        """True when the network has a convolution (its feature maps say most about it)."""
+        return self.display is not None and any(
+            layer_type(node.type).is_convolution for node in self.display.network.nodes)
 
     @property
     def classes(self) -> ClassLegend:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.commands import RenameNodeCommand, SetParamCommand
 from nnstudio.core.errors import SpecError
 from nnstudio.core.layers import layer_type
-from nnstudio.core.params import BOOL, CHOICE, FLOAT, INT, SHAPE, ParamSpec
+from nnstudio.core.params import BOOL, CHOICE, CHOICE_OR_INT, FLOAT, INT, SHAPE, ParamSpec
 from nnstudio.core.shapes import format_shape
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.theme import ERROR_COLOR
@@ -198,6 +198,8 @@ class InspectorWidget(QWidget):
             box.currentIndexChanged.connect(
                 lambda index, name=spec.name, box=box: self._push_param(name, box.itemData(index)))
             return box
+        if spec.kind == CHOICE_OR_INT:
+            return self._make_choice_or_int_editor(spec)
         if spec.kind == SHAPE:
             line = QLineEdit()
             line.setPlaceholderText("e.g. 1, 8, 8")
@@ -205,6 +207,30 @@ class InspectorWidget(QWidget):
                 lambda name=spec.name, line=line: self._on_shape_edited(name, line))
             return line
         raise ValueError(f"no editor for settings of kind {spec.kind}")
+
+    def _make_choice_or_int_editor(self, spec: ParamSpec) -> QComboBox:
+        """A combo box offering the named choices whose text can also be typed as a number
+        (padding: 'valid', 'same' or so many values at each end)."""
+        box = QComboBox()
+        box.setEditable(True)
+        box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        for choice in spec.choices:
+            box.addItem(choice, choice)
+        box.lineEdit().setPlaceholderText(" / ".join(spec.choices) + " or a number")
+        box.activated.connect(
+            lambda index, name=spec.name, box=box: self._push_param(name, box.itemData(index)))
+        box.lineEdit().editingFinished.connect(
+            lambda spec=spec, box=box: self._on_choice_or_int_edited(spec, box))
+        return box
+
+    def _on_choice_or_int_edited(self, spec: ParamSpec, box: QComboBox) -> None:
+        text = box.currentText().strip()
+        if text in spec.choices:
+            self._push_param(spec.name, text)
+        elif text.isdigit():
+            self._push_param(spec.name, int(text))  # out of range: refused, the form reverts
+        else:
+            self.refresh()  # not a value this setting takes: show the layer's own again
 
     def _set_editor_values(self, node) -> None:
         name = self.editors["__name__"]
@@ -224,6 +250,12 @@ class InspectorWidget(QWidget):
                 editor.setChecked(bool(value))
             elif spec.kind == CHOICE:
                 editor.setCurrentIndex(editor.findData(value))
+            elif spec.kind == CHOICE_OR_INT:
+                index = editor.findData(value) if isinstance(value, str) else -1
+                if index >= 0:
+                    editor.setCurrentIndex(index)
+                else:
+                    editor.setEditText(str(value))
             elif spec.kind == SHAPE:
                 if parse_shape(editor.text()) != list(value):
                     editor.setText(show_shape(value))

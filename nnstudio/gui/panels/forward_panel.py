@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHeaderView, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
+from nnstudio.core.layers import formula_text
 from nnstudio.gui.live_model import LivePanel, LiveModel
 from nnstudio.gui.panels.sample_choice import SampleChoice
 
@@ -27,31 +28,10 @@ NOTE = ("z is what a layer computes from its input x before the activation; a is
 
 
 def formula(step) -> str:
-    """The formula a layer computes, in words a learner reads."""
-    act = step.activation if step.activation not in (None, "linear") else None
-    wrap = (lambda inner: f"a = {act}({inner})") if act else (lambda inner: f"a = {inner}")
-    kind = step.type
-    if kind == "input":
-        return "x: the sample's values"
-    if kind == "dense":
-        n_out, n_in = step.weight.shape
-        bias = " + b" if step.bias is not None else ""
-        return f"z = W·x{bias}  (W is {n_out}×{n_in}),   {wrap('z')}"
-    if kind in ("conv1d", "conv2d"):
-        size = "×".join(map(str, step.weight.shape[2:]))
-        return (f"z = W ∗ x + b  ({step.weight.shape[0]} filters of {size}, sliding over the "
-                f"input),   {wrap('z')}")
-    if kind.startswith("maxpool"):
-        return "a = the largest value in each window"
-    if kind.startswith("avgpool") or kind == "global_avg_pool":
-        return "a = the mean of each window"
-    if kind == "flatten":
-        return "a = x laid out as one vector"
-    if kind == "dropout":
-        return "a = x (dropout only drops values while training)"
-    if act is not None and step.z is None and kind == step.activation:
-        return f"a = {act}(x)"
-    return f"a = {kind}(x)"
+    """The formula a layer computes, in words a learner reads (from the layer registry)."""
+    return formula_text(step.type, step.params, step.activation,
+                        None if step.weight is None else step.weight.shape,
+                        step.bias is not None, step.output_shape)
 
 
 class ForwardPanel(SampleChoice, LivePanel):

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
+from nnstudio.core.layers import LAYER_TYPES
 from nnstudio.gui.live_model import INITIAL, LIVE, MISMATCH, LivePanel, LiveModel
 from nnstudio.gui.panels.heatmap import (
     NEGATIVE_COLOR, POSITIVE_COLOR, levels_for, qimage, to_rgba,
@@ -44,9 +45,10 @@ BAND_WIDTH = 46.0
 BIAS_SIZE = 11.0
 SELECTED_RING = 4.5  # pen width of the chosen neuron's ring
 MAX_WIDTH_WEIGHT = 3.0  # |w| at and beyond which a link has its full width
-FOLDED_TYPES = ("relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh", "softmax", "linear",
-                "sine", "dropout")
-WEIGHTED_TYPES = ("dense", "conv1d", "conv2d", "embedding", "lstm", "gru")
+# Drawn inside the column of the layer before them (activations, dropout), and drawn with
+# weights: both are traits of the layer registry.
+FOLDED_TYPES = tuple(key for key, kind in LAYER_TYPES.items() if kind.folds)
+WEIGHTED_TYPES = tuple(key for key, kind in LAYER_TYPES.items() if kind.weighted)
 # The heatmap pixels inside the neuron's circle (the others are left transparent).
 _centres = (np.arange(THUMBNAIL_RESOLUTION) + 0.5) / THUMBNAIL_RESOLUTION * 2 - 1
 DISC = (_centres[None, :] ** 2 + _centres[:, None] ** 2) <= 1.0

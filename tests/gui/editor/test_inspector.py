@@ -146,3 +146,24 @@ def test_no_selection_shows_the_network_summary(qtbot, make_document):
     inspector.show_nodes([])
     assert "3 layers" in inspector.summary.text() and "33 parameters" in inspector.summary.text()
     assert inspector.editors == {}
+
+
+def test_padding_is_chosen_by_name_or_typed_as_a_number_each_one_undo_step(qtbot, make_document):
+    network = chain(("input", {"shape": (1, 40)}), ("conv1d", {"stride": 2}))
+    document, inspector = make(qtbot, make_document, network, select="conv1d_1")
+    box = inspector.editors["padding"]
+    assert isinstance(box, QComboBox) and box.isEditable()
+    assert box.currentText() == "valid"
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box.lineEdit(), "1")
+    qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Return)
+    assert document.network.node("conv1d_1").params["padding"] == 1
+    assert document.undo_stack.count() == 1
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box.lineEdit(), "wide")
+    qtbot.keyClick(box.lineEdit(), Qt.Key.Key_Return)
+    assert document.network.node("conv1d_1").params["padding"] == 1
+    assert box.currentText() == "1"  # the form shows the layer's value again
+    document.undo_stack.undo()
+    assert document.network.node("conv1d_1").params["padding"] == "valid"
+    assert box.currentText() == "valid"
