@@ -10,12 +10,14 @@ import ast
 import configparser
 import importlib.util
 import plistlib
+import re
 import struct
 import subprocess
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import pytest
+import yaml
 from PIL import Image
 from PIL import _imaging
 
@@ -279,10 +281,20 @@ def test_build_script_starts_from_a_fresh_venv_with_cpu_torch_before_the_project
     assert "QT_QPA_PLATFORM=offscreen" in script
 
 
-def test_bundles_workflow_builds_and_smoke_tests_on_linux_windows_and_macos():
-    workflow = (ROOT / ".github" / "workflows" / "bundles.yml").read_text(encoding="utf-8")
-    for runner in ("ubuntu-", "windows-", "macos-"):
-        assert runner in workflow, runner
-    assert "packaging/build.sh" in workflow and "packaging/build.ps1" in workflow
-    assert workflow.count("--self-test") >= 1
-    assert "\t" not in workflow  # YAML forbids tabs
+def test_bundles_workflow_is_valid_yaml_that_builds_and_self_tests_on_three_systems():
+    text = (ROOT / ".github" / "workflows" / "bundles.yml").read_text(encoding="utf-8")
+    workflow = yaml.safe_load(text)  # a syntax error fails here, not on GitHub
+    assert {"workflow_dispatch", "push", "pull_request"} <= set(workflow[True])  # YAML 1.1: on
+    job = workflow["jobs"]["bundle"]
+    matrix = job["strategy"]["matrix"]["include"]
+    assert sorted(entry["os"].split("-")[0] for entry in matrix) == ["macos", "ubuntu", "windows"]
+    for name in set(re.findall(r"\$\{\{\s*matrix\.([\w-]+)", text)):
+        assert all(name in entry for entry in matrix), f"matrix.{name} is not set for every system"
+    for step in job["steps"]:
+        assert ("run" in step) != ("uses" in step), step
+        assert "uses" not in step or re.search(r"@v\d+$", step["uses"]), step["uses"]
+        for system in re.findall(r"runner\.os [!=]= '(\w+)'", step.get("if", "")):
+            assert system in ("Linux", "Windows", "macOS"), step["if"]
+    commands = "\n".join(step.get("run", "") for step in job["steps"])
+    assert "packaging/build.sh" in commands and "packaging/build.ps1" in commands
+    assert "--self-test" in commands

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+from pathlib import Path
 
 import pytest
 
@@ -101,3 +102,12 @@ def test_nnstudio_prints_the_one_line_and_exits_before_qt_starts(without, monkey
     assert "libxcb-icccm.so.4, libxcb-keysyms.so.1" in err
     assert "sudo apt install libxcb-icccm4 libxcb-keysyms1" in err
     assert "sudo dnf install xcb-util-wm xcb-util-keysyms" in err
+
+
+def test_the_readme_start_section_installs_every_library_the_check_knows():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    libraries = QT_GUI_LIBRARIES + XCB_LIBRARIES
+    for command, packages in (("sudo apt install", {lib.debian for lib in libraries}),
+                              ("sudo dnf install", {lib.fedora for lib in libraries})):
+        listed = readme.split(f"```bash\n{command} ")[1].split("```")[0]
+        assert set(listed.replace("\\", " ").split()) == packages, command
