@@ -165,7 +165,7 @@ def cancer_csv(path, rows=80):
     for i in range(rows):
         label = "BM"[(i * 5 % 7) % 2]
         lines.append(f"{9000 + i},{('north', 'south', 'east')[i % 3]},"
-                     f"{(12 if label == 'B' else 16) + (i * 7 % 5) / 2},{label},"
+                     f"{(12 if label == 'B' else 14) + (i * 7 % 9) / 2},{label},"
                      f"{18 + (i * 3 % 11) / 4},{0.05 + (i * 13 % 17) / 200:.4f}")
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -187,6 +187,7 @@ def test_new_without_target_finds_the_label_leaves_the_id_out_and_says_so(tmp_pa
         "  texture: number",
         "  worst_fractal_dimension: number",
     ]
+    assert not [line for line in printed if line.startswith("Warning")]
     options = load_project(out).project.data.source.options
     assert options["target"] == "diagnosis"
     assert options["features"] == ["clinic", "radius", "texture", "worst_fractal_dimension"]

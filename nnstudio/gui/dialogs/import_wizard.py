@@ -13,6 +13,7 @@ then stores, so reopening the project reads the file the same way.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable
@@ -591,6 +592,7 @@ class ColumnsPage(QWizardPage):
         self._ticked: dict[str, bool] = {}  # the person's own ticks, over the checks' choice
         self._encodings: dict[str, str] = {}  # per text column, over the default
         self.plan = None  # the ColumnPlan for the current target
+        self._guessed: tuple[str | None, str, str] = (None, "", "")  # target, hint, reason
 
         self.target = QComboBox()
         self.target.setObjectName("target_combo")
@@ -629,7 +631,7 @@ class ColumnsPage(QWizardPage):
         self.features.itemChanged.connect(self._on_features_item_changed)
         self.features.currentItemChanged.connect(self._on_features_current_changed)
         self.categorical.currentIndexChanged.connect(self._on_encoding_changed)
-        self.column_encoding.activated.connect(self._on_column_encoding_activated)
+        self.column_encoding.currentIndexChanged.connect(self._on_column_encoding_changed)
 
     def is_table(self) -> bool:
         return self.file_page.format in ("csv", "tsv")
@@ -661,12 +663,13 @@ class ColumnsPage(QWizardPage):
             hint = f"Chosen because {reason}."
         except NoTargetFound:
             target = preview.columns[-1]
+            reason = "no column looks like a label, so the last one was chosen"
             hint = "No column looks like a label, so the last one is chosen: check it."
         with QSignalBlocker(self.target):
             self.target.clear()
             self.target.addItems(list(preview.columns))
             self.target.setCurrentText(target)
-        self._guessed = (target, hint)
+        self._guessed = (target, hint, reason)
 
     def _plan(self):
         """The checks' choice for the current target, with the person's encodings."""
@@ -686,7 +689,7 @@ class ColumnsPage(QWizardPage):
     def _on_target_changed(self) -> None:
         """Inputs as the checks choose them for this target, except where the person ticked."""
         target = self.target.currentText()
-        guessed, hint = getattr(self, "_guessed", (None, ""))
+        guessed, hint, _ = self._guessed
         self.target_hint.setText(hint if target == guessed else "Chosen by you.")
         self._show_plan()
         self._fill_tasks(self._detected_task(target))
@@ -766,7 +769,7 @@ class ColumnsPage(QWizardPage):
             self._show_plan()
 
     @Slot(int)
-    def _on_column_encoding_activated(self, _index: int) -> None:
+    def _on_column_encoding_changed(self, _index: int) -> None:
         item = self.features.currentItem()
         if item is not None:
             self._encodings[item.data(Qt.ItemDataRole.UserRole)] = \
@@ -820,9 +823,15 @@ class ColumnsPage(QWizardPage):
             return []
         options = self.column_options()
         preview = self.file_page.preview
-        plan = plan_columns(preview.samples, target=options["target"],
-                            features=options["features"],
-                            encodings=options.get("categorical"), complete=True)
+        chosen = plan_columns(preview.samples, target=options["target"],
+                              features=options["features"],
+                              encodings=options.get("categorical"), complete=True)
+        # Columns the checks left out keep their reason; the others were unticked.
+        checked = {c.name: c for c in self.plan.columns if not c.used} if self.plan else {}
+        guessed, _, reason = self._guessed
+        plan = dataclasses.replace(
+            chosen, target_reason=reason if chosen.target == guessed else "chosen by you",
+            columns=tuple(c if c.used else checked.get(c.name, c) for c in chosen.columns))
         return describe_plan(with_read_categories(plan, dataset.feature_names))
 
     def chosen_features(self) -> list[str]:

@@ -294,3 +294,97 @@ def test_a_missing_path_disables_next(qtbot, wizard, tmp_path):
     w = wizard(tmp_path / "nope.csv")
     assert w.file_page.error.isVisible() and "not found" in w.file_page.error.text()
     assert not w.button(QWizard.WizardButton.NextButton).isEnabled()
+
+
+def cancer_csv(path, rows=80):
+    """An id column, a text category, text labels in the middle and a last float column."""
+    lines = ["patient_id,clinic,radius,diagnosis,worst_fractal_dimension"]
+    for i in range(rows):
+        label = "BM"[(i * 5 % 7) % 2]
+        lines.append(f"{9000 + i},{('north', 'south', 'east')[i % 3]},"
+                     f"{(12 if label == 'B' else 14) + (i * 7 % 9) / 2},{label},"
+                     f"{0.05 + (i * 13 % 17) / 200:.4f}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def item_named(columns, name):
+    items = [columns.features.item(i) for i in range(columns.features.count())]
+    return next(item for item in items if item.data(Qt.ItemDataRole.UserRole) == name)
+
+
+def test_the_wizard_finds_the_label_leaves_the_id_out_says_why_and_encodes_per_column(
+        qtbot, wizard, tmp_path):
+    w = wizard(cancer_csv(tmp_path / "cancer.csv"))
+    click_next(qtbot, w)
+    columns = w.columns_page
+    assert columns.target.currentText() == "diagnosis"
+    assert "its name, 'diagnosis', is a usual name" in columns.target_hint.text()
+    patient = item_named(columns, "patient_id")
+    assert patient.checkState() == Qt.CheckState.Unchecked
+    assert "left out: it looks like a row id" in patient.text()
+    assert "tick it to keep it" in patient.toolTip()
+    assert item_named(columns, "diagnosis").text() == "diagnosis  (the target)"
+    assert columns.chosen_features() == ["clinic", "radius", "worst_fractal_dimension"]
+    # Select the text column and choose ordinal for it alone, with the keyboard.
+    clinic = item_named(columns, "clinic")
+    rect = columns.features.visualItemRect(clinic)
+    qtbot.mouseClick(columns.features.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert columns.column_encoding.isEnabled()
+    assert columns.column_encoding.currentData() == "onehot"
+    columns.column_encoding.setFocus()
+    qtbot.keyClick(columns.column_encoding, Qt.Key.Key_Down)
+    assert columns.column_encoding.currentData() == "ordinal"
+    assert "ordinal" in item_named(columns, "clinic").text()
+    click_next(qtbot, w)
+    wait_until_read(qtbot, w)
+    assert w.dataset is not None, w.import_page.error.text()
+    assert w.dataset.feature_names == ("clinic", "radius", "worst_fractal_dimension")
+    assert w.dataset.class_names == ("B", "M")
+    status = w.import_page.status.text()
+    assert "patient_id: left out, it looks like a row id" in status
+    assert "clinic: ordinal, numbered in this order (east, north, south)" in status
+    options = w.source_options()
+    assert options["features"] == ["clinic", "radius", "worst_fractal_dimension"]
+    assert options["categorical"] == {"clinic": "ordinal"}
+
+
+def test_ticking_a_left_out_column_keeps_it(qtbot, wizard, tmp_path):
+    w = wizard(cancer_csv(tmp_path / "cancer.csv"))
+    click_next(qtbot, w)
+    columns = w.columns_page
+    patient = item_named(columns, "patient_id")
+    rect = columns.features.visualItemRect(patient)
+    qtbot.mouseClick(columns.features.viewport(), Qt.MouseButton.LeftButton,
+                     pos=rect.topLeft() + _checkbox_offset(rect))
+    assert columns.chosen_features()[0] == "patient_id"
+    assert "left out" not in item_named(columns, "patient_id").text()
+    click_next(qtbot, w)
+    wait_until_read(qtbot, w)
+    assert w.dataset.feature_names[0] == "patient_id"
+
+
+def test_a_failed_read_shows_the_error_state_on_the_progress_bar(qtbot, wizard, tmp_path):
+    rows = [f"{i % 9},{i * 0.5},{'xy'[i % 2]}" for i in range(120_000)]  # over 1 MB preview
+    rows[-1] = "1,abc,x"
+    path = tmp_path / "long.csv"
+    path.write_text("a,b,label\n" + "\n".join(rows) + "\n")
+    w = wizard(path)
+    model = w.file_page.table_model
+    # Only the start of the file was sampled: "number" is a guess until the whole is read.
+    assert model.headerData(1, Qt.Orientation.Horizontal) == "b\n(number?)"
+    assert "Guessed from the first" in model.headerData(1, Qt.Orientation.Horizontal,
+                                                        Qt.ItemDataRole.ToolTipRole)
+    click_next(qtbot, w)
+    click_next(qtbot, w)
+    wait_until_read(qtbot, w)
+    page = w.import_page
+    assert "line 120001, column 'b': 'abc' is not a number" in page.error.text()
+    assert page.progress.format() == "Failed"
+    assert page.progress.value() == page.progress.maximum()
+    qtbot.mouseClick(w.button(QWizard.WizardButton.BackButton), Qt.MouseButton.LeftButton)
+    w.columns_page.set_features(["a"])
+    click_next(qtbot, w)
+    assert page.progress.format() == "%p%"  # reading again shows progress again
+    wait_until_read(qtbot, w)
+    assert w.dataset is not None and w.dataset.n_samples == 120_000
