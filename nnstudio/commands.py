@@ -27,6 +27,7 @@ from nnstudio.core.errors import NNStudioError, TrainingError
 from nnstudio.core.history import origin_text, start_text
 
 OK, FAILED, BAD_INPUT = 0, 1, 2
+FAILED_NOTE = "Failed: "  # starts the note of a run that stopped on an error (a NaN loss)
 
 
 class BadInput(Exception):
@@ -181,21 +182,33 @@ def _train(args: argparse.Namespace) -> int:
     check_trainable(project.network, data.train, config.batch_size)  # before torch loads
 
     from nnstudio.engine.evaluate import evaluate
-    from nnstudio.engine.trainer import TrainingControl, fit, plan_run
+    from nnstudio.engine.trainer import TrainingControl, TrainingFailed, fit, plan_run
 
     initial = loaded.weights if args.continue_ else None
     plan_run(project.network, data, config, initial)  # every check before any output
     progress = _progress_for(args.json, sys.stderr)
     control = TrainingControl()
+    failure = None
     with _stop_on_interrupt(control):
-        result = fit(project.network, data, config, callbacks=[progress], control=control,
-                     initial_weights=initial)
+        try:
+            result = fit(project.network, data, config, callbacks=[progress], control=control,
+                         initial_weights=initial)
+        except TrainingFailed as failed:
+            if failed.result is None or not failed.result.history.get("loss"):
+                raise  # nothing was learned: the project stays as it was
+            result, failure = failed.result, failed
     progress.close()
     metrics = dict(result.final_metrics)
     if data.test.n_samples:
         test = evaluate(result.model, data.test, config.loss).metrics
         metrics.update({f"test_{k}": v for k, v in test.items()})
-    record, runs = _save_run(loaded, config, result, metrics, args.continue_)
+    record, runs = _save_run(loaded, config, result, metrics, args.continue_,
+                             FAILED_NOTE + str(failure) if failure else "")
+    if failure is not None:  # kept like the window keeps it: marked, curves, last good weights
+        epochs = len(result.history["loss"])
+        _fail(f"nnstudio train: {failure} Kept as {record.name} ({record.id}), marked failed, "
+              f"with its curves up to epoch {epochs} and the last good weights, which are now "
+              f"the project's weights.")
     if args.json:
         _print_json({"run": record.id, "name": record.name,
                      "continued_from": _origin_json(record.parent, runs),
@@ -210,7 +223,7 @@ def _train(args: argparse.Namespace) -> int:
             print(f"  {start_text(record, runs) or record.changes[0]}")
         print("  " + "  ".join(f"{k} {_format_number(v)}" for k, v in metrics.items()))
         print(f"saved weights and history to {args.project}")
-    return OK
+    return OK if failure is None else FAILED
 
 
 def _origin_json(origin, runs) -> dict[str, Any] | None:
@@ -255,9 +268,10 @@ class _stop_on_interrupt:
             signal.signal(signal.SIGINT, self.previous)
 
 
-def _save_run(loaded, config, result, metrics: dict[str, float], continued: bool):
+def _save_run(loaded, config, result, metrics: dict[str, float], continued: bool,
+              note: str = ""):
     """Add the run to the project and save it with the run's weights as the current ones;
-    (the run's record, the project's runs now)."""
+    (the run's record, the project's runs now). `note` marks a failed run."""
     from nnstudio.core.project import save_project
     from nnstudio.engine.experiments import continued_run, final_weights_origin, record_run
 
@@ -265,7 +279,7 @@ def _save_run(loaded, config, result, metrics: dict[str, float], continued: bool
     name = f"Run {len(project.runs) + 1}"
     record = (continued_run(project, result, project.weights_origin, name=name, config=config)
               if continued else record_run(project, result, name=name, config=config))
-    record = dataclasses.replace(record, final_metrics=metrics)
+    record = dataclasses.replace(record, final_metrics=metrics, note=note)
     updated = dataclasses.replace(project, runs=[*project.runs, record],
                                   weights_origin=final_weights_origin(record, result))
     save_project(loaded.path, updated, weights=result.weights,
