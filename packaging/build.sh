@@ -60,3 +60,10 @@ QT_QPA_PLATFORM=offscreen "$executable" --self-test
 
 echo "== done in $((built - started)) s (build) + $(($(date +%s) - built)) s (self-test)"
 du -sh "$bundle"
+if [ "$(uname -s)" = Linux ]; then
+    size_mib=$(du -sm "$bundle" | cut -f1)
+    if [ "$size_mib" -gt 750 ]; then
+        echo "build.sh: the bundle takes $size_mib MiB, over the 750 MiB limit" >&2
+        exit 1
+    fi
+fi
