@@ -228,6 +228,7 @@ def _run(args: argparse.Namespace) -> int:
             shutil.rmtree(copied) if copied.is_dir() else copied.unlink()
         raise
     lines = _describe_columns(plan, dataset, report) if plan is not None else []
+    lines += _dataset_warnings(dataset, report, project.data.preprocessing)
     classes = f", classes {', '.join(dataset.class_names)}" if dataset.class_names else ""
     lines += [f"Wrote {output}: {dataset.n_samples} samples of shape {dataset.input_shape}, "
               f"task {dataset.task}{classes}.", split_line, summary(project.network)]
@@ -283,6 +284,16 @@ def _describe_columns(plan: ColumnPlan, dataset: Dataset, report: ImportReport) 
         counts = ", ".join(f"{name} {count}" for name, count in report.missing.items())
         lines.append(f"Missing values, before any row was dropped: {counts}.")
     return lines + report.notes
+
+
+def _dataset_warnings(dataset: Dataset, report: ImportReport, preprocessing: str) -> list[str]:
+    """The checks the window's Data View shows (imbalance, scales, ...), said here too."""
+    from nnstudio.data.checks import WARNING, check_dataset
+
+    # Missing values were listed above, with what became of them.
+    findings = check_dataset(dataset, preprocessing=preprocessing)
+    return [f"{'Warning' if f.severity == WARNING else 'Note'}: {f.message} {f.hint}"
+            for f in findings]
 
 
 def _say(lines: list[str]) -> None:

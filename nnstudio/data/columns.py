@@ -296,12 +296,11 @@ def guess_target(samples: Sequence[ColumnSample]) -> tuple[str, str]:
         )
     texts = [s for s in labels if s.kind == "text"]
     chosen = labels[-1] if labels[-1] is samples[-1] else (texts or labels)[-1]
-    where = "it is the last column" if chosen is samples[-1] else \
-        f"it is the {'text ' if chosen.kind == 'text' else ''}column with few values " \
-        f"nearest the end"
+    where = "the last column" if chosen is samples[-1] else \
+        f"the last {'text ' if chosen.kind == 'text' else ''}column with few values"
     others = [s.name for s in labels if s is not chosen]
     also = f"; other candidates: {', '.join(others)}" if others else ""
-    return chosen.name, f"{where} and holds {_class_count(chosen)} classes{also}"
+    return chosen.name, f"it is {where} ({_class_count(chosen)} classes){also}"
 
 
 def _key(name: str) -> str:

@@ -277,3 +277,12 @@ def test_a_closed_stdout_does_not_turn_success_into_an_error(tmp_path):
     stderr = process.stderr.read().decode()
     assert process.wait() == 0, stderr
     assert stderr == "" and load_project(out).project.data.source.options["target"] == "species"
+
+
+def test_new_runs_the_data_checks_the_window_shows(tmp_path, capsys):
+    data = tmp_path / "d.csv"
+    data.write_text("a,b,label\n" + "".join(
+        f"{i % 9},{(i * 7 % 13) / 2},{'x' if i % 10 else 'y'}\n" for i in range(100)))
+    assert run_new(["--data", str(data), "-o", str(tmp_path / "p.nnstudio")]) == 0
+    assert "Warning: The classes are imbalanced: 'x' has 90 samples (90%), 'y' only 10 " \
+           "(10%)." in capsys.readouterr().out

@@ -217,15 +217,18 @@ class PreviewTableModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         horizontal = orientation == Qt.Orientation.Horizontal
-        if horizontal and role == Qt.ItemDataRole.ToolTipRole and self.sampled is not None:
+        if horizontal and role == Qt.ItemDataRole.ToolTipRole and self.sampled is not None \
+                and self.kinds[section] == "number":
             return (f"Guessed from the first {self.sampled:,} rows; reading the whole file "
                     f"confirms it.")
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if horizontal:
-            # A kind seen in part of the file is a guess until the full read confirms it.
-            unsure = "?" if self.sampled is not None else ""
-            return f"{self.columns[section]}\n({self.kinds[section]}{unsure})"
+            # "number" seen in part of the file is a guess until the full read confirms it
+            # (text further down makes it fail); text stays text whatever follows.
+            kind = self.kinds[section]
+            unsure = "?" if self.sampled is not None and kind == "number" else ""
+            return f"{self.columns[section]}\n({kind}{unsure})"
         return str(section + 1)
 
 
@@ -965,6 +968,7 @@ class ImportPage(QWizardPage):
             self.progress.setValue(self.progress.maximum())
             self.progress.setFormat(state)
             self.progress.setStyleSheet(
+                f"QProgressBar {{ text-align: center; }} "
                 f"QProgressBar::chunk {{ background-color: {ERROR_COLOR}; }}")
         else:
             self.progress.setFormat("%p%")
