@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -215,7 +216,68 @@ def _split_from_labels(labels: np.ndarray, dataset: Dataset, settings: DataConfi
 
 # ---- making a project with fixed rows -------------------------------------------------------
 
-def with_fixed_rows(settings: DataConfig, project_path: str | os.PathLike[str], main: Dataset,
+@dataclass(frozen=True)
+class SplitChoice:
+    """What a person chose in a split form: `kind` "random", "files" or "column", with the
+    files (paths on this computer) or the column."""
+
+    kind: str = "random"
+    test_file: Path | None = None
+    validation_file: Path | None = None
+    column: str = ""
+
+    @property
+    def fixes_rows(self) -> bool:
+        """Whether the choice names any fixed rows yet (a kind without them changes nothing)."""
+        if self.kind == "files":
+            return self.test_file is not None or self.validation_file is not None
+        return self.kind == "column" and bool(self.column)
+
+
+def random_rows(settings: DataConfig) -> DataConfig:
+    """`settings` split at random again; a share that fixed rows had set to 0 gets its
+    default back."""
+    defaults = type(settings)  # a dataclass keeps its plain defaults as class attributes
+    return dataclasses.replace(
+        settings, split_column="", test_file=None, validation_file=None,
+        test=settings.test if settings.test or settings.split_kind == "random" else defaults.test,
+        validation=(settings.validation if settings.validation or settings.split_kind == "random"
+                    else defaults.validation))
+
+
+def apply_split_choice(settings: DataConfig, project_path: str | os.PathLike[str],
+                       choice: SplitChoice, main: Dataset | None = None
+                       ) -> tuple[DataConfig, Split | None]:
+    """`settings` with `choice` applied and checked by reading the rows (see
+    `with_fixed_rows`), and the split it gives (None for random shares). DataError or
+    ProjectError says what does not fit."""
+    settings = random_rows(settings)
+    if not choice.fixes_rows:
+        return settings, None
+    if choice.kind == "column":
+        settings, _, split = with_fixed_rows(settings, project_path, main,
+                                             split_column=choice.column)
+    else:
+        settings, _, split = with_fixed_rows(settings, project_path, main,
+                                             test_file=choice.test_file,
+                                             validation_file=choice.validation_file)
+    return settings, split
+
+
+def choice_of(settings: DataConfig, project_path: str | os.PathLike[str] | None) -> SplitChoice:
+    """The `SplitChoice` a project's settings hold, files as paths on this computer."""
+    def path(file) -> Path | None:
+        if file is None:
+            return None
+        folder = Path(project_path).parent if project_path is not None else Path()
+        return folder / file.path
+
+    return SplitChoice(settings.split_kind, path(settings.test_file),
+                       path(settings.validation_file), settings.split_column)
+
+
+def with_fixed_rows(settings: DataConfig, project_path: str | os.PathLike[str],
+                    main: Dataset | None,
                     *, test_file: str | os.PathLike[str] | None = None,
                     validation_file: str | os.PathLike[str] | None = None,
                     split_column: str | None = None) -> tuple[DataConfig, Dataset, Split]:

@@ -28,6 +28,7 @@ from nnstudio.core.errors import NNStudioError
 from nnstudio.data.builtin import BUILTIN_DATASETS, GENERATED, load_builtin
 from nnstudio.data.classes import class_color
 from nnstudio.data.preprocessing import METHODS
+from nnstudio.gui.panels.split_chooser import SplitChooserWidget
 from nnstudio.gui.theme import ERROR_COLOR
 from nnstudio.gui.training.forms import (
     fill_with_scrolling, guard_wheel, make_editor, set_editor_value,
@@ -53,6 +54,9 @@ class DatasetPanel(QWidget):
         self.param_editors: dict[str, QWidget] = {}
         self.preview_kind = "none"  # "scatter", "images", "text" or "none"
         self._built_for: str | None = None
+        self._note_for: Any = None  # the data settings the split note describes
+        self._columns_key: tuple | None = None  # the file whose columns `_columns` holds
+        self._columns: tuple[str, ...] = ()
         self._preview_timer = QTimer(self)
         self._preview_timer.setSingleShot(True)
         self._preview_timer.setInterval(PREVIEW_DELAY_MS)
@@ -132,6 +136,13 @@ class DatasetPanel(QWidget):
         self.preprocessing_combo.currentIndexChanged.connect(
             lambda index: self._change_data(
                 preprocessing=self.preprocessing_combo.itemData(index)))
+        self.split_chooser = SplitChooserWidget()
+        self.split_chooser.choice_changed.connect(self._on_split_chooser_changed)
+        self.split_note = QLabel()
+        self.split_note.setObjectName("split_note")
+        self.split_note.setWordWrap(True)
+        split_form.addRow(self.split_chooser)
+        split_form.addRow(self.split_note)
         split_form.addRow("Validation", self.validation_box)
         split_form.addRow("Test", self.test_box)
         split_form.addRow("Split seed", self.split_seed_box)
@@ -175,7 +186,7 @@ class DatasetPanel(QWidget):
         fill_with_scrolling(self, inner)
         self._form_widgets = [self.dataset_combo, self.import_button, self.seed_box,
                               self.validation_box, self.test_box, self.split_seed_box,
-                              self.preprocessing_combo]
+                              self.preprocessing_combo, self.split_chooser]
         for widget in self._form_widgets:
             if widget is not self.import_button:
                 guard_wheel(widget)
@@ -233,13 +244,57 @@ class DatasetPanel(QWidget):
         set_editor_value(self.test_box, round(data.test * 100, 2))
         set_editor_value(self.split_seed_box, data.split_seed)
         set_editor_value(self.preprocessing_combo, data.preprocessing)
+        self._show_split_choice()
         self._preview_timer.start()
+
+    def _show_split_choice(self) -> None:
+        """Fixed rows are for one's own data file: the chooser, and shares that fixed rows
+        replace, greyed out."""
+        from nnstudio.data.fixed_split import choice_of
+
+        data = self.data_config
+        is_file = data.source.kind == "file"
+        if self._note_for != data:  # the note describes other settings
+            self.split_note.setText("")
+        self.split_chooser.setVisible(is_file)
+        self.split_note.setVisible(is_file and bool(self.split_note.text()))
+        if is_file:
+            self.split_chooser.set_columns(self._table_columns())
+            self.split_chooser.set_choice(choice_of(data, self.document.path))
+            if self.document.path is not None:
+                self.split_chooser.start_folder = self.document.path.parent
+        self._enable_shares()
+
+    def _enable_shares(self) -> None:
+        data = self.data_config
+        idle = self.dataset_combo.isEnabled()
+        self.test_box.setEnabled(idle and data.split_kind == "random")
+        self.validation_box.setEnabled(idle and data.validation_file is None)
+
+    def _table_columns(self) -> tuple[str, ...]:
+        """The data file's columns when it is a table (read once per file)."""
+        source = self.data_config.source
+        if source.format not in ("csv", "tsv") or self.document.path is None:
+            return ()
+        key = (str(self.document.path), source.path, source.sha256)
+        if self._columns_key != key:
+            from nnstudio.core.project import resolve_project_path
+            from nnstudio.data.importers import csv_dialect, preview_csv
+
+            try:
+                path = resolve_project_path(self.document.path, source.path)
+                columns = preview_csv(path, csv_dialect(path, source.options), rows=1).columns
+            except (NNStudioError, OSError):
+                columns = ()
+            self._columns_key, self._columns = key, columns
+        return self._columns
 
     @Slot(str)
     def _on_controller_state_changed(self, state: str) -> None:
         enabled = state == "idle"
         for widget in [*self._form_widgets, *self.param_editors.values()]:
             widget.setEnabled(enabled)
+        self._enable_shares()
 
     # ---- edits ----
     @Slot(int)
@@ -280,6 +335,33 @@ class DatasetPanel(QWidget):
                 "which leaves nothing to train on; make them add up to less than 100 %.")
             return
         self._apply(changed)
+
+    @Slot()
+    def _on_split_chooser_changed(self) -> None:
+        from nnstudio.data.fixed_split import apply_split_choice, describe_split
+
+        data = self.data_config
+        choice = self.split_chooser.choice()
+        # A kind chosen before its file or column changes nothing yet.
+        if not (choice.fixes_rows or choice.kind in ("random", data.split_kind)):
+            return
+        if choice.fixes_rows and self.document.path is None:
+            self._show_problem("Save the project first: fixed rows come from files beside it.")
+            self._show_split_choice()
+            return
+        try:
+            changed, split = apply_split_choice(data, self.document.path, choice)
+        except NNStudioError as error:
+            self._show_problem(str(error))
+            self._show_split_choice()
+            return
+        self._note_for = changed
+        self.split_note.setText(describe_split(changed, split).capitalize() + "."
+                                if split is not None else "")
+        if changed != data:
+            self._apply(changed)
+        else:
+            self._show_split_choice()
 
     def _apply(self, data: Any) -> None:
         self._show_problem(None)
