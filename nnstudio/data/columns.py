@@ -61,7 +61,8 @@ class ColumnSample:
         return sum(value is None for value in self.texts)
 
     def numbers(self) -> np.ndarray:
-        """The values as float64, NaN where missing or not a number."""
+        """The values as float64, NaN where missing, not a number or infinite (such as 1e400;
+        reading the file refuses those cells with their line)."""
         out = np.full(len(self.texts), np.nan)
         for i, text in enumerate(self.texts):
             if text is not None:
@@ -69,6 +70,7 @@ class ColumnSample:
                     out[i] = float(text.strip().replace(self.decimal, "."))
                 except ValueError:
                     pass
+        out[np.isinf(out)] = np.nan
         return out
 
     def present(self) -> np.ndarray:

@@ -185,7 +185,14 @@ BINARY_SIGNATURES = {
     b"SQLite format 3": "an SQLite database",
 }
 # Control characters never found in a text table (tab, newlines and form feed are fine).
-_BINARY_BYTE = re.compile(rb"[\x00-\x08\x0e-\x1f\x7f]")
+_CONTROL = bytes([*range(0, 9), *range(14, 32), 127])
+_NOT_CONTROL = bytes(b for b in range(256) if b not in _CONTROL)
+
+
+def _first_control(data: bytes) -> int | None:
+    """Where the first control character is; `translate` scans a megabyte in a millisecond."""
+    found = set(data.translate(None, _NOT_CONTROL))
+    return min(data.find(bytes([b])) for b in found) if found else None
 
 
 def check_text(path: Path, head: bytes, encoding: str) -> None:
@@ -193,13 +200,12 @@ def check_text(path: Path, head: bytes, encoding: str) -> None:
     for signature, what in BINARY_SIGNATURES.items():
         if head.startswith(signature):
             raise DataError(f"{path} is not a text table: binary data at byte 0 ({what})")
-    text = _decode_head(head, encoding)
     if _wide(encoding):  # find the place in the decoded text, then count its bytes
-        found = _BINARY_BYTE.search(text.encode("latin-1", errors="replace"))
-        at = len(text[: found.start()].encode(encoding)) if found else None
+        text = _decode_head(head, encoding)
+        at = _first_control(text.encode("latin-1", errors="replace"))
+        at = len(text[:at].encode(encoding)) if at is not None else None
     else:
-        found = _BINARY_BYTE.search(head)
-        at = found.start() if found else None
+        at = _first_control(head)
     if at is not None:
         raise DataError(f"{path} is not a text table: binary data at byte {at}")
 
