@@ -286,3 +286,22 @@ def test_new_runs_the_data_checks_the_window_shows(tmp_path, capsys):
     assert run_new(["--data", str(data), "-o", str(tmp_path / "p.nnstudio")]) == 0
     assert "Warning: The classes are imbalanced: 'x' has 90 samples (90%), 'y' only 10 " \
            "(10%)." in capsys.readouterr().out
+
+
+def test_per_column_encodings_in_a_project_file_are_checked_when_it_loads(tmp_path):
+    from nnstudio.core.errors import DataError, ProjectError
+
+    data = cancer_csv(tmp_path / "cancer.csv")
+    out = tmp_path / "p.nnstudio"
+    assert run_new(["--data", str(data), "-o", str(out)]) == 0
+    document = json.loads(out.read_text())
+    document["data"]["source"]["options"]["categorical"] = {"clinic": 5}
+    out.write_text(json.dumps(document))
+    with pytest.raises(ProjectError,
+                       match="options.categorical: must map column names to texts"):
+        load_project(out)
+    document["data"]["source"]["options"]["categorical"] = {"clinic": "sideways"}
+    out.write_text(json.dumps(document))
+    with pytest.raises((DataError, ProjectError),
+                       match=r"categorical\W+clinic: must be one of onehot, ordinal"):
+        load_dataset(load_project(out).project, out)

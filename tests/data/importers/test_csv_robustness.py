@@ -55,6 +55,8 @@ def test_quoted_newlines_stay_inside_their_cell(tmp_path):
     path.write_text('a,note,label\n1,"two\nlines",x\n2,"one",y\n3,"x",x\n')
     preview = preview_csv(path)
     assert preview.rows[0] == ("1", "two\nlines", "x") and preview.sampled_rows == 3
+    dataset = load_file(path, options={"target": "label", "categorical": {"note": "ordinal"}})
+    assert dataset.n_samples == 3 and dataset.x[:, 1].tolist() == [1, 0, 2]
 
 
 def test_a_file_with_cr_line_breaks_that_does_not_parse_gives_one_clear_line(tmp_path):
