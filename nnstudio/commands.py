@@ -273,7 +273,7 @@ def _save_run(loaded, config, result, metrics: dict[str, float], continued: bool
     """Add the run to the project and save it with the run's weights as the current ones;
     (the run's record, the project's runs now). `note` marks a failed run."""
     from nnstudio.core.project import save_project
-    from nnstudio.engine.experiments import continued_run, final_weights_origin, record_run
+    from nnstudio.engine.experiments import continued_run, record_run
 
     project = loaded.project
     name = f"Run {len(project.runs) + 1}"
@@ -281,7 +281,7 @@ def _save_run(loaded, config, result, metrics: dict[str, float], continued: bool
               if continued else record_run(project, result, name=name, config=config))
     record = dataclasses.replace(record, final_metrics=metrics, note=note)
     updated = dataclasses.replace(project, runs=[*project.runs, record],
-                                  weights_origin=final_weights_origin(record, result))
+                                  weights_origin=record.final_origin)
     save_project(loaded.path, updated, weights=result.weights,
                  run_weights={record.id: result.weights}, source_path=loaded.path)
     return record, updated.runs

@@ -39,6 +39,9 @@ def _v1_to_v2(document: dict[str, Any]) -> dict[str, Any]:
     by_id = {run.get("id"): run for run in runs if isinstance(run.get("id"), str)}
     for run in runs:
         run["parent"] = _v1_parent(run, by_id)
+        epoch, guessed = _v1_final_epoch(run)
+        if guessed and epoch:  # early stopping put an earlier epoch's weights back
+            run["weights_epoch"] = epoch
     weights = document.get("weights")
     if isinstance(weights, dict):
         weights.update(_v1_weights_origin(weights.get("sha256"), runs))

@@ -208,7 +208,9 @@ class RunRecord:
     and its weights make sense even after the project's network changed. `history` holds one
     value per epoch for each metric (NaN where training diverged); `changes` says in words what
     differed from the run before. `weights` points to the run's final weights, if kept.
-    `parent` is where the run's first weights came from (None: fresh random weights).
+    `parent` is where the run's first weights came from (None: fresh random weights);
+    `weights_epoch` the epoch its final weights are from when that is not its last (early
+    stopping put its best epoch's weights back), 0 otherwise.
     """
 
     id: str
@@ -229,11 +231,19 @@ class RunRecord:
     # The training code that ran: "torch", or "fast" (the engine's NumPy path for small Dense
     # networks; the same results within float rounding). Written only when not "torch".
     training_path: str = "torch"
+    weights_epoch: int = 0
 
     @property
     def epochs(self) -> int:
         """How many epochs the run trained (the length of its longest series)."""
         return max((len(values) for values in self.history.values()), default=0)
+
+    @property
+    def final_origin(self) -> WeightsOrigin | None:
+        """Where the run's final weights stand: this run at `weights_epoch` or its last epoch
+        (None when it finished no epoch)."""
+        epoch = self.weights_epoch or self.epochs
+        return WeightsOrigin(self.id, epoch) if epoch else None
 
     def to_dict(self) -> dict[str, Any]:
         path = {} if self.training_path == "torch" else {"training_path": self.training_path}
@@ -247,6 +257,8 @@ class RunRecord:
             "final_metrics": {k: _metric_out(v) for k, v in self.final_metrics.items()},
             "weights": None if self.weights is None else self.weights.to_dict(),
             "network": self.network.to_dict(), "data": self.data.to_dict(),
+            # Only when it is not the last epoch: most runs' weights are from their last.
+            **({"weights_epoch": self.weights_epoch} if self.weights_epoch else {}),
         }
 
 
@@ -751,7 +763,7 @@ def _origin(value: Any, where: str) -> WeightsOrigin:
 
 _RUN_FIELDS = ("name", "note", "created", "seed", "device", "versions", "config", "changes",
                "history", "history_file", "final_metrics", "weights", "network", "data",
-               "parent", "training_path")
+               "parent", "training_path", "weights_epoch")
 TRAINING_PATHS = ("torch", "fast")
 
 
@@ -795,6 +807,8 @@ def _run_from_dict(value: Any, where: str) -> RunRecord:
     return RunRecord(
         id=run_id,
         parent=None if parent is None else _origin(parent, _at(where, "parent")),
+        weights_epoch=_integer(doc.get("weights_epoch", 0), _at(where, "weights_epoch"), 0,
+                               MAX_EPOCHS),
         name=_text(doc.get("name", ""), _at(where, "name"), 200),
         note=_text(doc.get("note", ""), _at(where, "note"), 100_000),
         created=_created(doc.get("created", ""), _at(where, "created")),

@@ -31,7 +31,8 @@ import nnstudio
 from nnstudio.core.config import DEVICES, TRAINING_SCHEMA, TrainingConfig
 from nnstudio.core.errors import SpecError
 from nnstudio.core.history import (
-    CONTINUED_FROM_UNRECORDED, best_index, format_table, list_changes, metric_columns, run_label,
+    CONTINUED_FROM_UNRECORDED, best_index, format_table, history_length, list_changes,
+    metric_columns, run_label,
 )
 from nnstudio.core.layers import ACTIVATIONS, LAYER_TYPES
 from nnstudio.core.network import Network, Node, make_node
@@ -99,13 +100,17 @@ def record_run(project: Project, result: FitResult, *, name: str = "", note: str
     changes = (list_changes(previous.config, config, previous.network, network)
                if previous is not None else list_changes(None, config))
     stamp = created or datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # Early stopping that put the best epoch's weights back: the run's weights are that epoch's.
+    restored = result.stop_reason == "early_stopping" and config.restore_best and \
+        0 < result.best_epoch < history_length(result.history)
     return RunRecord(
         id=project.next_run_id(), name=name, note=note, created=stamp, seed=config.seed,
         device=result.device, versions=library_versions(), config=config,
         changes=tuple(changes), history={k: [float(v) for v in values]
                                          for k, values in result.history.items()},
         final_metrics={k: float(v) for k, v in result.final_metrics.items()},
-        network=Network(network.nodes), data=project.data, training_path=result.path)
+        network=Network(network.nodes), data=project.data, training_path=result.path,
+        weights_epoch=result.best_epoch if restored else 0)
 
 
 def continued_run(project: Project, result: FitResult, origin: WeightsOrigin | None, *,
@@ -120,15 +125,6 @@ def continued_run(project: Project, result: FitResult, origin: WeightsOrigin | N
     if origin is None:
         return replace(record, changes=(CONTINUED_FROM_UNRECORDED, *record.changes))
     return replace(record, parent=origin)
-
-
-def final_weights_origin(record: RunRecord, result: FitResult) -> WeightsOrigin | None:
-    """Where `result`'s weights stand in run `record`: its best epoch when early stopping put
-    that epoch's weights back, else its last finished epoch (None when none finished)."""
-    restored = result.stop_reason == "early_stopping" and record.config.restore_best \
-        and result.best_epoch > 0
-    epoch = result.best_epoch if restored else result.epochs_run
-    return WeightsOrigin(record.id, epoch) if epoch > 0 else None
 
 
 # ==== twin runs ==================================================================================

@@ -151,10 +151,17 @@ class ProjectDocument(QObject):
         self._set_project_field("data", data_config)
         self.data_config_changed.emit()
 
-    def set_weights(self, arrays: dict[str, Any] | None) -> None:
-        """The trained weights of the current network (None forgets them)."""
+    @property
+    def weights_origin(self) -> Any:
+        """The run and epoch the current weights came from (a `WeightsOrigin`), or None when
+        there are none or no run recorded them (imported, or an upgraded file's guess failed)."""
+        return getattr(self.project, "weights_origin", None)
+
+    def set_weights(self, arrays: dict[str, Any] | None, origin: Any = None) -> None:
+        """The current network's weights and the run and epoch they came from (`origin`, a
+        `WeightsOrigin`; None when no run made them). None forgets both."""
         self.weights = arrays
-        self._mark_unsaved()
+        self._set_project_field("weights_origin", origin if arrays is not None else None)
         self.weights_changed.emit()
 
     def add_run(self, record: Any, weights: dict[str, Any] | None = None) -> None:

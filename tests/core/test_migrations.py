@@ -199,8 +199,10 @@ def test_v1_to_v2_takes_the_best_epoch_of_a_run_early_stopping_put_back():
     doc = v1_runs_document(("run_1", {"config": config, "history": {"val_loss": [3.0, 1.0, 2.0]},
                                       "weights": {"path": "w.safetensors", "sha256": sha}}),
                            weights={"path": "x.safetensors", "sha256": sha})
-    assert migrate(doc, 1)["weights"] == {"path": "x.safetensors", "sha256": sha, "run": "run_1",
-                                          "epoch": 2, "inferred": True}
+    upgraded = migrate(doc, 1)
+    assert upgraded["weights"] == {"path": "x.safetensors", "sha256": sha, "run": "run_1",
+                                   "epoch": 2, "inferred": True}
+    assert upgraded["runs"][0]["weights_epoch"] == 2  # what Restore of that run puts back
 
 
 def test_v1_to_v2_names_the_last_run_as_inferred_only_when_it_kept_no_weights():

@@ -13,7 +13,9 @@ import safetensors.numpy
 
 from nnstudio.core.errors import ProjectError
 from nnstudio.core.examples import example_project
-from nnstudio.core.history import lineage_changes, lineage_history, origin_text, run_rows
+from nnstudio.core.history import (
+    join_histories, lineage_changes, lineage_history, origin_text, run_rows,
+)
 from nnstudio.core.project import RunRecord, WeightsOrigin, load_project, save_project
 from tests.core.test_project import a_run, read_doc, spiral_weights, write_doc
 
@@ -183,3 +185,19 @@ def test_lineage_is_said_with_run_names_and_says_when_it_was_inferred():
     assert lineage_changes(runs[2], runs) == (
         "continued from run_2, epoch 2 (inferred from an older project file)")
     assert run_rows(runs)[1][1][3] == "continued from Baseline, epoch 2; epochs 3 → 2"
+
+
+def test_histories_join_column_by_column_padding_what_one_side_lacks():
+    joined = join_histories({"loss": [3.0, 2.0], "lr": [0.1, 0.1]},
+                            {"loss": [1.0], "val_loss": [1.5]})
+    assert joined["loss"] == [3.0, 2.0, 1.0]
+    assert joined["lr"][:2] == [0.1, 0.1] and math.isnan(joined["lr"][2])
+    assert all(math.isnan(v) for v in joined["val_loss"][:2]) and joined["val_loss"][2] == 1.5
+    assert join_histories({}, {"loss": [1.0]}) == {"loss": [1.0]}
+
+
+def test_a_run_s_final_weights_are_from_its_last_epoch_unless_early_stopping_put_back_another():
+    run = lineage_runs()[0]
+    assert run.final_origin == WeightsOrigin("run_1", 3)
+    assert dataclasses.replace(run, weights_epoch=2).final_origin == WeightsOrigin("run_1", 2)
+    assert dataclasses.replace(run, history={}).final_origin is None

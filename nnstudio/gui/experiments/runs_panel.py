@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core.commands import ReplaceNetworkCommand
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.history import best_run_index, metric_columns, run_rows
+from nnstudio.core.history import best_run_index, metric_columns, run_label, run_rows
 from nnstudio.engine.callbacks import Callback
 from nnstudio.gui.experiments.plots import (
     MetricComboBox, add_legend, axis_title, curve_names, curve_xy, default_curve, make_plot,
@@ -39,10 +39,6 @@ MAX_COLUMN_WIDTH = 180  # pixels
 OK_COLOR = "#2e9d4f"
 # The metric that picks the best run when a project has it, in this order of preference.
 BEST_PREFERENCE = ("val_accuracy", "val_r2", "val_loss", "accuracy", "r2", "loss")
-
-
-def run_label(run: Any) -> str:
-    return run.name or run.id
 
 
 class RunsTableModel(RowsTableModel):
@@ -132,13 +128,16 @@ class RunsTableModel(RowsTableModel):
 
 
 class RestoreRunCommand(QUndoCommand):
-    """A run's network and weights into the editor as one undo step (undo puts back both)."""
+    """A run's network and weights into the editor as one undo step (undo puts back both,
+    with where the weights came from)."""
 
     def __init__(self, document: Any, run: Any, weights: dict[str, Any] | None):
         super().__init__(f"Restore {run_label(run)}")
         self.document = document
         self.edit = ReplaceNetworkCommand(run.network.nodes, self.text())
         self.old_weights, self.new_weights = document.weights, weights
+        self.old_origin = document.weights_origin
+        self.new_origin = run.final_origin if weights is not None else None
         self.edit.apply(document.network)  # SpecError here refuses it before it is on the stack
         self._applied = True
 
@@ -147,11 +146,11 @@ class RestoreRunCommand(QUndoCommand):
             self._applied = False
         else:
             self.edit.apply(self.document.network)
-        self.document.set_weights(self.new_weights)
+        self.document.set_weights(self.new_weights, self.new_origin)
 
     def undo(self) -> None:
         self.edit.revert(self.document.network)
-        self.document.set_weights(self.old_weights)
+        self.document.set_weights(self.old_weights, self.old_origin)
 
 
 class EpochReporter(Callback):
@@ -447,7 +446,7 @@ class RunsPanel(QWidget):
                 pen=pg.mkPen("#303030", width=1.5, style=Qt.PenStyle.DashLine))
             self.repeated_curve.setData(*curve_xy(report.result.history[name]),
                                         connect="finite")
-            self.legend.addItem(self.repeated_curve, f"{report.run_id} repeated")
+            self.legend.addItem(self.repeated_curve, f"{self._run_name(report.run_id)} repeated")
         self.plot.getPlotItem().setLabel("left", axis_title(name) if name else "")
         self.plot_hint.setVisible(not wanted)
 
@@ -473,6 +472,10 @@ class RunsPanel(QWidget):
         self.delete_button.setEnabled(count > 0 and not busy)
         self.rerun_button.setEnabled(busy or count == 1)
         self.rerun_button.setText("Cancel re-run" if busy else "Re-run exactly")
+
+    def _run_name(self, run_id: str) -> str:
+        run = self.document.project.find_run(run_id)
+        return run_label(run) if run is not None else run_id
 
     def _show_status(self, text: str, error: bool = False, ok: bool = False) -> None:
         color = ERROR_COLOR if error else OK_COLOR if ok else ""
@@ -542,7 +545,7 @@ class RunsPanel(QWidget):
     def _on_rerun_succeeded(self, report: Any) -> None:
         self.progress.setVisible(False)
         if self.rerun_task.cancel_requested or report.result.stop_reason == "stopped":
-            self._show_status(f"The re-run of {report.run_id} was cancelled.")
+            self._show_status(f"The re-run of {self._run_name(report.run_id)} was cancelled.")
             return
         self.last_rerun = report
         self._show_status(("✓ " if report.identical else "✗ ") + report.message,

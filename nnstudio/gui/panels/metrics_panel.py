@@ -62,6 +62,14 @@ class PlotsView(pg.GraphicsLayoutWidget):
         started = time.thread_time()
         super().paintEvent(event)
         self.paint_seconds += time.thread_time() - started
+class EpochAxisItem(pg.AxisItem):
+    """An epoch axis: epochs are whole, so it never ticks at 1.5."""
+
+    def tickValues(self, minVal, maxVal, size):
+        return [(spacing, [value for value in values if float(value).is_integer()])
+                for spacing, values in super().tickValues(minVal, maxVal, size)]
+
+
 
 
 class MetricsPanel(QWidget):
@@ -96,6 +104,7 @@ class MetricsPanel(QWidget):
     def _build(self) -> None:
         self.metric_combo = QComboBox()
         self.metric_combo.setObjectName("metric_combo")
+        self.metric_combo.setPlaceholderText("none yet")
         self.metric_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.metric_combo.setToolTip("The measure drawn in the lower plot.")
         self.metric_combo.currentIndexChanged.connect(self._on_metric_combo_changed)
@@ -164,7 +173,7 @@ class MetricsPanel(QWidget):
         self._update_readout()
 
     def _make_plot(self, title: str, foreground) -> pg.PlotItem:
-        plot = self.graphics.addPlot()
+        plot = self.graphics.addPlot(axisItems={"bottom": EpochAxisItem("bottom")})
         # No grid: its lines made each repaint about twice as expensive, and the hover readout
         # gives exact values anyway.
         plot.setMenuEnabled(False)
@@ -328,6 +337,7 @@ class MetricsPanel(QWidget):
         self.loss_plot.setLabel("left", "Loss (log scale)" if on else "Loss")
 
     def _fill_metric_combo(self) -> None:
+        self.metric_combo.setEnabled(bool(names))  # "none yet", greyed, before any training
         current = self.metric
         names = [name for name in METRIC_ORDER if name in self.columns]
         if [self.metric_combo.itemData(i) for i in range(self.metric_combo.count())] == names:

@@ -47,7 +47,7 @@ class TrainingActions(QObject):
                                         "Stop after the current batch; what was learned stays")
         self.step_action = self._action("Step &One Epoch", "step_action", controller.step,
                                         icon(QStyle.StandardPixmap.SP_MediaSkipForward), ["F10"],
-                                        "Train exactly one epoch, then stop")
+                                        "Train one more epoch, then pause")
         self.reset_action = self._action("&Reset Weights", "reset_weights_action",
                                          controller.reset_weights,
                                          icon(QStyle.StandardPixmap.SP_BrowserReload),
@@ -96,7 +96,7 @@ class TrainingActions(QObject):
     def _on_controller_state_changed(self, state: str) -> None:
         idle = state == IDLE
         self.train_action.setEnabled(idle)
-        self.step_action.setEnabled(idle)
+        self.step_action.setEnabled(idle or state == PAUSED)
         self.reset_action.setEnabled(idle)
         self.pause_action.setEnabled(state in (RUNNING, PAUSED))
         self.pause_action.setText("&Resume" if state == PAUSED else "&Pause")

@@ -5,21 +5,24 @@ settings, hands them to a `TrainingWorker` on a QThread, and relays what the wor
 its own signals, dropping anything a finished run sent late. When a run ends its history and
 weights become part of the project (`document.add_run`, `document.set_weights`).
 
-The curves the window shows are `history`: the epochs that led to the current weights. A run
-that continues from the current weights appends to it; a run from fresh weights, Reset weights
-or another project starts it anew. A continuing run says so in its record's changes
-("continued from run_3"), which is how a reopened project finds its whole curve again.
+The curves the window shows are `history`: the epochs that led to the current weights, found
+from where they came from (`document.weights_origin`, a run and epoch) back through each run's
+parent. A run that continues from the current weights appends to it and records them as its
+parent; Restore, Reset weights or another project replace it. Step trains one epoch and pauses:
+from idle it starts a run, while paused it extends that run, so steps never pile up runs.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from nnstudio.core.config import TrainingConfig
+from nnstudio.core.history import lineage_history, origin_text
 from nnstudio.core.network import Network
 from nnstudio.engine.callbacks import Callback, TrainingControl
 from nnstudio.gui.training.worker import (
@@ -29,8 +32,6 @@ from nnstudio.gui.training.worker import (
 log = logging.getLogger(__name__)
 
 IDLE, RUNNING, PAUSED, STOPPING = "idle", "running", "paused", "stopping"
-CONTINUED_FROM = "continued from "  # the first of a continuing run's changes, then the run id
-STEP_NAME = "Step"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,7 +40,6 @@ class RunStart:
 
     began: RunBegan
     first_epoch: int  # the number the run's epoch 1 gets on the curves
-    step: bool
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,6 +49,23 @@ class RunEnd:
     outcome: Outcome
     record: Any = None
     history: dict[str, list[float]] = dataclasses.field(default_factory=dict)
+
+
+class EpochStepper(Callback):
+    """Step on the worker thread: once armed, pauses the run when its epoch ends (before the
+    next batch, so the paused run's weights are exactly that epoch's)."""
+
+    def __init__(self, control: TrainingControl):
+        self.control = control
+        self._armed = threading.Event()
+
+    def arm(self) -> None:
+        self._armed.set()
+
+    def on_epoch_end(self, snapshot: Any) -> None:
+        if self._armed.is_set():
+            self._armed.clear()
+            self.control.pause()
 
 
 class TrainingController(QObject):
@@ -72,12 +89,14 @@ class TrainingController(QObject):
         self._thread: QThread | None = None
         self._worker: TrainingWorker | None = None
         self._job: TrainingJob | None = None
-        self._step = False
+        self._stepper: EpochStepper | None = None
+        self._start_origin: Any = None  # where the run's first weights came from
         self._token = 0
         self._first_epoch = 1
         self._prepared: tuple[Any, Any] | None = None  # (data key, PreparedData)
         self._callback_factories: list[Callable[[], Callback]] = []
         document.project_replaced.connect(self._on_document_project_replaced)
+        document.weights_changed.connect(self._on_document_weights_changed)
         self._on_document_project_replaced()
 
     # ---- state ----
@@ -94,12 +113,20 @@ class TrainingController(QObject):
     @Slot()
     def train(self) -> bool:
         """Train for the configured epochs, from the current weights if there are any."""
-        return self._start(step=False)
+        return self._start()
 
     @Slot()
     def step(self) -> bool:
-        """Train exactly one epoch, from the current weights if there are any."""
-        return self._start(step=True)
+        """Train one more epoch, then pause: a paused run goes on for one epoch; with none
+        active, a run starts (from the current weights if any) and pauses after its first."""
+        if self.state == PAUSED and self._stepper is not None:
+            self._stepper.arm()
+            self.resume()
+            return True
+        if not self._start():
+            return False
+        self._stepper.arm()
+        return True
 
     @Slot()
     def pause(self) -> None:
@@ -160,25 +187,25 @@ class TrainingController(QObject):
         return True
 
     # ---- starting ----
-    def _start(self, step: bool) -> bool:
+    def _start(self) -> bool:
         if self.is_active:
             return False
         document = self.document
         project = document.project
         config: TrainingConfig = project.training
-        if step:
-            config = config.replace(epochs=1)
         network = Network(document.network.nodes)
         snapshot = dataclasses.replace(project, network=network, training=config,
                                        runs=list(project.runs))
         key = (project.data, str(document.path))
         prepared = self._prepared[1] if self._prepared and self._prepared[0] == key else None
+        self.control = TrainingControl()
+        stepper = EpochStepper(self.control)
         job = TrainingJob(network, config, snapshot, document.path,
                           dict(document.weights) if document.weights else None, prepared,
-                          tuple(self._callback_factories))
+                          (*self._callback_factories, lambda: stepper))
         self._token += 1
-        self._job, self._step = job, step
-        self.control = TrainingControl()
+        self._job, self._stepper = job, stepper
+        self._start_origin = document.weights_origin
         thread = QThread()
         thread.setObjectName("training")
         worker = TrainingWorker(job, self.control, self._token)
@@ -203,12 +230,19 @@ class TrainingController(QObject):
         self._first_epoch = history_length(self.history) + 1
         if began.notice:
             self.notice.emit(began.notice)
-        self.run_started.emit(RunStart(began, self._first_epoch, self._step))
+        elif began.continued:
+            origin = self._start_origin
+            self.notice.emit("Training on from " + (
+                origin_text(origin, self.document.project.runs) if origin is not None
+                else "weights no run recorded (imported or edited)") + ".")
+        self.run_started.emit(RunStart(began, self._first_epoch))
 
     @Slot(int, object)
     def _on_worker_epochs_reached(self, token: int, snapshots: tuple) -> None:
         if token == self._token and self._thread is not None:
             self.epochs_reached.emit(snapshots)
+            if self.state == RUNNING and self.control is not None and self.control.paused:
+                self._set_state(PAUSED)  # a Step's epoch is done: the stepper paused the run
 
     @Slot(int, object)
     def _on_worker_batch_reached(self, token: int, snapshot: Any) -> None:
@@ -252,19 +286,17 @@ class TrainingController(QObject):
         result = outcome.result
         if job is None or result is None or not history_length(result.history):
             return None
-        from nnstudio.engine.experiments import record_run
+        from nnstudio.engine.experiments import continued_run, record_run
 
         project = self.document.project
-        record = record_run(project, result, network=job.network, config=job.config,
-                            name=STEP_NAME if self._step else "")
-        if outcome.continued and project.runs:
-            changes = (CONTINUED_FROM + project.runs[-1].id, *record.changes)
-            record = dataclasses.replace(record, changes=changes)
-        base = self.history if outcome.continued else {}
-        self.history = join_histories(base, record.history)
+        if outcome.continued:
+            record = continued_run(project, result, self._start_origin, network=job.network,
+                                   config=job.config)
+        else:
+            record = record_run(project, result, network=job.network, config=job.config)
         self.document.add_run(record, result.weights)
-        self.document.set_weights(result.weights)
-        self.history_replaced.emit(self.history)
+        # The curves follow: weights_changed puts this run's lineage in `history`.
+        self.document.set_weights(result.weights, record.final_origin)
         return record
 
     def _set_state(self, state: str) -> None:
@@ -283,45 +315,14 @@ class TrainingController(QObject):
             self._job = None
             self.shutdown()
         self._prepared = None
+        self._on_document_weights_changed()
+
+    @Slot()
+    def _on_document_weights_changed(self) -> None:
+        """New weights (a run's, a restored run's, none): show the epochs that led to them."""
+        if self._thread is not None:
+            return  # a run is recording its end; its weights come with their lineage
         document = self.document
         runs = list(getattr(document.project, "runs", []))
-        self._replace_history(lineage_history(runs) if document.weights else {})
-
-
-def join_histories(before: dict[str, list[float]],
-                   after: dict[str, list[float]]) -> dict[str, list[float]]:
-    """`after` appended to `before`, column by column; a column one side lacks is padded with
-    NaN so every column keeps one value per epoch."""
-    if not before:
-        return {name: list(values) for name, values in after.items()}
-    length_before, length_after = history_length(before), history_length(after)
-    joined: dict[str, list[float]] = {}
-    for name in [*before, *(n for n in after if n not in before)]:
-        old = list(before.get(name, []))
-        old += [float("nan")] * (length_before - len(old))
-        new = list(after.get(name, []))
-        new += [float("nan")] * (length_after - len(new))
-        joined[name] = old + new
-    return joined
-
-
-def lineage_history(runs: list[Any]) -> dict[str, list[float]]:
-    """The curve that led to the last run's weights: its history after those of the runs it
-    continued from, following "continued from <id>" back."""
-    if not runs:
-        return {}
-    by_id = {run.id: run for run in runs}
-    chain = [runs[-1]]
-    seen = {runs[-1].id}
-    while True:
-        changes = chain[-1].changes
-        origin = changes[0][len(CONTINUED_FROM):] if changes and \
-            changes[0].startswith(CONTINUED_FROM) else None
-        if origin is None or origin not in by_id or origin in seen:
-            break
-        seen.add(origin)
-        chain.append(by_id[origin])
-    history: dict[str, list[float]] = {}
-    for run in reversed(chain):
-        history = join_histories(history, run.history)
-    return history
+        self._replace_history(lineage_history(runs, document.weights_origin)
+                              if document.weights else {})

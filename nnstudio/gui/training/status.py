@@ -61,6 +61,7 @@ class TrainingStatusWidget(QWidget):
         controller.batch_reached.connect(self._on_batch_reached)
         controller.state_changed.connect(self._on_state_changed)
         controller.run_finished.connect(self._on_run_finished)
+        controller.history_replaced.connect(self._on_history_replaced)
         self.progress.hide()
 
     @Slot(object)
@@ -133,6 +134,12 @@ class TrainingStatusWidget(QWidget):
             self.label.setText(self.label.text() + " · paused")
         elif state == "stopping":
             self.label.setText("Stopping after this batch…")
+
+    @Slot(object)
+    def _on_history_replaced(self, history: dict) -> None:
+        # Other weights (reset, restored, another project): the last run's words are not theirs.
+        if self._state == "idle":
+            self.label.clear()
 
     @Slot(object)
     def _on_run_finished(self, end: Any) -> None:

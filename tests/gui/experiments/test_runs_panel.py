@@ -212,6 +212,8 @@ def test_filtering_shows_only_matching_runs(qtbot, panel):
 
 def test_rerun_exactly_repeats_a_run_in_the_background_and_reports_identical_curves(
         qtbot, panel):
+    document = panel.document
+    document.replace_run(dataclasses.replace(document.project.run("run_2"), name="Baseline"))
     click_row(qtbot, panel, "run_2")
     with qtbot.waitSignal(panel.rerun_finished, timeout=WAIT) as finished:
         qtbot.mouseClick(panel.rerun_button, Qt.MouseButton.LeftButton)
@@ -219,7 +221,7 @@ def test_rerun_exactly_repeats_a_run_in_the_background_and_reports_identical_cur
     report = finished.args[0]
     assert report.identical and report.run_id == "run_2"
     assert report.result.history == panel.document.project.run("run_2").history
-    assert panel.status.text().startswith("✓ Run run_2 repeated exactly")
+    assert panel.status.text().startswith("✓ Baseline repeated exactly")  # by its name
     assert panel.rerun_button.text() == "Re-run exactly"
     assert panel.repeated_curve is not None  # drawn dashed over the recorded one
     _, y = panel.repeated_curve.getData()
@@ -237,5 +239,5 @@ def test_a_changed_run_record_is_reported_as_different(qtbot, panel):
         assert panel.rerun_selected()
     report = finished.args[0]
     assert not report.identical and report.first_difference == ("loss", 2)
-    assert panel.status.text().startswith("✗ Run run_1 did not repeat exactly")
+    assert panel.status.text().startswith("✗ run_1 did not repeat exactly")  # no name: its id
     assert math.isclose(report.largest_difference, 1e-6, rel_tol=0.2)

@@ -3,16 +3,12 @@ lineage, extra engine callbacks, and a project replaced under a running run."""
 
 from __future__ import annotations
 
-import math
 import threading
-from types import SimpleNamespace
 
 import pytest
 
 from nnstudio.engine.callbacks import Callback
-from nnstudio.gui.training.controller import (
-    CONTINUED_FROM, TrainingController, join_histories, lineage_history,
-)
+from nnstudio.gui.training.controller import TrainingController
 
 WAIT = 20_000
 
@@ -25,32 +21,6 @@ def controller(qtbot, make_project, warm_torch):
     made = TrainingController(document)
     yield made
     made.shutdown()
-
-
-def run(id_, history, changes=()):
-    return SimpleNamespace(id=id_, history=history, changes=tuple(changes))
-
-
-def test_histories_join_column_by_column_padding_what_one_side_lacks():
-    joined = join_histories({"loss": [3.0, 2.0], "lr": [0.1, 0.1]},
-                            {"loss": [1.0], "val_loss": [1.5]})
-    assert joined["loss"] == [3.0, 2.0, 1.0]
-    assert joined["lr"][:2] == [0.1, 0.1] and math.isnan(joined["lr"][2])
-    assert all(math.isnan(v) for v in joined["val_loss"][:2]) and joined["val_loss"][2] == 1.5
-    assert join_histories({}, {"loss": [1.0]}) == {"loss": [1.0]}
-
-
-def test_the_lineage_follows_continued_runs_back_and_stops_at_a_fresh_one():
-    runs = [run("run_1", {"loss": [9.0]}),
-            run("run_2", {"loss": [5.0, 4.0]}),
-            run("run_3", {"loss": [3.0]}, [CONTINUED_FROM + "run_2", "epochs 2 → 1"]),
-            run("run_4", {"loss": [2.0]}, [CONTINUED_FROM + "run_3"])]
-    assert lineage_history(runs)["loss"] == [5.0, 4.0, 3.0, 2.0]
-    assert lineage_history(runs[:2])["loss"] == [5.0, 4.0]
-    assert lineage_history([]) == {}
-    looped = [run("a", {"loss": [1.0]}, [CONTINUED_FROM + "b"]),
-              run("b", {"loss": [2.0]}, [CONTINUED_FROM + "a"])]
-    assert lineage_history(looped)["loss"] == [1.0, 2.0]  # a broken file cannot loop forever
 
 
 def test_a_run_lands_in_the_document_with_its_weights(qtbot, controller):
@@ -85,13 +55,13 @@ def test_the_data_is_prepared_once_for_runs_on_the_same_data(qtbot, controller):
     with qtbot.waitSignal(controller.run_finished, timeout=WAIT) as first:
         controller.train()
     with qtbot.waitSignal(controller.run_finished, timeout=WAIT) as second:
-        controller.step()
+        controller.train()
     assert second.args[0].outcome.prepared is first.args[0].outcome.prepared
     document = controller.document
     document.set_data_config(document.project.data.__class__(
         document.project.data.source, validation=0.3, test=0.2))
     with qtbot.waitSignal(controller.run_finished, timeout=WAIT) as third:
-        controller.step()
+        controller.train()
     assert third.args[0].outcome.prepared is not first.args[0].outcome.prepared
     assert third.args[0].outcome.prepared.validation.n_samples == 60
 

@@ -1,5 +1,6 @@
 """Training from the window, acting as a person: Train, Pause, Stop, Step, Reset, a live learning
-rate, a NaN loss, closing mid-run, and a saved project that shows its curves and trains on."""
+rate, a NaN loss, closing mid-run, and a saved project that shows its curves and trains on.
+Step and the weights' lineage: test_lineage.py."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from nnstudio.core.commands import MoveNodesCommand, RemoveNodesCommand
+from nnstudio.core.project import WeightsOrigin
 from nnstudio.engine.modules import GraphModule
 
 LONG = 100_000  # epochs: a run that only ends when the test ends it
@@ -19,7 +21,7 @@ WAIT = 20_000  # ms
 
 def parts(window):
     training = window.training
-    return training, training.controller, training.metrics_panel
+    return training, training.controller, window.panels["metrics_dock"]
 
 
 def test_clicking_train_trains_and_the_curves_hold_one_point_per_epoch(
@@ -89,11 +91,11 @@ def test_pause_holds_the_run_and_resume_carries_it_to_the_end(
 def test_a_learning_rate_typed_mid_run_reaches_the_engine(qtbot, click, train_window, make_project):
     window = train_window(make_project(epochs=LONG, learning_rate=0.03))
     training, controller, _ = parts(window)
-    editor = training.hyperparameters_panel.editors["learning_rate"]
+    editor = window.panels["hyperparameters_dock"].editors["learning_rate"]
     with qtbot.waitSignal(controller.epochs_reached, timeout=WAIT):
         click(window, training.train_action)
     assert editor.isEnabled()
-    assert not training.hyperparameters_panel.editors["batch_size"].isEnabled()
+    assert not window.panels["hyperparameters_dock"].editors["batch_size"].isEnabled()
     editor.lineEdit().selectAll()
     qtbot.keyClicks(editor.lineEdit(), "0.001")
     qtbot.keyClick(editor.lineEdit(), Qt.Key.Key_Return)
@@ -226,23 +228,6 @@ def test_structural_edits_are_refused_while_training_and_allowed_after(
     assert document.push(RemoveNodesCommand(["dense_1"]))
 
 
-def test_step_trains_exactly_one_epoch_from_the_current_weights(
-        qtbot, click, train_window, make_project):
-    window = train_window(make_project(epochs=3))
-    training, controller, panel = parts(window)
-    with qtbot.waitSignal(controller.run_finished, timeout=WAIT):
-        click(window, training.train_action)
-    trained = {k: v.copy() for k, v in window.document.weights.items()}
-    with qtbot.waitSignal(controller.run_finished, timeout=WAIT) as finished:
-        qtbot.keyClick(window, Qt.Key.Key_F10)
-    end = finished.args[0]
-    assert end.outcome.result.epochs_run == 1 and end.outcome.continued
-    assert end.record.name == "Step" and end.record.changes[0] == "continued from run_1"
-    assert panel.count == 4 and len(controller.history["loss"]) == 4
-    assert window.document.project.training.epochs == 3  # the setting stays as it was
-    assert any(not np.array_equal(trained[k], v) for k, v in window.document.weights.items())
-
-
 def test_reset_weights_forgets_them_and_clears_the_curves(qtbot, click, train_window, make_project):
     window = train_window(make_project(epochs=3))
     training, controller, panel = parts(window)
@@ -258,7 +243,7 @@ def test_reset_weights_forgets_them_and_clears_the_curves(qtbot, click, train_wi
     assert panel.count == 3
 
 
-def test_closing_the_window_mid_run_stops_waits_and_offers_to_save(
+def test_closing_the_window_mid_run_asks_once_then_stops_waits_and_records_the_run(
         qtbot, click, train_window, make_project, user, qtlog):
     window = train_window(make_project(epochs=LONG))
     training, controller, _ = parts(window)
@@ -270,22 +255,25 @@ def test_closing_the_window_mid_run_stops_waits_and_offers_to_save(
     user.answer_next_dialog(QMessageBox.StandardButton.Discard, seen)
     assert window.close()
     assert ended and controller._thread is None and controller.state == "idle"
-    assert seen and "Save the changes" in seen[0]
+    assert len(seen) == 1 and "A training run is still going" in seen[0]
     run = window.document.project.runs[-1]
     assert 1 <= len(run.history["loss"]) < LONG
     assert not [r for r in qtlog.records if "QThread" in r.message]
 
 
-def test_opening_another_project_mid_run_stops_the_run_first(
+def test_opening_another_project_mid_run_asks_first_and_cancel_keeps_it_training(
         qtbot, click, train_window, make_project, user):
     window = train_window(make_project(epochs=LONG))
     training, controller, _ = parts(window)
     with qtbot.waitSignal(controller.epochs_reached, timeout=WAIT):
         click(window, training.train_action)
     user.answer_next_dialog(QMessageBox.StandardButton.Cancel)
-    assert not window.new_from_example("empty")  # cancelled at the save prompt
-    assert controller.state == "idle" and len(window.document.project.runs) == 1
+    assert not window.new_from_example("empty")
+    assert controller.state == "running" and not window.document.project.runs
     assert window.document.project.name == "Spiral test"
+    user.answer_next_dialog(QMessageBox.StandardButton.Discard)
+    assert window.new_from_example("empty")  # stopped, recorded, then replaced
+    assert controller.state == "idle" and window.document.project.name != "Spiral test"
 
 
 def test_a_saved_project_reopens_with_its_curves_and_trains_on_from_its_weights(
@@ -308,7 +296,7 @@ def test_a_saved_project_reopens_with_its_curves_and_trains_on_from_its_weights(
     with qtbot.waitSignal(controller2.run_finished, timeout=WAIT) as finished:
         click(reopened, training2.train_action)
     end = finished.args[0]
-    assert end.outcome.continued and end.record.changes[0] == "continued from run_2"
+    assert end.outcome.continued and end.record.parent == WeightsOrigin("run_2", 4)
     assert panel2.count == 12
     # Continuing: the first epoch's loss is near where the saved run ended, not a fresh start.
     fresh_start = shown["loss"][0]
