@@ -174,7 +174,7 @@ def without_split_column(options: Mapping[str, Any], columns: tuple[str, ...],
         features = [c for c in columns if c not in (column, options.get("target"))]
     elif column in features:
         raise DataError(f"data.split_column: {column!r} is also listed as an input feature; a "
-                        f"row's part must not be an input")
+                        f"row's part must not be an input: leave it out of the inputs first")
     return {**options, "features": list(features)}
 
 

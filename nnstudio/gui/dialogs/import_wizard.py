@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.errors import NNStudioError
+from nnstudio.gui.dialogs.split_rows import add_split_chooser
 from nnstudio.gui.theme import ERROR_COLOR
 
 log = logging.getLogger(__name__)
@@ -990,6 +991,7 @@ class ImportWizard(QWizard):
         self.file_page = FilePage()
         self.columns_page = ColumnsPage(self.file_page)
         self.import_page = ImportPage(self)
+        self.split_chooser = add_split_chooser(self)  # fixed test/validation rows
         self.setPage(PAGE_FILE, self.file_page)
         self.setPage(PAGE_COLUMNS, self.columns_page)
         self.setPage(PAGE_IMPORT, self.import_page)

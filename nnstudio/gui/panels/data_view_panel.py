@@ -7,7 +7,7 @@ per-column statistics. Above them, the sanity checks' warnings in plain words.
 
 `DataViewPanel` only draws a `Dataset` it is given. `DataViewController` feeds it the open
 project's data (read in the background), and asks for a data file that moved or changed;
-`install_data_view(window)` adds the panel and File ▸ Import Data… to the main window.
+`install_data_view(window, panel, dock)` adds File ▸ Import Data… to the main window.
 """
 
 from __future__ import annotations
@@ -807,6 +807,7 @@ def import_data(window: Any, controller: DataViewController, path: str | Path | 
     from nnstudio.core.project import DataSource, project_relative_path
     from nnstudio.data.importers import data_checksum
     from nnstudio.gui.dialogs.import_wizard import ImportWizard
+    from nnstudio.gui.dialogs.split_rows import apply_choice, with_early_stopping
 
     wizard = wizard or ImportWizard(path, parent=window)
     if wizard.exec() != QDialog.DialogCode.Accepted or wizard.dataset is None:
@@ -821,20 +822,21 @@ def import_data(window: Any, controller: DataViewController, path: str | Path | 
                         sha256=checksum, format=wizard.data_format(),
                         options=wizard.source_options())
     controller.adopt(wizard.dataset, wizard.report, source)
-    document.set_data_config(dataclasses.replace(document.project.data, source=source))
+    data, split_note = apply_choice(window, document, wizard,
+                                    dataclasses.replace(document.project.data, source=source),
+                                    lambda file: place_in_project(window, document, file))
+    document.set_data_config(data)
+    training_note = with_early_stopping(document)
     window.statusBar().showMessage(f"Imported {wizard.dataset.n_samples:,} samples from "
-                                   f"{placed.name}", 8000)
+                                   f"{placed.name}{split_note}{training_note}", 8000)
     offer_network_for(window, document, wizard.dataset)
     return True
 
 
-def install_data_view(window: Any) -> DataViewController:
-    """Dock the Data View (bottom) and add File ▸ Import Data… to the main window."""
+def install_data_view(window: Any, panel: DataViewPanel, dock: Any) -> DataViewController:
+    """Keep the docked Data View showing the project's data; add File ▸ Import Data…."""
     from PySide6.QtGui import QAction, QKeySequence
 
-    panel = DataViewPanel()
-    dock = window.add_panel(panel, "Data View", "data_view_dock",
-                            Qt.DockWidgetArea.BottomDockWidgetArea)
     controller = DataViewController(window.document, panel, window)
     action = QAction("Import &Data…", window)
     action.setObjectName("import_data_action")
@@ -849,7 +851,6 @@ def install_data_view(window: Any) -> DataViewController:
     file_menu.insertAction(before, action)
     file_menu.insertSeparator(before)
     window.add_close_guard(controller.stop)
-    window.data_view = controller
     controller.dock = dock
     controller.import_action = action
     return controller
