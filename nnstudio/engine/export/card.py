@@ -33,7 +33,7 @@ def write_card(project: Project, out: str | Path, dataset: Dataset | None = None
     NNStudioError if they cannot be written.
     """
     path = Path(out)
-    run = project.runs[-1] if project.runs else None
+    run = card_run(project)
     chart = None
     if run is not None and run.history.get("loss"):
         chart = path.with_name(f"{path.stem}_loss.png")
@@ -153,11 +153,21 @@ def _relevant_settings(config: dict) -> list[str]:
 
 
 def _training(project: Project, run: RunRecord | None) -> list[str]:
+def card_run(project: Project) -> RunRecord | None:
+    """The run a card describes: the one the current weights came from, else the latest."""
+    origin = project.weights_origin
+    run = project.find_run(origin.run) if origin is not None else None
+    return run or (project.runs[-1] if project.runs else None)
+
+
     config = (run.config if run is not None else project.training).to_dict()
     rows = [(name, _value(config[name])) for name in _relevant_settings(config)]
     lines = ["## Training", ""]
     if run is not None:
-        lines += [f"The settings of run **{run.name or run.id}** (the latest):", ""]
+        origin = project.weights_origin
+        which = ("the current weights come from it" if origin is not None
+                 and origin.run == run.id else "the latest")
+        lines += [f"The settings of run **{run.name or run.id}** ({which}):", ""]
     lines += _table(("Setting", "Value"), rows)
     return lines
 

@@ -44,7 +44,7 @@ def test_card_shows_architecture_data_training_results_and_the_loss_chart(tmp_pa
     assert "| momentum |" not in text  # Adam has none: only settings that apply are listed
     assert "Run **first try** on 2026-01-02T03:04:05Z: 4 epochs on cpu, seed 0. Adam at 0.03." \
         in text
-    assert "| val_accuracy | 0.85 |" in text
+    assert "| validation accuracy | 0.850 |" in text  # named and written as the metrics table says
     assert "![Loss per epoch](spiral_loss.png)" in text
     assert chart.name == "spiral_loss.png"
     image = Image.open(chart)
@@ -125,3 +125,19 @@ def test_export_refuses_unknown_formats_and_bad_places(tmp_path):
     with pytest.raises(SpecError, match="no such folder"):
         export(project, None, "onnx", tmp_path / "missing" / "m.onnx")
     assert set(FORMATS) == {"script", "onnx", "torchscript", "weights", "card"}
+
+
+def test_card_describes_the_run_the_current_weights_came_from_not_the_latest(tmp_path):
+    import dataclasses
+
+    from nnstudio.core.project import WeightsOrigin
+
+    project = with_run()
+    later = dataclasses.replace(project.runs[0], id="run_2", name="later try", note="")
+    project.runs.append(later)
+    text = export(project, None, "card", tmp_path / "a.md").files[0].read_text(encoding="utf-8")
+    assert "The settings of run **later try** (the latest):" in text
+    project.weights_origin = WeightsOrigin("run_1", 4)  # Restore run_1
+    text = export(project, None, "card", tmp_path / "b.md").files[0].read_text(encoding="utf-8")
+    assert "The settings of run **first try** (the current weights come from it):" in text
+    assert "Run **first try** on 2026-01-02T03:04:05Z" in text
