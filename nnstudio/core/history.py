@@ -12,17 +12,14 @@ import math
 from typing import Any, Iterable, Mapping, Sequence
 
 from nnstudio.core.config import TrainingConfig
+# Which way is better, and the split prefixes, come from the metrics table.
+from nnstudio.core.metrics import SPLIT_PREFIXES, base_metric, lower_is_better  # noqa: F401
 from nnstudio.core.network import Network
 
 NO_CHANGES = "no changes"
 FIRST_RUN = "first run"
 CONTINUED_FROM = "continued from "
 CONTINUED_FROM_UNRECORDED = "continued from weights no run recorded (imported or edited)"
-
-# Metrics where a smaller number is better; every other metric (accuracy, f1, r2, ...) is
-# better when larger. Names may carry a split prefix: "val_loss", "test_mse", "train_mae".
-LOWER_IS_BETTER = ("loss", "mse", "mae", "huber", "error", "seconds", "time")
-SPLIT_PREFIXES = ("train_", "val_", "validation_", "test_")
 
 # The order metric columns appear in: the usual ones first, in the order a learner reads them.
 _METRIC_ORDER = ("loss", "accuracy", "precision", "recall", "f1", "auc", "mse", "mae", "r2")
@@ -243,19 +240,6 @@ def _ids(ids: Sequence[str]) -> str:
 
 
 # ---- metrics -----------------------------------------------------------------------------------
-
-def base_metric(name: str) -> str:
-    """The metric without its split prefix: "val_accuracy" → "accuracy"."""
-    for prefix in SPLIT_PREFIXES:
-        if name.startswith(prefix):
-            return name[len(prefix):]
-    return name
-
-
-def lower_is_better(metric: str) -> bool:
-    """True for losses and errors (val_loss, test_mse), False for scores (accuracy, r2)."""
-    return base_metric(metric) in LOWER_IS_BETTER
-
 
 def metric_columns(metric_dicts: Iterable[Mapping[str, Any]]) -> list[str]:
     """The metric names found in any of `metric_dicts`, ordered: train, validation, test, and

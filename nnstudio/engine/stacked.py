@@ -29,6 +29,7 @@ group, so with Dropout the models match single runs in distribution only.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import math
 import time
@@ -42,6 +43,7 @@ import torch.nn.functional as F
 from nnstudio.core.config import TrainingConfig
 from nnstudio.core.errors import SpecError
 from nnstudio.core.layers import LAYER_TYPES
+from nnstudio.core.metrics import lower_is_better
 from nnstudio.core.network import Network, Node
 from nnstudio.core.shapes import infer_shapes
 from nnstudio.data.preprocessing import PreparedData
@@ -56,7 +58,8 @@ from nnstudio.engine.metrics import (
 )
 from nnstudio.engine.modules import GraphModule, activation_function, build_model, multiply_adds
 from nnstudio.engine.optim import Schedule, make_optimizer, set_learning_rate
-from nnstudio.engine.trainer import LOWER_IS_BETTER, RunPlan, TrainingFailed, fit, plan_run
+from nnstudio.engine.target_scaling import ScaledTraining
+from nnstudio.engine.trainer import RunPlan, TrainingFailed, fit, plan_run
 from nnstudio.engine.weights import model_to_arrays
 
 __all__ = [
@@ -634,7 +637,7 @@ class _StackedRun:
         if monitor is None or not self.config.early_stopping:
             return False
         model = self.models[index]
-        value, lower = row[monitor], monitor in LOWER_IS_BETTER
+        value, lower = row[monitor], lower_is_better(monitor)
         better = model.best_value is None or (value < model.best_value if lower
                                               else value > model.best_value)
         if better and math.isfinite(value):
@@ -721,6 +724,24 @@ def fit_many(networks: Sequence[Network], seeds: Sequence[int], data: PreparedDa
     config = config if isinstance(config, TrainingConfig) else TrainingConfig(config)
     if len(networks) != len(seeds):
         raise SpecError("sweep: give one seed per network")
+    # A regression target trains standardized, as in `fit`, when every network can give its
+    # predictions back in the target's units (engine.target_scaling).
+    scalings = [ScaledTraining.for_run(network, data, config.loss) for network in networks]
+    if scalings and all(scalings):
+        data = scalings[0].data(data)
+    else:
+        scalings = [None] * len(networks)
+    results = _fit_many(networks, seeds, data, config, method, pad, on_progress, cancel, groups)
+    return [result if result is None or scaled is None else dataclasses.replace(
+                result, result=scaled.result(result.result),
+                test_metrics=scaled.metrics(result.test_metrics))
+            for result, scaled in zip(results, scalings)]
+
+
+def _fit_many(networks: Sequence[Network], seeds: Sequence[int], data: PreparedData,
+              config: TrainingConfig, method: str, pad: bool | str,
+              on_progress: Callable[[int, int], None] | None, cancel: Cancel,
+              groups: Sequence[Group] | None) -> list[ManyResult | None]:
     stop = stop_function(cancel)
     plans = {}
     for index, network in enumerate(networks):  # every check before the first batch

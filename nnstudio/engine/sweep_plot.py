@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from nnstudio.core.metrics import METRICS
+
 if TYPE_CHECKING:
     from nnstudio.engine.sweep import SweepResult
 
@@ -27,8 +29,6 @@ CHANCE = (150, 150, 150)
 # Small to large sizes: from a light to a dark blue-green.
 LIGHT, DARK = np.array((160, 215, 190)), np.array((20, 60, 110))
 
-# Plain ASCII: Pillow's built-in font has no superscript two.
-_METRIC_NAMES = {"accuracy": "accuracy", "r2": "R2", "f1": "F1", "loss": "loss"}
 _SPLIT_NAMES = {"train": "training", "val": "validation", "test": "test"}
 
 
@@ -77,7 +77,7 @@ def _count_label(value: float) -> str:
 
 def _y_range(values: Sequence[float], metric: str, chance: float | None) -> tuple[float, float]:
     finite = [v for v in values if math.isfinite(v)] + ([chance] if chance is not None else [])
-    if metric in ("accuracy", "f1", "precision", "recall"):
+    if METRICS[metric].share:
         low = min(finite, default=0.0)
         return (0.0 if low < 0.5 else math.floor(low * 10) / 10 - 0.1), 1.0
     low, high = min(finite, default=0.0), max(finite, default=1.0)
@@ -133,7 +133,8 @@ def draw_sweep(result: SweepResult, size: tuple[int, int] = (1200, 520)) -> Imag
     draw = ImageDraw.Draw(image)
     font = _font(13 * s)
     held = result.held_out
-    metric_name = _METRIC_NAMES.get(result.metric, result.metric)
+    # Plain ASCII: Pillow's built-in font has no superscript two.
+    metric_name = METRICS[result.metric].ascii_label
     summaries = result.summary()
     split_w = int(width * 0.55)
     title = f"{result.name}: {metric_name} against model size"

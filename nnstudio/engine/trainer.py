@@ -21,12 +21,13 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from nnstudio.core.config import TrainingConfig
+from nnstudio.core.config import MONITORS, TrainingConfig
 from nnstudio.core.errors import SpecError, TrainingError
+from nnstudio.core.metrics import for_task, lower_is_better
 from nnstudio.core.model_size import check_trainable
 from nnstudio.core.network import Network
 from nnstudio.data.preprocessing import PreparedData
-from nnstudio.engine.backprop import FastSteps, blocker
+from nnstudio.engine.fast_path import FastSteps, blocker
 from nnstudio.engine.callbacks import (
     BatchSnapshot,
     Callback,
@@ -57,10 +58,9 @@ __all__ = [
     "TrainingFailed", "fit", "plan_run",
 ]
 
-# Monitored metrics where a lower value is better; the others (accuracy, f1, r2) are higher.
-LOWER_IS_BETTER = ("val_loss", "val_mse", "val_mae")
-CLASSIFICATION_MONITORS = ("val_loss", "val_accuracy", "val_f1")
-REGRESSION_MONITORS = ("val_loss", "val_mse", "val_mae", "val_r2")
+# The validation metrics each task can monitor (which way is better: core/metrics.py).
+CLASSIFICATION_MONITORS = for_task(MONITORS, classification=True)
+REGRESSION_MONITORS = for_task(MONITORS, classification=False)
 
 
 class TrainingFailed(TrainingError):
@@ -509,7 +509,7 @@ class _Run:
         monitor = self.plan.monitor
         name = monitor or "loss"
         value = row[name]
-        lower = monitor is None or monitor in LOWER_IS_BETTER
+        lower = monitor is None or lower_is_better(monitor)
         self.schedule.observe(value, lower)
         if monitor is None or not self.config.early_stopping:
             return False

@@ -14,6 +14,7 @@ from PIL import Image, ImageDraw, ImageFont
 import nnstudio
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.layers import LAYER_TYPES
+from nnstudio.core.metrics import format_metric_value, metric_label
 from nnstudio.core.project import Project, RunRecord
 from nnstudio.core.shapes import format_shape, infer_shapes
 from nnstudio.data.builtin import BUILTIN_DATASETS
@@ -152,7 +153,6 @@ def _relevant_settings(config: dict) -> list[str]:
     return names + ["seed", "device"]
 
 
-def _training(project: Project, run: RunRecord | None) -> list[str]:
 def card_run(project: Project) -> RunRecord | None:
     """The run a card describes: the one the current weights came from, else the latest."""
     origin = project.weights_origin
@@ -160,6 +160,7 @@ def card_run(project: Project) -> RunRecord | None:
     return run or (project.runs[-1] if project.runs else None)
 
 
+def _training(project: Project, run: RunRecord | None) -> list[str]:
     config = (run.config if run is not None else project.training).to_dict()
     rows = [(name, _value(config[name])) for name in _relevant_settings(config)]
     lines = ["## Training", ""]
@@ -182,7 +183,8 @@ def _results(run: RunRecord | None, chart_name: str | None) -> list[str]:
     lines += [f"Run **{run.name or run.id}**{when}: {epochs} epochs{where}, seed {run.seed}."
               + (f" {run.note}" if run.note else ""), ""]
     if run.final_metrics:
-        rows = [(name, f"{value:.4g}") for name, value in run.final_metrics.items()]
+        rows = [(metric_label(name), format_metric_value(name, value))
+                for name, value in run.final_metrics.items()]
         lines += _table(("Metric (final weights)", "Value"), rows, right=(1,))
     if chart_name:
         lines += [f"![Loss per epoch]({chart_name})", ""]

@@ -18,6 +18,7 @@ import nnstudio
 import numpy as np
 
 from nnstudio.core.errors import NNStudioError, SpecError
+from nnstudio.core.metrics import lower_is_better
 from nnstudio.core.project import Project
 from nnstudio.core.shapes import summary
 from nnstudio.data import bundled
@@ -30,6 +31,7 @@ from nnstudio.engine.export.templates import training as training_templates
 from nnstudio.engine.devices import ONE_THREAD_WORK
 from nnstudio.engine.losses import LOSS_NAMES, Objective, make_objective
 from nnstudio.engine.modules import build_model, multiply_adds
+from nnstudio.engine.trainer import CLASSIFICATION_MONITORS, REGRESSION_MONITORS
 
 # The file behind each bundled dataset (see nnstudio/data/bundled.py).
 BUNDLED_FILES = {
@@ -41,8 +43,6 @@ BUNDLED_FILES = {
 }
 
 # Monitors that early stopping and the plateau schedule accept, per kind of task.
-_CLASSIFICATION_MONITORS = ("val_loss", "val_accuracy", "val_f1")
-_REGRESSION_MONITORS = ("val_loss", "val_mse", "val_mae", "val_r2")
 
 
 def script_source(project: Project, dataset: Dataset | None = None,
@@ -221,7 +221,7 @@ def _settings(project: Project, dataset: Dataset, objective: Objective, code: Mo
     config = project.training
     watched = config.early_stopping or config.schedule == "plateau"
     monitor = config.monitor if watched else None
-    allowed = _CLASSIFICATION_MONITORS if objective.is_classification else _REGRESSION_MONITORS
+    allowed = CLASSIFICATION_MONITORS if objective.is_classification else REGRESSION_MONITORS
     if monitor is not None and monitor not in allowed:
         kind = "classes" if objective.is_classification else "numbers"
         raise SpecError(f"training.monitor: {monitor} does not apply when predicting {kind}: "
@@ -239,6 +239,7 @@ def _settings(project: Project, dataset: Dataset, objective: Objective, code: Mo
         f"CLASSES = {max(objective.classes, 2) if objective.is_classification else 0}",
         "# The validation metric early stopping and the plateau schedule watch (None: neither).",
         f"MONITOR = {monitor!r}",
+        f"MONITOR_LOWER_IS_BETTER = {monitor is None or lower_is_better(monitor)}",
         "# Layers whose id Python or nn.Module reserve get another attribute name; NN Studio's",
         "# weight names use the id.",
         f"RENAMED = {code.renamed!r}",

@@ -16,14 +16,16 @@ from PySide6.QtCore import QSortFilterProxyModel
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from nnstudio.core.history import format_metric, format_value
+from nnstudio.core.metrics import METRICS
 from nnstudio.gui.theme import is_dark
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 HIGHLIGHT_LIGHT = "#d4efd8"
 HIGHLIGHT_DARK = "#2f5a38"
 
-_WORDS = {"val": "validation", "r2": "R²", "f1": "F1", "mse": "MSE", "mae": "MAE",
-          "auc": "AUC", "lr": "learning rate", "l1": "L1", "l2": "L2"}
+# Metric names as the metrics table writes them; settings' short names in words.
+_WORDS = {"val": "validation", "lr": "learning rate", "l1": "L1", "l2": "L2",
+          **{key: row.label for key, row in METRICS.items()}}
 
 Index = QModelIndex | QPersistentModelIndex
 

@@ -27,21 +27,19 @@ from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget,
 )
 
+from nnstudio.core.metrics import metric_label as table_label
+
 REDRAW_MS = 100  # at most ten redraws a second
 MAX_REDRAW_MS = 1000
 DRAWING_SHARE = 0.04  # of the GUI thread's time, at most, for redrawing while data arrives
 TRAIN_COLOR = "#2f7ed8"
 VALIDATION_COLOR = "#d9731a"
-METRIC_LABELS = {"loss": "loss", "accuracy": "accuracy", "precision": "precision",
-                 "recall": "recall", "f1": "F1", "mse": "MSE", "mae": "MAE", "r2": "R²",
-                 "lr": "learning rate"}
 METRIC_ORDER = ("accuracy", "f1", "precision", "recall", "mae", "mse", "r2", "lr")
 
 
 def metric_label(name: str) -> str:
-    base = name[4:] if name.startswith("val_") else name
-    label = METRIC_LABELS.get(base, base.replace("_", " "))
-    return f"validation {label}" if name.startswith("val_") else label
+    """A curve's name in words, from the metrics table; the learning rate is not a metric."""
+    return "learning rate" if name == "lr" else table_label(name)
 
 
 def format_number(value: float) -> str:
@@ -62,14 +60,14 @@ class PlotsView(pg.GraphicsLayoutWidget):
         started = time.thread_time()
         super().paintEvent(event)
         self.paint_seconds += time.thread_time() - started
+
+
 class EpochAxisItem(pg.AxisItem):
     """An epoch axis: epochs are whole, so it never ticks at 1.5."""
 
     def tickValues(self, minVal, maxVal, size):
         return [(spacing, [value for value in values if float(value).is_integer()])
                 for spacing, values in super().tickValues(minVal, maxVal, size)]
-
-
 
 
 class MetricsPanel(QWidget):
@@ -104,9 +102,9 @@ class MetricsPanel(QWidget):
     def _build(self) -> None:
         self.metric_combo = QComboBox()
         self.metric_combo.setObjectName("metric_combo")
-        self.metric_combo.setPlaceholderText("none yet")
         self.metric_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.metric_combo.setToolTip("The measure drawn in the lower plot.")
+        self.metric_combo.setPlaceholderText("none yet")
         self.metric_combo.currentIndexChanged.connect(self._on_metric_combo_changed)
         self.log_check = QCheckBox("Log-scale loss")
         self.log_check.setObjectName("log_scale_check")
@@ -337,9 +335,9 @@ class MetricsPanel(QWidget):
         self.loss_plot.setLabel("left", "Loss (log scale)" if on else "Loss")
 
     def _fill_metric_combo(self) -> None:
-        self.metric_combo.setEnabled(bool(names))  # "none yet", greyed, before any training
         current = self.metric
         names = [name for name in METRIC_ORDER if name in self.columns]
+        self.metric_combo.setEnabled(bool(names))  # "none yet", greyed, before any training
         if [self.metric_combo.itemData(i) for i in range(self.metric_combo.count())] == names:
             return
         self.metric_combo.blockSignals(True)

@@ -335,7 +335,7 @@ def train(args):
     schedule = Schedule(batches, args.epochs)
     generator = torch.Generator().manual_seed(seed)  # the same shuffle in every process
     monitor = MONITOR if has_validation else None
-    lower_is_better = monitor is None or monitor in ("val_loss", "val_mse", "val_mae")
+    lower_is_better = monitor is None or MONITOR_LOWER_IS_BETTER
     history, best_value, best_epoch, best_state = {}, None, 0, None
     learning_rate = schedule.rate(0)
     say(f"training on {device}" + (f" in {world} processes" if world > 1 else "")
