@@ -219,15 +219,16 @@ def _left_out_reason(sample: ColumnSample, j: int, rows: int, handling: str) -> 
     missing = rows - len(present)
     if len(present) == 0:
         return "it is empty"
-    distinct = len(np.unique(present))
-    if distinct == 1:
-        return f"it has the same value, {_shown(present[0])}, in every row"
-    id_reason = _id_reason(sample, j, present, distinct)
-    if id_reason:
-        return id_reason
     if missing > MOSTLY_EMPTY * rows:
         return (f"it is empty in {missing} of {rows} rows ({100 * missing / rows:.0f}%); "
                 f"keeping it would cost those rows")
+    distinct = len(np.unique(present))
+    if distinct == 1:
+        where = "every row" if not missing else "every row that has a value"
+        return f"it has the same value, {_shown(present[0])}, in {where}"
+    id_reason = _id_reason(sample, j, present, distinct)
+    if id_reason:
+        return id_reason
     if handling == "onehot" and distinct > MAX_ONEHOT_CATEGORIES:
         return (f"it holds {distinct} different values, too many to one-hot encode "
                 f"(at most {MAX_ONEHOT_CATEGORIES})")
