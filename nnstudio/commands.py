@@ -25,6 +25,7 @@ from typing import Any, Callable, TextIO
 
 from nnstudio.core.errors import NNStudioError, TrainingError
 from nnstudio.core.history import origin_text, start_text
+from nnstudio.core.metrics import format_metric_value, metric_label
 
 OK, FAILED, BAD_INPUT = 0, 1, 2
 FAILED_NOTE = "Failed: "  # starts the note of a run that stopped on an error (a NaN loss)
@@ -413,8 +414,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     print(f"{project.name}: {args.split} split, {result.samples} samples")
     print("weights from " + (origin_text(origin, project.runs) if origin is not None
                              else "no recorded run (imported or edited)"))
-    for name, value in result.metrics.items():
-        print(f"  {name:<10} {_format_number(value)}")
+    for name, value in result.metrics.items():  # named and written as the metrics table says
+        print(f"  {metric_label(name):<10} {format_metric_value(name, value)}")
     if confusion is not None:
         print("confusion matrix (rows: true class, columns: predicted)")
         print(_confusion_text(confusion, list(result.class_names)))
