@@ -59,12 +59,14 @@ class ScaledTraining:
 
     # ---- into training units ----
     def data(self, data: PreparedData) -> PreparedData:
-        """`data` with standardized targets (what the trainer fits)."""
+        """`data` with standardized targets (what the trainer fits), marked as needing no
+        more scaling."""
         def scaled(part):
             return dataclasses.replace(part, y=self.scaling.standardize(part.y))
 
         return dataclasses.replace(data, train=scaled(data.train),
-                                   validation=scaled(data.validation), test=scaled(data.test))
+                                   validation=scaled(data.validation), test=scaled(data.test),
+                                   target_scaling=None)
 
     def unfolded(self, weights: Mapping[str, np.ndarray] | None) -> dict | None:
         """Saved (own-units) weights turned back into training units, to continue a run."""

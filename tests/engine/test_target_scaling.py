@@ -103,3 +103,17 @@ def test_classes_and_outputs_that_cannot_fold_train_on_the_raw_target():
     x = np.zeros((6, 2), dtype=np.float32)
     classes = Dataset("c", x, np.array([0, 1] * 3), "binary", (), ("a", "b"))
     assert TargetScaling.fit(classes) is None
+
+
+def test_a_sweep_trains_the_target_standardized_and_reports_grams_like_fit():
+    from nnstudio.engine.stacked import fit_many
+
+    data = penguins()
+    config = {"epochs": 10, "batch_size": 32}
+    many = fit_many([regression_network()] * 2, [0, 1], data, config)
+    alone = fit(regression_network(), data, config)
+    for job in many:
+        assert job.result.final_metrics["val_r2"] > 0.8
+        assert 100 < job.test_metrics["test_mae"] < 250  # grams
+    assert np.isclose(many[0].result.final_metrics["val_mse"],
+                      alone.final_metrics["val_mse"], rtol=1e-3)
