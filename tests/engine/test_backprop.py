@@ -12,7 +12,8 @@ from nnstudio.core.config import TrainingConfig
 from nnstudio.core.examples import example_project
 from nnstudio.core.network import chain
 from nnstudio.data.source import prepare_project_data
-from nnstudio.engine.backprop import DenseStack, FastSteps
+from nnstudio.engine.backprop import DenseStack
+from nnstudio.engine.fast_path import FastSteps
 from nnstudio.engine.callbacks import Callback
 from nnstudio.engine.modules import build_model
 from nnstudio.engine.trainer import fit, plan_run
