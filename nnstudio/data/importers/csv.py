@@ -40,6 +40,12 @@ from nnstudio.data.importers.common import (
     report_progress,
     targets_from_codes,
 )
+from nnstudio.data.importers.text_file import (
+    check_text,
+    decode_head,
+    sniff_encoding,
+    wide_encoding,
+)
 
 CATEGORICAL = ("onehot", "ordinal")
 MISSING = ("drop", "mean", "median", "most_frequent")
@@ -148,9 +154,9 @@ def sniff_csv(path: str | Path) -> CsvOptions:
     """Guess delimiter, quoting, header, decimal comma and encoding from the start of the file."""
     path = Path(path)
     head = _read_bytes(path, SNIFF_BYTES)
-    encoding = _sniff_encoding(head)
+    encoding = sniff_encoding(head)
     check_text(path, head, encoding)
-    text = _decode_head(head, encoding).lstrip("\ufeff")
+    text = decode_head(head, encoding).lstrip("\ufeff")
     lines = [line for line in text.splitlines() if line.strip()][:50]
     delimiter = _sniff_delimiter(lines, path.suffix.lower())
     rows = list(stdlib_csv.reader(lines, delimiter=delimiter, quotechar='"'))
@@ -167,78 +173,6 @@ def _read_bytes(path: Path, limit: int) -> bytes:
     if not head.strip():
         raise DataError(f"{path}: the file is empty")
     return head
-
-
-# Files people rename to .csv by mistake, by their first bytes.
-BINARY_SIGNATURES = {
-    b"\x1f\x8b": "gzip-compressed data; decompress it first",
-    b"PK\x03\x04": "a zip archive (or an Excel .xlsx workbook); extract or export it as CSV first",
-    b"\x89PNG": "a PNG image",
-    b"\xff\xd8\xff": "a JPEG image",
-    b"GIF8": "a GIF image",
-    b"%PDF": "a PDF document",
-    b"BZh": "bzip2-compressed data; decompress it first",
-    b"\xfd7zXZ": "xz-compressed data; decompress it first",
-    b"\x93NUMPY": "a NumPy array; give it the extension .npy",
-    b"PAR1": "a Parquet file",
-    b"\xd0\xcf\x11\xe0": "an old Excel (.xls) or Office file; export it as CSV first",
-    b"SQLite format 3": "an SQLite database",
-}
-# Control characters never found in a text table (tab, newlines and form feed are fine).
-_CONTROL = bytes([*range(0, 9), *range(14, 32), 127])
-_NOT_CONTROL = bytes(b for b in range(256) if b not in _CONTROL)
-
-
-def _first_control(data: bytes) -> int | None:
-    """Where the first control character is; `translate` scans a megabyte in a millisecond."""
-    found = set(data.translate(None, _NOT_CONTROL))
-    return min(data.find(bytes([b])) for b in found) if found else None
-
-
-def check_text(path: Path, head: bytes, encoding: str) -> None:
-    """Raise DataError when the start of the file is binary data rather than a text table."""
-    for signature, what in BINARY_SIGNATURES.items():
-        if head.startswith(signature):
-            raise DataError(f"{path} is not a text table: binary data at byte 0 ({what})")
-    if _wide(encoding):  # find the place in the decoded text, then count its bytes
-        text = _decode_head(head, encoding)
-        at = _first_control(text.encode("latin-1", errors="replace"))
-        at = len(text[:at].encode(encoding)) if at is not None else None
-    else:
-        at = _first_control(head)
-    if at is not None:
-        raise DataError(f"{path} is not a text table: binary data at byte {at}")
-
-
-def _sniff_encoding(head: bytes) -> str:
-    """UTF-16 by its byte-order mark or its zero bytes, else UTF-8 when it decodes, else Latin-1."""
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16"
-    even, odd = head[0:2000:2], head[1:2000:2]
-    if len(head) >= 4 and odd.count(0) > 0.4 * len(odd) and not even.count(0):
-        return "utf-16-le"
-    if len(head) >= 4 and even.count(0) > 0.4 * len(even) and not odd.count(0):
-        return "utf-16-be"
-    return "utf-8" if _is_utf8(head) else "latin-1"
-
-
-def _wide(encoding: str) -> bool:
-    """Whether a newline takes more than one byte, so bytes cannot be split at b"\\n"."""
-    return codecs.lookup(encoding).name.startswith(("utf-16", "utf-32"))
-
-
-def _decode_head(head: bytes, encoding: str) -> str:
-    """The text of the first bytes of a file; a character cut at the end is left out."""
-    return codecs.getincrementaldecoder(encoding)(errors="replace").decode(head, final=False)
-
-
-def _is_utf8(head: bytes) -> bool:
-    try:
-        # final=False: the sample may end in the middle of a multi-byte character.
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def _sniff_delimiter(lines: list[str], suffix: str) -> str:
@@ -336,8 +270,8 @@ def _read_head(path: Path, options: CsvOptions) -> _Head:
     check_text(path, data, options.encoding)
     size = path.stat().st_size
     complete = len(data) >= size
-    if _wide(options.encoding):  # parse the head as UTF-8, where a newline is one byte
-        data = _decode_head(data, options.encoding).encode("utf-8")
+    if wide_encoding(options.encoding):  # parse the head as UTF-8, where a newline is one byte
+        data = decode_head(data, options.encoding).encode("utf-8")
         options = dataclasses.replace(options, encoding="utf-8")
     if not complete:
         if b"\n" not in data and b"\r" not in data:
@@ -871,7 +805,7 @@ def _header_names(path: Path, options: CsvOptions) -> tuple[str, ...] | None:
     if not options.header:
         return None
     with open(path, "rb") as file:
-        lines = _decode_head(file.read(1 << 16), options.encoding).splitlines()
+        lines = decode_head(file.read(1 << 16), options.encoding).splitlines()
     quoting = {"quotechar": options.quote_char} if options.quote_char else {
         "quoting": stdlib_csv.QUOTE_NONE}
     try:
