@@ -123,7 +123,7 @@ def measure(key: str, rounds: int, quick: bool) -> dict:
     from nnstudio.core.examples import example_project
     from nnstudio.data.source import prepare_project_data
     from nnstudio.gui.document import ProjectDocument
-    from nnstudio.gui.main_window import MainWindow
+    from nnstudio.gui.composition import build_window
 
     project = example_project(key)
     if quick:
@@ -132,8 +132,8 @@ def measure(key: str, rounds: int, quick: bool) -> dict:
     prepared = prepare_project_data(project)
     settings = QSettings(os.path.join(tempfile.mkdtemp(), "settings.ini"),
                          QSettings.Format.IniFormat)
-    window = MainWindow(ProjectDocument(project), settings=settings,
-                        extensions=("nnstudio.gui.training",))
+    window = build_window(ProjectDocument(project), settings,
+                          panels=("dataset_dock", "hyperparameters_dock", "metrics_dock"))
     window.resize(1440, 900)
     window.show()
     meter = StallMeter()

@@ -3,8 +3,8 @@
 Two windows train the same example project with the window's Train action, in interleaved rounds:
 
 - none: a window with the training part only (no inspection views installed);
-- views: a window with every registered inspection panel (`INSPECTION_PANELS`, so views that
-  other parts of the app register are included) open, each floating in its own visible dock,
+- views: a window with every live panel of the panel table (`LIVE_PANELS`, so a view added
+  to the table is included) open, each floating in its own visible dock,
   refreshed live from the running training;
 - hidden (reported too): the same window with every view's dock closed.
 
@@ -36,24 +36,33 @@ WORKLOADS = ("spiral", "digits_mlp", "digits_cnn")
 SAMPLES_PER_RUN = 200_000  # the examples run with their own epochs (spiral 500, digits 40 and 20)
 
 
-def make_window(project, extensions):
+TRAINING_PANELS = ("dataset_dock", "hyperparameters_dock", "metrics_dock")
+
+
+def live_names() -> tuple[str, ...]:
+    """The docks of the panel table's live panels (a view added to the table is included)."""
+    from nnstudio.gui.panels.table import LIVE_PANELS
+
+    return tuple(entry.object_name for entry in LIVE_PANELS)
+
+
+def make_window(project, with_views: bool):
     from PySide6.QtCore import QSettings
 
+    from nnstudio.gui.composition import build_window
     from nnstudio.gui.document import ProjectDocument
-    from nnstudio.gui.main_window import MainWindow
 
     settings = QSettings(os.path.join(tempfile.mkdtemp(), "settings.ini"),
                          QSettings.Format.IniFormat)
-    window = MainWindow(ProjectDocument(project), settings=settings, extensions=extensions)
+    views = live_names() if with_views else ()
+    window = build_window(ProjectDocument(project), settings, panels=TRAINING_PANELS + views)
     window.resize(1440, 900)
     window.show()
     return window
 
 
 def inspection_docks(window) -> list:
-    from PySide6.QtWidgets import QDockWidget
-
-    return [window.findChild(QDockWidget, name) for name in window.inspection_panels]
+    return [window.panel_docks[name] for name in live_names()]
 
 
 def open_every_view(window, only: tuple[str, ...] = ()) -> None:
@@ -123,10 +132,10 @@ def measure(key: str, rounds: int, quick: bool, only: tuple[str, ...] = ()) -> d
         epochs = max(1, epochs // 4)
     project.training = project.training.replace(epochs=epochs, device="cpu",
                                                 early_stopping=False)
-    plain = make_window(project, ("nnstudio.gui.training",))
-    viewed = make_window(project, ("nnstudio.gui.training", "nnstudio.gui.panels.inspection"))
-    panels = [panel for name, panel in viewed.inspection_panels.items()
-              if not only or name in only]
+    plain = make_window(project, with_views=False)
+    viewed = make_window(project, with_views=True)
+    panels = [panel for name, panel in viewed.panels.items()
+              if name in live_names() and (not only or name in only)]
     train(plain)  # warm-up: imports, first optimizer steps, first redraws
     open_every_view(viewed, only)
     train(viewed)
@@ -168,9 +177,9 @@ def gui_share_per_panel(key: str, quick: bool) -> dict[str, float]:
     epochs = max(1, min(project.training.epochs, SAMPLES_PER_RUN // _train_samples(project)))
     project.training = project.training.replace(epochs=max(1, epochs // (4 if quick else 1)),
                                                 device="cpu", early_stopping=False)
-    window = make_window(project, ("nnstudio.gui.training", "nnstudio.gui.panels.inspection"))
+    window = make_window(project, with_views=True)
     shares = {}
-    for name in ("", *window.inspection_panels):
+    for name in ("", *live_names()):
         if name:
             open_every_view(window, (name,))
         else:
@@ -206,11 +215,11 @@ def main(argv: list[str]) -> int:
     rounds = args.rounds or (1 if args.quick else 5)
 
     from nnstudio.gui.app import make_application
-    from nnstudio.gui.panels.inspection import INSPECTION_PANELS
+    from nnstudio.gui.panels.table import LIVE_PANELS
 
     make_application()
     rows = [measure(key, rounds, args.quick, only) for key in args.workloads.split(",")]
-    names = ", ".join(panel.title for panel in INSPECTION_PANELS
+    names = ", ".join(panel.title for panel in LIVE_PANELS
                       if not only or panel.object_name in only)
     print(f"Training with the inspection views open and live ({names}) against none, "
           f"offscreen, {rounds} round(s), median samples/s, {os.cpu_count()} CPU cores")

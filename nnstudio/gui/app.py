@@ -61,13 +61,13 @@ def run_app(argv: list[str]) -> int:
         return 1
     app = make_application()
 
-    from nnstudio.gui.main_window import MainWindow
+    from nnstudio.gui.composition import build_window
 
     one_shot = bool(args.screenshot or args.self_test)  # runs and exits: no user settings, no warm-up
     settings = _throwaway_settings() if one_shot else None
     if not one_shot:
         _warm_up_planned.set()  # before the window exists: its panels must not import torch
-    window = MainWindow(settings=settings)
+    window = build_window(settings=settings)
     if args.project:
         message = window.document.open(args.project)
         if message is not None:

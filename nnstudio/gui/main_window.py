@@ -1,11 +1,11 @@
 """The main window: the canvas in the middle, docked palette, inspector and problems around it.
 
-Other parts of the app plug in through three calls: `add_panel(widget, title, object_name)` for
-a dockable panel (with its toggle in the View menu), `menu(name)` for a menu to fill (File,
-Edit, View, Train, Help, Export) and `add_close_guard(guard)` for work that must end before the
-window closes. A module listed in `EXTENSION_MODULES` that defines `install(window)` is called
-while the window is built, before the saved dock layout is restored, so its panels get their
-saved places too.
+The composition root (`nnstudio.gui.composition.build_window`) makes the rest and docks it
+through three calls: `add_panel(widget, title, object_name)` for a dockable panel (with its
+toggle in the View menu), `menu(name)` for a menu to fill (File, Edit, View, Train, Help,
+Export) and `add_close_guard(guard)` for work that must end before the window closes. Its
+`install(window)` runs while the window is built, before the saved dock layout is restored, so
+the panels get their saved places too.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 import logging
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -33,17 +33,14 @@ from nnstudio.gui.settings import (
 )
 from nnstudio.gui.theme import ERROR_COLOR
 
+if TYPE_CHECKING:
+    from nnstudio.gui.composition import PanelServices
+    from nnstudio.gui.experiments import Experiments
+    from nnstudio.gui.panels.data_view_panel import DataViewController
+    from nnstudio.gui.training.actions import TrainingActions
+
 log = logging.getLogger(__name__)
 
-# Modules that add panels, menus and close guards; a missing one is skipped.
-EXTENSION_MODULES = (
-    "nnstudio.gui.data",
-    "nnstudio.gui.training",
-    "nnstudio.gui.panels",
-    "nnstudio.gui.panels.inspection",
-    "nnstudio.gui.experiments",
-    "nnstudio.gui.export",
-)
 MENU_NAMES = ("File", "Edit", "View", "Train", "Help")
 FILE_FILTER = f"NN Studio projects (*{PROJECT_SUFFIX})"
 DEFAULT_SIZE = (1440, 900)
@@ -56,16 +53,24 @@ class MainWindow(QMainWindow):
 
     def __init__(self, document: ProjectDocument | None = None,
                  settings: QSettings | None = None,
-                 extensions: tuple[str, ...] = EXTENSION_MODULES,
+                 install: Callable[[MainWindow], None] | None = None,
                  parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("main_window")
         self.document = document or ProjectDocument(parent=self)
         self.settings = settings if settings is not None else app_settings()
         self._close_guards: list[Callable[[], bool]] = []
+        self._running_work: list[Callable[[], str]] = []
         self._first_panel_in: dict[Qt.DockWidgetArea, QDockWidget] = {}
         self._menus: dict[str, QMenu] = {}
         self._panel_section: QAction | None = None
+        self.panels: dict[str, QWidget] = {}  # the panel table's widgets by dock name
+        self.panel_docks: dict[str, QDockWidget] = {}
+        # Set by the composition root (nnstudio.gui.composition), None in a bare window.
+        self.services: PanelServices | None = None
+        self.training: TrainingActions | None = None
+        self.experiments: Experiments | None = None
+        self.data_view: DataViewController | None = None
         self.setAcceptDrops(True)
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks
                             | QMainWindow.DockOption.AllowTabbedDocks)
@@ -84,7 +89,8 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(self.inspector_dock, self.problems_dock, Qt.Orientation.Vertical)
         self._build_status_bar()
         self._connect()
-        self._install_extensions(extensions)
+        if install is not None:
+            install(self)
         self._fit_panels_in_default_width()
         self._restore_window_state()
         self._on_document_path_changed()
@@ -122,9 +128,40 @@ class MainWindow(QMainWindow):
         replace the open one; returning False keeps it."""
         self._close_guards.append(guard)
 
+    def add_running_work(self, describe: Callable[[], str]) -> None:
+        """`describe()` names work in progress ("A training run"), or "" while there is none:
+        closing the window or replacing the project asks about it before anything stops."""
+        self._running_work.append(describe)
+
     def end_background_work(self) -> bool:
         """Run the close guards (a training run stops and is recorded); False if one refused."""
         return all(guard() is not False for guard in list(self._close_guards))
+
+    def release_project(self) -> bool:
+        """Ask about running work and unsaved changes, then end the background work, before
+        the window closes or another project comes in. False when the person cancels: then
+        nothing has stopped and nothing is lost."""
+        self._finish_typing()
+        running = [text for describe in self._running_work if (text := describe())]
+        if not running:
+            return self.end_background_work() and self.maybe_save()
+        answer = self._ask_about_running_work(running)
+        if answer == QMessageBox.StandardButton.Cancel or not self.end_background_work():
+            return False
+        # What the run learned is in the project now (the close guard recorded it).
+        return self.save() if answer == QMessageBox.StandardButton.Save else True
+
+    def _ask_about_running_work(self, running: list[str]) -> QMessageBox.StandardButton:
+        what = " and ".join(running)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Training in progress",
+                          f"{what} is still going. Stop it and save “"
+                          f"{self.document.display_name}” first?",
+                          QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                          | QMessageBox.StandardButton.Cancel, self)
+        box.setInformativeText("Save keeps what it has learned so far; Discard stops it and "
+                               "drops every unsaved change; Cancel keeps it running.")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        return QMessageBox.StandardButton(box.exec())
 
     # ---- building ----
     def _build_menus(self) -> None:
@@ -218,18 +255,6 @@ class MainWindow(QMainWindow):
         self.palette_widget.layer_activated.connect(self.canvas.append_layer)
         self.problems.node_activated.connect(self._on_problems_node_activated)
 
-    def _install_extensions(self, names: tuple[str, ...]) -> None:
-        for name in names:
-            try:
-                module = importlib.import_module(name)
-            except ModuleNotFoundError as error:
-                if error.name and name.startswith(error.name):
-                    continue  # that part of the app is not there (yet)
-                raise
-            install = getattr(module, "install", None)
-            if callable(install):
-                install(self)
-
     def _fit_panels_in_default_width(self) -> None:
         """Tab panels placed side by side below or beside the canvas together when, side by
         side, they would make the window wider than a laptop screen."""
@@ -304,8 +329,7 @@ class MainWindow(QMainWindow):
         return answer == QMessageBox.StandardButton.Discard
 
     def new_from_example(self, key: str) -> bool:
-        self._finish_typing()
-        if not self.end_background_work() or not self.maybe_save():
+        if not self.release_project():
             return False
         self.document.new_from_example(key)
         return True
@@ -313,7 +337,7 @@ class MainWindow(QMainWindow):
     def open_path(self, path: str | Path, ask: bool = True) -> bool:
         """Open a project file (asking about unsaved changes first); a failure shows why."""
         self._finish_typing()
-        if ask and not (self.end_background_work() and self.maybe_save()):
+        if ask and not self.release_project():
             return False
         message = self.document.open(path)
         if message is not None:
@@ -370,7 +394,7 @@ class MainWindow(QMainWindow):
     # ---- slots ----
     @Slot()
     def _on_open_triggered(self) -> None:
-        if not self.end_background_work() or not self.maybe_save():
+        if not self.release_project():
             return
         path = self._ask_open_path()
         if path:
@@ -445,8 +469,7 @@ class MainWindow(QMainWindow):
 
     # ---- Qt events ----
     def closeEvent(self, event: QCloseEvent) -> None:
-        self._finish_typing()
-        if not self.end_background_work() or not self.maybe_save():
+        if not self.release_project():
             event.ignore()
             return
         self.save_window_state()

@@ -57,7 +57,7 @@ def make_window(qtbot, make_document, settings):
         window.document._unsaved = False
 
     def make(network: Network | None = None, document=None) -> MainWindow:
-        window = MainWindow(document or make_document(network), settings=settings, extensions=())
+        window = MainWindow(document or make_document(network), settings=settings)
         qtbot.addWidget(window, before_close_func=forget_changes)
         window.resize(1200, 800)
         window.show()

@@ -292,27 +292,24 @@ def test_a_close_guard_can_keep_the_window_open(make_window):
 
 
 def test_window_layout_and_hidden_panels_are_restored(qtbot, make_document, settings):
-    first = MainWindow(make_document(), settings=settings, extensions=())
+    first = MainWindow(make_document(), settings=settings)
     qtbot.addWidget(first)
     first.resize(760, 560)  # the offscreen screen is 800×600
     first.show()
     first.problems_dock.hide()
     first.save_window_state()
-    second = MainWindow(make_document(), settings=settings, extensions=())
+    second = MainWindow(make_document(), settings=settings)
     qtbot.addWidget(second)
     second.show()
     assert second.size().width() == 760
     assert second.problems_dock.isHidden() and not second.inspector_dock.isHidden()
 
 
-def test_extensions_are_installed_and_missing_ones_skipped(qtbot, make_document, settings,
-                                                          tmp_path, monkeypatch):
-    (tmp_path / "fake_panels.py").write_text(
-        "from PySide6.QtWidgets import QLabel\n"
-        "def install(window):\n"
-        "    window.add_panel(QLabel('hi'), 'Fake', 'fake_dock')\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
+def test_the_install_hook_docks_its_panels_while_the_window_is_built(qtbot, make_document,
+                                                                     settings):
+    from PySide6.QtWidgets import QLabel
+
     window = MainWindow(make_document(), settings=settings,
-                        extensions=("fake_panels", "nnstudio.gui.not_there_yet"))
+                        install=lambda made: made.add_panel(QLabel("hi"), "Fake", "fake_dock"))
     qtbot.addWidget(window)
-    assert window.findChild(QDockWidget, "fake_dock") is not None
+    assert window.findChild(QDockWidget, "fake_dock").widget().text() == "hi"

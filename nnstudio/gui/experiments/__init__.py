@@ -1,12 +1,17 @@
-"""The experiment side of the window: the runs panel, twin runs, the scale sweep and the
-hyperparameter search. `install(window)` is called by the main window while it is built."""
+"""The experiment side of the window: the Experiments menu with twin runs, the scale sweep and
+the hyperparameter search, around the runs panel (docked from the panel table). The
+composition root (`nnstudio.gui.composition`) makes `Experiments`."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Slot
+from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
+
+if TYPE_CHECKING:
+    from nnstudio.gui.experiments.runs_panel import RunsPanel
+    from nnstudio.gui.main_window import MainWindow
 
 
 class Experiments(QObject):
@@ -16,22 +21,13 @@ class Experiments(QObject):
     result). The close guard stops whatever any of them is running and waits for its thread.
     """
 
-    def __init__(self, window: Any):
+    def __init__(self, window: MainWindow, runs_panel: RunsPanel | None,
+                 runs_dock: QDockWidget | None):
         super().__init__(window)
-        from nnstudio.gui.experiments.runs_panel import RunsPanel
-
         self.window = window
         self.document = window.document
-        self.runs_panel = RunsPanel(self.document)
-        self.runs_panel.message.connect(self._on_panel_message)
-        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
-        self.runs_dock = window.add_panel(self.runs_panel, "Runs", "runs_dock", bottom)
-        neighbours = [dock for dock in window.findChildren(QDockWidget)
-                      if dock is not self.runs_dock and window.dockWidgetArea(dock) == bottom]
-        if neighbours:  # a tab beside the metrics: the canvas keeps its height
-            metrics = getattr(getattr(window, "training", None), "metrics_dock", None)
-            window.tabifyDockWidget(metrics if metrics in neighbours else neighbours[0],
-                                    self.runs_dock)
+        self.runs_panel = runs_panel
+        self.runs_dock = runs_dock
         self.twins_dialog: QWidget | None = None
         self.sweep_window: QWidget | None = None
         self.search_dialog: QWidget | None = None
@@ -51,8 +47,9 @@ class Experiments(QObject):
         self.search_action.setStatusTip("Try combinations of learning rate, batch size and "
                                         "L2, and keep the best.")
         self.search_action.triggered.connect(self.show_search)
-        self.menu.addSeparator()
-        self.menu.addAction(self.runs_dock.toggleViewAction())
+        if runs_dock is not None:
+            self.menu.addSeparator()
+            self.menu.addAction(runs_dock.toggleViewAction())
         window.add_close_guard(self.shutdown)
 
     @Slot()
@@ -87,12 +84,8 @@ class Experiments(QObject):
                 part.shutdown()
         return True
 
-    @Slot(str)
-    def _on_panel_message(self, text: str) -> None:
-        self.window.statusBar().showMessage(text, 8000)
 
-
-def experiments_menu(window: Any) -> QMenu:
+def experiments_menu(window: MainWindow) -> QMenu:
     """The window's Experiments menu (made before Help when the window has none)."""
     try:
         return window.menu("Experiments")
@@ -108,9 +101,3 @@ def _show(widget: QWidget) -> QWidget:
     widget.activateWindow()
     return widget
 
-
-def install(window: Any) -> Experiments:
-    """Dock the runs panel and add the Experiments menu; `window.experiments` is set too."""
-    experiments = Experiments(window)
-    window.experiments = experiments
-    return experiments

@@ -711,27 +711,3 @@ def _thumbnail(image: np.ndarray):
     return qimage(rgba).scaled(THUMBNAIL, THUMBNAIL, Qt.AspectRatioMode.KeepAspectRatio,
                                Qt.TransformationMode.FastTransformation)
 
-
-def follow_sample(window, split: str, index: int) -> None:
-    """Show sample `index` of `split` in the window's Forward Pass and Feature Maps views, and
-    bring the one that says most to the front (the feature maps for a conv network)."""
-    from PySide6.QtWidgets import QDockWidget
-
-    panels = getattr(window, "inspection_panels", {})
-    shown = None
-    for name in ("forward_dock", "feature_maps_dock"):
-        panel = panels.get(name)
-        if panel is not None and hasattr(panel, "choose"):
-            panel.choose(split, index)
-            if name == "forward_dock" or _has_conv_layer(panel):
-                shown = name
-    dock = window.findChild(QDockWidget, shown) if shown else None
-    if dock is not None:
-        dock.show()
-        dock.raise_()
-
-
-def _has_conv_layer(panel) -> bool:
-    display = panel.live.display
-    return display is not None and any(node.type in ("conv1d", "conv2d")
-                                       for node in display.network.nodes)

@@ -13,7 +13,7 @@ document, docks the data, hyperparameter and metrics panels, and ties them toget
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence
@@ -23,6 +23,9 @@ from shiboken6 import isValid
 from nnstudio.gui.training.controller import IDLE, PAUSED, RUNNING, TrainingController
 from nnstudio.gui.training.status import TrainingStatusWidget
 
+if TYPE_CHECKING:
+    from nnstudio.gui.main_window import MainWindow
+
 LOCK_MESSAGE = ("The network is training: stop training (Shift+F5) before changing its layers. "
                 "Moving layers is fine.")
 
@@ -30,7 +33,7 @@ LOCK_MESSAGE = ("The network is training: stop training (Shift+F5) before changi
 class TrainingActions(QObject):
     """The window's training commands and the glue between the controller and the window."""
 
-    def __init__(self, window: Any, controller: TrainingController):
+    def __init__(self, window: MainWindow, controller: TrainingController):
         super().__init__(window)
         self.window = window
         self.controller = controller
@@ -77,6 +80,7 @@ class TrainingActions(QObject):
         stack.canUndoChanged.connect(self._keep_undo_locked)
         stack.canRedoChanged.connect(self._keep_undo_locked)
         window.add_close_guard(controller.shutdown)
+        window.add_running_work(lambda: "A training run" if controller.is_active else "")
         self._on_controller_state_changed(controller.state)
 
     def _action(self, text: str, name: str, slot, icon, keys: list[str], tip: str) -> QAction:
@@ -109,10 +113,8 @@ class TrainingActions(QObject):
     def _lock(self, locked: bool) -> None:
         window = self.window
         window.document.lock_edits(LOCK_MESSAGE if locked else None)
-        for name in ("palette_widget", "inspector"):
-            widget = getattr(window, name, None)
-            if widget is not None:
-                widget.setEnabled(not locked)
+        for widget in (window.palette_widget, window.inspector):
+            widget.setEnabled(not locked)
         self._keep_undo_locked()
 
     @Slot()
@@ -122,10 +124,9 @@ class TrainingActions(QObject):
         if not isValid(stack):  # the stack's last signals while its document is torn down
             return
         locked = window.document.edit_lock is not None
-        for name, can in (("undo_action", stack.canUndo()), ("redo_action", stack.canRedo())):
-            action = getattr(window, name, None)
-            if action is not None:
-                action.setEnabled(can and not locked)
+        for action, can in ((window.undo_action, stack.canUndo()),
+                            (window.redo_action, stack.canRedo())):
+            action.setEnabled(can and not locked)
 
     # ---- messages ----
     @Slot(str, str)

@@ -17,10 +17,10 @@ from nnstudio.gui.theme import ERROR_COLOR
 
 @pytest.fixture
 def export_window(qtbot, make_document, settings):
-    """A main window with the export extension installed, as the app builds it."""
-    from nnstudio.gui.main_window import MainWindow
+    """A main window with its menus (File ▸ Export among them), as the app builds it."""
+    from nnstudio.gui.composition import build_window
 
-    window = MainWindow(make_document(), settings=settings, extensions=("nnstudio.gui.export",))
+    window = build_window(make_document(), settings, panels=())
     window.show()
     qtbot.waitExposed(window)
     yield window
@@ -172,3 +172,18 @@ def test_import_weights_that_do_not_fit_shows_each_tensor_and_keeps_the_old_ones
     assert "dense_1.weight: expected shape (8, 2), got (3, 2)" in seen[0]
     assert "dense_2.weight: missing" in seen[0]
     assert export_window.document.weights is before
+
+
+def test_import_weights_says_in_the_status_bar_what_it_converted(export_window, tmp_path,
+                                                                 monkeypatch):
+    weights = model_to_arrays(build_model(export_window.document.network, seed=3))
+    weights["dense_1.weight"] = weights["dense_1.weight"].astype(np.float64)
+    path = tmp_path / "wide.safetensors"
+    safetensors.numpy.save_file(weights, str(path))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args: (str(path), ""))
+    next(a for a in export_window.menu("File").actions()
+         if a.objectName() == "import_weights_action").trigger()
+    assert export_window.document.weights["dense_1.weight"].dtype == np.float32
+    assert export_window.statusBar().currentMessage() == (
+        "Loaded the weights from wide.safetensors (converted dense_1.weight from float64 to "
+        "float32).")

@@ -17,7 +17,7 @@ WAIT = 30_000
 @pytest.fixture
 def window(qtbot, settings, make_project, warm_torch):
     from nnstudio.gui.document import ProjectDocument
-    from nnstudio.gui.main_window import MainWindow
+    from nnstudio.gui.composition import build_window
 
     def before_close(made) -> None:
         # Emptied while the window lives: the training actions' undo slot must not hear a stack
@@ -25,8 +25,9 @@ def window(qtbot, settings, make_project, warm_torch):
         made.document.undo_stack.clear()
         made.document._unsaved = False
 
-    made = MainWindow(ProjectDocument(make_project()), settings=settings,
-                      extensions=("nnstudio.gui.training", "nnstudio.gui.experiments"))
+    made = build_window(ProjectDocument(make_project()), settings,
+                        panels=("dataset_dock", "hyperparameters_dock", "metrics_dock",
+                                "runs_dock"))
     qtbot.addWidget(made, before_close_func=before_close)
     made.show()
     qtbot.waitExposed(made)
@@ -36,7 +37,7 @@ def window(qtbot, settings, make_project, warm_torch):
 def test_the_window_has_a_runs_dock_and_an_experiments_menu_before_help(window):
     dock = window.findChild(QDockWidget, "runs_dock")
     assert dock is window.experiments.runs_dock and dock.widget() is window.experiments.runs_panel
-    assert window.tabifiedDockWidgets(window.training.metrics_dock) == [dock]  # a tab beside
+    assert window.tabifiedDockWidgets(window.panel_docks["metrics_dock"]) == [dock]  # a tab beside
     titles = [action.text() for action in window.menuBar().actions()]
     assert titles.index("E&xperiments") == titles.index("&Help") - 1
     menu = window.experiments.menu

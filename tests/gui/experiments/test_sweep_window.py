@@ -136,10 +136,10 @@ def test_the_result_exports_as_csv_and_png(qtbot, sweep_window, tmp_path):
 def test_closing_the_main_window_while_a_sweep_runs_stops_it_without_hanging(
         qtbot, settings, make_project, warm_torch):
     from nnstudio.gui.document import ProjectDocument
-    from nnstudio.gui.main_window import MainWindow
+    from nnstudio.gui.composition import build_window
 
-    window = MainWindow(ProjectDocument(make_project(n_samples=400)), settings=settings,
-                        extensions=("nnstudio.gui.experiments",))
+    window = build_window(ProjectDocument(make_project(n_samples=400)), settings,
+                          panels=("runs_dock",))
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)

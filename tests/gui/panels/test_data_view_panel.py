@@ -166,13 +166,13 @@ CSV = "".join(["a,b,c,label\n"] + [f"{i % 5},{i % 7 * 0.5},{(i * 3) % 11},{('no'
 
 @pytest.fixture
 def data_window(qtbot, make_document, settings):
-    from nnstudio.gui.main_window import MainWindow
+    from nnstudio.gui.composition import build_window
 
     windows = []
 
     def make(document=None):
-        window = MainWindow(document or make_document(), settings=settings,
-                            extensions=("nnstudio.gui.data",))
+        window = build_window(document or make_document(), settings, panels=("data_view_dock",),
+                              menus=False)
         window.resize(1200, 800)
         window.show()
         qtbot.waitExposed(window)

@@ -237,21 +237,20 @@ def test_a_view_behind_another_tab_waits_and_catches_up_when_its_tab_is_chosen(q
 
     from nnstudio.core.examples import example_project
     from nnstudio.gui.document import ProjectDocument
-    from nnstudio.gui.main_window import MainWindow
+    from nnstudio.gui.composition import build_window
 
     def before_close(window) -> None:
         window.training.controller.shutdown()
         window.document.undo_stack.setClean()
         window.document._unsaved = False
 
-    window = MainWindow(ProjectDocument(example_project("spiral")), settings=settings,
-                        extensions=("nnstudio.gui.training", "nnstudio.gui.panels.inspection"))
+    window = build_window(ProjectDocument(example_project("spiral")), settings)
     qtbot.addWidget(window, before_close_func=before_close)
     window.resize(1300, 850)
     window.show()
     qtbot.waitExposed(window)
-    network = window.inspection_panels["network_dock"]
-    panel = window.inspection_panels["evaluation_dock"]
+    network = window.panels["network_dock"]
+    panel = window.panels["evaluation_dock"]
     qtbot.waitUntil(lambda: network.redraws > 0, timeout=5000)
     qtbot.wait(100)
     assert panel.isVisible() and not panel.is_shown()  # Qt calls a dock behind a tab visible
@@ -267,20 +266,19 @@ def test_double_clicking_a_mistake_follows_it_into_the_forward_pass_and_feature_
         qtbot, settings):
     from PySide6.QtWidgets import QDockWidget
 
-    from nnstudio.gui.main_window import MainWindow
+    from nnstudio.gui.composition import build_window
 
     def before_close(window) -> None:
         window.training.controller.shutdown()
         window.document.undo_stack.setClean()
         window.document._unsaved = False
 
-    window = MainWindow(example_document("digits_cnn", 3), settings=settings,
-                        extensions=("nnstudio.gui.training", "nnstudio.gui.panels.inspection"))
+    window = build_window(example_document("digits_cnn", 3), settings)
     qtbot.addWidget(window, before_close_func=before_close)
     window.resize(1300, 900)
     window.show()
     qtbot.waitExposed(window)
-    panel = window.inspection_panels["evaluation_dock"]
+    panel = window.panels["evaluation_dock"]
     window.findChild(QDockWidget, "evaluation_dock").raise_()
     qtbot.waitUntil(lambda: panel.redraws > 0 and panel.thumbnails.count() > 3, timeout=5000)
     panel.choose_split("validation")
@@ -290,9 +288,9 @@ def test_double_clicking_a_mistake_follows_it_into_the_forward_pass_and_feature_
     centre = panel.thumbnails.visualItemRect(item).center()
     qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=centre)
     qtbot.mouseDClick(viewport, Qt.MouseButton.LeftButton, pos=centre)
-    forward = window.inspection_panels["forward_dock"]
-    maps = window.inspection_panels["feature_maps_dock"]
-    sample = window.live_model.prepared.validation.x[index]
+    forward = window.panels["forward_dock"]
+    maps = window.panels["feature_maps_dock"]
+    sample = window.services.live.prepared.validation.x[index]
     assert forward.split_combo.currentData() == "validation"
     assert np.array_equal(forward.sample(), sample) and np.array_equal(maps.sample(), sample)
     qtbot.waitUntil(lambda: maps.is_shown() and maps.redraws > 0 and not maps.stale,

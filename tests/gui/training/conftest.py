@@ -9,12 +9,14 @@ from PySide6.QtWidgets import QApplication
 from nnstudio.core.project import Project
 from tests.gui.projects import spiral_project
 
+TRAINING_PANELS = ("dataset_dock", "hyperparameters_dock", "metrics_dock")
+
 
 @pytest.fixture
 def train_window(qtbot, settings, warm_torch):
     """A shown main window with the training parts installed, around `project`."""
     from nnstudio.gui.document import ProjectDocument
-    from nnstudio.gui.main_window import MainWindow
+    from nnstudio.gui.composition import build_window
 
     def before_close(window) -> None:  # pytest-qt closes the window: no run, no prompt then
         window.training.controller.shutdown()
@@ -25,7 +27,7 @@ def train_window(qtbot, settings, warm_torch):
         document = ProjectDocument(project or spiral_project())
         if path is not None:
             assert document.open(path) is None
-        window = MainWindow(document, settings=settings, extensions=("nnstudio.gui.training",))
+        window = build_window(document, settings, panels=TRAINING_PANELS)
         qtbot.addWidget(window, before_close_func=before_close)
         window.resize(1300, 850)
         window.show()

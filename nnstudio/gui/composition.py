@@ -1,0 +1,148 @@
+"""The composition root: the one place the window's parts are made and wired together.
+
+`build_window()` makes the document, the training controller, the live model and the main
+window, hands every panel of `nnstudio.gui.panels.table.PANELS` one frozen `PanelServices`,
+docks them, and adds the menus that act on them (Train, Experiments, Import Data, Export).
+Parts reach each other only through the typed fields of `PanelServices`: nobody looks for
+another part by name, attribute or type at run time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QDockWidget
+
+from nnstudio.gui.document import ProjectDocument
+from nnstudio.gui.live_model import LiveModel
+from nnstudio.gui.main_window import MainWindow
+from nnstudio.gui.panels.table import PANELS, PanelEntry
+from nnstudio.gui.training.controller import TrainingController
+
+if TYPE_CHECKING:
+    from nnstudio.gui.experiments import Experiments
+    from nnstudio.gui.panels.data_view_panel import DataViewController
+    from nnstudio.gui.training.actions import TrainingActions
+
+STATUS_MESSAGE_MS = 8000
+
+
+@dataclass(frozen=True)
+class PanelServices:
+    """What a panel may use: the open project, training, the live display model and the
+    window it is docked in (for dialogs, the status bar and menus)."""
+
+    document: ProjectDocument
+    controller: TrainingController
+    live: LiveModel
+    window: MainWindow
+
+    def show_message(self, text: str) -> None:
+        """A line in the window's status bar."""
+        self.window.statusBar().showMessage(text, STATUS_MESSAGE_MS)
+
+    def show_sample(self, split: str, index: int) -> None:
+        """Show sample `index` of `split` in the forward pass and the feature maps, and bring
+        the one that says most to the front (the feature maps for a conv network)."""
+        from nnstudio.gui.panels.feature_maps_panel import FeatureMapsPanel
+        from nnstudio.gui.panels.forward_panel import ForwardPanel
+
+        panels = self.window.panels
+        front = None
+        for name, kind in (("forward_dock", ForwardPanel), ("feature_maps_dock",
+                                                             FeatureMapsPanel)):
+            panel = panels.get(name)
+            if isinstance(panel, kind):
+                panel.choose(split, index)
+                if name == "forward_dock" or self.live.has_conv_layer:
+                    front = name
+        if front is not None:
+            dock = self.window.panel_docks[front]
+            dock.show()
+            dock.raise_()
+
+
+def build_window(document: ProjectDocument | None = None, settings: QSettings | None = None,
+                 panels: Collection[str] | None = None, menus: bool = True) -> MainWindow:
+    """The application window around `document` (the default example when None).
+
+    `panels` names the docks of the panel table to make (default: all of them); `menus`
+    adds the Train, Experiments, Import Data and Export menus. Tests build smaller windows.
+    """
+    chosen = [entry for entry in PANELS if panels is None or entry.object_name in panels]
+    parts: dict[str, object] = {}
+
+    def install(window: MainWindow) -> None:
+        controller = TrainingController(window.document, window)
+        live = LiveModel(window.document, parent=window)
+        services = PanelServices(window.document, controller, live, window)
+        window.services = services
+        controller.add_callback_factory(live.make_callback)
+        _dock_panels(services, chosen)
+        if menus:
+            parts["training"] = _install_training(services)
+            parts["experiments"] = _install_experiments(services)
+            _install_export(window)
+        if "data_view_dock" in window.panels:
+            parts["data_view"] = _install_data_view(services)
+
+    window = MainWindow(document, settings=settings, install=install)
+    window.training = parts.get("training")
+    window.experiments = parts.get("experiments")
+    window.data_view = parts.get("data_view")
+    return window
+
+
+def _dock_panels(services: PanelServices, entries: list[PanelEntry]) -> None:
+    window = services.window
+    docks: dict[str, QDockWidget] = {"inspector_dock": window.inspector_dock}
+    for entry in entries:
+        widget = entry.factory(services)
+        dock = window.add_panel(widget, entry.title, entry.object_name, entry.area)
+        if entry.tab_with in docks:
+            window.tabifyDockWidget(docks[entry.tab_with], dock)
+        elif entry.split_from in docks:
+            window.splitDockWidget(docks[entry.split_from], dock, Qt.Orientation.Horizontal)
+        docks[entry.object_name] = dock
+        window.panels[entry.object_name] = widget
+        window.panel_docks[entry.object_name] = dock
+    for first_tab in dict.fromkeys(e.tab_with for e in entries if e.tab_with in docks):
+        docks[first_tab].raise_()  # each tab group opens on its first view
+    if "network_dock" in docks and "boundary_dock" in docks:
+        # The network drawing is wide; the boundary is about square.
+        window.resizeDocks([docks["network_dock"], docks["boundary_dock"]], [620, 420],
+                           Qt.Orientation.Horizontal)
+        window.resizeDocks([docks["network_dock"]], [330], Qt.Orientation.Vertical)
+    if "metrics_dock" in docks:
+        window.resizeDocks([docks["metrics_dock"]], [260], Qt.Orientation.Vertical)
+
+
+def _install_training(services: PanelServices) -> TrainingActions:
+    """The Train menu, toolbar and status readout; a run in progress guards the close."""
+    from nnstudio.gui.training.actions import TrainingActions
+
+    return TrainingActions(services.window, services.controller)
+
+
+def _install_experiments(services: PanelServices) -> Experiments:
+    from nnstudio.gui.experiments import Experiments
+
+    return Experiments(services.window, services.window.panels.get("runs_dock"),
+                       services.window.panel_docks.get("runs_dock"))
+
+
+def _install_export(window: MainWindow) -> None:
+    from nnstudio.gui.dialogs.export_dialog import install as install_export_menu
+
+    install_export_menu(window)
+
+
+def _install_data_view(services: PanelServices) -> DataViewController:
+    from nnstudio.gui.panels.data_view_panel import install_data_view
+
+    return install_data_view(services.window, services.window.panels["data_view_dock"],
+                             services.window.panel_docks["data_view_dock"])
+
