@@ -23,6 +23,7 @@ from nnstudio.data.importers.csv import CATEGORICAL, MISSING
 from nnstudio.data.importers.images import COLORS, MAX_SIDE
 
 Rule = Callable[[Any, str], None]
+_USE = 'use e.g. "utf-8", "utf-16", "latin-1" or "cp1252"'
 
 
 def _text(value: Any, where: str) -> None:
@@ -64,16 +65,20 @@ def _categorical(value: Any, where: str) -> None:
 
 
 def _encoding(value: Any, where: str) -> None:
-    """A text encoding Python knows: "rot13" or "hex" are codecs, but not of text."""
+    """A codec that reads text files: "rot13" and "hex" are codecs, but not of text; "idna"
+    or "punycode" encode text but cannot read a file's lines with damaged bytes replaced."""
     _text(value, where)
     try:
-        codecs.lookup(value)
-        "".encode(value)  # LookupError for codecs that do not turn text into bytes
-    except LookupError as error:
-        known = "not a text encoding" in str(error)
-        raise DataError(f"{where}: {_shown(value)} is "
-                        f"{'not a text encoding' if known else 'an unknown encoding'}; use "
-                        f"e.g. \"utf-8\", \"utf-16\", \"latin-1\" or \"cp1252\"") from None
+        codec = codecs.lookup(value)
+    except LookupError:
+        raise DataError(f"{where}: {_shown(value)} is an unknown encoding; {_USE}") from None
+    try:
+        sample = "a,b\r\n1,\u00e9\r\n".encode(value, errors="replace")  # LookupError: not text
+        codec.incrementaldecoder(errors="replace").decode(sample + b"\xff", final=True)
+    except LookupError:
+        raise DataError(f"{where}: {_shown(value)} is not a text encoding; {_USE}") from None
+    except (UnicodeError, ValueError, TypeError):
+        raise DataError(f"{where}: {_shown(value)} cannot read text files; {_USE}") from None
 
 
 def _one_character(value: Any, where: str) -> None:

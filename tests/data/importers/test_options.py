@@ -32,6 +32,9 @@ def project_with_source(tmp_path, format_key: str, options: dict):
     ("csv", {"encoding": "hex"}, 'encoding: "hex" is not a text encoding'),
     ("csv", {"encoding": "base64"}, 'encoding: "base64" is not a text encoding'),
     ("csv", {"encoding": "klingon"}, 'encoding: "klingon" is an unknown encoding'),
+    ("csv", {"encoding": "idna"}, 'encoding: "idna" cannot read text files'),
+    ("csv", {"encoding": "punycode"}, 'encoding: "punycode" cannot read text files'),
+    ("csv", {"encoding": "undefined"}, 'encoding: "undefined" cannot read text files'),
     ("csv", {"encoding": 8}, "encoding: must be a text, got 8"),
     ("csv", {"task": "clustering"}, 'task: must be one of binary, multiclass, regression, got '
                                     '"clustering"'),
