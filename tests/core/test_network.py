@@ -2,6 +2,7 @@
 
 import copy
 import json
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -10,6 +11,8 @@ from hypothesis import strategies as st
 from nnstudio.core.errors import SpecError
 from nnstudio.core.network import MAX_NODES, Network, Node, chain, make_node
 from nnstudio.core.shapes import infer_shapes
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def residual():
@@ -317,3 +320,28 @@ def test_node_equality_ignores_nothing_that_is_saved():
     node = make_node("dense", "dense_1")
     assert node == Node("dense_1", "dense", dict(node.params), (), (0.0, 0.0))
     assert node != node.with_params(units=9)
+
+
+# ---- settings added after format 1 ---------------------------------------------------------------
+
+OLD_FILES = sorted([*(ROOT / "examples").glob("*.nnstudio"),
+                    *(ROOT / "tests" / "fixtures" / "v1").glob("*.nnstudio")])
+
+
+@pytest.mark.parametrize("path", OLD_FILES, ids=[p.name for p in OLD_FILES])
+def test_a_network_saved_before_the_padding_and_recurrent_options_loads_and_saves_unchanged(path):
+    written = json.loads(path.read_text(encoding="utf-8"))["network"]
+    network = Network.from_dict(written)
+    assert network.to_dict() == written  # no new key appears while it has its default
+
+
+def test_new_layer_options_are_written_once_they_differ_from_the_old_behaviour():
+    network = chain(("input", {"shape": [1, 40]}),
+                    ("conv1d", {"padding": 1, "padding_mode": "reflect"}),
+                    ("maxpool1d", {"padding": 1}), ("reshape", {"shape": [8, 20]}),
+                    ("gru", {"units": 6, "bidirectional": True}))
+    params = {node["id"]: node["params"] for node in network.to_dict()["nodes"]}
+    assert params["conv1d_1"]["padding"] == 1 and params["conv1d_1"]["padding_mode"] == "reflect"
+    assert params["maxpool1d_1"]["padding"] == 1
+    assert params["gru_1"]["bidirectional"] is True and "num_layers" not in params["gru_1"]
+    assert list(Network.from_dict(network.to_dict()).nodes) == list(network.nodes)
