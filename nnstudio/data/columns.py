@@ -17,6 +17,7 @@ almost perfectly is kept but flagged as likely leakage.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -56,29 +57,53 @@ class ColumnSample:
     texts: tuple[str | None, ...]
     decimal: str = "."
 
-    @property
+    @functools.cached_property
     def missing(self) -> int:
-        return sum(value is None for value in self.texts)
+        return self.texts.count(None)
+
+    @functools.cached_property
+    def values(self) -> np.ndarray:
+        """Every row's value: floats (NaN: none) or stripped texts (None: none)."""
+        if self.kind == "number":
+            return self._numbers
+        return np.array([t if t is None else t.strip() for t in self.texts], dtype=object)
+
+    @functools.cached_property
+    def there(self) -> np.ndarray:
+        """Whether each row has a value."""
+        if self.kind == "number":
+            return ~np.isnan(self._numbers)
+        return np.array([t is not None for t in self.texts], dtype=bool)
 
     def numbers(self) -> np.ndarray:
         """The values as float64, NaN where missing, not a number or infinite (such as 1e400;
         reading the file refuses those cells with their line)."""
-        out = np.full(len(self.texts), np.nan)
-        for i, text in enumerate(self.texts):
-            if text is not None:
-                try:
-                    out[i] = float(text.strip().replace(self.decimal, "."))
-                except ValueError:
-                    pass
+        return self._numbers.copy()
+
+    @functools.cached_property
+    def _numbers(self) -> np.ndarray:
+        texts = ["nan" if t is None else t.replace(self.decimal, ".") for t in self.texts]
+        try:  # numpy converts a whole column at once; one bad cell sends it cell by cell
+            out = np.array(texts, dtype=str).astype(np.float64)
+        except ValueError:
+            out = np.array([_number(t) for t in texts])
         out[np.isinf(out)] = np.nan
         return out
 
     def present(self) -> np.ndarray:
         """The values that are there: floats for a number column, stripped texts otherwise."""
-        if self.kind == "number":
-            values = self.numbers()
-            return values[~np.isnan(values)]
-        return np.array([t.strip() for t in self.texts if t is not None], dtype=object)
+        return self._present.copy()
+
+    @functools.cached_property
+    def _present(self) -> np.ndarray:
+        return self.values[self.there]
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return np.nan
 
 
 @dataclass(frozen=True)
@@ -346,18 +371,8 @@ def _leaks(target: ColumnSample, inputs: list[ColumnSample]) -> list[str]:
 
 def _pairs(target: ColumnSample, sample: ColumnSample) -> tuple[np.ndarray, np.ndarray]:
     """(input, target) values of the rows where both are there."""
-    def values(s: ColumnSample) -> np.ndarray:
-        if s.kind == "number":
-            return s.numbers()
-        return np.array([t.strip() if t is not None else None for t in s.texts], dtype=object)
-
-    x, y = values(sample), values(target)
-    keep = np.array([not _absent(a) and not _absent(b) for a, b in zip(x, y)], dtype=bool)
-    return x[keep], y[keep]
-
-
-def _absent(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value))
+    keep = sample.there & target.there
+    return sample.values[keep], target.values[keep]
 
 
 def _predicts_classes(target: ColumnSample, sample: ColumnSample) -> bool:
