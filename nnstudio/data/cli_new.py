@@ -315,13 +315,23 @@ def _fixed_rows(args: argparse.Namespace, project, output: Path, dataset: Datase
             raise _Usage(f"{option}: {file} not found")
     if args.split_column and any(files.values()):
         raise _Usage("--split-column: give the fixed rows by a column or by files, not both")
+    copied = []
     if args.copy_data:
-        files = {key: file and _copy_beside(file, output) for key, file in files.items()}
+        for key, file in files.items():
+            stored = _copy_destination(file, output) if file is not None else None
+            if stored is not None:
+                if not stored.exists():
+                    copied.append(_copy(file, stored))
+                files[key] = stored
     try:
         data, _, split = with_fixed_rows(project.data, output, dataset,
                                          split_column=args.split_column, **files)
-    except ProjectError as exc:
-        raise _Usage(f"{exc} (or add --copy-data)") from None
+    except BaseException as exc:
+        for file in copied:  # a failed `new` leaves nothing behind
+            shutil.rmtree(file) if file.is_dir() else file.unlink()
+        if isinstance(exc, ProjectError):
+            raise _Usage(f"{exc} (or add --copy-data)") from None
+        raise
     return dataclasses.replace(project, data=data), describe_split(data, split)
 
 
@@ -343,19 +353,6 @@ def _copy_destination(data: Path, output: Path) -> Path | None:
 
 
 def _copy(data: Path, destination: Path) -> Path:
-    if data.is_dir():
-        shutil.copytree(data, destination)
-    else:
-        shutil.copy2(data, destination)
-    return destination
-
-
-def _copy_beside(data: Path, output: Path) -> Path:
-    destination = output.parent / data.name
-    if destination.resolve() == data.resolve():
-        return data
-    if destination.exists():
-        raise _Usage(f"--copy-data: {destination} exists already; remove it or use it as --data")
     if data.is_dir():
         shutil.copytree(data, destination)
     else:

@@ -149,6 +149,11 @@ def test_a_test_file_outside_the_project_folder_needs_copy_data(tmp_path, capsys
             str(outside / "test.csv"), "-o", str(folder / "p.nnstudio")]
     assert run_new(args) == 2
     assert "--copy-data" in capsys.readouterr().err
+    (outside / "bad.csv").write_text("size,weight,colour,label\n1,2,red,maybe\n")
+    bad = [*args[:5], str(outside / "bad.csv"), *args[6:], "--copy-data"]
+    assert run_new(bad) == 2
+    assert "'maybe'" in capsys.readouterr().err
+    assert not (folder / "bad.csv").exists()  # a failed `new` leaves no copy behind
     assert run_new([*args, "--copy-data", "--force"]) == 0
     assert (folder / "test.csv").read_text() == (outside / "test.csv").read_text()
     assert load_project(folder / "p.nnstudio").project.data.test_file.path == "test.csv"
