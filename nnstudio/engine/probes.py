@@ -241,6 +241,13 @@ class DisplayModel:
     def has_tensor(self, key: str) -> bool:
         return key in self._tensors
 
+    def weight_arrays(self, node_id: str) -> dict[str, np.ndarray]:
+        """Every weight tensor of a node (not its biases), by key: one for Dense and Conv,
+        input and recurrent weights per stacked layer and direction for LSTM and GRU."""
+        prefix = f"{node_id}.weight"
+        return {key: tensor.numpy() for key, tensor in self._tensors.items()
+                if key.startswith(prefix)}
+
     # ---- shapes ----
     @property
     def node_ids(self) -> tuple[str, ...]:

@@ -669,10 +669,12 @@ class NetworkPanel(LivePanel):
 
     def describe_connector(self, column_index: int, source_index: int) -> str:
         column, source = self.columns[column_index], self.columns[source_index]
-        weight = self._weight(column)
-        if weight is None:
+        arrays = self.live.display.weight_arrays(column.node_id)  # a recurrent layer has several
+        if not arrays:
             return f"{source.title} → {column.title} (no weights)"
-        return (f"{source.title} → {column.title}: {weight.size} weights, "
+        weight = np.concatenate([array.ravel() for array in arrays.values()])
+        both = " (both directions)" if any(key.endswith("_reverse") for key in arrays) else ""
+        return (f"{source.title} → {column.title}: {weight.size} weights{both}, "
                 f"mean |w| = {float(np.mean(np.abs(weight))):.4g}")
 
     def describe_fan(self, column_index: int, source_index: int, unit: int) -> str:

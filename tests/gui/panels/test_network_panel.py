@@ -240,3 +240,20 @@ def test_a_wide_low_view_spreads_the_layers_and_keeps_the_chosen_neuron(open_pan
     assert panel.neuron_items[(2, 2)].ring.pen().widthF() == 1.0
     x = [panel.neuron_items[(c, 0)].sceneBoundingRect().center().x() for c in range(4)]
     assert x[1] - x[0] == pytest.approx(panel.column_gap)
+
+
+def test_a_bidirectional_recurrent_layer_shows_the_weights_of_both_directions(open_panel,
+                                                                              make_document):
+    network = chain(("input", {"shape": (9, 3)}),
+                    ("gru", {"units": 4, "bidirectional": True}), ("dense", {"units": 2}))
+    panel = open_panel(make_document(network))
+    gru = next(c for c in panel.columns if c.node_id == "gru_1")
+    assert gru.shape == (8,) and gru.drawn_as_neurons  # both directions' 4 units, side by side
+    connector = next(c for c in panel.connector_items if c.column is gru)
+    text = connector.describe()
+    weights = panel.live.display.weight_arrays("gru_1")
+    assert sorted(weights) == ["gru_1.weight_hh_l0", "gru_1.weight_hh_l0_reverse",
+                               "gru_1.weight_ih_l0", "gru_1.weight_ih_l0_reverse"]
+    mean = np.mean(np.abs(np.concatenate([w.ravel() for w in weights.values()])))
+    assert text == (f"input_1 → gru_1: {2 * 3 * (3 * 4 + 4 * 4)} weights (both directions), "
+                    f"mean |w| = {mean:.4g}")
