@@ -105,6 +105,20 @@ class Preprocessor:
         scale = self.scale.astype(np.float32)
         return np.ascontiguousarray((x.astype(np.float32) - shift) / scale, dtype=np.float32)
 
+    def inverse_transform(self, x: np.ndarray) -> np.ndarray:
+        """Scaled inputs `x` back in the data's own units (float64): what a person reads."""
+        if not self.fitted:
+            raise DataError("preprocessing: not fitted yet; nothing to undo")
+        x = np.asarray(x, dtype=np.float64)
+        if self.method == "none":
+            return x
+        return x * self.scale + self.shift
+
+    @property
+    def scales_inputs(self) -> bool:
+        """True when the network sees other numbers than the data's own (standardize, minmax)."""
+        return self.method != "none"
+
     def to_dict(self) -> dict:
         """Plain JSON-ready dict: method, input_shape, and shift/scale as lists of floats."""
         result: dict = {"method": self.method}

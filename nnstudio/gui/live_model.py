@@ -304,6 +304,25 @@ class LiveModel(QObject):
         return self.input_features >= 2
 
     @property
+    def inputs_scaled(self) -> bool:
+        """True when the network sees scaled inputs, not the data's own units."""
+        return self.data_fits and self.prepared.preprocessor.scales_inputs
+
+    def raw_inputs(self, x: Any) -> Any:
+        """Network inputs `x` (scaled as the network sees them) in the data's own units."""
+        if not self.inputs_scaled:
+            return x
+        return self.prepared.preprocessor.inverse_transform(x)
+
+    def feature_units(self, feature: int) -> tuple[float, float]:
+        """(shift, scale) that turn feature `feature` of a network input into its own units
+        (raw = scaled * scale + shift); (0, 1) when the inputs are not scaled."""
+        if not self.inputs_scaled or len(self.display.input_shape) != 1:
+            return 0.0, 1.0
+        preprocessor = self.prepared.preprocessor
+        return float(preprocessor.shift[feature]), float(preprocessor.scale[feature])
+
+    @property
     def has_conv_layer(self) -> bool:
         """True when the network has a convolution (its feature maps say most about it)."""
         return self.display is not None and any(

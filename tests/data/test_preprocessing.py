@@ -174,3 +174,13 @@ def test_inputs_of_another_shape_raise_data_error():
 def test_fitting_on_no_samples_raises_data_error():
     with pytest.raises(DataError, match="at least one sample"):
         Preprocessor("minmax").fit(np.zeros((0, 3)))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_inverse_transform_gives_back_the_datas_own_units(method):
+    rng = np.random.default_rng(4)
+    raw = rng.normal([150.0, -3.0, 0.002], [20.0, 1.0, 0.001], size=(40, 3))
+    fitted = Preprocessor(method).fit(raw)
+    np.testing.assert_allclose(fitted.inverse_transform(fitted.transform(raw)), raw,
+                               rtol=1e-5, atol=1e-6)
+    assert fitted.scales_inputs == (method != "none")

@@ -24,12 +24,14 @@ from PySide6.QtWidgets import (
 from nnstudio.data.classes import class_color
 from nnstudio.gui.live_model import LivePanel, LiveModel
 from nnstudio.gui.panels.heatmap import BACKGROUND_LUT, class_rgba, levels_for, to_rgba
+from nnstudio.gui.panels.raw_axis import RawUnitsAxis
 
 RESOLUTION = 100  # grid points per side: ~2 ms for a 2-8-8-1 network here
 REGRESSION_STEPS = 8  # bands of a discretized output surface
 SAME_SCALE = 3.0  # axes whose ranges differ less than this share one scale
 PCA_ITEM = "Principal components"
 FEATURES_ITEM = "Two features"
+SCALED_AS = {"standardize": "standardized", "minmax": "scaled to 0…1"}
 
 
 class BoundaryPanel(LivePanel):
@@ -87,7 +89,10 @@ class BoundaryPanel(LivePanel):
         controls.addWidget(self.test_check)
         controls.addWidget(self.discrete_check)
 
-        self.plot = pg.PlotWidget(background=self.palette().color(self.backgroundRole()))
+        # Drawn where the network works (scaled inputs), ticked in the data's own units.
+        self.axes = {"bottom": RawUnitsAxis("bottom"), "left": RawUnitsAxis("left")}
+        self.plot = pg.PlotWidget(background=self.palette().color(self.backgroundRole()),
+                                  axisItems=self.axes)
         self.plot.setObjectName("boundary_plot")
         self.plot.setMenuEnabled(False)
         self.plot.getPlotItem().hideButtons()
@@ -189,6 +194,10 @@ class BoundaryPanel(LivePanel):
         plot = self.plot.getPlotItem()
         plot.setLabel("bottom", plane.labels[0])
         plot.setLabel("left", plane.labels[1])
+        features = plane.features if plane.kind == "features" else None
+        for axis, feature in zip(("bottom", "left"), features or (None, None)):
+            self.axes[axis].set_units(*(live.feature_units(feature) if feature is not None
+                                        else (0.0, 1.0)))
         # Same units across and up when the two ranges are alike (standardized features, the
         # principal components): the boundary's true shape, not one stretched to the panel.
         width = plane.x_range[1] - plane.x_range[0]
@@ -277,6 +286,9 @@ class BoundaryPanel(LivePanel):
         from nnstudio.gui.panels.network_panel import plane_description
 
         text = f"Colour: {what}, over {plane_description(plane)}."
+        if self.live.inputs_scaled and plane.kind == "features":
+            text += (" Axes in the data's own units; the network sees them "
+                     f"{SCALED_AS[self.live.prepared.preprocessor.method]}.")
         if self.caption.text() != text:
             self.caption.setText(text)
 

@@ -195,3 +195,29 @@ def test_a_hidden_panel_does_no_work(qtbot):
     document.set_weights(scaled_weights(document.weights, 2.0))
     qtbot.wait(250)
     assert panel.redraws == 0 and panel.values is None
+
+
+def test_the_axes_read_the_datas_own_units_while_the_plane_stays_scaled(qtbot, tmp_path):
+    """A standardized CSV: the points sit at the scaled values the network sees, the ticks say
+    the millimetres the file holds, and the caption says which is which."""
+    from nnstudio.gui.document import ProjectDocument
+    from tests.gui.two_projects import save_cells_project
+
+    document = ProjectDocument()
+    assert document.open(save_cells_project(tmp_path)) is None
+    panel = show(qtbot, BoundaryPanel(LiveModel(document)), (700, 600))
+    live = panel.live
+    raw = live.prepared.preprocessor.inverse_transform(live.prepared.train.x)
+    axis = panel.axes["bottom"]
+    x, _ = panel.train_points.getData()
+    np.testing.assert_allclose(x, live.prepared.train.x[:, 0], rtol=1e-6)  # scaled inside
+    np.testing.assert_allclose([axis.raw(v) for v in x], raw[:, 0], rtol=1e-5)
+    low, high = panel.plot.getPlotItem().viewRange()[0]
+    levels = axis.tickValues(low, high, 600)
+    ticks = [value for _, values in levels for value in values]
+    shown = [float(text) for spacing, values in levels
+             for text in axis.tickStrings(values, 1.0, spacing)]
+    assert min(shown) >= raw[:, 0].min() - 5 and max(shown) <= raw[:, 0].max() + 5
+    assert max(shown) > 5  # radius in mm (about 9 to 21), not standard deviations (±2.5)
+    np.testing.assert_allclose(shown, [axis.raw(t) for t in ticks], rtol=1e-3, atol=1e-3)
+    assert "data's own units; the network sees them standardized" in panel.caption.text()
