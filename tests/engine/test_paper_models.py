@@ -14,7 +14,8 @@ from nnstudio.data.dataset import Dataset
 from nnstudio.data.preprocessing import prepare
 from nnstudio.data.split import split_indices
 from nnstudio.engine.evaluate import evaluate
-from nnstudio.engine.export import export
+from nnstudio.core.project import load_project, save_project
+from nnstudio.engine.export import export, import_weights, save_weights
 from nnstudio.engine.export.onnx_export import run_onnx
 from nnstudio.engine.modules import build_model, parameter_count
 from nnstudio.engine.trainer import fit
@@ -80,3 +81,17 @@ def test_the_papers_models_learn_and_their_onnx_runs_like_pytorch(name, tmp_path
     got = run_onnx(written.path, inputs)
     assert got.shape == expected.shape == (7, CLASSES)
     assert np.max(np.abs(got - expected)) <= 1e-5
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_the_papers_weights_save_with_the_project_and_import_back(name, tmp_path):
+    network, _, _ = MODELS[name]
+    project = example_project("spiral")
+    project.network = network
+    weights = model_to_arrays(build_model(network, seed=4))
+    save_project(tmp_path / "paper.nnstudio", project, weights)
+    loaded = load_project(tmp_path / "paper.nnstudio")
+    assert set(loaded.weights) == set(weights)
+    assert all(np.array_equal(loaded.weights[key], weights[key]) for key in weights)
+    imported = import_weights(project, save_weights(project, weights, tmp_path / "w.safetensors"))
+    assert all(np.array_equal(imported.weights[key], weights[key]) for key in weights)
