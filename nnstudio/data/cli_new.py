@@ -221,7 +221,7 @@ def _run(args: argparse.Namespace) -> int:
         raise _Usage(f"{exc} (or add --copy-data)") from None
     copied = _copy(data, stored) if stored is not None and not stored.exists() else None
     try:
-        project, split_line = _fixed_rows(args, project, output, dataset)
+        project, split_line = _fixed_rows(args, project, output)
         save_project(output, project)
     except BaseException:
         if copied is not None:  # nothing of a failed `new` is left behind
@@ -306,7 +306,7 @@ def _say(lines: list[str]) -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
-def _fixed_rows(args: argparse.Namespace, project, output: Path, dataset: Dataset):
+def _fixed_rows(args: argparse.Namespace, project, output: Path):
     """The project with the test/validation rows of --test-data, --validation-data or
     --split-column (files copied beside it with --copy-data), and a line saying the split."""
     files = {"test_file": args.test_data, "validation_file": args.validation_data}
@@ -324,8 +324,8 @@ def _fixed_rows(args: argparse.Namespace, project, output: Path, dataset: Datase
                     copied.append(_copy(file, stored))
                 files[key] = stored
     try:
-        data, _, split = with_fixed_rows(project.data, output, dataset,
-                                         split_column=args.split_column, **files)
+        data, _, split = with_fixed_rows(project.data, output, split_column=args.split_column,
+                                         **files)
     except BaseException as exc:
         for file in copied:  # a failed `new` leaves nothing behind
             shutil.rmtree(file) if file.is_dir() else file.unlink()

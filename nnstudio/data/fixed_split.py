@@ -35,26 +35,23 @@ if TYPE_CHECKING:
 PARTS = ("train", "validation", "test")
 
 
-def fixed_split_data(settings: DataConfig, project_path: str | os.PathLike[str],
-                     main: Dataset | None = None) -> tuple[Dataset, Split]:
-    """All rows of a project with a fixed split, and the split; DataError names what is wrong.
-
-    `main` is the main file's dataset when the caller already read it (file splits only).
-    """
+def fixed_split_data(settings: DataConfig, project_path: str | os.PathLike[str]
+                     ) -> tuple[Dataset, Split]:
+    """All rows of a project with a fixed split, and the split; DataError names what is wrong."""
     if settings.split_kind == "column":
         return _column_split(settings, project_path)
-    return _file_split(settings, project_path, main)
+    return _file_split(settings, project_path)
 
 
 # ---- separate files -------------------------------------------------------------------------
 
-def _file_split(settings: DataConfig, project_path: str | os.PathLike[str],
-                main: Dataset | None) -> tuple[Dataset, Split]:
-    from nnstudio.data.importers import load_data_source
+def _file_split(settings: DataConfig, project_path: str | os.PathLike[str]
+                ) -> tuple[Dataset, Split]:
+    from nnstudio.data.importers import ImportReport, load_data_source
 
     source = settings.source
-    if main is None:
-        main = load_data_source(source, project_path)
+    main_report = ImportReport()
+    main = load_data_source(source, project_path, report=main_report)
     random = split_indices(main.y, main.task,
                            0.0 if settings.validation_file else settings.validation,
                            0.0 if settings.test_file else settings.test, settings.split_seed)
@@ -64,8 +61,10 @@ def _file_split(settings: DataConfig, project_path: str | os.PathLike[str],
     for part, file in (("validation", settings.validation_file), ("test", settings.test_file)):
         if file is None:
             continue
+        report = ImportReport()
         other = load_data_source(dataclasses.replace(source, path=file.path, sha256=file.sha256),
-                                 project_path)
+                                 project_path, report=report)
+        other = _matched_ordinals(other, report.categories, main_report.categories, file.path)
         datasets.append(align_to(main, other, file.path))
         parts[part].append(np.arange(offset, offset + other.n_samples))
         offset += other.n_samples
@@ -99,6 +98,25 @@ def align_to(reference: Dataset, other: Dataset, shown: str) -> Dataset:
                             f"training rows, so the network cannot predict it")
         y = np.array([index[name] for name in other.class_names], dtype=np.int64)[other.y]
     return dataclasses.replace(reference, x=x, y=y)
+
+
+def _matched_ordinals(other: Dataset, categories: Mapping[str, tuple[str, ...]],
+                      reference: Mapping[str, tuple[str, ...]], shown: str) -> Dataset:
+    """`other` with each ordinal input renumbered by the reference file's categories (each file
+    numbers its own texts in sorted order); a text the reference never has is refused."""
+    x = other.x
+    for j, name in enumerate(other.feature_names):
+        if name not in categories or name not in reference:
+            continue  # a number, or a one-hot column (named "column=category")
+        index = {text: k for k, text in enumerate(reference[name])}
+        unseen = [text for text in categories[name] if text not in index]
+        if unseen:
+            raise DataError(f"{shown}: column {name!r} holds {unseen[0]!r}, which the training "
+                            f"rows never have, so the network cannot weigh it")
+        codes = np.array([index[text] for text in categories[name]], dtype=np.float32)
+        x = x.copy() if x is other.x else x
+        x[:, j] = codes[x[:, j].astype(np.int64)]
+    return dataclasses.replace(other, x=x) if x is not other.x else other
 
 
 def _aligned_inputs(reference: Dataset, other: Dataset, shown: str) -> np.ndarray:
@@ -246,8 +264,7 @@ def random_rows(settings: DataConfig) -> DataConfig:
 
 
 def apply_split_choice(settings: DataConfig, project_path: str | os.PathLike[str],
-                       choice: SplitChoice, main: Dataset | None = None
-                       ) -> tuple[DataConfig, Split | None]:
+                       choice: SplitChoice) -> tuple[DataConfig, Split | None]:
     """`settings` with `choice` applied and checked by reading the rows (see
     `with_fixed_rows`), and the split it gives (None for random shares). DataError or
     ProjectError says what does not fit."""
@@ -255,10 +272,10 @@ def apply_split_choice(settings: DataConfig, project_path: str | os.PathLike[str
     if not choice.fixes_rows:
         return settings, None
     if choice.kind == "column":
-        settings, _, split = with_fixed_rows(settings, project_path, main,
+        settings, _, split = with_fixed_rows(settings, project_path,
                                              split_column=choice.column)
     else:
-        settings, _, split = with_fixed_rows(settings, project_path, main,
+        settings, _, split = with_fixed_rows(settings, project_path,
                                              test_file=choice.test_file,
                                              validation_file=choice.validation_file)
     return settings, split
@@ -277,7 +294,6 @@ def choice_of(settings: DataConfig, project_path: str | os.PathLike[str] | None)
 
 
 def with_fixed_rows(settings: DataConfig, project_path: str | os.PathLike[str],
-                    main: Dataset | None,
                     *, test_file: str | os.PathLike[str] | None = None,
                     validation_file: str | os.PathLike[str] | None = None,
                     split_column: str | None = None) -> tuple[DataConfig, Dataset, Split]:
@@ -302,10 +318,10 @@ def with_fixed_rows(settings: DataConfig, project_path: str | os.PathLike[str],
     if split_column is not None:
         changes.update(split_column=split_column, test=0.0, validation=0.0)
     settings = dataclasses.replace(settings, **changes)
-    dataset, split = fixed_split_data(settings, project_path, main)
+    dataset, split = fixed_split_data(settings, project_path)
     if split_column is not None and not len(split.validation):
         settings = dataclasses.replace(settings, validation=0.2)
-        dataset, split = fixed_split_data(settings, project_path, main)
+        dataset, split = fixed_split_data(settings, project_path)
     return settings, dataset, split
 
 

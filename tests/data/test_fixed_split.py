@@ -185,3 +185,17 @@ def test_contradicting_split_settings_are_refused_naming_the_field(tmp_path, cha
     bad = dataclasses.replace(loaded, data=dataclasses.replace(loaded.data, **change))
     with pytest.raises(ProjectError, match=message):
         save_project(tmp_path / "bad.nnstudio", bad)
+
+
+def test_ordinal_inputs_of_a_test_file_are_numbered_as_in_the_training_file(tmp_path):
+    # The test file lacks "blue", so its own sorted numbering of the colours would differ.
+    write_table(tmp_path / "train.csv", table_rows(30))
+    write_table(tmp_path / "test.csv", table_rows(9, start=100, colours=("red", "green")))
+    project = new(tmp_path, "--data", str(tmp_path / "train.csv"), "--categorical", "ordinal",
+                  "--test-data", str(tmp_path / "test.csv"))
+    prepared = prepare_project_data(load_project(project).project, project)
+    colour = prepared.test.feature_names.index("colour")
+    codes = np.rint(raw_inputs(prepared.test, prepared)[:, colour]).astype(int)
+    training_order = ("blue", "green", "red")
+    assert [training_order[k] for k in codes] == [row[2] for row in table_rows(9, 100,
+                                                                              ("red", "green"))]

@@ -44,6 +44,9 @@ class ImportReport:
     # The data row (0 = the first after any header) each sample came from, for reading other
     # columns of the same rows (a split column); None when the importer keeps every row.
     kept_rows: np.ndarray | None = None
+    # Each text input column's categories in code order (an ordinal input's value k is the
+    # k-th), so another file's codes can be matched to these.
+    categories: dict[str, tuple[str, ...]] = field(default_factory=dict)
     missing: dict[str, int] = field(default_factory=dict)  # column -> missing values found
     notes: list[str] = field(default_factory=list)  # plain sentences, e.g. what was filled
 

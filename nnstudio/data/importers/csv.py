@@ -595,6 +595,7 @@ def _build_dataset(path: Path, columns: _Columns, features: list[str], target: s
         else None
     keep = _drop_missing(path, columns, texts, target_text, target, missing, report)
     report.kept_rows = np.flatnonzero(keep)
+    report.categories = {name: categories for name, (_, categories) in texts.items()}
     numbers = columns.numbers
     rows = columns.rows
     if not keep.all():

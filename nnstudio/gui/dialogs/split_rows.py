@@ -64,7 +64,7 @@ def apply_choice(parent: QWidget, document: Any, wizard: Any, data: Any,
             return data, "; split at random, since the rows' file stayed outside the project"
     try:
         settings, split = apply_split_choice(data, document.path,
-                                             dataclasses.replace(choice, **files), wizard.dataset)
+                                             dataclasses.replace(choice, **files))
     except NNStudioError as error:
         QMessageBox.warning(parent, "Test and validation rows not used",
                             f"{error}\n\nThe data is split at random instead; choose the rows "
