@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel, QStackedWidget, QVBoxLayout, QWidget,
 )
 
+from nnstudio.core.activations import ACTIVATION_TABLE
 from nnstudio.gui.live_model import LiveModel
 from nnstudio.gui.panels.heatmap import LUT, MIDDLE_COLOR, POSITIVE_COLOR, to_rgba
 from nnstudio.gui.panels.sample_choice import SampleChoice
@@ -62,11 +63,13 @@ GREY_LUT = grey_lut()
 
 
 def map_levels(maps: np.ndarray, activation: str | None) -> tuple[float, float]:
-    """Levels for a layer's maps: 0 to the largest value for ReLU, symmetric around 0 else."""
+    """Levels for a layer's maps: 0 to the largest value for an activation that never goes
+    below 0 (ReLU, sigmoid: the activation table's range), symmetric around 0 else."""
     finite = maps[np.isfinite(maps)]
     extent = float(np.max(np.abs(finite))) if finite.size else 1.0
     extent = extent if extent > 1e-9 else 1.0
-    if activation == "relu" or (finite.size and finite.min() >= 0):
+    never_negative = activation is not None and ACTIVATION_TABLE[activation].output_range[0] >= 0
+    if never_negative or (finite.size and finite.min() >= 0):
         return 0.0, extent
     return -extent, extent
 

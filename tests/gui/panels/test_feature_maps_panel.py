@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from tests.gui.panels.inspection_support import EXAMPLE_KEYS, colour_count, example_document, show
 from nnstudio.gui.live_model import LiveModel
 from nnstudio.gui.panels.feature_maps_panel import (
-    NO_CONV_NOTE, SEQUENTIAL_LUT, FeatureMapsPanel, map_rect,
+    NO_CONV_NOTE, SEQUENTIAL_LUT, FeatureMapsPanel, map_levels, map_rect,
 )
 from nnstudio.gui.panels.heatmap import to_rgba
 
@@ -100,3 +100,10 @@ def test_choosing_another_sample_shows_its_maps(open_panel, qtbot):
     assert not np.allclose(panel.maps[0].maps, first)
     label = int(panel.live.prepared.test.y[1])
     assert panel.sample_label.text() == f"class {label}"
+
+
+def test_maps_of_an_activation_that_never_goes_below_zero_start_their_levels_at_zero():
+    maps = np.array([[[0.2, 0.9]]], dtype=np.float32)
+    assert map_levels(maps, "sigmoid") == (0.0, pytest.approx(0.9))  # its range starts at 0
+    assert map_levels(maps - 0.5, "relu") == (0.0, pytest.approx(0.4))
+    assert map_levels(maps - 0.5, "tanh") == (pytest.approx(-0.4), pytest.approx(0.4))
