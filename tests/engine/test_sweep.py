@@ -50,6 +50,23 @@ def test_convolution_filters_scale_with_the_width():
     assert units(scale_network(network, 0.5)) == [32, 10]  # hidden dense halves, output stays
 
 
+def test_the_papers_padded_convolutions_and_bidirectional_layers_scale_with_their_options():
+    cnn = chain(("input", {"shape": (40,)}), ("reshape", {"shape": (1, 40)}),
+                *[("conv1d", {"filters": 25, "kernel": k, "stride": 2, "padding": 1,
+                              "padding_mode": "reflect"}) for k in (5, 3, 3)],
+                ("flatten", {}), ("dense", {"units": 10}))
+    wider = scale_network(cnn, 2.0)
+    convs = [n for n in wider.topological_order() if n.type == "conv1d"]
+    assert [n.params["filters"] for n in convs] == [50, 50, 50]
+    assert {(n.params["padding"], n.params["padding_mode"]) for n in convs} == {(1, "reflect")}
+    assert infer_shapes(wider).shape("flatten_1") == (250,)  # 50 filters x 5: the padding held
+    gru = chain(("input", {"shape": (40, 1)}),
+                ("gru", {"units": 6, "return_sequences": True, "bidirectional": True}),
+                ("flatten", {}), ("dense", {"units": 10}))
+    assert hidden_width(gru) == 6
+    assert infer_shapes(scale_network(gru, 2.0)).shape("flatten_1") == (960,)  # 40 x 2 x 12
+
+
 def test_more_depth_repeats_the_last_hidden_block_with_new_ids_and_less_keeps_the_first():
     network = dropout_net()
     deeper = scale_network(network, depth=4)
