@@ -124,14 +124,14 @@ def _conv_params() -> tuple[ParamSpec, ...]:
                   help="How far the window moves each step; 2 halves the output size."),
         ParamSpec("padding", CHOICE_OR_INT, "valid", choices=("valid", "same"), minimum=0,
                   maximum=MAX_PADDING,
-                  help="'valid' does not pad; 'same' pads so the output keeps its size "
-                       "(stride 1); a number adds that many values at each end."),
+                  help="'valid' does not pad; 'same' keeps the size (stride 1); a number "
+                       "pads each end by that many values."),
         ParamSpec("dilation", INT, 1, minimum=1, maximum=8,
                   help="Gaps between the kernel's taps: sees a wider area with the same weights."),
         _activation_param(), _USE_BIAS, _INITIALIZER, _INIT_VALUE,
         ParamSpec("padding_mode", CHOICE, "zeros", choices=PADDING_MODES, optional=True,
-                  help="What the padding holds: zeros, the edge mirrored (reflect), the edge "
-                       "repeated (replicate), or the other end (circular)."),
+                  help="What padding holds: zeros, the mirrored edge (reflect), the edge "
+                       "repeated, or the far end (circular)."),
     )
 
 
@@ -143,8 +143,8 @@ def _pool_params() -> tuple[ParamSpec, ...]:
                   help="How far the window moves each step."),
         ParamSpec("padding", CHOICE_OR_INT, "valid", choices=("valid", "same"), minimum=0,
                   maximum=MAX_PADDING, optional=True,
-                  help="'valid' does not pad; 'same' keeps the size (stride 1, odd pool size); "
-                       "a number pads each end, at most half the pool size."),
+                  help="'valid' does not pad; 'same' keeps the size (stride 1, odd pool "
+                       "size); a number pads each end."),
     )
 
 
@@ -528,8 +528,8 @@ _LAYER_TYPES = (
                           help="Also read the sequence backwards; the outputs of both "
                                "directions sit side by side (2 × units)."),
                 ParamSpec("num_layers", INT, 1, minimum=1, maximum=8, optional=True,
-                          help="How many recurrent layers are stacked, each reading the "
-                               "outputs of the one below."),
+                          help="How many recurrent layers are stacked, each reading the one "
+                               "below."),
                 ParamSpec("dropout", FLOAT, 0.0, minimum=0.0, maximum=0.95, optional=True,
                           help="While training, the share of values dropped between stacked "
                                "layers (needs 2 or more layers)."),
