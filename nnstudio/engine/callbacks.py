@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
+from typing import Callable, Mapping
 
 import numpy as np
 
@@ -137,6 +137,9 @@ class TrainingControl:
         self._stop = False
         self._paused = False
         self._learning_rate: float | None = None
+        # Called on the training thread as a pause begins, e.g. to send what it has not
+        # reported yet: a paused run's views then show every epoch it finished.
+        self.on_wait: Callable[[], None] | None = None
 
     def stop(self) -> None:
         """End the run after the current batch (a paused run ends too)."""
@@ -179,6 +182,8 @@ class TrainingControl:
             if self._paused and not self._stop:
                 if on_pause:
                     on_pause()
+                if self.on_wait:
+                    self.on_wait()
                 while self._paused and not self._stop:
                     self._condition.wait()
                 if on_resume:

@@ -69,6 +69,9 @@ class EpochAxisItem(pg.AxisItem):
         return [(spacing, [value for value in values if float(value).is_integer()])
                 for spacing, values in super().tickValues(minVal, maxVal, size)]
 
+    def tickStrings(self, values, scale, spacing):
+        return [str(int(value)) for value in values]
+
 
 class MetricsPanel(QWidget):
     """Curves of a training history; fed by a `TrainingController` when one is given."""
@@ -259,6 +262,11 @@ class MetricsPanel(QWidget):
         if mode == self._x_mode and mode != "span":
             return
         self._x_mode = mode
+        for plot in (self.loss_plot, self.metric_plot):
+            if mode == "empty":  # no curves: no values of a run that is gone on the axes
+                plot.setYRange(0, 1, padding=0)
+            else:
+                plot.enableAutoRange(y=True)
         if mode == "auto":
             self.loss_plot.enableAutoRange(x=True)
         else:

@@ -89,10 +89,8 @@ class SnapshotRelay(Callback):
     def __init__(self, send_start: Callable[[TrainStart], None],
                  send_epochs: Callable[[tuple[EpochSnapshot, ...]], None],
                  send_batch: Callable[[BatchSnapshot], None], batch_interval: int = 0,
-                 interval: float = REPORT_INTERVAL, clock: Callable[[], float] = time.monotonic,
-                 paused: Callable[[], bool] = lambda: False):
+                 interval: float = REPORT_INTERVAL, clock: Callable[[], float] = time.monotonic):
         self.send_start, self.send_epochs, self.send_batch = send_start, send_epochs, send_batch
-        self.paused = paused
         self.batch_interval = batch_interval
         self.interval = interval
         self.clock = clock
@@ -106,8 +104,8 @@ class SnapshotRelay(Callback):
     def on_epoch_end(self, snapshot: EpochSnapshot) -> None:
         self._pending.append(snapshot)
         now = self.clock()
-        if now - self._last_sent >= self.interval or self.paused():
-            self.flush(now)  # a run about to pause sends its last epoch before it waits
+        if now - self._last_sent >= self.interval:
+            self.flush(now)
 
     def on_batch_end(self, snapshot: BatchSnapshot) -> None:
         now = self.clock()
@@ -180,10 +178,9 @@ class TrainingWorker(QObject):
             return Outcome("refused", str(error), prepared=prepared)
         relay = SnapshotRelay(
             self._send_start, self._send_epochs, self._send_batch,
-            batch_interval_for(prepared.train.n_samples, job.config.batch_size),
-            paused=lambda: self.control.paused)
-        # The relay last: what the others do at an epoch's end (a Step pausing) comes first.
-        callbacks: list[Callback] = [*(make() for make in job.callback_factories), relay]
+            batch_interval_for(prepared.train.n_samples, job.config.batch_size))
+        self.control.on_wait = lambda: relay.flush(relay.clock())  # a paused run shows it all
+        callbacks: list[Callback] = [relay, *(make() for make in job.callback_factories)]
         continued = self._continued
         try:
             result = fit(job.network, prepared, job.config, callbacks=callbacks,

@@ -107,27 +107,43 @@ def test_step_while_paused_trains_one_epoch_at_a_time_in_the_same_run(qtbot, win
     training, controller = window.training, window.training.controller
     metrics = window.panels["metrics_dock"]
     window.document.set_training_config(window.document.project.training.replace(epochs=LONG))
-    with qtbot.waitSignal(controller.epochs_reached, timeout=WAIT):
-        press(qtbot, window, training.train_action)
-    press(qtbot, window, training.pause_action)
-    qtbot.waitUntil(lambda: controller.state == "paused", timeout=WAIT)
-    assert training.step_action.isEnabled()
-    qtbot.wait(100)  # whatever the paused run sent has arrived
-    before = metrics.count
-    for step in (1, 2):
-        qtbot.keyClick(window, Qt.Key.Key_F10)
-        qtbot.waitUntil(lambda: controller.state == "paused" and metrics.count == before + step,
+    qtbot.keyClick(window, Qt.Key.Key_F10)  # from idle: a run that pauses after epoch 1
+    for epochs in (1, 2, 3):
+        qtbot.waitUntil(lambda: controller.state == "paused" and metrics.count == epochs,
                         timeout=WAIT)
-    assert "paused" in training.status.label.text()
-    assert window.document.project.runs == []  # no run per step: one run, still going
+        assert training.step_action.isEnabled() and "paused" in training.status.label.text()
+        assert window.document.project.runs == []  # no run per step: one run, still going
+        if epochs < 3:
+            qtbot.keyClick(window, Qt.Key.Key_F10)
     with qtbot.waitSignal(controller.run_finished, timeout=WAIT) as finished:
         press(qtbot, window, training.stop_action)
     record = finished.args[0].record
     assert [run.id for run in window.document.project.runs] == [record.id]
-    assert len(record.history["loss"]) == before + 2 and record.name != "Step"
+    assert len(record.history["loss"]) == 3 and record.name != "Step"
 
 
-def test_step_from_idle_starts_a_run_that_pauses_after_one_epoch(qtbot, window):
+def test_pause_then_step_goes_on_from_where_the_run_paused(qtbot, window):
+    training, controller = window.training, window.training.controller
+    metrics = window.panels["metrics_dock"]
+    window.document.set_training_config(window.document.project.training.replace(epochs=LONG))
+    with qtbot.waitSignal(controller.epochs_reached, timeout=WAIT):
+        press(qtbot, window, training.train_action)
+    press(qtbot, window, training.pause_action)
+    assert controller.state == "paused" and training.step_action.isEnabled()
+    shown = metrics.count
+    qtbot.keyClick(window, Qt.Key.Key_F10)
+    qtbot.waitUntil(lambda: controller.state == "paused" and metrics.count > shown,
+                    timeout=WAIT)
+    qtbot.wait(200)  # anything more the paused run sent would arrive now
+    shown = metrics.count
+    with qtbot.waitSignal(controller.run_finished, timeout=WAIT) as finished:
+        press(qtbot, window, training.stop_action)  # a paused run stops without training on
+    record = finished.args[0].record
+    assert window.document.project.runs == [record]
+    assert len(record.history["loss"]) == shown  # paused, it showed every epoch it trained
+
+
+def test_step_from_idle_then_resume_runs_to_the_end(qtbot, window):
     training, controller = window.training, window.training.controller
     qtbot.keyClick(window, Qt.Key.Key_F10)
     qtbot.waitUntil(lambda: controller.state == "paused", timeout=WAIT)
