@@ -67,6 +67,9 @@ NETWORKS = {
                                      "num_layers": 2, "dropout": 0.2}),
                            ("gru", {"units": 3, "bidirectional": True}),
                            ("dense", {"units": 2})),
+    "bidirectional_lstm": chain(("input", {"shape": (6, 2)}),
+                                ("lstm", {"units": 3, "bidirectional": True, "num_layers": 2}),
+                                ("dense", {"units": 1, "activation": "sigmoid"})),
     "residual": graph(
         make_node("input", "x", shape=(4,)),
         make_node("dense", "a", ("x",), units=4, activation="relu"),
@@ -278,3 +281,18 @@ def test_eval_and_train_switch_every_layer_so_dropout_only_acts_while_training()
     model.train()
     assert all(module.training for module in model.modules())
     assert not torch.equal(model(x), model(x))
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_a_bidirectional_layers_last_output_is_each_directions_final_state(kind):
+    # Forward: after the last step; backward: after reading back to the first step.
+    every = chain(("input", {"shape": (7, 2)}),
+                  (kind, {"units": 3, "bidirectional": True, "return_sequences": True}))
+    last = chain(("input", {"shape": (7, 2)}), (kind, {"units": 3, "bidirectional": True}))
+    steps, final = build_model(every, seed=2).eval(), build_model(last, seed=2).eval()
+    x = torch.randn(4, 7, 2)
+    with torch.no_grad():
+        outputs, got = steps(x), final(x)
+    assert got.shape == (4, 6)
+    assert torch.allclose(got[:, :3], outputs[:, -1, :3])
+    assert torch.allclose(got[:, 3:], outputs[:, 0, 3:])

@@ -99,7 +99,7 @@ SEQUENCES = chain(("input", {"shape": (6,)}),
 # Integer and 'same' padding with every padding mode, padded pooling, zero padding, and
 # bidirectional stacked recurrent layers.
 PAPER_OPTIONS = {name: ENGINE_NETWORKS[name]
-                 for name in ("mnist1d_cnn", "padded_cnn", "bidirectional")}
+                 for name in ("mnist1d_cnn", "padded_cnn", "bidirectional", "bidirectional_lstm")}
 
 
 # torch warns that the odd 'same' padding (kernel 2, dilation 3) costs a copy: it is the point.
