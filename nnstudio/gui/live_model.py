@@ -303,6 +303,16 @@ class LiveModel(QObject):
         """True when the input is a vector of two or more features (an input plane exists)."""
         return self.input_features >= 2
 
+    def output_names(self, units: int) -> tuple[str, ...]:
+        """Names for the `units` output values from the data's classes: one per class, or
+        P(class 1) for a single sigmoid output of two classes; () when they do not match."""
+        names = self.classes.names
+        if units == len(names):
+            return names
+        if units == 1 and len(names) == 2:
+            return (f"P({names[1]})",)
+        return ()
+
     @property
     def inputs_scaled(self) -> bool:
         """True when the network sees scaled inputs, not the data's own units."""

@@ -590,6 +590,8 @@ class EvaluationPanel(ThrottledLivePanel):
         names = self._class_names(result.probabilities.shape[1]) if \
             result.is_classification else ()
         x = dataset.x.reshape(dataset.n_samples, -1)
+        raw = self.live.raw_inputs(x[shown])[:, :len(features)]  # what the data file says
+        scaled = self.live.inputs_scaled
         for row, index in enumerate(shown.tolist()):
             table.setItem(row, 0, _number_item(str(index), index))
             if result.is_classification:
@@ -599,8 +601,12 @@ class EvaluationPanel(ThrottledLivePanel):
             table.setItem(row, 1, QTableWidgetItem(true))
             for column in (2, 3):
                 table.setItem(row, column, QTableWidgetItem(""))
-            for column, value in enumerate(x[index, :len(features)], start=len(head)):
-                table.setItem(row, column, _number_item(f"{value:.4g}", float(value)))
+            for column, value in enumerate(raw[row], start=len(head)):
+                item = _number_item(f"{value:.4g}", float(value))
+                if scaled:
+                    item.setToolTip(f"{value:.6g} in the data; the network sees "
+                                    f"{x[index, column - len(head)]:.4g} (scaled)")
+                table.setItem(row, column, item)
         self._fill_sample_cells(shown)
         table.resizeColumnsToContents()
 

@@ -25,6 +25,8 @@ VALUE = Qt.ItemDataRole.UserRole  # the exact number behind a cell, for checks a
 COLUMNS = ("Layer / unit", "z = W·x + b", "a (output)", "Worked out")
 NOTE = ("z is what a layer computes from its input x before the activation; a is what it "
         "passes on, a = f(z). The last column works small sums out term by term.")
+SCALED_NOTE = (" The input layer's a is the sample scaled as the network sees it; the last "
+               "column gives the value in the data's own units.")
 
 
 def formula(step) -> str:
@@ -86,7 +88,7 @@ class ForwardPanel(SampleChoice, LivePanel):
             return
         self.trace = live.display.trace(x)
         self._describe_sample(part, self.trace[-1].output)
-        self.note.setText(NOTE)
+        self.note.setText(NOTE + (SCALED_NOTE if live.inputs_scaled else ""))
         if self._built_for != live.structure_version:
             self._build_rows(self.trace)  # the rows once per structure; then only numbers
         for index in range(len(self._layers)):
@@ -132,7 +134,8 @@ class ForwardPanel(SampleChoice, LivePanel):
     def _build_rows(self, trace: list) -> None:
         self.tree.clear()
         self._layers = []
-        for step in trace:
+        features = self.live.feature_names
+        for position, step in enumerate(trace):
             title = QTreeWidgetItem([f"{step.node_id} ({step.type})", "", "", formula(step)])
             font = title.font(0)
             font.setBold(True)
@@ -142,10 +145,10 @@ class ForwardPanel(SampleChoice, LivePanel):
             if step.type != "input":
                 inputs = QTreeWidgetItem([f"input x ({step.inputs.size} values)"])
                 title.addChild(inputs)
-            name = "x" if step.type == "input" else "unit"
+            names = self._unit_names(step, position == len(trace) - 1, features)
             rows = []
             for unit in range(min(step.output.size, MAX_ROWS)):
-                row = QTreeWidgetItem([f"{name} {unit + 1}"])
+                row = QTreeWidgetItem([names[unit]])
                 row.setTextAlignment(1, Qt.AlignmentFlag.AlignRight)
                 row.setTextAlignment(2, Qt.AlignmentFlag.AlignRight)
                 title.addChild(row)
@@ -156,10 +159,23 @@ class ForwardPanel(SampleChoice, LivePanel):
             self._layers.append((inputs, rows))
         self._built_for = self.live.structure_version
 
+    def _unit_names(self, step, last: bool, features: tuple[str, ...]) -> list[str]:
+        """Row names: the data's feature names for a vector input, its class names for the
+        output, else "unit k"."""
+        count = min(step.output.size, MAX_ROWS)
+        if step.type == "input" and len(step.output_shape) == 1 and len(features) == count:
+            return list(features)
+        outputs = self.live.output_names(step.output.size) if last else ()
+        if outputs:
+            return [f"output “{name}”" for name in outputs[:count]]
+        name = "x" if step.type == "input" else "unit"
+        return [f"{name} {unit + 1}" for unit in range(count)]
+
     def _fill(self, step, inputs: QTreeWidgetItem | None, rows: list) -> None:
         if inputs is not None:
             inputs.setText(3, _vector_text(step.inputs))
             inputs.setData(3, VALUE, step.inputs)
+        raw = self._raw_input(step)
         for unit, row in enumerate(rows):
             a = float(step.output[unit])
             if step.z is not None:
@@ -168,7 +184,20 @@ class ForwardPanel(SampleChoice, LivePanel):
                 row.setData(1, VALUE, z)
             row.setText(2, _fmt(a))
             row.setData(2, VALUE, a)
-            row.setText(3, self._worked_out(step, unit))
+            row.setText(3, self._worked_out(step, unit) if raw is None else
+                        self._input_scaling(unit, float(raw[unit]), a))
+
+    def _raw_input(self, step) -> np.ndarray | None:
+        """The sample's values in the data's own units, for the input layer of a network that
+        sees them scaled; None elsewhere."""
+        if step.type != "input" or len(step.output_shape) != 1 or not self.live.inputs_scaled:
+            return None
+        return self.live.raw_inputs(step.output.reshape(1, -1))[0]
+
+    def _input_scaling(self, feature: int, raw: float, scaled: float) -> str:
+        shift, scale = self.live.feature_units(feature)
+        return (f"{_fmt(raw)} in the data; scaled for the network: "
+                f"({_fmt(raw)} − {_fmt(shift)}) / {_fmt(scale)} = {_fmt(scaled)}")
 
     @staticmethod
     def _worked_out(step, unit: int) -> str:

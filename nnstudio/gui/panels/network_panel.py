@@ -457,19 +457,10 @@ class NetworkPanel(LivePanel):
 
     def _add_output_labels(self, text_color: QColor) -> None:
         """Class names beside the output neurons of a classifier."""
-        live, column = self.live, self.columns[-1]
-        if not (column.drawn_as_neurons and live.data_fits
-                and live.prepared.train.task != "regression"):
+        column = self.columns[-1]
+        if not column.drawn_as_neurons:
             return
-        names = list(live.prepared.train.class_names) or [
-            str(i) for i in range(live.prepared.train.n_classes)]
-        if column.units == 1 and len(names) == 2:
-            labels = [f"P({names[1]})"]
-        elif column.units == len(names):
-            labels = names
-        else:
-            return
-        for unit, name in enumerate(labels):
+        for unit, name in enumerate(self.live.output_names(column.units)):
             label = QGraphicsSimpleTextItem(name)
             label.setBrush(text_color)
             label.setFont(self._scene_font())
@@ -630,12 +621,15 @@ class NetworkPanel(LivePanel):
         if column.node_type == "input" and len(column.shape) == 1:
             names = self.live.feature_names
             return names[unit] if unit < len(names) else f"x{unit + 1}"
+        outputs = self.live.output_names(column.units) if column is self.columns[-1] else ()
+        if outputs:  # the data's classes name the output neurons
+            return f"{column.title} output “{outputs[unit]}”"
         return f"{column.title} neuron {unit + 1}"
 
     def describe_neuron(self, column_index: int, unit: int) -> str:
         column = self.columns[column_index]
         if column.node_type == "input":
-            return f"Input {self.unit_name(column, unit)}"
+            return f"Input {self.unit_name(column, unit)}{self._input_units(unit)}"
         lines = [f"{self.unit_name(column, unit)}"]
         if column.activation:
             lines.append(f"activation: {column.activation}")
@@ -646,6 +640,19 @@ class NetworkPanel(LivePanel):
         if weight is not None and weight.ndim == 2:
             lines.append(f"{weight.shape[1]} incoming weights (click to list them)")
         return "\n".join(lines)
+
+    def _input_units(self, feature: int) -> str:
+        """Where input `feature` lies in the data's own units, and what the network sees."""
+        live = self.live
+        if not live.data_fits or len(live.display.input_shape) != 1:
+            return ""
+        raw = live.raw_inputs(live.prepared.train.x)[:, feature]
+        text = f"\nin the data: {format_value(raw.min())} to {format_value(raw.max())}"
+        if live.inputs_scaled:
+            shift, scale = live.feature_units(feature)
+            text += (f"\nthe network sees it scaled: (x − {format_value(shift)}) / "
+                     f"{format_value(scale)}")
+        return text
 
     def describe_bias(self, column_index: int, unit: int) -> str:
         column = self.columns[column_index]
