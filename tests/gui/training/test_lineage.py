@@ -167,3 +167,19 @@ def test_reset_weights_clears_the_status_the_metrics_and_the_origin(qtbot, windo
     ticks = metrics.loss_plot.getAxis("bottom").tickValues(1, 2, 400)
     assert all(float(value).is_integer() for _, values in ticks for value in values)
     assert metrics.readout.text().startswith("No training yet")
+
+
+def test_a_v1_project_opens_with_its_lineage_inferred_and_says_so(qtbot, window, tmp_path):
+    from tests.core.test_migrations import v1_fixture
+
+    path = v1_fixture("spiral_runs", tmp_path)
+    assert window.document.open(path) is None
+    document, metrics = window.document, window.panels["metrics_dock"]
+    assert document.weights_origin == WeightsOrigin("run_3", 3)
+    # run_3 continued (format 1 said) from run_2, which continued from run_1: 3 + 3 + 3 epochs
+    assert metrics.count == 9
+    runs = window.panels["runs_dock"]
+    changes = runs.model.rows[2][runs.model.columns.index("changes")]
+    assert changes.startswith("continued from Longer, epoch 3 (inferred from an older project")
+    assert document.save() is None  # saved as format 2, lineage and all
+    assert document.open(path) is None and document.weights_origin == WeightsOrigin("run_3", 3)
