@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from nnstudio.core.commands import MoveNodesCommand, RemoveNodesCommand
 from nnstudio.core.project import WeightsOrigin
+from nnstudio.engine import trainer
 from nnstudio.engine.modules import GraphModule
 
 LONG = 100_000  # epochs: a run that only ends when the test ends it
@@ -114,6 +115,12 @@ def test_a_learning_rate_typed_mid_run_reaches_the_engine(qtbot, click, train_wi
     assert finished.args[0].record.config.learning_rate == pytest.approx(0.03)
 
 
+def torch_path_only(monkeypatch) -> None:
+    """These tests inject their fault into `GraphModule.forward`, which only the torch path
+    calls in training (the NumPy fast path's faults: tests/engine/test_backprop.py)."""
+    monkeypatch.setattr(trainer, "blocker", lambda *args: "a test injects faults into torch")
+
+
 def test_a_loss_turning_nan_shows_the_message_and_keeps_good_weights_and_curves(
         qtbot, click, train_window, make_project, monkeypatch):
     window = train_window(make_project(epochs=20))
@@ -133,6 +140,7 @@ def test_a_loss_turning_nan_shows_the_message_and_keeps_good_weights_and_curves(
         return out
 
     monkeypatch.setattr(GraphModule, "forward", poisoned)
+    torch_path_only(monkeypatch)
     with qtbot.waitSignal(controller.run_finished, timeout=WAIT) as finished:
         click(window, training.train_action)
     qtbot.waitUntil(lambda: bool(shown), timeout=5000)
@@ -144,6 +152,7 @@ def test_a_loss_turning_nan_shows_the_message_and_keeps_good_weights_and_curves(
     assert good == 3
     assert all(np.isfinite(w).all() for w in window.document.weights.values())
     assert len(window.document.project.runs) == 1
+    assert window.document.project.runs[0].note == f"Failed: {message}"  # as the CLI marks it
     assert panel.count == good and all(map(math.isfinite, panel.history()["loss"]))
     assert controller.state == "idle" and training.train_action.isEnabled()
 
@@ -174,6 +183,7 @@ def test_out_of_memory_or_any_error_mid_run_shows_why_and_keeps_weights_and_curv
         return forward(self, x)
 
     monkeypatch.setattr(GraphModule, "forward", failing)
+    torch_path_only(monkeypatch)
     with qtbot.waitSignal(controller.run_finished, timeout=WAIT):
         click(window, training.train_action)
     qtbot.waitUntil(lambda: bool(shown), timeout=5000)
