@@ -16,7 +16,7 @@ from nnstudio.engine.backprop import DenseStack
 from nnstudio.engine.fast_path import FastSteps
 from nnstudio.engine.callbacks import Callback
 from nnstudio.engine.modules import build_model
-from nnstudio.engine.trainer import fit, plan_run
+from nnstudio.engine.trainer import TrainingFailed, fit, plan_run
 
 TOLERANCE = dict(rtol=2e-4, atol=2e-5)
 
@@ -254,3 +254,12 @@ def test_steps_keep_their_buffers_between_batches(spiral, make_mlp):
     steps.step(1, 32, 64)
     assert all(layer.output.base is buffer
                for layer, buffer in zip(steps.stack.layers[1:], buffers))
+
+
+def test_numpy_running_out_of_memory_suggests_a_smaller_batch(spiral, make_mlp, monkeypatch):
+    def no_memory(self, batch, start, end):
+        raise MemoryError("Unable to allocate 2.00 GiB")
+
+    monkeypatch.setattr(FastSteps, "step", no_memory)
+    with pytest.raises(TrainingFailed, match="out of memory with batch size 32.*smaller batch"):
+        fit(make_mlp(2, (4,), 1), spiral, config(), path="fast")
