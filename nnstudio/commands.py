@@ -28,7 +28,6 @@ from nnstudio.core.history import origin_text, start_text
 from nnstudio.core.metrics import format_metric_value, metric_label
 
 OK, FAILED, BAD_INPUT = 0, 1, 2
-FAILED_NOTE = "Failed: "  # starts the note of a run that stopped on an error (a NaN loss)
 
 
 class BadInput(Exception):
@@ -203,8 +202,7 @@ def _train(args: argparse.Namespace) -> int:
     if data.test.n_samples:
         test = evaluate(result.model, data.test, config.loss).metrics
         metrics.update({f"test_{k}": v for k, v in test.items()})
-    record, runs = _save_run(loaded, config, result, metrics, args.continue_,
-                             FAILED_NOTE + str(failure) if failure else "")
+    record, runs = _save_run(loaded, config, result, metrics, args.continue_, failure)
     if failure is not None:  # kept like the window keeps it: marked, curves, last good weights
         epochs = len(result.history["loss"])
         _fail(f"nnstudio train: {failure} Kept as {record.name} ({record.id}), marked failed, "
@@ -270,17 +268,19 @@ class _stop_on_interrupt:
 
 
 def _save_run(loaded, config, result, metrics: dict[str, float], continued: bool,
-              note: str = ""):
+              failure: Exception | None = None):
     """Add the run to the project and save it with the run's weights as the current ones;
-    (the run's record, the project's runs now). `note` marks a failed run."""
+    (the run's record, the project's runs now). A run that ended in `failure` is marked so."""
     from nnstudio.core.project import save_project
-    from nnstudio.engine.experiments import continued_run, record_run
+    from nnstudio.engine.experiments import continued_run, marked_failed, record_run
 
     project = loaded.project
     name = f"Run {len(project.runs) + 1}"
     record = (continued_run(project, result, project.weights_origin, name=name, config=config)
               if continued else record_run(project, result, name=name, config=config))
-    record = dataclasses.replace(record, final_metrics=metrics, note=note)
+    record = dataclasses.replace(record, final_metrics=metrics)
+    if failure is not None:
+        record = marked_failed(record, str(failure))
     updated = dataclasses.replace(project, runs=[*project.runs, record],
                                   weights_origin=record.final_origin)
     save_project(loaded.path, updated, weights=result.weights,

@@ -113,6 +113,15 @@ def record_run(project: Project, result: FitResult, *, name: str = "", note: str
         weights_epoch=result.best_epoch if restored else 0)
 
 
+FAILED_NOTE = "Failed: "  # starts the note of a run that stopped on an error, e.g. a NaN loss
+
+
+def marked_failed(record: RunRecord, message: str) -> RunRecord:
+    """`record` kept as a failed run: its note says so and why (the curves stop where it
+    failed; its weights are the last good ones)."""
+    return replace(record, note=FAILED_NOTE + message)
+
+
 def continued_run(project: Project, result: FitResult, origin: WeightsOrigin | None, *,
                   name: str = "", network: Network | None = None,
                   config: TrainingConfig | None = None) -> RunRecord:

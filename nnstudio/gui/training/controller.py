@@ -286,7 +286,7 @@ class TrainingController(QObject):
         result = outcome.result
         if job is None or result is None or not history_length(result.history):
             return None
-        from nnstudio.engine.experiments import continued_run, record_run
+        from nnstudio.engine.experiments import continued_run, marked_failed, record_run
 
         project = self.document.project
         if outcome.continued:
@@ -294,6 +294,8 @@ class TrainingController(QObject):
                                    config=job.config)
         else:
             record = record_run(project, result, network=job.network, config=job.config)
+        if outcome.status == "failed":  # kept with its curves and last good weights, marked
+            record = marked_failed(record, outcome.message)
         self.document.add_run(record, result.weights)
         # The curves follow: weights_changed puts this run's lineage in `history`.
         self.document.set_weights(result.weights, record.final_origin)
