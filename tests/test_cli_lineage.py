@@ -62,3 +62,17 @@ def test_train_summary_and_evaluate_work_on_a_v1_file_and_leave_a_v2_one(capsys,
     assert after.project.notes == before.notes
     code, out, _ = run(capsys, "evaluate", path)
     assert code == OK and f"weights from {new.name}, epoch 1" in out
+
+
+def test_imported_weights_come_from_no_run_and_evaluate_says_so(capsys, spiral, tmp_path):  # noqa: F811
+    import safetensors.numpy
+
+    run(capsys, "train", spiral, "--epochs", "2")
+    file = tmp_path / "other.safetensors"
+    safetensors.numpy.save_file(load_project(spiral).weights, str(file))
+    assert run(capsys, "import-weights", spiral, file)[0] == OK
+    assert load_project(spiral).project.weights_origin is None
+    code, out, _ = run(capsys, "evaluate", spiral)
+    assert code == OK and "weights from no recorded run (imported or edited)" in out
+    code, out, _ = run(capsys, "train", spiral, "--epochs", "1", "--continue")
+    assert "continued from weights no run recorded (imported or edited)" in out

@@ -7,6 +7,7 @@ prints as one line with exit code 2.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 
 from nnstudio.core.errors import SpecError
@@ -65,7 +66,9 @@ def import_from_arguments(args: argparse.Namespace) -> int:
     loaded = load_project(project_path)
     imported = import_weights(loaded.project, args.weights)
     target = Path(args.out) if args.out else project_path
-    save_project(target, loaded.project, weights=imported.weights, source_path=loaded.path)
+    # Weights from a file: no run of the project made them.
+    project = dataclasses.replace(loaded.project, weights_origin=None)
+    save_project(target, project, weights=imported.weights, source_path=loaded.path)
     note = f"; {imported.note}" if imported.note else ""
     print(f"loaded {len(imported.weights)} tensors from {args.weights} into {target}{note}")
     return 0
