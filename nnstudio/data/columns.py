@@ -173,18 +173,18 @@ def plan_columns(samples: Sequence[ColumnSample], target: str | None = None,
     names = [s.name for s in samples]
     encodings = dict(encodings or {})
     _check_names(names, target, features, drop, encodings, default_encoding)
+    suspicions = _suspicions(samples)
     if target is None:
-        target, target_reason = guess_target(samples)
+        target, target_reason = guess_target(samples, suspicions)
     else:
         target_reason = "as given"
     by_name = {s.name: s for s in samples}
-    rows = len(samples[0].texts) if samples else 0
+    chosen = set(features) if features is not None else None
     columns, warnings = [], []
-    for sample in samples:
+    for sample, suspicion in zip(samples, suspicions):
         if sample.name == target:
             continue
-        column, warning = _decide(sample, j=names.index(sample.name), rows=rows,
-                                  features=features, drop=drop,
+        column, warning = _decide(sample, suspicion, features=chosen, drop=set(drop),
                                   encoding=encodings.get(sample.name, default_encoding),
                                   forced=sample.name in encodings)
         columns.append(column)
@@ -195,17 +195,18 @@ def plan_columns(samples: Sequence[ColumnSample], target: str | None = None,
         warnings.append(f"no input column is left besides the target {target!r}: "
                         + "; ".join(f"{c.name}: {c.reason}" for c in columns))
     missing = {s.name: s.missing for s in samples if s.missing}
+    rows = len(samples[0].texts) if samples else 0
     return ColumnPlan(target, target_reason, tuple(columns), tuple(warnings), missing, rows,
                       complete)
 
 
 def _check_names(names: list[str], target: str | None, features: Sequence[str] | None,
                  drop: Sequence[str], encodings: Mapping[str, str], default: str) -> None:
-    listing = ", ".join(names)
+    listing, known = ", ".join(names), set(names)
     for what, chosen in (("target", [target] if target else []), ("features", features or []),
                          ("drop", drop), ("categorical", list(encodings))):
         for name in chosen:
-            if name not in names:
+            if name not in known:
                 raise DataError(f"{what}: there is no column {name!r}; the columns are {listing}")
     for name, encoding in [*encodings.items(), ("", default)]:
         if encoding not in ENCODINGS:
@@ -215,8 +216,8 @@ def _check_names(names: list[str], target: str | None, features: Sequence[str] |
         raise DataError(f"features: the target column {target!r} cannot also be an input")
 
 
-def _decide(sample: ColumnSample, j: int, rows: int, features: Sequence[str] | None,
-            drop: Sequence[str], encoding: str, forced: bool) -> tuple[InputColumn, str]:
+def _decide(sample: ColumnSample, suspicion: str, features: set[str] | None, drop: set[str],
+            encoding: str, forced: bool) -> tuple[InputColumn, str]:
     """One column's handling, and a warning when an id-like column is kept on request."""
     name = sample.name
     as_categories = sample.kind == "text" or (forced and encoding == "onehot")
@@ -225,7 +226,10 @@ def _decide(sample: ColumnSample, j: int, rows: int, features: Sequence[str] | N
                         f"ordinal encoding is for text columns")
     handling = encoding if as_categories else "number"
     categories = tuple(sorted({str(v) for v in sample.present()})) if as_categories else ()
-    suspicion = _left_out_reason(sample, j, rows, handling)
+    distinct = len(categories)
+    if not suspicion and handling == "onehot" and distinct > MAX_ONEHOT_CATEGORIES:
+        suspicion = (f"it holds {distinct} different values, too many to one-hot encode "
+                     f"(at most {MAX_ONEHOT_CATEGORIES})")
     if name in drop:
         return InputColumn(name, "left out", "as asked", asked=True), ""
     if features is not None:
@@ -238,8 +242,14 @@ def _decide(sample: ColumnSample, j: int, rows: int, features: Sequence[str] | N
     return InputColumn(name, handling, "", categories), ""
 
 
-def _left_out_reason(sample: ColumnSample, j: int, rows: int, handling: str) -> str:
-    """Why a column should not be an input by default, or ""."""
+def _suspicions(samples: Sequence[ColumnSample]) -> list[str]:
+    """For each column, why it should not be an input by default, or "" (one-hot encoding
+    with too many categories aside, which depends on the encoding chosen)."""
+    rows = len(samples[0].texts) if samples else 0
+    return [_left_out_reason(sample, j, rows) for j, sample in enumerate(samples)]
+
+
+def _left_out_reason(sample: ColumnSample, j: int, rows: int) -> str:
     present = sample.present()
     missing = rows - len(present)
     if len(present) == 0:
@@ -251,13 +261,7 @@ def _left_out_reason(sample: ColumnSample, j: int, rows: int, handling: str) -> 
     if distinct == 1:
         where = "every row" if not missing else "every row that has a value"
         return f"it has the same value, {_shown(present[0])}, in {where}"
-    id_reason = _id_reason(sample, j, present, distinct)
-    if id_reason:
-        return id_reason
-    if handling == "onehot" and distinct > MAX_ONEHOT_CATEGORIES:
-        return (f"it holds {distinct} different values, too many to one-hot encode "
-                f"(at most {MAX_ONEHOT_CATEGORIES})")
-    return ""
+    return _id_reason(sample, j, present, distinct)
 
 
 def _id_reason(sample: ColumnSample, j: int, present: np.ndarray, distinct: int) -> str:
@@ -297,7 +301,8 @@ def _shown(value: Any) -> str:
 # ---- the target ---------------------------------------------------------------------------------
 
 
-def guess_target(samples: Sequence[ColumnSample]) -> tuple[str, str]:
+def guess_target(samples: Sequence[ColumnSample],
+                 suspicions: Sequence[str] | None = None) -> tuple[str, str]:
     """The most plausible column to predict, and why it was chosen.
 
     A column named like a label (label, target, class, diagnosis, species, ...) first; else a
@@ -305,9 +310,8 @@ def guess_target(samples: Sequence[ColumnSample]) -> tuple[str, str]:
     such column before a last column of measurements. Raises DataError listing the columns
     when nothing looks like a label.
     """
-    rows = len(samples[0].texts) if samples else 0
-    usable = [s for j, s in enumerate(samples)
-              if not _left_out_reason(s, j, rows, "ordinal")]
+    suspicions = suspicions if suspicions is not None else _suspicions(samples)
+    usable = [s for s, suspicion in zip(samples, suspicions) if not suspicion]
     by_key = {_key(s.name): s for s in usable}
     for name in TARGET_NAMES:
         if name in by_key:

@@ -281,9 +281,11 @@ def _read_head(path: Path, options: CsvOptions) -> _Head:
                 f"{format_bytes(MAX_CELL_BYTES)}"
             )
         data = data[: max(data.rfind(b"\n"), data.rfind(b"\r")) + 1]  # no half line
-    _check_width(path, data, options)
+    width = _check_width(path, data, options)
     first_end = min((i for i in (data.find(b"\n"), data.find(b"\r")) if i >= 0), default=-1)
-    first = _parse(path, data[: first_end + 1] or data, options, autogenerate=True)
+    # Text types: pyarrow's type inference takes seconds on thousands of columns.
+    first = _parse(path, data[: first_end + 1] or data, options, autogenerate=True,
+                   n_columns=width)
     n_columns = first.num_columns
     table = _parse(path, data, options, autogenerate=True, n_columns=n_columns)
     if options.header:
@@ -298,15 +300,18 @@ def _read_head(path: Path, options: CsvOptions) -> _Head:
             f"{path}: the file has a header line but no data rows"
             if options.header else f"{path}: the file has no data rows"
         )
-    _check_cell_sizes(path, table)
-    kinds = tuple(_column_kind(table.column(j), options.decimal) for j in range(n_columns))
+    # Every cell, column after column, so that each check is one call however wide the table.
+    cells = pa.concat_arrays([chunk for column in table.columns for chunk in column.chunks])
+    _check_cell_sizes(path, columns, cells, table.num_rows)
+    kinds = _column_kinds(cells, n_columns, table.num_rows, options.decimal)
     bytes_per_row = max(1.0, len(data) / (table.num_rows + int(options.header)))
     return _Head(columns, table, kinds, bytes_per_row, size, complete)
 
 
-def _check_width(path: Path, data: bytes, options: CsvOptions) -> None:
-    """Refuse a table wider than MAX_COLUMNS before pyarrow parses it (its time grows with the
-    square of the columns: minutes for 100,000)."""
+def _check_width(path: Path, data: bytes, options: CsvOptions) -> int | None:
+    """The number of columns of the first line, read leniently; a table wider than
+    MAX_COLUMNS is refused before pyarrow parses it (its time grows with the square of the
+    columns: minutes for 100,000)."""
     text = data.decode(options.encoding, errors="replace")
     quoting = {"quotechar": options.quote_char} if options.quote_char else {
         "quoting": stdlib_csv.QUOTE_NONE}
@@ -314,23 +319,24 @@ def _check_width(path: Path, data: bytes, options: CsvOptions) -> None:
         first = next(stdlib_csv.reader(io.StringIO(text, newline=None),
                                        delimiter=options.delimiter, **quoting), [])
     except stdlib_csv.Error:  # pyarrow says what is wrong, with the line
-        return
+        return None
     if len(first) > MAX_COLUMNS:
         raise DataError(
             f"{path}: the first line has {len(first):,} columns; NN Studio reads tables of at "
             f"most {MAX_COLUMNS:,} columns"
         )
+    return len(first) or None
 
 
-def _check_cell_sizes(path: Path, table: pa.Table) -> None:
-    for name, column in zip(table.column_names, table.columns):
-        longest = pc.max(pc.binary_length(column)).as_py() or 0
-        if longest > MAX_CELL_BYTES:
-            raise DataError(
-                f"{path}: column {name!r} holds a cell of {format_bytes(longest)}; NN Studio "
-                f"reads cells of at most {format_bytes(MAX_CELL_BYTES)} (numbers and short "
-                f"texts)"
-            )
+def _check_cell_sizes(path: Path, columns: Sequence[str], cells: pa.Array, rows: int) -> None:
+    lengths = pc.binary_length(cells).fill_null(0).to_numpy(zero_copy_only=False)
+    longest = int(np.argmax(lengths)) if len(lengths) else 0
+    if len(lengths) and lengths[longest] > MAX_CELL_BYTES:
+        raise DataError(
+            f"{path}: column {columns[longest // rows]!r} holds a cell of "
+            f"{format_bytes(lengths[longest])}; NN Studio reads cells of at most "
+            f"{format_bytes(MAX_CELL_BYTES)} (numbers and short texts)"
+        )
 
 
 def _parse(path: Path, data: bytes, options: CsvOptions, autogenerate: bool,
@@ -363,22 +369,26 @@ def _parse_options(options: CsvOptions) -> pacsv.ParseOptions:
 def _column_names(names: Sequence[str | None]) -> tuple[str, ...]:
     """Header cells made usable: blanks get "column N", repeats get a suffix."""
     result: list[str] = []
+    taken: set[str] = set()
     for j, name in enumerate(names):
         base = (name or "").strip() or f"column {j + 1}"
         candidate, k = base, 2
-        while candidate in result:
+        while candidate in taken:
             candidate, k = f"{base}_{k}", k + 1
         result.append(candidate)
+        taken.add(candidate)
     return tuple(result)
 
 
-def _column_kind(column: pa.ChunkedArray, decimal: str) -> str:
-    values = column.drop_null()
-    if len(values) == 0:
-        return "number"
-    numeric = pc.sum(pc.match_substring_regex(values, _number_pattern(decimal), ignore_case=True))
-    share = (numeric.as_py() or 0) / len(values)
-    return "number" if share >= NUMERIC_SHARE else "text"
+def _column_kinds(cells: pa.Array, n_columns: int, rows: int, decimal: str) -> tuple[str, ...]:
+    """ "number" for a column whose values are numbers (NUMERIC_SHARE of them; an empty column
+    too), else "text"; `cells` holds every column's `rows` cells, one column after another."""
+    pattern = _number_pattern(decimal)
+    numeric = pc.match_substring_regex(cells, pattern, ignore_case=True).fill_null(False)
+    numeric = numeric.to_numpy(zero_copy_only=False).reshape(n_columns, rows).sum(axis=1)
+    present = cells.is_valid().to_numpy(zero_copy_only=False).reshape(n_columns, rows).sum(axis=1)
+    return tuple("number" if count == 0 or share >= NUMERIC_SHARE else "text"
+                 for count, share in zip(present, numeric / np.maximum(present, 1)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -462,8 +472,9 @@ def _encodings(categorical: str | Mapping[str, str], features: Sequence[str],
         where = f"categorical: {name}" if name else "categorical"
         if not isinstance(encoding, str) or encoding not in CATEGORICAL:
             raise DataError(f"{where}: must be one of {', '.join(CATEGORICAL)}, got {encoding!r}")
+    inputs = set(features)
     for name, encoding in per_column.items():
-        if name not in features:
+        if name not in inputs:
             raise DataError(f"categorical: {name!r} is not one of the input columns")
         if kinds[name] == "number" and encoding == "ordinal":
             raise DataError(f"categorical: {name!r} holds numbers, which are used as they are; "
@@ -487,8 +498,9 @@ def _choose_columns(path: Path, columns: Sequence[str], target: str | None,
     if features is None:
         features = [c for c in columns if c != target]
     features = list(features)
+    known = set(columns)
     for name in features:
-        if name not in columns:
+        if name not in known:
             raise DataError(
                 f"{path}: there is no feature column {name!r}; the columns are {listing}"
             )
@@ -658,13 +670,14 @@ def _assemble(path: Path, features: list[str], numbers: np.ndarray, number_names
     if not texts:
         return numbers, list(number_names)  # the common case: no copy at all
     blocks, names = [], []
+    number_column = {name: j for j, name in enumerate(number_names)}
     for name in features:
         if name in texts:
             codes, categories = texts[name]
             block, block_names = _encode_text(path, name, codes, categories,
                                               categorical[name], report)
         else:
-            j = number_names.index(name)
+            j = number_column[name]
             block, block_names = numbers[:, j:j + 1], [name]
         blocks.append(block)
         names.extend(block_names)
