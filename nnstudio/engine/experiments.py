@@ -517,9 +517,11 @@ class RerunReport:
 
 def rerun(run: RunRecord, *, project_path: Any = None, data: PreparedData | None = None,
           device: str | None = None, callbacks: Sequence[Callback] = (),
-          control: TrainingControl | None = None) -> RerunReport:
+          control: TrainingControl | None = None,
+          initial_weights: Mapping[str, np.ndarray] | None = None) -> RerunReport:
     """Repeat `run` from its record (network, data source and split, settings, seed) and
-    compare its curves with the recorded ones.
+    compare its curves with the recorded ones. A run that continued another starts from
+    `initial_weights`: its parent's weights at the epoch it began from.
 
     It runs on the recorded device unless `device` says otherwise; bit-for-bit equality is
     promised on the CPU (GPUs may add in a different order from run to run). SpecError when
@@ -535,7 +537,9 @@ def rerun(run: RunRecord, *, project_path: Any = None, data: PreparedData | None
     # The recorded path where it still applies: the two agree only within float rounding.
     path = "torch" if run.training_path == "torch" else "auto"
     try:
-        result = fit(run.network, data, config, callbacks, control, path=path)
+        result = fit(run.network, data, config, callbacks, control,
+                     initial_weights=dict(initial_weights) if initial_weights else None,
+                     path=path)
     except TrainingFailed as failure:
         if failure.result is None:
             raise

@@ -23,7 +23,9 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core.commands import ReplaceNetworkCommand
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.history import best_run_index, metric_columns, run_label, run_rows
+from nnstudio.core.history import (
+    best_run_index, metric_columns, run_label, run_rows, start_text,
+)
 from nnstudio.engine.callbacks import Callback
 from nnstudio.gui.experiments.plots import (
     MetricComboBox, add_legend, axis_title, curve_names, curve_xy, default_curve, make_plot,
@@ -400,18 +402,41 @@ class RunsPanel(QWidget):
             return False
         run = runs[0]
         path = self.document.path
+        initial = None
+        if run.parent is not None:
+            initial = self._parent_weights(run)
+            if initial is None:
+                return False
 
         def work(report, control):
             from nnstudio.engine.experiments import rerun
 
             return rerun(run, project_path=path, callbacks=[EpochReporter(report)],
-                         control=control)
+                         control=control, initial_weights=initial)
 
         self._rerun_id = run.id
         self.progress.setRange(0, 0)
         self.progress.setVisible(True)
         self._show_status(f"Repeating {run_label(run)}…")
         return self.rerun_task.start(work)
+
+    def _parent_weights(self, run: Any) -> dict[str, Any] | None:
+        """The weights a continuing run began from: its parent's kept weights, when they are
+        of the epoch it began from; else None, and the status says why it cannot repeat."""
+        parent = self.document.project.find_run(run.parent.run)
+        origin = parent.final_origin if parent is not None else None
+        try:
+            weights = self.document.run_weights(parent.id) if origin is not None and (
+                origin.run, origin.epoch) == (run.parent.run, run.parent.epoch) else None
+        except NNStudioError as error:
+            self._warn("Could not read the run's weights", str(error))
+            return None
+        if weights is None:
+            self._show_status(
+                f"{run_label(run)} {start_text(run, self.document.project.runs)}, whose "
+                "weights at that epoch were not kept: it cannot be repeated exactly.",
+                error=True)
+        return weights
 
     def shutdown(self) -> bool:
         """Stop a re-run and wait for its thread (closing the window)."""

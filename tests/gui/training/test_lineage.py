@@ -183,3 +183,22 @@ def test_a_v1_project_opens_with_its_lineage_inferred_and_says_so(qtbot, window,
     assert changes.startswith("continued from Longer, epoch 3 (inferred from an older project")
     assert document.save() is None  # saved as format 2, lineage and all
     assert document.open(path) is None and document.weights_origin == WeightsOrigin("run_3", 3)
+
+
+def test_re_run_exactly_repeats_a_continued_run_from_its_parent_s_weights(qtbot, window):
+    first = train(qtbot, window, 3)
+    second = train(qtbot, window, 2)
+    assert second.parent == WeightsOrigin(first.id, 3)
+    runs = window.panels["runs_dock"]
+    window.panel_docks["runs_dock"].raise_()
+    click_row(qtbot, runs, second.id)
+    with qtbot.waitSignal(runs.rerun_finished, timeout=WAIT) as finished:
+        qtbot.mouseClick(runs.rerun_button, Qt.MouseButton.LeftButton)
+    assert finished.args[0].identical
+    assert runs.status.text().startswith(f"✓ {second.id} repeated exactly")
+    window.document.remove_run(first.id)  # its weights are gone with it
+    click_row(qtbot, runs, second.id)
+    assert not runs.rerun_selected()
+    assert runs.status.text() == (f"{second.id} continued from a deleted run ({first.id}), "
+                                  "epoch 3, whose weights at that epoch were not kept: it "
+                                  "cannot be repeated exactly.")
