@@ -20,7 +20,7 @@ import dataclasses
 import functools
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -56,10 +56,6 @@ class ColumnSample:
     kind: str
     texts: tuple[str | None, ...]
     decimal: str = "."
-
-    @functools.cached_property
-    def missing(self) -> int:
-        return self.texts.count(None)
 
     @functools.cached_property
     def values(self) -> np.ndarray:
@@ -135,15 +131,11 @@ class ColumnPlan:
     target_reason: str
     columns: tuple[InputColumn, ...]
     warnings: tuple[str, ...] = ()
-    missing: dict[str, int] = field(default_factory=dict)  # per column, in the sampled rows
-    rows: int = 0
+    rows: int = 0  # sampled
     complete: bool = True  # the sample was the whole file
 
     def features(self) -> list[str]:
         return [c.name for c in self.columns if c.used]
-
-    def left_out(self) -> list[InputColumn]:
-        return [c for c in self.columns if not c.used]
 
     def encodings(self) -> dict[str, str]:
         return {c.name: c.handling for c in self.columns if c.handling in ENCODINGS}
@@ -194,10 +186,8 @@ def plan_columns(samples: Sequence[ColumnSample], target: str | None = None,
     if not any(c.used for c in columns):
         warnings.append(f"no input column is left besides the target {target!r}: "
                         + "; ".join(f"{c.name}: {c.reason}" for c in columns))
-    missing = {s.name: s.missing for s in samples if s.missing}
     rows = len(samples[0].texts) if samples else 0
-    return ColumnPlan(target, target_reason, tuple(columns), tuple(warnings), missing, rows,
-                      complete)
+    return ColumnPlan(target, target_reason, tuple(columns), tuple(warnings), rows, complete)
 
 
 def _check_names(names: list[str], target: str | None, features: Sequence[str] | None,
