@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.network import Network
 from nnstudio.gui.experiments.tables import MissingLastProxy, RowsTableModel
-from nnstudio.gui.experiments.worker import BackgroundTask, Work
+from nnstudio.gui.background import BackgroundTask, Work
 from nnstudio.gui.theme import ERROR_COLOR
 
 

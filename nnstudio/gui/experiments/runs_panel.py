@@ -32,7 +32,7 @@ from nnstudio.gui.experiments.plots import (
     run_color,
 )
 from nnstudio.gui.experiments.tables import MissingLastProxy, RowsTableModel, column_title
-from nnstudio.gui.experiments.worker import BackgroundTask
+from nnstudio.gui.background import BackgroundTask
 from nnstudio.gui.theme import ERROR_COLOR
 
 NAME, NOTE = "name", "note"

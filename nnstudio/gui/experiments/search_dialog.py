@@ -25,7 +25,7 @@ from nnstudio.core.params import INT
 from nnstudio.engine.experiments import SearchProgress, SearchResult
 from nnstudio.gui.experiments.job_dialog import JobDialog
 from nnstudio.gui.experiments.tables import column_title
-from nnstudio.gui.experiments.worker import Work
+from nnstudio.gui.background import Work
 
 # Setting, label, values tried by default, searched by default.
 SEARCHED = (("learning_rate", "Learning rate", "0.003, 0.01, 0.03, 0.1", True),

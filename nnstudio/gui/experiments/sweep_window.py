@@ -41,7 +41,7 @@ from nnstudio.gui.experiments.plots import (
     A_COLOR, B_COLOR, CHANCE_COLOR, add_legend, count_label, make_plot,
     make_plot_with_legend_beside,
 )
-from nnstudio.gui.experiments.worker import BackgroundTask, Work
+from nnstudio.gui.background import BackgroundTask, Work
 
 DEFAULT_WIDTHS = "1, 2, 4, 8, 16, 32, 64, 128"
 DEFAULT_DEPTHS = "1, 2, 3, 4"

@@ -35,7 +35,7 @@ from nnstudio.gui.experiments.plots import (
     A_COLOR, B_COLOR, MetricComboBox, add_legend, axis_title, curve_names, curve_xy, default_curve, make_plot,
 )
 from nnstudio.gui.experiments.tables import RowsTableModel, column_title
-from nnstudio.gui.experiments.worker import Work
+from nnstudio.gui.background import Work
 
 # The settings a twin can differ in, as offered: key, label.
 SETTINGS = (

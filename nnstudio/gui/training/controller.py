@@ -1,8 +1,10 @@
 """The training controller: Train, Pause, Stop, Step and Reset for one `ProjectDocument`.
 
 It lives on the GUI thread. Train copies the network, the data settings and the training
-settings, hands them to a `TrainingWorker` on a QThread, and relays what the worker reports as
-its own signals, dropping anything a finished run sent late. When a run ends its history and
+settings, runs them as a `TrainingRun` on the window's one background-task pattern
+(`nnstudio.gui.background.BackgroundTask`: a QThread, a run token, a thread-safe stop), and
+relays what the run reports as its own signals; the task drops anything a finished run sent
+late. When a run ends its history and
 weights become part of the project (`document.add_run`, `document.set_weights`).
 
 The curves the window shows are `history`: the epochs that led to the current weights, found
@@ -19,14 +21,15 @@ import logging
 import threading
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from nnstudio.core.config import TrainingConfig
 from nnstudio.core.history import lineage_history, origin_text
 from nnstudio.core.network import Network
 from nnstudio.engine.callbacks import Callback, TrainingControl
+from nnstudio.gui.background import BackgroundTask
 from nnstudio.gui.training.worker import (
-    Outcome, RunBegan, TrainingJob, TrainingWorker, history_length,
+    Outcome, RunBegan, TrainingJob, TrainingRun, history_length,
 )
 
 log = logging.getLogger(__name__)
@@ -86,12 +89,12 @@ class TrainingController(QObject):
         self.state = IDLE
         self.history: dict[str, list[float]] = {}
         self.control: TrainingControl | None = None
-        self._thread: QThread | None = None
-        self._worker: TrainingWorker | None = None
+        self._task = BackgroundTask("training", self)
+        self._task.progressed.connect(self._on_task_progressed)
+        self._task.succeeded.connect(self._complete)
         self._job: TrainingJob | None = None
         self._stepper: EpochStepper | None = None
         self._start_origin: Any = None  # where the run's first weights came from
-        self._token = 0
         self._first_epoch = 1
         self._prepared: tuple[Any, Any] | None = None  # (data key, PreparedData)
         self._callback_factories: list[Callable[[], Callback]] = []
@@ -103,7 +106,7 @@ class TrainingController(QObject):
     @property
     def is_active(self) -> bool:
         """True from Train until the run has ended (running, paused or stopping)."""
-        return self._thread is not None
+        return self._task.is_running
 
     def add_callback_factory(self, factory: Callable[[], Callback]) -> None:
         """Each run also gets `factory()` as an engine callback (called on the worker thread)."""
@@ -172,17 +175,10 @@ class TrainingController(QObject):
 
     def shutdown(self) -> bool:
         """Stop any run and wait for its thread; what it trained is recorded. For closing."""
-        if self._thread is None:
+        if not self._task.is_running:
             return True
-        if self.control is not None:
-            self.control.stop()
-            self.control.resume()
         self._set_state(STOPPING)
-        # quit() before wait(): the worker's own quit request would come through this
-        # (blocked) thread's queue, so waiting without it would never end.
-        self._thread.quit()
-        self._thread.wait()
-        outcome = self._worker.outcome if self._worker is not None else None
+        outcome = self._task.finish_now()  # stops it, waits for its thread, drops the queue
         self._complete(outcome or Outcome("stopped"))
         return True
 
@@ -203,28 +199,23 @@ class TrainingController(QObject):
         job = TrainingJob(network, config, snapshot, document.path,
                           dict(document.weights) if document.weights else None, prepared,
                           (*self._callback_factories, lambda: stepper))
-        self._token += 1
         self._job, self._stepper = job, stepper
         self._start_origin = document.weights_origin
-        thread = QThread()
-        thread.setObjectName("training")
-        worker = TrainingWorker(job, self.control, self._token)
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
-        worker.began.connect(self._on_worker_began)
-        worker.epochs_reached.connect(self._on_worker_epochs_reached)
-        worker.batch_reached.connect(self._on_worker_batch_reached)
-        worker.ended.connect(self._on_worker_ended)
-        self._thread, self._worker = thread, worker
         self._set_state(RUNNING)
-        thread.start()
+        self._task.start(TrainingRun(job).run, self.control)
         return True
 
-    # ---- what the worker reports ----
-    @Slot(int, object)
-    def _on_worker_began(self, token: int, began: RunBegan) -> None:
-        if token != self._token or self._thread is None:
-            return
+    # ---- what the run reports ----
+    @Slot(object)
+    def _on_task_progressed(self, report: Any) -> None:
+        if isinstance(report, RunBegan):
+            self._on_run_began(report)
+        elif isinstance(report, tuple):
+            self._on_epochs_reached(report)
+        else:
+            self.batch_reached.emit(report)
+
+    def _on_run_began(self, began: RunBegan) -> None:
         if not began.continued:
             self._replace_history({})
         self._first_epoch = history_length(self.history) + 1
@@ -237,28 +228,16 @@ class TrainingController(QObject):
                 else "weights no run recorded (imported or edited)") + ".")
         self.run_started.emit(RunStart(began, self._first_epoch))
 
-    @Slot(int, object)
-    def _on_worker_epochs_reached(self, token: int, snapshots: tuple) -> None:
-        if token == self._token and self._thread is not None:
-            self.epochs_reached.emit(snapshots)
-            if self.state == RUNNING and self.control is not None and self.control.paused:
-                self._set_state(PAUSED)  # a Step's epoch is done: the stepper paused the run
-
-    @Slot(int, object)
-    def _on_worker_batch_reached(self, token: int, snapshot: Any) -> None:
-        if token == self._token and self._thread is not None:
-            self.batch_reached.emit(snapshot)
-
-    @Slot(int, object)
-    def _on_worker_ended(self, token: int, outcome: Outcome) -> None:
-        if token == self._token and self._thread is not None:
-            self._complete(outcome)
+    def _on_epochs_reached(self, snapshots: tuple) -> None:
+        self.epochs_reached.emit(snapshots)
+        if self.state == RUNNING and self.control is not None and self.control.paused:
+            self._set_state(PAUSED)  # a Step's epoch is done: the stepper paused the run
 
     # ---- ending ----
+    @Slot(object)
     def _complete(self, outcome: Outcome) -> None:
-        """Record the run, release the thread, go idle, tell the panels (once per run)."""
+        """Record the run, go idle, tell the panels (once per run; its thread is gone)."""
         job = self._job
-        self._release_thread()
         if outcome.prepared is not None and job is not None and job.project.data.source.kind \
                 == "builtin":
             self._prepared = ((job.project.data, str(job.project_path)), outcome.prepared)
@@ -269,17 +248,6 @@ class TrainingController(QObject):
             title = "Training could not start" if outcome.status == "refused" \
                 else "Training stopped"
             self.run_failed.emit(title, outcome.message)
-
-    def _release_thread(self) -> None:
-        thread, worker = self._thread, self._worker
-        self._thread = self._worker = None
-        self._token += 1  # anything the old worker still has queued is dropped
-        if thread is not None:
-            thread.quit()
-            thread.wait()  # the run is over: only the thread's exit is left
-            thread.deleteLater()
-        if worker is not None:
-            worker.deleteLater()
 
     def _record(self, job: TrainingJob | None, outcome: Outcome) -> Any:
         """Add the run to the project when it trained at least one epoch; returns the record."""
@@ -312,7 +280,7 @@ class TrainingController(QObject):
 
     @Slot()
     def _on_document_project_replaced(self) -> None:
-        if self._thread is not None:  # another project came in without the close guard
+        if self.is_active:  # another project came in without the close guard
             log.warning("a project was replaced while training; the run is dropped")
             self._job = None
             self.shutdown()
@@ -322,7 +290,7 @@ class TrainingController(QObject):
     @Slot()
     def _on_document_weights_changed(self) -> None:
         """New weights (a run's, a restored run's, none): show the epochs that led to them."""
-        if self._thread is not None:
+        if self.is_active:
             return  # a run is recording its end; its weights come with their lineage
         document = self.document
         runs = list(getattr(document.project, "runs", []))

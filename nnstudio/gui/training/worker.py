@@ -1,14 +1,13 @@
-"""The training worker: runs `engine.trainer.fit` on a QThread and reports back by queued signals.
+"""The training work: `TrainingRun` runs `engine.trainer.fit` as a `BackgroundTask`'s work
+(nnstudio.gui.background: a QThread, a run token, a thread-safe stop) and reports back.
 
-The engine knows nothing of Qt; `SnapshotRelay` is the plain callback that turns its frozen
-snapshots into signals. It throttles: epoch snapshots are gathered and sent together at most
+The engine knows nothing of Qt; `SnapshotRelay` is the plain callback that hands its frozen
+snapshots to the task's `report`. It is the one throttle of what training produces: epoch snapshots are gathered and sent together at most
 about 20 times a second, batch progress at most as often, so a tiny model that finishes an epoch
 every millisecond does not flood the GUI thread (one signal per epoch and a redraw each made such
 a run 13× slower here).
 
-Every signal carries the run's token, so the controller can drop what a run it already finished
-sent late. The worker never raises into Qt: whatever happens ends in one `ended` signal with an
-`Outcome`, also kept in `worker.outcome` for a GUI thread that waited for the thread instead.
+The run never raises: whatever happens ends in one `Outcome`, the task's result.
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal, Slot
 
 from nnstudio.core.config import TrainingConfig
 from nnstudio.core.errors import NNStudioError
@@ -28,6 +26,7 @@ from nnstudio.core.network import Network
 from nnstudio.engine.callbacks import (
     BatchSnapshot, Callback, EpochSnapshot, FitResult, TrainingControl, TrainStart,
 )
+from nnstudio.gui.background import unexpected_message
 
 log = logging.getLogger(__name__)
 
@@ -137,32 +136,26 @@ def batch_interval_for(train_samples: int, batch_size: int) -> int:
     return min(MAX_BATCH_INTERVAL, batches // 8)
 
 
-class TrainingWorker(QObject):
-    """Runs one `TrainingJob`; move it to a QThread and connect `thread.started` to `run`."""
+class TrainingRun:
+    """One `TrainingJob` as background work (`nnstudio.gui.background.BackgroundTask`):
+    `run(report, control)` trains and returns the `Outcome`, whatever happens. It reports a
+    `RunBegan`, tuples of `EpochSnapshot`s and `BatchSnapshot`s, throttled by its relay."""
 
-    began = Signal(int, object)  # token, RunBegan
-    epochs_reached = Signal(int, object)  # token, tuple[EpochSnapshot, ...]
-    batch_reached = Signal(int, object)  # token, BatchSnapshot
-    ended = Signal(int, object)  # token, Outcome
-
-    def __init__(self, job: TrainingJob, control: TrainingControl, token: int):
-        super().__init__()
-        self.job, self.control, self.token = job, control, token
-        self.outcome: Outcome | None = None
+    def __init__(self, job: TrainingJob):
+        self.job = job
         self._continued = False
         self._notice = ""
 
-    @Slot()
-    def run(self) -> None:
+    def run(self, report: Callable[..., None], control: TrainingControl) -> Outcome:
+        self.report, self.control = report, control
         started = time.perf_counter()
         try:
             outcome = self._train()
-        except BaseException as error:  # nothing may escape into Qt's event loop
+        except BaseException as error:  # kept as a failed run with its message, never raised
             log.exception("training failed")
             outcome = Outcome("failed", unexpected_message(error), continued=self._continued)
         outcome.wall_seconds = time.perf_counter() - started
-        self.outcome = outcome
-        self.ended.emit(self.token, outcome)
+        return outcome
 
     def _train(self) -> Outcome:
         job = self.job
@@ -214,14 +207,15 @@ class TrainingWorker(QObject):
         self._continued = True
         return weights
 
+    # The relay throttles already: each of its sends goes through (force).
     def _send_start(self, info: TrainStart) -> None:
-        self.began.emit(self.token, RunBegan(info, self._continued, self._notice))
+        self.report(RunBegan(info, self._continued, self._notice), force=True)
 
     def _send_epochs(self, snapshots: tuple[EpochSnapshot, ...]) -> None:
-        self.epochs_reached.emit(self.token, snapshots)
+        self.report(snapshots, force=True)
 
     def _send_batch(self, snapshot: BatchSnapshot) -> None:
-        self.batch_reached.emit(self.token, snapshot)
+        self.report(snapshot, force=True)
 
 
 def _prepare(job: TrainingJob) -> Any:
@@ -233,17 +227,6 @@ def _prepare(job: TrainingJob) -> Any:
 def _samples(result: FitResult | None, prepared: Any) -> int:
     # The history's length, not epochs_run: a failed run's epochs_run counts the failing epoch.
     return 0 if result is None else history_length(result.history) * prepared.train.n_samples
-
-
-def unexpected_message(error: BaseException) -> str:
-    """A message for an error nobody foresaw: what it was, and that the work is safe."""
-    if isinstance(error, MemoryError):
-        return ("Training stopped: the computer ran out of memory. Try a smaller batch size or "
-                "a smaller network.")
-    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    detail = f"{type(error).__name__}: {text}" if text else type(error).__name__
-    return (f"Training stopped because of an unexpected error ({detail[:500]}). The network "
-            "and the weights from before this run are kept.")
 
 
 def history_length(history: dict[str, Sequence[float]]) -> int:

@@ -259,11 +259,11 @@ def test_closing_the_window_mid_run_asks_once_then_stops_waits_and_records_the_r
     training, controller, _ = parts(window)
     with qtbot.waitSignal(controller.epochs_reached, timeout=WAIT):
         click(window, training.train_action)
-    thread = controller._thread
+    thread = controller._task._thread
     seen: list[str] = []
     user.answer_next_dialog(QMessageBox.StandardButton.Discard, seen)
     assert window.close()
-    assert thread.isFinished() and controller._thread is None and controller.state == "idle"
+    assert thread.isFinished() and not controller.is_active and controller.state == "idle"
     assert len(seen) == 1 and "A training run is still going" in seen[0]
     run = window.document.project.runs[-1]
     assert 1 <= len(run.history["loss"]) < LONG

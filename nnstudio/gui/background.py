@@ -1,15 +1,21 @@
-"""Experiments in the background: one piece of work at a time on its own QThread.
+"""The one way the window runs work in the background: training, experiments, data imports.
 
-`BackgroundTask` lives on the GUI thread. `start(work)` runs `work(report, control)` on a new
-QThread: `report(value)` hands progress to the GUI thread by a queued signal (at most about
-20 times a second, unless `force`), `control` is the `TrainingControl` the engine's loops check
-between batches. `cancel()` sets its thread-safe stop flag; the work then returns early, usually
-with a partial result. `shutdown()` is for closing: cancel, then quit and wait for the thread
-from the GUI thread (waiting without quitting first would deadlock: the worker's own quit
-request would come through this blocked thread's queue).
+`BackgroundTask` lives on the GUI thread. `start(work)` runs `work(report, control)` once on a
+new QThread, in a `TaskWorker` moved there:
 
-Every signal carries the start's token, so whatever an abandoned worker still had queued is
-dropped. Nothing raises into Qt: an error ends in `failed(message)`.
+- `report(value, force=False)` hands progress to the GUI thread by a queued signal, at most
+  about 20 times a second unless `force` (work that throttles itself passes force);
+- `control` is a thread-safe flag object the work checks in its loops (the engine's
+  `TrainingControl` by default: stop, pause, a new learning rate); `cancel()` sets its stop
+  flag, and the work returns early, usually with a partial result;
+- every signal carries the start's run token, so whatever an abandoned or finished worker
+  still had queued is dropped;
+- nothing raises into Qt: an `NNStudioError` ends in `failed(message)`, anything else in
+  `failed` with a message that says what happened and that the work is safe.
+
+`finish_now()` is for closing: stop, quit and wait for the thread from the GUI thread (waiting
+without quitting first would deadlock: the worker's quit request would come through the
+blocked thread's queue), and return what the work returned.
 """
 
 from __future__ import annotations
@@ -29,7 +35,18 @@ log = logging.getLogger(__name__)
 REPORT_INTERVAL = 0.05  # seconds between progress signals: about 20 a second at most
 
 Report = Callable[..., None]  # report(value, force=False)
-Work = Callable[[Report, TrainingControl], Any]
+Work = Callable[[Report, Any], Any]  # work(report, control) -> result
+
+
+def unexpected_message(error: BaseException, what: str = "Training") -> str:
+    """A message for an error nobody foresaw: what it was, and that the work is safe."""
+    if isinstance(error, MemoryError):
+        return (f"{what} stopped: the computer ran out of memory. Try a smaller batch size or "
+                "a smaller network.")
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    detail = f"{type(error).__name__}: {text}" if text else type(error).__name__
+    return (f"{what} stopped because of an unexpected error ({detail[:500]}). The network "
+            "and the weights from before this run are kept.")
 
 
 class TaskWorker(QObject):
@@ -39,9 +56,10 @@ class TaskWorker(QObject):
     succeeded = Signal(int, object)  # token, the work's result
     failed = Signal(int, str)  # token, a message for a person
 
-    def __init__(self, work: Work, control: TrainingControl, token: int):
+    def __init__(self, work: Work, control: Any, token: int):
         super().__init__()
         self.work, self.control, self.token = work, control, token
+        self.result: Any = None  # kept for a GUI thread that waited instead of listening
         self._last_report = -math.inf
 
     @Slot()
@@ -51,11 +69,10 @@ class TaskWorker(QObject):
         except NNStudioError as error:
             self.failed.emit(self.token, str(error))
         except BaseException as error:  # nothing may escape into Qt's event loop
-            log.exception("an experiment failed")
-            from nnstudio.gui.training.worker import unexpected_message
-
+            log.exception("background work failed")
             self.failed.emit(self.token, unexpected_message(error))
         else:
+            self.result = result
             self.succeeded.emit(self.token, result)
 
     def report(self, value: Any, force: bool = False) -> None:
@@ -67,7 +84,7 @@ class TaskWorker(QObject):
 
 
 class BackgroundTask(QObject):
-    """One experiment at a time in the background, with progress, cancel and a clean close."""
+    """One piece of work at a time in the background, with progress, stop and a clean close."""
 
     progressed = Signal(object)
     succeeded = Signal(object)
@@ -77,7 +94,7 @@ class BackgroundTask(QObject):
     def __init__(self, name: str, parent: QObject | None = None):
         super().__init__(parent)
         self.name = name
-        self.control: TrainingControl | None = None
+        self.control: Any = None
         self._thread: QThread | None = None
         self._worker: TaskWorker | None = None
         self._token = 0
@@ -90,12 +107,13 @@ class BackgroundTask(QObject):
     def cancel_requested(self) -> bool:
         return self.control is not None and self.control.stop_requested
 
-    def start(self, work: Work) -> bool:
-        """Run `work(report, control)` on a new thread; False if one is still running."""
+    def start(self, work: Work, control: Any = None) -> bool:
+        """Run `work(report, control)` on a new thread (`control`: a fresh TrainingControl
+        unless given); False if one is still running."""
         if self._thread is not None:
             return False
         self._token += 1
-        self.control = TrainingControl()
+        self.control = control if control is not None else TrainingControl()
         thread = QThread()
         thread.setObjectName(self.name)
         worker = TaskWorker(work, self.control, self._token)
@@ -111,18 +129,25 @@ class BackgroundTask(QObject):
 
     @Slot()
     def cancel(self) -> None:
-        """Ask the work to stop after the current batch (it ends on its own)."""
+        """Ask the work to stop at its next check (it ends on its own)."""
         if self.control is not None:
             self.control.stop()
             self.control.resume()  # a paused loop would never see the stop
 
-    def shutdown(self) -> bool:
-        """Cancel and wait for the thread; what it was doing is dropped. For closing."""
+    def finish_now(self) -> Any:
+        """Stop the work, wait for its thread and return its result (None when it failed or
+        nothing ran); nothing it still had queued arrives. For closing."""
         if self._thread is None:
-            return True
+            return None
         self.cancel()
+        worker = self._worker
         self._release()
         self.running_changed.emit(False)
+        return worker.result
+
+    def shutdown(self) -> bool:
+        """`finish_now()` for a close guard: drops the result, never refuses."""
+        self.finish_now()
         return True
 
     def _release(self) -> None:
