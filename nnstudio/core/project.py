@@ -643,16 +643,17 @@ def _format_key(value: Any, where: str) -> str:
 
 
 def _options(value: Any, where: str) -> dict[str, Any]:
-    """Importer options: up to 100 named plain values (text, number, true/false, null, lists)."""
+    """Importer options: up to 100 named plain values (text, number, true/false, null, lists,
+    or a map of column names to texts, such as a text column's encoding)."""
     if not isinstance(value, dict) or len(value) > 100:
         raise DataError(f"{where}: must be an object of at most 100 options, got {_show(value)}")
     for key, option in value.items():
         if not _OPTION_KEY.match(key):
             raise DataError(f"{where}: {_show(key)} is not a valid option name")
-        if isinstance(option, dict):  # a choice per column, e.g. {"sex": "onehot"}
-            option = [text for pair in option.items() for text in pair]
-            if not all(isinstance(text, str) for text in option):
-                raise DataError(f"{where}.{key}: must map column names to texts")
+        texts = [text for pair in option.items() for text in pair] \
+            if isinstance(option, dict) else None
+        if texts is not None and all(isinstance(text, str) for text in texts):
+            option = texts  # a choice per column, e.g. {"sex": "onehot"}
         items = option if isinstance(option, list) else [option]
         if len(items) > 10_000:
             raise DataError(f"{where}.{key}: at most 10000 values")
@@ -1270,3 +1271,4 @@ def _list(folder: Path) -> list[Path]:
         return list(folder.iterdir())
     except OSError:
         return []
+

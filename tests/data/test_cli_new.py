@@ -297,8 +297,7 @@ def test_per_column_encodings_in_a_project_file_are_checked_when_it_loads(tmp_pa
     document = json.loads(out.read_text())
     document["data"]["source"]["options"]["categorical"] = {"clinic": 5}
     out.write_text(json.dumps(document))
-    with pytest.raises(ProjectError,
-                       match="options.categorical: must map column names to texts"):
+    with pytest.raises(ProjectError, match="options.categorical: must be a text, number"):
         load_project(out)
     document["data"]["source"]["options"]["categorical"] = {"clinic": "sideways"}
     out.write_text(json.dumps(document))

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QComboBox, QFormLayout, QLabel, QListWidget, QListWidgetItem, QWidget, QWizardPage,
 )
 
-from nnstudio.core.errors import NNStudioError
 from nnstudio.gui.theme import ERROR_COLOR
 
 TASKS = [("Binary classification", "binary"), ("Multiclass classification", "multiclass"),
@@ -140,18 +139,15 @@ class ColumnsPage(QWizardPage):
         self._guessed = (target, hint, reason)
 
     def _plan(self):
-        """The checks' choice for the current target, with the person's encodings."""
+        """The checks' choice for the current target, with the person's encodings (of text
+        columns only, so the checks have nothing to refuse)."""
         from nnstudio.data.columns import plan_columns
 
         preview = self.file_page.preview
-        target = self.target.currentText()
-        try:
-            return plan_columns(preview.samples, target=target, encodings=self._encodings,
-                                default_encoding=self.categorical.currentData(),
-                                complete=preview.rows_exact)
-        except NNStudioError as error:  # e.g. nothing but the target is usable
-            self.checks.setText(str(error))
-            return None
+        return plan_columns(preview.samples, target=self.target.currentText(),
+                            encodings=self._encodings,
+                            default_encoding=self.categorical.currentData(),
+                            complete=preview.rows_exact)
 
     @Slot()
     def _on_target_changed(self) -> None:
@@ -164,10 +160,8 @@ class ColumnsPage(QWizardPage):
         self.completeChanged.emit()
 
     def _show_plan(self) -> None:
-        from nnstudio.data.columns import InputColumn
-
         self.plan = self._plan()
-        handling = {c.name: c for c in self.plan.columns} if self.plan else {}
+        handling = {c.name: c for c in self.plan.columns}
         current = self.features.currentItem()
         current_name = current.data(Qt.ItemDataRole.UserRole) if current else None
         with QSignalBlocker(self.features):
@@ -175,13 +169,13 @@ class ColumnsPage(QWizardPage):
             for name in self.file_page.preview.columns:
                 item = QListWidgetItem()
                 item.setData(Qt.ItemDataRole.UserRole, name)
-                column = handling.get(name, InputColumn(name, "left out"))
                 if name == self.target.currentText():
                     item.setText(f"{name}  (the target)")
                     item.setFlags(Qt.ItemFlag.NoItemFlags)
                     item.setCheckState(Qt.CheckState.Unchecked)
                     item.setToolTip("This is the target; it is never an input.")
                 else:
+                    column = handling[name]
                     ticked = self._ticked.get(name, column.used)
                     item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                                   | Qt.ItemFlag.ItemIsUserCheckable)
@@ -193,7 +187,7 @@ class ColumnsPage(QWizardPage):
                 self.features.addItem(item)
                 if name == current_name:
                     self.features.setCurrentItem(item)
-        self.checks.setText("\n".join(self.plan.warnings) if self.plan else self.checks.text())
+        self.checks.setText("\n".join(self.plan.warnings))
         self.checks.setVisible(bool(self.checks.text()))
         self._on_features_current_changed(self.features.currentItem())
 
@@ -211,11 +205,9 @@ class ColumnsPage(QWizardPage):
     def _on_features_item_changed(self, item: QListWidgetItem) -> None:
         name = item.data(Qt.ItemDataRole.UserRole)
         self._ticked[name] = item.checkState() == Qt.CheckState.Checked
-        column = next((c for c in self.plan.columns if c.name == name), None) if self.plan \
-            else None
-        if column is not None:
-            with QSignalBlocker(self.features):
-                item.setText(self._item_text(column, self._ticked[name]))
+        column = next(c for c in self.plan.columns if c.name == name)
+        with QSignalBlocker(self.features):
+            item.setText(self._item_text(column, self._ticked[name]))
         self.completeChanged.emit()
 
     @Slot(QListWidgetItem, QListWidgetItem)
@@ -229,7 +221,7 @@ class ColumnsPage(QWizardPage):
         if text:
             with QSignalBlocker(self.column_encoding):
                 select_data(self.column_encoding,
-                        self._encodings.get(name, self.categorical.currentData()))
+                            self._encodings.get(name, self.categorical.currentData()))
 
     @Slot()
     def _on_encoding_changed(self) -> None:
@@ -295,7 +287,7 @@ class ColumnsPage(QWizardPage):
                               features=options["features"],
                               encodings=options.get("categorical"), complete=True)
         # Columns the checks left out keep their reason; the others were unticked.
-        checked = {c.name: c for c in self.plan.columns if not c.used} if self.plan else {}
+        checked = {c.name: c for c in self.plan.columns if not c.used}
         guessed, _, reason = self._guessed
         plan = dataclasses.replace(
             chosen, target_reason=reason if chosen.target == guessed else "chosen by you",
