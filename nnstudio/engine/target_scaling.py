@@ -36,6 +36,25 @@ from nnstudio.engine.weights import named_tensors
 _SCALE_POWER = {"mse": 2, "huber": 2, "mae": 1, "r2": 0}
 
 
+def foldable_output(network: Network) -> str | None:
+    """The id of the output layer the scaling can fold into (a Dense layer with a linear
+    activation and a bias), or None."""
+    node = network.output_node()
+    if (node is None or node.type != "dense"
+            or node.params.get("activation") not in ("linear", None)
+            or not node.params.get("use_bias", True)):
+        return None
+    return node.id
+
+
+def scale_power(name: str, loss: str) -> int:
+    """How metric `name` (e.g. "val_mae", "loss") grows with the target's scale: the exponent."""
+    base = name.removeprefix("val_").removeprefix("test_")
+    if base == "loss":
+        base = loss if loss in _SCALE_POWER else "mse"
+    return _SCALE_POWER.get(base, 0)
+
+
 class ScaledTraining:
     """One run's target scaling: its data, weights, metrics and listeners converted."""
 
@@ -50,12 +69,10 @@ class ScaledTraining:
                 ) -> ScaledTraining | None:
         """The scaling a run of `network` on `data` trains with, or None (targets as they are)."""
         scaling = data.target_scaling
-        node = network.output_node()
-        if (scaling is None or node is None or node.type != "dense"
-                or node.params.get("activation") not in ("linear", None)
-                or not node.params.get("use_bias", True)):
+        output = foldable_output(network)
+        if scaling is None or output is None:
             return None
-        return cls(scaling, node.id, loss)
+        return cls(scaling, output, loss)
 
     # ---- into training units ----
     def data(self, data: PreparedData) -> PreparedData:
@@ -107,10 +124,7 @@ class ScaledTraining:
             error.result = self.result(result)
 
     def _factor(self, name: str) -> float:
-        base = name.removeprefix("val_").removeprefix("test_")
-        if base == "loss":
-            base = self.loss if self.loss in _SCALE_POWER else "mse"
-        return self.scaling.scale ** _SCALE_POWER.get(base, 0)
+        return self.scaling.scale ** scale_power(name, self.loss)
 
     def _refit(self, weights: Mapping[str, np.ndarray], scale: float, shift: float
                ) -> dict[str, np.ndarray]:
@@ -138,8 +152,11 @@ class _RawUnits(Callback):
         self.inner = inner
         self.training = training
         self.batch_interval = inner.batch_interval
-        self.wants_weights = inner.wants_weights
         self.wants_gradient_norms = inner.wants_gradient_norms
+
+    @property
+    def wants_weights(self) -> bool:  # the inner listener's, asked at each epoch
+        return self.inner.wants_weights
 
     def on_train_start(self, info: TrainStart) -> None:
         self.inner.on_train_start(info)

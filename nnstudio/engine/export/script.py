@@ -24,6 +24,7 @@ from nnstudio.core.shapes import summary
 from nnstudio.data import bundled
 from nnstudio.data.builtin import BUILTIN_DATASETS, BUNDLED
 from nnstudio.data.dataset import Dataset
+from nnstudio.data.fixed_split import fixed_split_data
 from nnstudio.data.source import load_dataset
 from nnstudio.engine.export.model_code import ModelCode, model_code
 from nnstudio.engine.export.templates import data as data_templates
@@ -31,6 +32,7 @@ from nnstudio.engine.export.templates import training as training_templates
 from nnstudio.engine.devices import ONE_THREAD_WORK
 from nnstudio.engine.losses import LOSS_NAMES, Objective, make_objective
 from nnstudio.engine.modules import build_model, multiply_adds
+from nnstudio.engine.target_scaling import foldable_output, scale_power
 from nnstudio.engine.trainer import CLASSIFICATION_MONITORS, REGRESSION_MONITORS
 
 # The file behind each bundled dataset (see nnstudio/data/bundled.py).
@@ -103,7 +105,15 @@ def write_script(project: Project, out: str | Path, dataset: Dataset | None = No
     written.
     """
     path = Path(out)
-    if dataset is None:
+    arrays = {}
+    if project.data.split_kind != "random":
+        # Every row, the held-out files' too, and each row's part, so the script trains and
+        # tests on exactly the project's rows.
+        dataset, split = fixed_split_data(project.data, project_path)
+        part = np.zeros(dataset.n_samples, dtype=np.int8)
+        part[split.validation], part[split.test] = 1, 2
+        arrays["part"] = part
+    elif dataset is None:
         dataset = load_project_data(project, project_path)
     files = [path]
     try:
@@ -111,7 +121,7 @@ def write_script(project: Project, out: str | Path, dataset: Dataset | None = No
         if project.data.source.kind != "builtin":
             data_file = path.with_name(_data_file_name(path.name))
             with open(data_file, "wb") as handle:
-                np.savez_compressed(handle, x=dataset.x, y=dataset.y)
+                np.savez_compressed(handle, x=dataset.x, y=dataset.y, **arrays)
             files.append(data_file)
     except OSError as error:
         raise NNStudioError(f"{error.filename or path}: cannot write the script "
@@ -196,6 +206,9 @@ def _data_description(project: Project, dataset: Dataset) -> str:
                f"inputs scaled by \"{data.preprocessing}\" fitted on the training split")
     split = (f"split {1 - data.validation - data.test:g} / {data.validation:g} / {data.test:g} "
              f"(train / validation / test) with seed {data.split_seed}, {scaling}.")
+    if data.split_kind != "random":
+        split = (f"split into the project's fixed training, validation and test rows (the "
+                 f".npz says each row's part), {scaling}.")
     if source.kind != "builtin":
         return (f"the file {source.path!r} as NN Studio imported it ({dataset.n_samples} "
                 f"samples), saved beside this script as an .npz file (DEFAULT_DATA below); "
@@ -209,6 +222,13 @@ def _data_description(project: Project, dataset: Dataset) -> str:
     return (f"NN Studio's built-in \"{entry.display_name}\" dataset ({params}, seed "
             f"{source.seed}), generated here exactly as the app does; --data PATH trains on a CSV "
             f"table of the same layout instead. Then {split}")
+
+
+def _target_output(project: Project, dataset: Dataset) -> str | None:
+    """The layer a standardized target folds into, as `fit` decides (engine.target_scaling)."""
+    if dataset.task != "regression" or dataset.output_size != 1:
+        return None
+    return foldable_output(project.network)
 
 
 def _python_dict(name: str, values: dict) -> str:
@@ -236,6 +256,11 @@ def _settings(project: Project, dataset: Dataset, objective: Objective, code: Mo
                               "preprocessing": data.preprocessing}),
         f"INPUT_SHAPE = {tuple(dataset.input_shape)!r}  # one sample, without the batch",
         f"CLASSIFICATION = {objective.is_classification}",
+        "# A regression target trains standardized (the training rows' mean and spread) and is",
+        "# reported, and saved into this output layer, in its own units (None: used as it is).",
+        f"TARGET_OUTPUT = {_target_output(project, dataset)!r}",
+        _python_dict("TARGET_POWERS", {name: scale_power(name, objective.loss)
+                                       for name in ("loss", "mse", "mae", "r2")}),
         f"CLASSES = {max(objective.classes, 2) if objective.is_classification else 0}",
         "# The validation metric early stopping and the plateau schedule watch (None: neither).",
         f"MONITOR = {monitor!r}",
@@ -284,7 +309,11 @@ def _data_code(project: Project, dataset: Dataset, file_name: str) -> str:
                                         source.seed))
     pieces.append(data_templates.SPLIT.strip("\n") + "\n")
     pieces.append(data_templates.SCALING[project.data.preprocessing].strip("\n") + "\n")
-    pieces.append(_LOAD_SPLITS.strip("\n") + "\n")
+    fixed = project.data.split_kind != "random"
+    if fixed:
+        pieces.append(_FIXED_PARTS.strip("\n") + "\n")
+    split = _FIXED_SPLIT if fixed else _RANDOM_SPLIT
+    pieces.append(_LOAD_SPLITS.replace("$split", split).strip("\n") + "\n")
     return "\n\n".join(pieces)
 
 
@@ -348,11 +377,31 @@ def load_splits(path):
         y = y.astype(np.int64)
     else:
         y = np.ascontiguousarray(y, dtype=np.float32)
-    parts = split_indices(y, CLASSIFICATION, DATA["validation"], DATA["test"],
-                          DATA["split_seed"])
-    scaling = fit_scaling(x[parts[0]])  # measured on the training samples only
+$split    scaling = fit_scaling(x[parts[0]])  # measured on the training samples only
     return {name: (scale(x[index], scaling), y[index])
             for name, index in zip(("train", "validation", "test"), parts)}
+'''
+_RANDOM_SPLIT = '''    parts = split_indices(y, CLASSIFICATION, DATA["validation"], DATA["test"],
+                          DATA["split_seed"])
+'''
+
+# A project with fixed test or validation rows: NN Studio's .npz says each row's part.
+_FIXED_PARTS = '''
+def fixed_parts(path):
+    """Each row's part (0 train, 1 validation, 2 test) as the project fixed them, from NN
+    Studio's .npz; None for another table, which is then split at random."""
+    path = path or DEFAULT_DATA
+    if not str(path).endswith(".npz"):
+        return None
+    with np.load(path, allow_pickle=False) as arrays:
+        return arrays["part"] if "part" in arrays else None
+'''
+_FIXED_SPLIT = '''    part = fixed_parts(path)
+    if part is not None:
+        parts = [np.flatnonzero(part == k) for k in range(3)]
+    else:
+        parts = split_indices(y, CLASSIFICATION, DATA["validation"], DATA["test"],
+                              DATA["split_seed"])
 '''
 
 

@@ -18,7 +18,9 @@ from safetensors.numpy import load_file
 from nnstudio.core.errors import DataError, SpecError
 from nnstudio.core.examples import example_project
 from nnstudio.core.network import chain
-from nnstudio.core.project import DataConfig, DataSource, Project, file_sha256, save_project
+from nnstudio.core.project import (
+    DataConfig, DataSource, Project, file_sha256, load_project, save_project,
+)
 from nnstudio.data.builtin import load_builtin
 from nnstudio.data.source import prepare_project_data
 from nnstudio.engine.export import export, import_weights
@@ -187,3 +189,32 @@ def test_file_data_of_an_unsaved_project_is_refused_with_a_message(tmp_path):
     project.data = DataConfig(DataSource(kind="file", path="x.csv", format="csv"))
     with pytest.raises(DataError, match="save the project first"):
         export(project, None, "script", tmp_path / "train.py")
+
+
+def test_a_projects_fixed_test_file_travels_with_the_script_and_trains_the_same(tmp_path):
+    from nnstudio.data.cli_new import run_new
+
+    def table(path, start, n):
+        rows = ["a,b,c,kind"] + [f"{start + i % 7},{(i * 3) % 11},{i % 4},{'xyz'[i % 3]}"
+                                 for i in range(n)]
+        path.write_text("\n".join(rows) + "\n")
+
+    table(tmp_path / "train.csv", 0, 60)
+    table(tmp_path / "test.csv", 100, 21)
+    project_path = tmp_path / "table.nnstudio"
+    assert run_new(["--data", str(tmp_path / "train.csv"), "--target", "kind", "--test-data",
+                    str(tmp_path / "test.csv"), "-o", str(project_path)]) == 0
+    project = load_project(project_path).project
+    project.training = project.training.replace(epochs=2, batch_size=8, early_stopping=False)
+    folder = tmp_path / "export"
+    folder.mkdir()
+    _, metrics, weights = script_run(project, folder, project_path=project_path)
+    with np.load(folder / "train_data.npz") as arrays:
+        assert np.bincount(arrays["part"]).tolist() == [48, 12, 21]
+    app = app_run(project, project_path)
+    assert_same_run(app, metrics, weights)
+    prepared = prepare_project_data(project, project_path)
+    from nnstudio.engine.evaluate import evaluate
+
+    test = evaluate(app.model, prepared.test, project.training.loss).metrics
+    assert metrics["final_metrics"]["test_accuracy"] == pytest.approx(test["accuracy"])

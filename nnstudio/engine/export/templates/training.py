@@ -303,7 +303,7 @@ def train(args):
     if device.type == "cpu":
         torch.set_num_threads(cpu_threads(world))
     say = print if rank == 0 else (lambda *a, **k: None)
-    splits = load_splits(args.data)
+    splits, target = standardized_target(load_splits(args.data))
     for name, (x, y) in splits.items():
         say(f"{name}: {len(y)} samples")
 
@@ -378,10 +378,11 @@ def train(args):
         if has_validation:
             row.update({f"val_{k}": v for k, v in measure(model, x_val, t_val, c_val).items()})
         row["lr"] = learning_rate
-        for name, value in row.items():
+        shown = {name: in_target_units(name, value, target) for name, value in row.items()}
+        for name, value in shown.items():
             history.setdefault(name, []).append(value)
         say(f"epoch {epoch + 1}/{args.epochs}  " + "  ".join(
-            f"{name} {value:.4g}" for name, value in row.items()))
+            f"{name} {value:.4g}" for name, value in shown.items()))
 
         # Plateau schedule and early stopping watch the same number.
         value = row[monitor or "loss"]
@@ -410,9 +411,10 @@ def train(args):
     for part, prefix in (("train", ""), ("validation", "val_"), ("test", "test_")):
         x, t, c = tensors(part)
         if x.shape[0]:
-            final.update({prefix + k: v for k, v in measure(model, x, t, c).items()})
+            final.update({prefix + k: in_target_units(k, v, target)
+                          for k, v in measure(model, x, t, c).items()})
     say("final: " + "  ".join(f"{name} {value:.4g}" for name, value in final.items()))
-    arrays = studio_arrays(model)
+    arrays = folded(studio_arrays(model), target)
     if world > 1:
         check_processes_agree(arrays, rank, world, device, say)
     out = Path(args.out)
@@ -428,6 +430,36 @@ def train(args):
         say(f"saved {out / 'weights.safetensors'} and {out / 'metrics.json'}")
     if world > 1:
         dist.destroy_process_group()
+
+
+def standardized_target(splits):
+    """The splits with a regression target standardized by the training rows' mean and spread,
+    as NN Studio trains it; and (shift, scale), or None when the target is used as it is."""
+    if TARGET_OUTPUT is None:
+        return splits, None
+    train_y = splits["train"][1].astype(np.float64)
+    shift, spread = float(train_y.mean()), float(train_y.std())
+    scale = spread if spread > 1e-12 * max(1.0, abs(shift)) else 1.0
+    return ({name: (x, ((y.astype(np.float64) - shift) / scale).astype(np.float32))
+             for name, (x, y) in splits.items()}, (shift, scale))
+
+
+def in_target_units(name, value, target):
+    """A loss or metric of the standardized target, in the target's own units."""
+    if target is None:
+        return value
+    return value * target[1] ** TARGET_POWERS.get(name.removeprefix("val_"), 0)
+
+
+def folded(arrays, target):
+    """The weights with the output layer predicting the target in its own units."""
+    if target is not None:
+        shift, scale = target
+        weight, bias = f"{TARGET_OUTPUT}.weight", f"{TARGET_OUTPUT}.bias"
+        arrays[weight] = (arrays[weight].astype(np.float64) * scale).astype(arrays[weight].dtype)
+        arrays[bias] = (arrays[bias].astype(np.float64) * scale + shift).astype(
+            arrays[bias].dtype)
+    return arrays
 
 
 def set_rate(optimizer, rate):
