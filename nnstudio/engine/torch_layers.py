@@ -42,8 +42,14 @@ class TorchModule:
         return getattr(nn, self.class_name)(*self.args, **self.kwargs)
 
     def code(self) -> str:
-        parts = [repr(a) for a in self.args] + [f"{k}={v!r}" for k, v in self.kwargs.items()]
+        parts = [_literal(a) for a in self.args]
+        parts += [f"{k}={_literal(v)}" for k, v in self.kwargs.items()]
         return f"nn.{self.class_name}({', '.join(parts)})"
+
+
+def _literal(value: Any) -> str:
+    # Strings in double quotes, as the rest of the generated script writes them.
+    return f'"{value}"' if isinstance(value, str) else repr(value)
 
 
 @dataclass(frozen=True)
@@ -194,7 +200,7 @@ def _recurrent_forward(lstm: bool) -> Callable[[dict, list[Shape]], Forward]:
         if recurrent_directions(p) == 1:
             return Forward("{m}({x})[0][:, -1]", _last_step, passes_module=True)
         states = "{m}({x})[1][0]" if lstm else "{m}({x})[1]"
-        return Forward(f"{states}[-2:].transpose(0, 1).flatten(1)  # both directions' last",
+        return Forward(f"{states}[-2:].transpose(0, 1).flatten(1)",
                        _final_states, passes_module=True)
 
     return forward
