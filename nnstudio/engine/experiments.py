@@ -45,7 +45,7 @@ from nnstudio.engine.stacked import Cancel, StopWhen, stop_function
 from nnstudio.engine.sweep import (
     SweepSize, hidden_depth, hidden_layers, hidden_width, output_layer, sized_network,
 )
-from nnstudio.engine.trainer import TrainingFailed, fit
+from nnstudio.engine.trainer import TrainingFailed, fit, training_path
 from nnstudio.engine.weights import model_to_arrays
 
 __all__ = [
@@ -219,10 +219,15 @@ def run_twins(source: Any, setting: str, value_b: Any, *, data: PreparedData | N
     NaN raises `TrainingFailed` (with its partial result), as `fit` does."""
     setup, prepared = prepare_twins(source, setting, value_b, data=data, config=config,
                                     project_path=project_path)
+    # One training path for both, so the setting is the only difference (the fast path and
+    # torch agree only within float rounding): torch unless the fast path covers both twins.
+    paths = {training_path(setup.network_a, prepared, setup.config_a),
+             training_path(setup.network_b, prepared, setup.config_b)}
+    path = "fast" if paths == {"fast"} else "torch"
     result_a = fit(setup.network_a, prepared, setup.config_a, callbacks_a, control,
-                   initial_weights=setup.initial_a)
+                   initial_weights=setup.initial_a, path=path)
     result_b = fit(setup.network_b, prepared, setup.config_b, callbacks_b, control,
-                   initial_weights=setup.initial_b)
+                   initial_weights=setup.initial_b, path=path)
     return TwinResult(setup, result_a, result_b)
 
 

@@ -55,7 +55,7 @@ from nnstudio.engine.weights import arrays_to_model, model_to_arrays
 
 __all__ = [
     "BatchSnapshot", "Callback", "EpochSnapshot", "FitResult", "TrainStart", "TrainingControl",
-    "TrainingFailed", "fit", "plan_run",
+    "TrainingFailed", "fit", "plan_run", "training_path",
 ]
 
 # The validation metrics each task can monitor (which way is better: core/metrics.py).
@@ -222,6 +222,12 @@ def choose_path(network: Network, plan: RunPlan, requested: str = "auto") -> str
     return "torch" if reason else "fast"
 
 
+def training_path(network: Network, data: PreparedData, config: TrainingConfig | dict) -> str:
+    """The path `fit(network, data, config)` would take: "fast" or "torch" (SpecError as
+    `plan_run` when the run cannot start)."""
+    return choose_path(network, plan_run(network, data, config))
+
+
 class _TorchSteps:
     """The per-batch work with autograd and a torch optimizer (the general path).
 
@@ -305,7 +311,6 @@ class _Run:
         self.tensors = list(self.model.state_dict().values())
         intervals = [c.batch_interval for c in callbacks if c.batch_interval > 0]
         self.report_every = min(intervals) if intervals else 0
-        self.wants_weights = any(c.wants_weights for c in callbacks)
         self.wants_gradient_norms = any(c.wants_gradient_norms for c in callbacks)
         sizes = [min(config.batch_size, plan.train_samples - start)
                  for start in range(0, plan.train_samples, config.batch_size)]
@@ -472,7 +477,9 @@ class _Run:
         elapsed = self._tick()
         done = epoch + 1
         eta = elapsed / done * (self.config.epochs - done)
-        weights = frozen_mapping(model_to_arrays(self.model)) if self.wants_weights else None
+        # Asked at every epoch: a listener may want weights only while someone looks.
+        wanted = any(c.wants_weights for c in self.callbacks)
+        weights = frozen_mapping(model_to_arrays(self.model)) if wanted else None
         norms = frozen_mapping(gradient_norms(self.model)) if self.wants_gradient_norms else None
         confusion = self._confusion.copy() if self._confusion is not None else None
         self._notify("on_epoch_end", EpochSnapshot(

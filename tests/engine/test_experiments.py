@@ -63,6 +63,17 @@ def test_a_run_record_keeps_setup_curves_metrics_versions_and_what_changed(tmp_p
 
 # ---- twin runs --------------------------------------------------------------------------------
 
+@pytest.mark.parametrize("setting,value,path", [
+    ("learning_rate", 0.03, "fast"),
+    ("optimizer", "rmsprop", "torch"),  # the fast path does not cover B: A trains on torch too
+])
+def test_twins_train_on_one_path_so_the_setting_is_the_only_difference(setting, value, path,
+                                                                       spiral, make_mlp):
+    result = run_twins(make_mlp(2, (4,), 1), setting, value, data=spiral,
+                       config=settings(epochs=1))
+    assert (result.a.path, result.b.path) == (path, path)
+
+
 def test_twins_that_differ_in_nothing_train_identically_bit_for_bit(spiral, make_mlp):
     network = make_mlp(2, (8,), 1)
     result = run_twins(network, "learning_rate", 0.01, data=spiral, config=settings())
