@@ -28,7 +28,8 @@ from nnstudio.engine.torch_layers import (
     Activation, activation_function, layer_activation, torch_layer,
 )
 
-__all__ = ["ABSORBED_ACTIVATIONS", "GraphModule", "Layer", "activation_function", "build_layer",
+__all__ = ["ABSORBED_ACTIVATIONS", "GraphModule", "Layer", "absorbed_activation",
+           "activation_function", "build_layer",
            "build_model", "logits_to_proba", "multiply_adds", "parameter_count"]
 
 # The activations a loss absorbs, when they end a network whose output is a vector.
@@ -141,7 +142,7 @@ class GraphModule(nn.Module):
         self.output_id = report.order[-1]
         self.input_shape: Shape = self.shapes[self.input_id]
         self.output_shape: Shape = self.shapes[self.output_id]
-        self.output_activation: str | None = _absorbed_activation(
+        self.output_activation: str | None = absorbed_activation(
             network.node(self.output_id), self.output_shape)
         self._output_function = (
             activation_function(self.output_activation, dim=1) if self.output_activation else None)
@@ -257,8 +258,9 @@ def _module_key(node_id: str) -> str:
     return node_id + "-" if hasattr(nn.ModuleDict(), node_id) else node_id
 
 
-def _absorbed_activation(node: Node, shape: Shape) -> str | None:
-    """The sigmoid/softmax ending a classifier with a vector output, or None."""
+def absorbed_activation(node: Node, shape: Shape) -> str | None:
+    """The sigmoid/softmax ending a classifier with a vector output (node `node`, shaped
+    `shape`), which the loss applies; None when there is none."""
     if len(shape) != 1:
         return None
     name = node.type if node.type in ABSORBED_ACTIVATIONS else node.params.get("activation")

@@ -16,7 +16,7 @@ from torch import nn
 from nnstudio.core.layers import LAYER_TYPES
 from nnstudio.core.network import Network, Node
 from nnstudio.core.shapes import Shape, format_shape, infer_shapes
-from nnstudio.engine.modules import ABSORBED_ACTIVATIONS
+from nnstudio.engine.modules import absorbed_activation
 from nnstudio.engine.torch_layers import activation_code, torch_layer
 
 # Names the generated code itself uses: a layer may not shadow them as a variable.
@@ -67,7 +67,7 @@ def model_code(network: Network, class_name: str = "Model") -> ModelCode:
     order = [network.node(node_id) for node_id in report.order]
     shapes = {node_id: report.nodes[node_id].shape for node_id in report.order}
     output = order[-1]
-    absorbed = _absorbed_activation(output, shapes[output.id])
+    absorbed = absorbed_activation(output, shapes[output.id])  # the same rule as the engine
     attributes = _attribute_names(network)
     chain = all(node.inputs == (order[index].id,) for index, node in enumerate(order[1:]))
     variables = {node.id: "x" for node in order} if chain else _variable_names(order)
@@ -92,7 +92,8 @@ def model_code(network: Network, class_name: str = "Model") -> ModelCode:
             continue
         inputs = [variables[source] for source in node.inputs]
         # A layer's own activation setting; an activation layer's function is its expression.
-        activation = None if LAYER_TYPES[node.type].is_activation else _activation_name(node)
+        activation = None if LAYER_TYPES[node.type].is_activation else \
+            node.params.get("activation")
         comment = ""
         if node is output and absorbed and LAYER_TYPES[node.type].is_activation:
             expression = inputs[0]  # the layer is the final activation itself
@@ -148,21 +149,6 @@ def _class_source(class_name: str, init_lines: list[str], forward_lines: list[st
         f"        \"\"\"The output as drawn on the canvas, final activation included.\"\"\"\n"
         f"        return {predict}\n"
     )
-
-
-def _absorbed_activation(node: Node, shape: Shape) -> str | None:
-    # The same rule as GraphModule: a classifier's final sigmoid/softmax on a vector output.
-    if len(shape) != 1:
-        return None
-    name = node.type if node.type in ABSORBED_ACTIVATIONS else node.params.get("activation")
-    return name if name in ABSORBED_ACTIVATIONS else None
-
-
-def _activation_name(node: Node) -> str | None:
-    if LAYER_TYPES[node.type].is_activation:
-        return None if node.type == "linear" else node.type
-    name = node.params.get("activation")
-    return None if name in (None, "linear") else name
 
 
 def _unique(name: str, taken: set[str]) -> str:
