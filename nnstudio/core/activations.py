@@ -20,7 +20,7 @@ SATURATES = "saturating"  # flat near its limits: a unit stuck there learns slow
 
 
 @dataclass(frozen=True)
-class Activation:
+class ActivationType:
     """One row of the activation table."""
 
     key: str
@@ -33,35 +33,35 @@ class Activation:
 
 
 _ACTIVATIONS = (
-    Activation("relu", "ReLU", "max(0, x): passes positives, zeroes negatives. Fast and common.",
+    ActivationType("relu", "ReLU", "max(0, x): passes positives, zeroes negatives. Fast and common.",
                "⌐", (0.0, math.inf), DIES),
-    Activation("leaky_relu", "LeakyReLU",
+    ActivationType("leaky_relu", "LeakyReLU",
                "Like ReLU, but negatives keep a small slope so neurons never die.", "⌐",
                (-math.inf, math.inf), None,
                (ParamSpec("negative_slope", FLOAT, 0.01, minimum=0.0, maximum=1.0,
                           help="The slope for negative inputs."),)),
-    Activation("elu", "ELU", "Like ReLU, but negatives curve smoothly towards −alpha.", "⌐",
+    ActivationType("elu", "ELU", "Like ReLU, but negatives curve smoothly towards −alpha.", "⌐",
                (-math.inf, math.inf), None,
                (ParamSpec("alpha", FLOAT, 1.0, minimum=0.0, maximum=10.0,
                           help="The value large negative inputs approach (−alpha)."),)),
-    Activation("gelu", "GELU", "A smooth ReLU used in transformers.", "⌐",
+    ActivationType("gelu", "GELU", "A smooth ReLU used in transformers.", "⌐",
                (-0.17, math.inf)),
-    Activation("sigmoid", "Sigmoid", "Squashes any value into 0..1: a probability.", "∫",
+    ActivationType("sigmoid", "Sigmoid", "Squashes any value into 0..1: a probability.", "∫",
                (0.0, 1.0), SATURATES),
-    Activation("tanh", "Tanh", "Squashes any value into −1..1, centred on 0.", "∫",
+    ActivationType("tanh", "Tanh", "Squashes any value into −1..1, centred on 0.", "∫",
                (-1.0, 1.0), SATURATES),
-    Activation("softmax", "Softmax",
+    ActivationType("softmax", "Softmax",
                "Turns scores into probabilities that sum to 1 over the classes.", "%",
                (0.0, 1.0)),
-    Activation("linear", "Linear", "Leaves values as they are (the identity).", "/",
+    ActivationType("linear", "Linear", "Leaves values as they are (the identity).", "/",
                (-math.inf, math.inf)),
-    Activation("sine", "Sine", "sin(frequency · x): waves, good for fitting periodic patterns.",
+    ActivationType("sine", "Sine", "sin(frequency · x): waves, good for fitting periodic patterns.",
                "∿", (-1.0, 1.0), None,
                (ParamSpec("frequency", FLOAT, 1.0, minimum=0.01, maximum=100.0,
                           help="How fast the wave oscillates."),)),
 )
 
-ACTIVATION_TABLE: dict[str, Activation] = {row.key: row for row in _ACTIVATIONS}
+ACTIVATION_TABLE: dict[str, ActivationType] = {row.key: row for row in _ACTIVATIONS}
 
 # The order the `activation` setting offers them in: none first, as files always had it.
 ACTIVATIONS = ("linear",) + tuple(key for key in ACTIVATION_TABLE if key != "linear")

@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
-from nnstudio.core.activations import ACTIVATION_TABLE, ACTIVATIONS, Activation
+from nnstudio.core.activations import ACTIVATION_TABLE, ACTIVATIONS, ActivationType
 from nnstudio.core.params import (
     BOOL, CHOICE, CHOICE_OR_INT, FLOAT, INT, SHAPE, ParamSpec, Schema,
 )
@@ -400,7 +400,7 @@ def _recurrent_count(gates: int) -> Callable[[dict, list[Shape], Shape], int]:
 
 # ---- the table ---------------------------------------------------------------------------------
 
-def _activation_layer(row: Activation) -> LayerType:
+def _activation_layer(row: ActivationType) -> LayerType:
     return LayerType(row.key, row.name, "Activation", row.help, Schema(row.params), _same_shape,
                      _no_params, symbol=row.symbol, formula=f"a = {row.key}(x)", folds=True)
 
