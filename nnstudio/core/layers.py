@@ -199,6 +199,15 @@ def _check_rank(shape: Shape, spatial_rank: int) -> None:
         raise ShapeMismatch(_describe(_spatial_names(spatial_rank)), hint)
 
 
+def _check_padding_fits(pad: int, size: int, mode: str) -> None:
+    # PyTorch reflects without repeating the edge, so it needs more values than the pad;
+    # circular padding wraps the input around, at most once.
+    if (mode == "reflect" and pad >= size) or (mode == "circular" and pad > size):
+        least = pad + 1 if mode == "reflect" else pad
+        raise ShapeMismatch(f"an input at least {least} long for {mode} padding of {pad}",
+                            "pad less, or use padding mode 'zeros' or 'replicate'")
+
+
 def _conv_shape(spatial_rank: int) -> Callable[[dict, list[Shape]], Shape]:
     def rule(params: dict, shapes: list[Shape]) -> Shape:
         shape = _single(shapes)
@@ -210,11 +219,7 @@ def _conv_shape(spatial_rank: int) -> Callable[[dict, list[Shape]], Shape]:
                                 "set stride to 1, or padding to a number (kernel − 1) / 2 "
                                 "to pad each end")
         padding = conv_padding(params)
-        mode = params.get("padding_mode", "zeros")
-        if mode in ("reflect", "circular") and max(padding) >= min(shape[1:]) + (mode == "circular"):
-            # PyTorch reflects without repeating the edge, so it needs more values than the pad.
-            raise ShapeMismatch(f"an input longer than {max(padding)} for {mode} padding",
-                                "pad less, or use padding mode 'zeros' or 'replicate'")
+        _check_padding_fits(max(padding), min(shape[1:]), params["padding_mode"])
         reach = params["dilation"] * (params["kernel"] - 1) + 1
         spatial = tuple(_window_length(size, reach, params["stride"], padding)
                         for size in shape[1:])
@@ -539,7 +544,7 @@ _LAYER_TYPES = (
         )
         for key, name, gates, help, formula in (
             ("lstm", "LSTM", 4, "Reads a sequence step by step, with gates that decide what to remember.",
-             "h_t = LSTM(x_t, h_t−1, c_t−1): gates decide what the memory c keeps, adds and shows"),
+             "h_t = LSTM(x_t, h_t−1, c_t−1): gates decide what memory c keeps, adds and shows"),
             ("gru", "GRU", 3, "A lighter LSTM: reads a sequence step by step with two gates.",
              "h_t = GRU(x_t, h_t−1): an update gate mixes the old memory with a new candidate"),
         )

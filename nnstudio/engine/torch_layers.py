@@ -27,7 +27,7 @@ from nnstudio.core.shapes import Shape
 Activation = Callable[[torch.Tensor], torch.Tensor]
 
 
-# ---- a layer's module and its forward step ------------------------------------------------------
+# ---- a layer's module and its forward step ------------------------------------------------
 
 @dataclass(frozen=True)
 class TorchModule:
@@ -97,7 +97,7 @@ def _without_defaults(**kwargs: Any) -> dict[str, Any]:
     return {name: value for name, (value, default) in kwargs.items() if value != default}
 
 
-# ---- the layers ---------------------------------------------------------------------------------
+# ---- the layers ---------------------------------------------------------------------------
 
 def _dense_module(p: dict, shapes: list[Shape]) -> TorchModule:
     return TorchModule("Linear", (shapes[0][-1], p["units"]),
@@ -267,7 +267,7 @@ def torch_layer(key: str) -> TorchLayer:
         raise SpecError(f"the engine does not know layer type \"{key}\"") from None
 
 
-# ---- activations ----------------------------------------------------------------------------------
+# ---- activations -------------------------------------------------------------------------------
 
 def _sine(x: torch.Tensor, frequency: float) -> torch.Tensor:
     return torch.sin(x) if frequency == 1.0 else torch.sin(x * frequency)

@@ -352,8 +352,12 @@ def test_pooling_padding_follows_pytorchs_limits_with_a_reason():
 
 
 def test_reflect_padding_wider_than_the_input_is_refused_as_pytorch_would():
-    with pytest.raises(ShapeMismatch, match="an input longer than 3 for reflect padding"):
+    with pytest.raises(ShapeMismatch, match="an input at least 4 long for reflect padding of 3"):
         run_rule("conv1d", [(1, 3)], {"padding": 3, "padding_mode": "reflect", "kernel": 1})
+    assert run_rule("conv1d", [(1, 3)], {"padding": 3, "padding_mode": "circular",
+                                         "kernel": 1}) == ((8, 9), 16)
+    with pytest.raises(ShapeMismatch, match="an input at least 4 long for circular padding"):
+        run_rule("conv1d", [(1, 3)], {"padding": 4, "padding_mode": "circular", "kernel": 1})
 
 
 def test_recurrent_dropout_needs_stacked_layers():
