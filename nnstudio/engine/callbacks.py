@@ -101,7 +101,8 @@ class FitResult:
 
 class Callback:
     """Override the hooks you need. `batch_interval` > 0 asks for `on_batch_end` every that many
-    batches (0: never); `wants_weights` asks for numpy copies of the weights each epoch,
+    batches (0: never); `wants_weights` asks for numpy copies of the weights (read at every
+    epoch's end, so it may be a property that is true only while someone looks),
     `wants_gradient_norms` for each layer's gradient norm on the epoch's last batch."""
 
     batch_interval: int = 0

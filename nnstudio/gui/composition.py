@@ -80,7 +80,10 @@ def build_window(document: ProjectDocument | None = None, settings: QSettings | 
         live = LiveModel(window.document, parent=window)
         services = PanelServices(window.document, controller, live, window)
         window.services = services
-        controller.add_callback_factory(live.make_callback)
+        # The one route of what a run produces: snapshots (with weights while a live view is
+        # on screen), throttled once by the run's relay, through the controller's signals.
+        controller.add_callback_factory(live.make_request)
+        controller.epochs_reached.connect(live.show_epochs)
         _dock_panels(services, chosen)
         if menus:
             parts["training"] = _install_training(services)

@@ -1,8 +1,9 @@
 """The display copy of the network the inspection views look at, kept in step with the project.
 
 `LiveModel` follows the document: the network (rebuilding its `DisplayModel` only when the
-structure changes, not when a node moves), the weights (`document.weights`, or snapshots a
-running training hands over through `make_callback()`), and the data (for the input plane). It
+structure changes, not when a node moves), the weights (`document.weights`, or the newest in a
+running training's epoch snapshots, `show_epochs`: the run copies weights only while
+`make_request()` says a view is on screen), and the data (for the input plane). It
 gathers changes and applies them on a timer, at most about ten times a second, and only while a
 view that shows it is visible: panels call `activate(self)` when shown and `deactivate(self)`
 when hidden. Views listen to `refreshed` and read `display`, `plane` and `plane_probe(...)`.
@@ -23,7 +24,7 @@ from PySide6.QtWidgets import QDockWidget, QWidget
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.layers import layer_type
 from nnstudio.data.classes import ClassLegend
-from nnstudio.engine.callbacks import Callback, EpochSnapshot
+from nnstudio.engine.callbacks import Callback
 
 log = logging.getLogger(__name__)
 
@@ -41,32 +42,23 @@ TORCH_WAIT_LIMIT_S = 5.0
 TRAINED, LIVE, INITIAL, MISMATCH = "trained", "live", "initial", "mismatch"
 
 
-class LiveWeightsCallback(Callback):
-    """Engine callback (worker thread) that hands weight snapshots to `send`, at most every
-    `interval` seconds and only while `wanted()` says a view is watching."""
+class LiveWeightsRequest(Callback):
+    """Asks a run for weight copies in its epoch snapshots while `wanted()` says a view shows
+    them (read at each epoch's end, so a run copies nothing while no live view is on screen).
+    The snapshots reach the live model through the controller, the one route of a run."""
 
-    wants_weights = True
+    def __init__(self, wanted: Callable[[], bool]):
+        self.wanted = wanted
 
-    def __init__(self, send: Callable[[dict], None], wanted: Callable[[], bool],
-                 interval: float = REFRESH_INTERVAL_MS / 1000,
-                 clock: Callable[[], float] = time.monotonic):
-        self.send, self.wanted, self.interval, self.clock = send, wanted, interval, clock
-        self._last = -float("inf")
-
-    def on_epoch_end(self, snapshot: EpochSnapshot) -> None:
-        if snapshot.weights is None or not self.wanted():
-            return
-        now = self.clock()
-        if now - self._last >= self.interval:
-            self._last = now
-            self.send(dict(snapshot.weights))
+    @property
+    def wants_weights(self) -> bool:
+        return self.wanted()
 
 
 class LiveModel(QObject):
     """The network as the inspection views show it: structure, weights, data and input plane."""
 
     refreshed = Signal()  # the display model, its weights or the data changed
-    _live_weights_reached = Signal(object)  # emitted on the worker thread, delivered queued
 
     def __init__(self, document: Any, interval_ms: int = REFRESH_INTERVAL_MS,
                  parent: QObject | None = None):
@@ -106,7 +98,6 @@ class LiveModel(QObject):
         document.weights_changed.connect(self._on_document_weights_changed)
         document.data_config_changed.connect(self._on_document_data_changed)
         document.project_replaced.connect(self._on_document_data_changed)
-        self._live_weights_reached.connect(self.offer_weights)
 
     # ---- who is watching ----
     def activate(self, consumer: QWidget) -> None:
@@ -135,10 +126,19 @@ class LiveModel(QObject):
         self._weights = arrays
         self._mark("weights", live=True)
 
-    def make_callback(self) -> Callback:
-        """An engine callback for a training run that feeds this model's live weights; give
-        `make_callback` to the training controller's `add_callback_factory`."""
-        return LiveWeightsCallback(self._live_weights_reached.emit, lambda: self.watching)
+    def make_request(self) -> Callback:
+        """The engine callback that asks a run for weights while a view of this model is on
+        screen; give `make_request` to the training controller's `add_callback_factory`."""
+        return LiveWeightsRequest(lambda: self.watching)
+
+    @Slot(object)
+    def show_epochs(self, snapshots: tuple) -> None:
+        """A run's epoch snapshots (the controller's `epochs_reached`): the newest weights in
+        them are shown at the next refresh."""
+        for snapshot in reversed(snapshots):
+            if snapshot.weights is not None:
+                self.offer_weights(snapshot.weights)
+                return
 
     @Slot()
     def _on_document_network_changed(self) -> None:

@@ -13,12 +13,11 @@ from PySide6.QtWidgets import QApplication
 from nnstudio.core.commands import DisconnectCommand, MoveNodesCommand, SetParamCommand
 from nnstudio.core.examples import example_project
 from nnstudio.data.source import prepare_project_data
+from nnstudio.engine.callbacks import Callback
 from nnstudio.engine.modules import build_model
 from nnstudio.engine.trainer import fit
 from nnstudio.engine.weights import model_to_arrays
-from nnstudio.gui.live_model import (
-    INITIAL, LIVE, MISMATCH, TRAINED, LivePanel, LiveModel, LiveWeightsCallback,
-)
+from nnstudio.gui.live_model import INITIAL, LIVE, MISMATCH, TRAINED, LivePanel, LiveModel
 
 pytestmark = pytest.mark.usefixtures("warm_torch")
 
@@ -174,37 +173,32 @@ def test_plane_probes_are_computed_once_per_refresh(qtbot, document):
     assert live.plane_probe(16) is not first
 
 
-def test_the_callback_sends_weights_at_most_every_interval_and_only_when_wanted():
-    sent: list[dict] = []
-    now = [0.0]
-    wanted = [True]
-    callback = LiveWeightsCallback(sent.append, lambda: wanted[0], interval=0.1,
-                                   clock=lambda: now[0])
-
-    class Snapshot:
-        def __init__(self, value):
-            self.weights = {"dense_1.weight": np.full((2, 2), value)}
-
-    for step in range(10):  # 10 epochs in 0.25 s: sent at 0, 0.1 and 0.2 only
-        now[0] = step * 0.025
-        callback.on_epoch_end(Snapshot(step))
-    assert [float(s["dense_1.weight"][0, 0]) for s in sent] == [0, 4, 8]
-    wanted[0] = False
-    now[0] = 5.0
-    callback.on_epoch_end(Snapshot(99))
-    assert len(sent) == 3
-    assert LiveWeightsCallback.wants_weights
+def test_a_run_copies_weights_only_while_a_view_of_the_live_model_is_on_screen(qtbot,
+                                                                             document):
+    live = LiveModel(document)
+    request = live.make_request()
+    assert not request.wants_weights  # nothing shown: the trainer copies nothing
+    panel = shown_panel(qtbot, live)
+    assert request.wants_weights
+    panel.hide()
+    assert not request.wants_weights
 
 
-def test_a_training_run_feeds_the_live_model_through_its_callback(qtbot, document):
+def test_a_training_runs_snapshots_feed_the_live_model_while_it_is_watched(qtbot, document):
     live = LiveModel(document)
     shown_panel(qtbot, live)
-    callback = live.make_callback()
-    callback.interval = 0.0  # every epoch
+    sent: list = []
+
+    class Relay(Callback):  # the controller's route, without its thread
+        def on_epoch_end(self, snapshot) -> None:
+            sent.append(snapshot)
+
     project = document.project
     result = fit(project.network, prepare_project_data(project),
-                 project.training.replace(epochs=3), callbacks=[callback])
-    qtbot.waitUntil(lambda: live.weights_state == LIVE, timeout=3000)
+                 project.training.replace(epochs=3), callbacks=[Relay(), live.make_request()])
+    assert all(snapshot.weights is not None for snapshot in sent)
+    live.show_epochs(tuple(sent))
+    qtbot.waitUntil(lambda: live.weights_state == LIVE and not live.pending, timeout=3000)
     for key, array in result.weights.items():
         np.testing.assert_allclose(live.display.array(key), array)
 

@@ -41,10 +41,10 @@ COLUMNS = 80  # bins across the value axis of the picture over the epochs
 
 
 class HistoryRequest(Callback):
-    """Asks a run for weight copies and gradient norms in its epoch snapshots; does nothing
-    itself (the controller relays the snapshots)."""
+    """Asks a run for gradient norms in its epoch snapshots; does nothing itself (the
+    controller relays the snapshots). Weights come while a live view is on screen, this one
+    among them (`LiveModel.make_request`): a hidden window's run copies none."""
 
-    wants_weights = True
     wants_gradient_norms = True
 
 
@@ -266,8 +266,7 @@ class WeightsPanel(ThrottledLivePanel):
         """Record the runs of `controller` (a TrainingController): ask each run for weights and
         gradient norms, and listen to its snapshots."""
         self.controller = controller
-        if hasattr(controller, "add_callback_factory"):
-            controller.add_callback_factory(HistoryRequest)
+        controller.add_callback_factory(HistoryRequest)
         controller.run_started.connect(self._on_controller_run_started)
         controller.epochs_reached.connect(self._on_controller_epochs_reached)
         controller.history_replaced.connect(self._on_controller_history_replaced)

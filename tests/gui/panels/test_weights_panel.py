@@ -23,7 +23,10 @@ pytestmark = pytest.mark.usefixtures("warm_torch")
 def open_panel(qtbot):
     def make(key: str, seed: int = 3, controller=None, document=None) -> WeightsPanel:
         document = document or example_document(key, seed)
-        panel = WeightsPanel(LiveModel(document), controller)
+        live = LiveModel(document)
+        if controller is not None:  # as the composition root wires a window's live model
+            controller.add_callback_factory(live.make_request)
+        panel = WeightsPanel(live, controller)
         panel.document = document
         return show(qtbot, panel, (1000, 620))
 
