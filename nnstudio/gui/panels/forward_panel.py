@@ -25,6 +25,7 @@ VALUE = Qt.ItemDataRole.UserRole  # the exact number behind a cell, for checks a
 COLUMNS = ("Layer / unit", "z = W·x + b", "a (output)", "Worked out")
 NOTE = ("z is what a layer computes from its input x before the activation; a is what it "
         "passes on, a = f(z). The last column works small sums out term by term.")
+SCALED_INPUT = "x: the sample's values scaled as the network sees them"
 SCALED_NOTE = (" The input layer's a is the sample scaled as the network sees it; the last "
                "column gives the value in the data's own units.")
 
@@ -136,7 +137,9 @@ class ForwardPanel(SampleChoice, LivePanel):
         self._layers = []
         features = self.live.feature_names
         for position, step in enumerate(trace):
-            title = QTreeWidgetItem([f"{step.node_id} ({step.type})", "", "", formula(step)])
+            what = SCALED_INPUT if step.type == "input" and self.live.inputs_scaled \
+                else formula(step)
+            title = QTreeWidgetItem([f"{step.node_id} ({step.type})", "", "", what])
             font = title.font(0)
             font.setBold(True)
             title.setFont(0, font)

@@ -67,6 +67,7 @@ def test_the_forward_pass_names_inputs_and_outputs_and_gives_raw_and_scaled_inpu
     raw = cells_live.prepared.preprocessor.inverse_transform(scaled[None])[0]
     tree = panel.tree
     inputs, output = tree.topLevelItem(0), tree.topLevelItem(tree.topLevelItemCount() - 1)
+    assert inputs.text(3) == "x: the sample's values scaled as the network sees them"
     assert [inputs.child(i).text(0) for i in range(2)] == ["radius_mm", "texture_au"]
     assert inputs.child(0).data(2, 0x0100) == pytest.approx(float(scaled[0]))
     assert inputs.child(0).text(3).startswith(f"{raw[0]:.4g} in the data; scaled for the "
