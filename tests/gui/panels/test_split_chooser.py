@@ -3,7 +3,6 @@ person would (keys and clicks), checked in the project and on screen."""
 
 from __future__ import annotations
 
-
 import pytest
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog
