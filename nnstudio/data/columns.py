@@ -408,7 +408,8 @@ def _correlation(target: ColumnSample, sample: ColumnSample) -> float | None:
 
 
 def with_read_categories(plan: ColumnPlan, feature_names: Sequence[str]) -> ColumnPlan:
-    """The plan with the one-hot categories the full read found (the sample may miss some)."""
+    """The plan with the one-hot categories the full read found (the sample may miss some);
+    the other decisions stay those made on the sampled rows."""
     def read(column: InputColumn) -> InputColumn:
         if column.handling != "onehot":
             return column
@@ -416,14 +417,13 @@ def with_read_categories(plan: ColumnPlan, feature_names: Sequence[str]) -> Colu
         found = tuple(n[len(prefix):] for n in feature_names if n.startswith(prefix))
         return dataclasses.replace(column, categories=found or column.categories)
 
-    return dataclasses.replace(plan, columns=tuple(read(c) for c in plan.columns),
-                               complete=True)
+    return dataclasses.replace(plan, columns=tuple(read(c) for c in plan.columns))
 
 
 def describe_plan(plan: ColumnPlan, keep_hint: str = "") -> list[str]:
     """The plan in lines a person reads: the target and why, each column's handling."""
     lines = [f"Target: {plan.target} ({plan.target_reason})"]
-    sampled = "" if plan.complete else f" (from the first {plan.rows:,} rows)"
+    sampled = "" if plan.complete else f" (checked on the first {plan.rows:,} rows)"
     lines.append(f"Inputs{sampled}:")
     for column in plan.columns:
         if column.handling == "number":

@@ -285,7 +285,8 @@ class ColumnsPage(QWizardPage):
         preview = self.file_page.preview
         chosen = plan_columns(preview.samples, target=options["target"],
                               features=options["features"],
-                              encodings=options.get("categorical"), complete=True)
+                              encodings=options.get("categorical"),
+                              complete=preview.rows_exact)
         # Columns the checks left out keep their reason; the others were unticked.
         checked = {c.name: c for c in self.plan.columns if not c.used}
         guessed, _, reason = self._guessed

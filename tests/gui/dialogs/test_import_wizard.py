@@ -388,3 +388,21 @@ def test_a_failed_read_shows_the_error_state_on_the_progress_bar(qtbot, wizard, 
     assert page.progress.format() == "%p%"  # reading again shows progress again
     wait_until_read(qtbot, w)
     assert w.dataset is not None and w.dataset.n_samples == 120_000
+    assert "Inputs (checked on the first " in page.status.text()  # not the whole file
+
+
+def test_a_pandas_to_csv_file_keeps_its_header_and_its_index_is_left_out(qtbot, wizard,
+                                                                        tmp_path):
+    path = tmp_path / "frame.csv"  # df.to_csv(): an unnamed index, the only number column
+    path.write_text(",colour,size,survived\n" + "".join(
+        f"{i},{('red', 'blue')[i % 2]},{'SML'[i % 3]},{('no', 'yes')[i * 7 % 3 % 2]}\n"
+        for i in range(30)))
+    w = wizard(path)
+    assert w.file_page.header.isChecked()
+    click_next(qtbot, w)
+    columns = w.columns_page
+    assert columns.target.currentText() == "survived"
+    index = item_named(columns, "column 1")
+    assert index.checkState() == Qt.CheckState.Unchecked
+    assert "as pandas writes its index" in index.text()
+    assert columns.chosen_features() == ["colour", "size"]
