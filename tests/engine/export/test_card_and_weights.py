@@ -80,7 +80,7 @@ def test_weights_export_writes_nn_studio_names_that_import_back(tmp_path):
     result = export(project, weights, "weights", tmp_path / "w.safetensors")
     saved = safetensors.numpy.load_file(str(result.path))
     assert set(saved) == set(weights) and "conv2d_1.weight" in saved
-    imported = import_weights(project, result.path)
+    imported = import_weights(project, result.path).weights
     assert all(np.array_equal(imported[k], weights[k]) for k in weights)
 
 

@@ -90,7 +90,7 @@ def test_script_repeats_the_apps_run_exactly_and_its_weights_load_back(tmp_path)
     assert_same_run(app_run(project), metrics, weights)
     assert "epoch 2/2  loss " in result.stdout
     assert "test_accuracy" in metrics["final_metrics"]
-    imported = import_weights(project, tmp_path / "out" / "weights.safetensors")
+    imported = import_weights(project, tmp_path / "out" / "weights.safetensors").weights
     assert imported.keys() == weights.keys()
     assert all(np.array_equal(imported[k], weights[k]) for k in weights)
 
@@ -126,7 +126,7 @@ def test_two_torchrun_processes_train_on_shards_and_end_with_identical_weights(t
     # It trained: the weights moved from where the app starts them.
     start = app_run(dataclasses.replace(project, training=project.training.replace(epochs=1)))
     assert not np.array_equal(saved["dense_1.weight"], start.weights["dense_1.weight"])
-    assert import_weights(project, out / "weights.safetensors").keys() == saved.keys()
+    assert import_weights(project, out / "weights.safetensors").weights.keys() == saved.keys()
 
 
 def test_data_and_epochs_options_train_on_a_csv_table_for_that_many_epochs(tmp_path):
