@@ -445,6 +445,40 @@ def _sweep(args: argparse.Namespace) -> int:
     return sweep_from_arguments(args)
 
 
+# ---- lr-find ----------------------------------------------------------------------------------
+
+def _lr_find_arguments(parser: argparse.ArgumentParser) -> None:
+    _add_project(parser)
+    parser.add_argument("--steps", type=int, default=300, metavar="N",
+                        help="batches to train while the rate grows (default 300)")
+    _add_json(parser)
+
+
+def _lr_find(args: argparse.Namespace) -> int:
+    if args.steps < 10:
+        raise BadInput(f"--steps: {args.steps} is too few for a curve; give 10 or more")
+    loaded = _load(args.project)
+    project = loaded.project
+    data = _prepared_data(loaded)
+    from nnstudio.engine.lr_find import find_learning_rate
+
+    found = find_learning_rate(project.network, data, project.training, steps=args.steps)
+    if args.json:
+        _print_json(found.to_json(), sys.stdout)
+        return OK
+    print(f"{args.project}: learning-rate range test, {len(found.learning_rates)} batches from "
+          f"fresh weights ({found.stop_reason}); the project is unchanged")
+    print("  rate        smoothed loss")
+    shown = range(0, len(found.learning_rates), max(1, len(found.learning_rates) // 15))
+    for i in shown:
+        print(f"  {found.learning_rates[i]:<10.3g}  {found.losses[i]:.4g}")
+    print(f"steepest descent: {_format_number(found.steepest)}   "
+          f"min/10: {_format_number(found.minimum_tenth)}")
+    print(f"suggested learning rate: {_format_number(found.suggested)} (now "
+          f"{project.training.learning_rate:g})")
+    return OK
+
+
 # ---- export and import-weights (nnstudio.engine.export.cli) -----------------------------------
 
 def _export_arguments(parser: argparse.ArgumentParser) -> None:
@@ -498,6 +532,9 @@ SUBCOMMANDS: dict[str, Subcommand] = {
                          "or a model card", _export_arguments, _export),
     "import-weights": Subcommand("load weights from a safetensors file into a project",
                                  _import_weights_arguments, _import_weights),
+    "lr-find": Subcommand("find a learning rate: train from fresh weights with a growing rate and "
+                          "watch the loss (the project is not changed)", _lr_find_arguments,
+                          _lr_find),
     "new": Subcommand("make a project with a first network for your own data file (CSV, "
                       "NumPy, images)", _new_arguments, _new),
 }

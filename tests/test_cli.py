@@ -286,3 +286,26 @@ def test_on_a_terminal_train_draws_one_progress_bar_redrawn_in_place(spiral, mon
     assert "epoch 3/3" in bar and "loss" in bar and "/s" in bar and "ETA" in bar
     assert "val_accuracy" in bar.rsplit("\r", 1)[-1]
     assert text.endswith("\n") and text.count("\n") == 2  # the bar ends its line when done
+
+
+# ---- lr-find ----------------------------------------------------------------------------------
+
+def test_lr_find_prints_rates_losses_and_a_suggestion_and_leaves_the_file_byte_for_byte(
+        capsys, spiral):
+    before = spiral.read_bytes()
+    code, out, err = run(capsys, "lr-find", spiral, "--steps", "60", "--json")
+    assert code == OK, err
+    found = json.loads(out)
+    assert len(found["learning_rates"]) == len(found["losses"]) > 10
+    assert found["learning_rates"][0] < found["suggested"] < found["learning_rates"][-1]
+    assert spiral.read_bytes() == before
+    assert sorted(p.name for p in spiral.parent.iterdir()) == ["spiral.nnstudio"]
+    code, out, err = run(capsys, "lr-find", spiral, "--steps", "60")
+    assert code == OK and "suggested learning rate:" in out and "the project is unchanged" in out
+    assert spiral.read_bytes() == before
+
+
+def test_lr_find_refuses_too_few_steps_in_one_line(capsys, spiral):
+    code, out, err = run(capsys, "lr-find", spiral, "--steps", "3")
+    assert code == BAD_INPUT
+    assert_one_line_error(err, "--steps")
