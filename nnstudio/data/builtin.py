@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nnstudio.core.errors import DataError, SpecError
-from nnstudio.core.params import FLOAT, INT, ParamSpec, Schema
-from nnstudio.data import bundled, generators
+from nnstudio.core.params import CHOICE, FLOAT, INT, ParamSpec, Schema
+from nnstudio.data import algorithmic, bundled, generators
 from nnstudio.data.dataset import Dataset, Task
 
 GENERATED = "generated"
@@ -118,6 +118,21 @@ BUILTIN_DATASETS: dict[str, BuiltinDataset] = {
             "1000 random points whose labels are coin flips. A big network can memorise the "
             "training points, but on new points it stays at 50%: there is nothing to learn.",
             Task.BINARY.value, GENERATED, generators.random_labels, Schema((_n_samples(1000),)),
+        ),
+        BuiltinDataset(
+            "modular_arithmetic", "Modular Arithmetic (grokking)",
+            "Every equation a ∘ b = c (mod p) once; inputs are the token ids a and b (use an "
+            "Embedding layer and no input scaling), the class is c. With strong weight decay a "
+            "network first memorises its training pairs and generalises much later: grokking.",
+            Task.MULTICLASS.value, GENERATED, algorithmic.modular_arithmetic,
+            Schema((
+                ParamSpec("modulus", INT, 97,
+                          "The prime p: p² equations, one class per residue 0 … p − 1.",
+                          minimum=2, maximum=algorithmic.MAX_MODULUS, label="Modulus p"),
+                ParamSpec("operation", CHOICE, "add",
+                          "The operation ∘; divide multiplies by b's modular inverse (b ≠ 0).",
+                          choices=algorithmic.OPERATIONS, label="Operation"),
+            )),
         ),
         _bundled(
             "digits", "Handwritten Digits (8×8)",
