@@ -188,3 +188,14 @@ def test_scrolling_the_panel_over_a_value_never_changes_it(make_panel, qtbot):
     qtbot.waitUntil(box.hasFocus, timeout=2000)
     QApplication.sendEvent(box, QWheelEvent(wheel))
     assert panel.document.project.data.validation != before  # clicked into: the wheel steps it
+
+
+def test_the_modular_arithmetic_table_takes_a_prime_and_an_operation(make_panel, qtbot):
+    panel = make_panel()
+    choose(panel.dataset_combo, "modular_arithmetic")
+    assert set(panel.param_editors) == {"modulus", "operation"}
+    type_into(qtbot, panel.param_editors["modulus"], "23")
+    choose(panel.param_editors["operation"], "divide")
+    source = panel.document.project.data.source
+    assert source.params == {"modulus": 23, "operation": "divide"}
+    assert load_builtin(source.name, source.params).n_samples == 23 * 22
