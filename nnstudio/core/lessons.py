@@ -1,0 +1,484 @@
+"""Lessons: a starting project, steps to read and try, and goals the app checks.
+
+A lesson file (`.nnlesson`) is JSON, no code:
+
+    {"format": "nnstudio-lesson", "format_version": 1, "id": "overfitting",
+     "title": "...", "summary": "...",
+     "project": { ...a project document, as in a .nnstudio file (no weights)... },
+     "steps": [{"text": "...", "highlight": "metrics",
+                "goal": {"conditions": [{"kind": "metric", "metric": "val_accuracy",
+                                          "op": ">=", "value": 0.9}],
+                         "why": "..."}}]}
+
+A goal holds all of its conditions at once. Conditions come from one fixed vocabulary
+(`CONDITION_KINDS`). Conditions about a run (metrics, loss within N epochs) are checked on the
+project's latest run; when a goal has such a condition, its other conditions (parameters, layers,
+settings) are checked on that same run's network and settings, so a goal is never met by a
+network that did not produce the numbers. A goal with no run condition reads the project's
+current network and settings.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import operator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from nnstudio.core.config import TRAINING_SCHEMA, TrainingConfig
+from nnstudio.core.errors import ProjectError
+from nnstudio.core.network import Network
+from nnstudio.core.project import Project, load_project_bytes
+from nnstudio.core.shapes import infer_shapes
+
+LESSON_FORMAT = "nnstudio-lesson"
+LESSON_VERSION = 1
+LESSON_SUFFIX = ".nnlesson"
+MAX_LESSON_BYTES = 2_000_000
+MAX_TEXT = 2000
+MAX_STEPS = 50
+MAX_CONDITIONS = 8
+
+OPERATORS: dict[str, Callable[[float, float], bool]] = {
+    ">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt,
+    "==": operator.eq,
+}
+
+
+class LessonError(ProjectError):
+    """A lesson file that cannot be used: names the file and the field."""
+
+
+# ---- the goal vocabulary ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Condition:
+    """One checkable statement, e.g. metric val_accuracy >= 0.9.
+
+    `kind` is a key of CONDITION_KINDS; `subject` is what it is about (a metric name, a second
+    metric for a gap, a setting name, a layer type, an activation); `extra` the second subject
+    (the subtracted metric; the epoch limit of loss_within).
+    """
+
+    kind: str
+    op: str
+    value: Any
+    subject: str = ""
+    extra: Any = None
+
+    def describe(self) -> str:
+        return CONDITION_KINDS[self.kind].describe(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        return CONDITION_KINDS[self.kind].to_dict(self)
+
+
+@dataclass(frozen=True)
+class ConditionResult:
+    condition: Condition
+    met: bool
+    actual: str  # what was found, in words: "val_accuracy 0.843", "no run yet"
+
+
+@dataclass(frozen=True)
+class Situation:
+    """What a goal is checked against: a run's numbers (or none) and a network with settings."""
+
+    metrics: Mapping[str, float] | None
+    loss_history: list[float] | None
+    network: Network
+    training: TrainingConfig
+
+
+@dataclass(frozen=True)
+class ConditionKind:
+    """One word of the goal vocabulary: its fields, how it reads, how it is checked."""
+
+    key: str
+    label: str
+    subject_field: str | None  # the file's name for Condition.subject, if the kind has one
+    extra_field: str | None
+    needs_run: bool
+    check: Callable[[Condition, Situation], tuple[bool, str]]
+    describe: Callable[[Condition], str]
+
+    def to_dict(self, condition: Condition) -> dict[str, Any]:
+        fields: dict[str, Any] = {"kind": self.key, "op": condition.op, "value": condition.value}
+        if self.subject_field:
+            fields[self.subject_field] = condition.subject
+        if self.extra_field:
+            fields[self.extra_field] = condition.extra
+        return fields
+
+
+def _number_text(value: float) -> str:
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+
+def _compare(actual: float, condition: Condition) -> bool:
+    return math.isfinite(actual) and OPERATORS[condition.op](actual, condition.value)
+
+
+def _check_metric(condition: Condition, situation: Situation) -> tuple[bool, str]:
+    if situation.metrics is None:
+        return False, "no run yet"
+    value = situation.metrics.get(condition.subject)
+    if value is None:
+        return False, f"the latest run has no {condition.subject}"
+    return _compare(value, condition), f"{condition.subject} {_number_text(value)}"
+
+
+def _check_gap(condition: Condition, situation: Situation) -> tuple[bool, str]:
+    if situation.metrics is None:
+        return False, "no run yet"
+    first = situation.metrics.get(condition.subject)
+    second = situation.metrics.get(condition.extra)
+    if first is None or second is None:
+        missing = condition.subject if first is None else condition.extra
+        return False, f"the latest run has no {missing}"
+    gap = first - second
+    return _compare(gap, condition), f"{condition.subject} − {condition.extra} = {gap:.3g}"
+
+
+def _check_parameters(condition: Condition, situation: Situation) -> tuple[bool, str]:
+    report = infer_shapes(situation.network)
+    if not report.ok:
+        return False, "the network has shape errors"
+    count = report.total_params
+    return _compare(count, condition), f"{count} parameters"
+
+
+def _hidden_dense(network: Network) -> list:
+    """Dense layers that feed another layer (not the output)."""
+    output = network.output_node()
+    return [node for node in network.nodes
+            if node.type == "dense" and (output is None or node.id != output.id)]
+
+
+def _check_hidden_units(condition: Condition, situation: Situation) -> tuple[bool, str]:
+    sizes = [node.params.get("units", 0) for node in _hidden_dense(situation.network)]
+    met = any(_compare(size, condition) for size in sizes)
+    return met, ("hidden layers of " + ", ".join(map(str, sizes)) + " units") if sizes \
+        else "no hidden layer"
+
+
+def _matches_layer(node, condition: Condition) -> bool:
+    """A layer of the condition's type, with its activation if `extra` names one."""
+    if node.type != condition.subject:
+        return False
+    return condition.extra in (None, "") or node.params.get("activation") == condition.extra
+
+
+def _check_layer_count(condition: Condition, situation: Situation) -> tuple[bool, str]:
+    count = sum(_matches_layer(node, condition) for node in situation.network.nodes)
+    return _compare(count, condition), f"{count} {_layer_words(condition)} layers"
+
+
+def _check_setting(condition: Condition, situation: Situation) -> tuple[bool, str]:
+    value = getattr(situation.training, condition.subject)
+    if isinstance(condition.value, str) or isinstance(value, (str, bool)):
+        met = condition.op == "==" and value == condition.value
+    else:
+        met = _compare(float(value), condition)
+    return met, f"{condition.subject} {value}"
+
+
+def _check_loss_within(condition: Condition, situation: Situation) -> tuple[bool, str]:
+    if situation.loss_history is None:
+        return False, "no run yet"
+    window = [v for v in situation.loss_history[:condition.extra] if math.isfinite(v)]
+    if not window:
+        return False, "the latest run has no loss"
+    best = min(window)
+    return _compare(best, condition), \
+        f"lowest loss {best:.3g} in the first {min(len(situation.loss_history), condition.extra)} epochs"
+
+
+def _layer_words(condition: Condition) -> str:
+    return f"{condition.extra} {condition.subject}" if condition.extra else condition.subject
+
+
+CONDITION_KINDS: dict[str, ConditionKind] = {kind.key: kind for kind in (
+    ConditionKind("metric", "a metric of the latest run", "metric", None, True, _check_metric,
+                  lambda c: f"{c.subject} {c.op} {_number_text(c.value)}"),
+    ConditionKind("metric_gap", "one metric minus another", "metric", "minus", True, _check_gap,
+                  lambda c: f"{c.subject} − {c.extra} {c.op} {_number_text(c.value)}"),
+    ConditionKind("loss_within", "loss below a value within N epochs", None, "epochs", True,
+                  _check_loss_within,
+                  lambda c: f"loss {c.op} {_number_text(c.value)} within {c.extra} epochs"),
+    ConditionKind("parameters", "the network's parameter count", None, None, False,
+                  _check_parameters, lambda c: f"parameters {c.op} {c.value}"),
+    ConditionKind("hidden_units", "a hidden Dense layer's units", None, None, False,
+                  _check_hidden_units, lambda c: f"a hidden layer with units {c.op} {c.value}"),
+    ConditionKind("layer_count", "how many layers of a type (and activation)", "layer",
+                  "activation", False, _check_layer_count,
+                  lambda c: f"{_layer_words(c)} layers {c.op} {c.value}"),
+    ConditionKind("setting", "a training setting", "setting", None, False, _check_setting,
+                  lambda c: f"{c.subject} {c.op} {c.value}"),
+)}
+
+
+@dataclass(frozen=True)
+class Goal:
+    conditions: tuple[Condition, ...]
+    why: str  # shown once the goal is met: why this worked
+
+    def describe(self) -> str:
+        return " and ".join(condition.describe() for condition in self.conditions)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"conditions": [c.to_dict() for c in self.conditions], "why": self.why}
+
+
+@dataclass(frozen=True)
+class GoalResult:
+    goal: Goal
+    results: tuple[ConditionResult, ...]
+
+    @property
+    def met(self) -> bool:
+        return all(result.met for result in self.results)
+
+
+def check_goal(goal: Goal, project: Project) -> GoalResult:
+    """Which of `goal`'s conditions `project` meets now (see the module notes for which run)."""
+    situation = _situation(project, any(CONDITION_KINDS[c.kind].needs_run
+                                        for c in goal.conditions))
+    return GoalResult(goal, tuple(
+        ConditionResult(c, *CONDITION_KINDS[c.kind].check(c, situation))
+        for c in goal.conditions))
+
+
+def _situation(project: Project, from_run: bool) -> Situation:
+    run = project.runs[-1] if project.runs else None
+    if not from_run:
+        return Situation(None, None, project.network, project.training)
+    if run is None:
+        return Situation(None, None, project.network, project.training)
+    return Situation(dict(run.final_metrics), list(run.history.get("loss", [])), run.network,
+                     run.config)
+
+
+# ---- lessons and their files --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Step:
+    text: str
+    highlight: str = ""  # a panel key of the window, e.g. "forward", "metrics"; "" for none
+    goal: Goal | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        fields: dict[str, Any] = {"text": self.text}
+        if self.highlight:
+            fields["highlight"] = self.highlight
+        if self.goal is not None:
+            fields["goal"] = self.goal.to_dict()
+        return fields
+
+
+@dataclass(frozen=True)
+class Lesson:
+    id: str
+    title: str
+    summary: str
+    project: Project
+    steps: tuple[Step, ...]
+
+    @property
+    def goals(self) -> list[Goal]:
+        return [step.goal for step in self.steps if step.goal is not None]
+
+    def check(self, project: Project) -> list[GoalResult]:
+        """Each goal of the lesson, in step order, checked on `project`."""
+        return [check_goal(goal, project) for goal in self.goals]
+
+
+def lesson_document(lesson: Lesson) -> dict[str, Any]:
+    """The lesson as a file's JSON object (the project without runs)."""
+    from nnstudio.core.project import project_document
+
+    project = project_document(lesson.project)
+    project.pop("runs", None)
+    return {"format": LESSON_FORMAT, "format_version": LESSON_VERSION, "id": lesson.id,
+            "title": lesson.title, "summary": lesson.summary, "project": project,
+            "steps": [step.to_dict() for step in lesson.steps]}
+
+
+def save_lesson(path: str | Path, lesson: Lesson) -> None:
+    text = json.dumps(lesson_document(lesson), indent=2, sort_keys=True, ensure_ascii=False)
+    Path(path).write_text(text + "\n", encoding="utf-8")
+
+
+def load_lesson(path: str | Path) -> Lesson:
+    """Read and check a lesson file; LessonError naming the file and field if it is unusable."""
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_LESSON_BYTES + 1)
+    except OSError as error:
+        raise LessonError(f"{path.name}: cannot read the lesson file: "
+                          f"{error.strerror or error}") from None
+    if len(data) > MAX_LESSON_BYTES:
+        raise LessonError(f"{path.name}: larger than {MAX_LESSON_BYTES // 1_000_000} MB; "
+                          "not a lesson file")
+    return lesson_from_bytes(data, path.name)
+
+
+def lesson_from_bytes(data: bytes, name: str) -> Lesson:
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise LessonError(f"{name}: not a lesson file (not JSON text: {error})") from None
+    return lesson_from_document(document, name)
+
+
+def lesson_from_document(document: Any, name: str) -> Lesson:
+    doc = _object(document, name, "the file", ("format", "format_version", "id", "title",
+                                                "project", "steps"), ("summary",))
+    if doc["format"] != LESSON_FORMAT:
+        raise LessonError(f"{name}: format: must be {LESSON_FORMAT!r}")
+    if doc["format_version"] != LESSON_VERSION:
+        raise LessonError(f"{name}: format_version: this NN Studio reads lesson format "
+                          f"{LESSON_VERSION}, got {_show(doc['format_version'])}")
+    steps = _list(doc["steps"], name, "steps", MAX_STEPS)
+    return Lesson(
+        id=_text(doc["id"], name, "id", 80), title=_text(doc["title"], name, "title", 200),
+        summary=_text(doc.get("summary", ""), name, "summary", MAX_TEXT, allow_empty=True),
+        project=_project(doc["project"], name),
+        steps=tuple(_step(item, name, f"steps[{i}]") for i, item in enumerate(steps)))
+
+
+def _project(value: Any, name: str) -> Project:
+    project = _object(value, name, "project", (), None)
+    if project.get("runs"):
+        raise LessonError(f"{name}: project.runs: a lesson starts without runs")
+    try:
+        loaded = load_project_bytes(json.dumps(project).encode("utf-8"), f"{name}.nnstudio")
+    except ProjectError as error:
+        raise LessonError(f"{name}: project: {error}") from None
+    if loaded.weights is not None:
+        raise LessonError(f"{name}: project.weights: a lesson starts from fresh weights")
+    return loaded.project
+
+
+def _step(value: Any, name: str, where: str) -> Step:
+    step = _object(value, name, where, ("text",), ("highlight", "goal"))
+    goal = step.get("goal")
+    return Step(text=_text(step["text"], name, f"{where}.text", MAX_TEXT),
+                highlight=_text(step.get("highlight", ""), name, f"{where}.highlight", 40,
+                                allow_empty=True),
+                goal=None if goal is None else _goal(goal, name, f"{where}.goal"))
+
+
+def _goal(value: Any, name: str, where: str) -> Goal:
+    goal = _object(value, name, where, ("conditions", "why"), ())
+    items = _list(goal["conditions"], name, f"{where}.conditions", MAX_CONDITIONS)
+    if not items:
+        raise LessonError(f"{name}: {where}.conditions: a goal needs at least one condition")
+    return Goal(tuple(_condition(item, name, f"{where}.conditions[{i}]")
+                      for i, item in enumerate(items)),
+                _text(goal["why"], name, f"{where}.why", MAX_TEXT))
+
+
+def _condition(value: Any, name: str, where: str) -> Condition:
+    kind = value.get("kind") if isinstance(value, dict) else None
+    if not isinstance(kind, str) or kind not in CONDITION_KINDS:
+        raise LessonError(f"{name}: {where}.kind: must be one of "
+                          f"{', '.join(CONDITION_KINDS)}, got {_show(kind)}")
+    kind = CONDITION_KINDS[value["kind"]]
+    named = tuple(f for f in (kind.subject_field, kind.extra_field) if f)
+    optional = ("activation",) if kind.key == "layer_count" else ()
+    required = ("kind", "op", "value", *(f for f in named if f not in optional))
+    fields = _object(value, name, where, required, optional)
+    op = fields["op"]
+    if not isinstance(op, str) or op not in OPERATORS:
+        raise LessonError(f"{name}: {where}.op: must be one of {', '.join(OPERATORS)}, "
+                          f"got {_show(op)}")
+    subject = _text(fields[kind.subject_field], name, f"{where}.{kind.subject_field}", 80) \
+        if kind.subject_field else ""
+    extra = fields.get(kind.extra_field) if kind.extra_field else None
+    if kind.key == "loss_within":
+        extra = _count(extra, name, f"{where}.epochs", 1, 100_000)
+    elif kind.extra_field and extra is not None:
+        extra = _text(extra, name, f"{where}.{kind.extra_field}", 80, allow_empty=True)
+    if kind.key == "setting" and subject not in TRAINING_SCHEMA.names():
+        raise LessonError(f"{name}: {where}.setting: no training setting named {_show(subject)}")
+    target = fields["value"]
+    text_value = kind.key == "setting" and isinstance(target, (str, bool))
+    if text_value and op != "==":
+        raise LessonError(f"{name}: {where}.op: a text or yes/no setting compares only with ==")
+    if not text_value and not (isinstance(target, (int, float)) and not isinstance(target, bool)
+                               and math.isfinite(target)):
+        raise LessonError(f"{name}: {where}.value: must be a finite number, got {_show(target)}")
+    return Condition(kind.key, op, target, subject, extra)
+
+
+# ---- small readers that name the field ----------------------------------------------------------
+
+def _show(value: Any) -> str:
+    text = json.dumps(value) if isinstance(value, (str, int, float, bool, type(None))) \
+        else type(value).__name__
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _object(value: Any, name: str, where: str, required: tuple[str, ...],
+            optional: tuple[str, ...] | None) -> dict[str, Any]:
+    """`value` as a dict with the `required` keys; with `optional` given, no other keys."""
+    if not isinstance(value, dict):
+        raise LessonError(f"{name}: {where}: must be an object, got {_show(value)}")
+    for key in required:
+        if key not in value:
+            raise LessonError(f"{name}: {where}: missing {key!r}")
+    if optional is not None:
+        for key in value:
+            if key not in required and key not in optional:
+                raise LessonError(f"{name}: {where}: unknown field {_show(key)}")
+    return value
+
+
+def _list(value: Any, name: str, where: str, most: int) -> list[Any]:
+    if not isinstance(value, list):
+        raise LessonError(f"{name}: {where}: must be a list, got {_show(value)}")
+    if len(value) > most:
+        raise LessonError(f"{name}: {where}: at most {most} entries, got {len(value)}")
+    return value
+
+
+def _text(value: Any, name: str, where: str, most: int, allow_empty: bool = False) -> str:
+    if not isinstance(value, str) or (not allow_empty and not value.strip()):
+        raise LessonError(f"{name}: {where}: must be a non-empty text, got {_show(value)}")
+    if len(value) > most:
+        raise LessonError(f"{name}: {where}: at most {most} characters, got {len(value)}")
+    return value
+
+
+def _count(value: Any, name: str, where: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise LessonError(f"{name}: {where}: must be a whole number from {low} to {high}, "
+                          f"got {_show(value)}")
+    return value
+
+
+# ---- the built-in course ------------------------------------------------------------------------
+
+def builtin_lessons_dir() -> Path:
+    from nnstudio.data.resources import resources_dir
+
+    return resources_dir() / "lessons"
+
+
+def builtin_lessons() -> list[Lesson]:
+    """The lessons that ship with NN Studio, in course order (their files' names sort so)."""
+    return [load_lesson(path) for path in sorted(builtin_lessons_dir().glob("*" + LESSON_SUFFIX))]
+
+
+def builtin_lesson(lesson_id: str) -> Lesson:
+    """The built-in lesson `lesson_id`; LessonError listing the ids when there is none."""
+    lessons = builtin_lessons()
+    for lesson in lessons:
+        if lesson.id == lesson_id:
+            return lesson
+    raise LessonError(f"no built-in lesson {lesson_id!r}; choose one of "
+                      + ", ".join(lesson.id for lesson in lessons))
