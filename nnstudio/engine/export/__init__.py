@@ -6,9 +6,11 @@ alone (safetensors) or a model card; and weights come back in from a safetensors
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import safetensors.numpy
@@ -16,6 +18,9 @@ import safetensors.numpy
 from nnstudio.core.errors import NNStudioError, SpecError
 from nnstudio.core.project import Project
 from nnstudio.data.dataset import Dataset
+
+if TYPE_CHECKING:  # the contract module imports torch; exporting loads it when needed
+    from nnstudio.engine.export.contract import InputContract
 
 Weights = dict[str, np.ndarray]
 
@@ -43,11 +48,13 @@ class ExportResult:
 
 def export(project: Project, weights: Weights | None, fmt: str, out: str | os.PathLike[str], *,
            opset: int | None = None, project_path: str | os.PathLike[str] | None = None,
-           dataset: Dataset | None = None) -> ExportResult:
+           dataset: Dataset | None = None, raw_inputs: bool = False) -> ExportResult:
     """Export `project` (with its current `weights`, None if untrained) as `fmt` to `out`.
 
     `fmt` is a key of FORMATS. `opset` is ONNX's (default 17). `project_path` locates data files
-    for the script and the card; `dataset` saves loading the data again. Raises NNStudioError
+    for the script and the card; `dataset` saves loading the data again. ONNX and TorchScript
+    take the data in its own units (the project's input scaling inside the model) unless
+    `raw_inputs`; they and the weights carry the input contract as metadata. Raises NNStudioError
     (SpecError, DataError, ...) with a message for people; nothing else for expected problems.
     """
     if fmt not in FORMATS:
@@ -57,6 +64,8 @@ def export(project: Project, weights: Weights | None, fmt: str, out: str | os.Pa
         raise SpecError(f"{out}: is a folder; give a file name ending in {FORMATS[fmt][1]}")
     if not out.parent.is_dir():
         raise SpecError(f"{out.parent}: no such folder; choose a folder that exists")
+    from nnstudio.engine.export.contract import input_contract
+
     network, seed = project.network, project.training.seed
     untrained = " (untrained: the seeded starting weights)" if weights is None else ""
     if fmt == "script":
@@ -68,17 +77,23 @@ def export(project: Project, weights: Weights | None, fmt: str, out: str | os.Pa
         from nnstudio.engine.export.onnx_export import DEFAULT_OPSET, export_onnx
 
         chosen = DEFAULT_OPSET if opset is None else opset
-        files = [export_onnx(network, weights, out, chosen, seed)]
+        contract = input_contract(project, project_path, raw_inputs)
+        files = [export_onnx(network, weights, out, chosen, seed, contract)]
         message = (f"Wrote the ONNX model {out.name} (opset {chosen}){untrained}; onnxruntime "
-                   f"gives the same outputs as PyTorch.")
+                   f"gives the same outputs as PyTorch. {contract.inputs_sentence()}")
     elif fmt == "torchscript":
         from nnstudio.engine.export.torchscript import export_torchscript
 
-        files = [export_torchscript(network, weights, out, seed)]
-        message = f"Wrote the TorchScript module {out.name}{untrained}; load it with torch.jit.load."
+        contract = input_contract(project, project_path, raw_inputs)
+        files = [export_torchscript(network, weights, out, seed, contract)]
+        message = (f"Wrote the TorchScript module {out.name}{untrained}; load it with "
+                   f"torch.jit.load. {contract.inputs_sentence()}")
     elif fmt == "weights":
-        files = [save_weights(project, weights, out)]
-        message = f"Wrote the weights {out.name} ({len(weights or {})} tensors)."
+        # The weights never hold the scaling: the sidecar gives its constants to apply.
+        contract = input_contract(project, project_path, raw_inputs=True)
+        files = [save_weights(project, weights, out), write_sidecar(contract, out)]
+        message = (f"Wrote the weights {out.name} ({len(weights or {})} tensors) and their "
+                   f"input contract {files[1].name}.")
     else:
         from nnstudio.engine.export.card import write_card
 
@@ -107,6 +122,17 @@ def save_weights(project: Project, weights: Weights | None, out: str | os.PathLi
     except OSError as error:
         raise NNStudioError(f"{path}: cannot write the weights ({error.strerror or error})") \
             from None
+    return path
+
+
+def write_sidecar(contract: InputContract, weights_path: Path) -> Path:
+    """The weights' input contract as JSON beside them ("model.safetensors" -> "model.json")."""
+    path = weights_path.with_suffix(".json")
+    try:
+        path.write_text(json.dumps(contract.fields(), indent=2) + "\n", encoding="utf-8")
+    except OSError as error:
+        raise NNStudioError(f"{path}: cannot write the weights' metadata "
+                            f"({error.strerror or error})") from None
     return path
 
 

@@ -24,6 +24,10 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the file to write (default: beside the project, named after it)")
     parser.add_argument("--opset", type=int, metavar="N",
                         help="ONNX operator set, 17 to 21 (default 17)")
+    parser.add_argument("--raw-inputs", action="store_true",
+                        help="onnx and torchscript: leave out the project's input scaling, so "
+                             "the model takes inputs scaled as in training (the metadata "
+                             "gives the constants); by default it takes the data's own units")
 
 
 def export_from_arguments(args: argparse.Namespace) -> int:
@@ -36,11 +40,13 @@ def export_from_arguments(args: argparse.Namespace) -> int:
         raise SpecError(f"{args.project}: no such project file")
     if args.opset is not None and args.format != "onnx":
         raise SpecError("--opset: only the onnx format has an opset")
+    if args.raw_inputs and args.format not in ("onnx", "torchscript"):
+        raise SpecError("--raw-inputs: only the onnx and torchscript formats hold the scaling")
     loaded = load_project(project_path)
     stem = project_path.name.removesuffix(".nnstudio")
     out = Path(args.out) if args.out else project_path.with_name(stem + FORMATS[args.format][1])
     result = export(loaded.project, loaded.weights, args.format, out, opset=args.opset,
-                    project_path=loaded.path)
+                    project_path=loaded.path, raw_inputs=args.raw_inputs)
     print(result.message)
     for path in result.files:
         print(f"  {path}")

@@ -22,6 +22,7 @@ from nnstudio.core.layers import layer_type
 from nnstudio.core.network import Network
 from nnstudio.core.shapes import infer_shapes
 from nnstudio.engine.export.common import DrawnOutput, prediction_model, sample_inputs
+from nnstudio.engine.export.contract import InputContract, with_contract
 from nnstudio.engine.modules import build_layer
 
 MIN_OPSET = 17
@@ -31,8 +32,12 @@ TOLERANCE = 1e-4  # largest difference from PyTorch an export may show (float32 
 
 
 def export_onnx(network: Network, weights: dict[str, np.ndarray] | None, out: str | Path,
-                opset: int = DEFAULT_OPSET, seed: int = 0) -> Path:
+                opset: int = DEFAULT_OPSET, seed: int = 0,
+                contract: InputContract | None = None) -> Path:
     """Write `network` with `weights` to the ONNX file `out`; returns its path.
+
+    With a `contract`, its scaling (when it belongs in the model) is the graph's first step
+    and its metadata fills the file's metadata_props.
 
     SpecError for an opset out of range, a network or weights that do not fit, or a layer ONNX
     cannot express (naming it); NNStudioError when onnxruntime's results differ from PyTorch's.
@@ -41,7 +46,7 @@ def export_onnx(network: Network, weights: dict[str, np.ndarray] | None, out: st
             MIN_OPSET <= opset <= MAX_OPSET:
         raise SpecError(f"onnx.opset: must be a whole number from {MIN_OPSET} to {MAX_OPSET}, "
                         f"got {opset!r}")
-    model = prediction_model(network, weights, seed)
+    model = with_contract(prediction_model(network, weights, seed), contract)
     data = onnx_bytes(network, model, opset)
     difference = compare_with_torch(network, model, data)
     if not difference <= TOLERANCE:
@@ -49,6 +54,8 @@ def export_onnx(network: Network, weights: dict[str, np.ndarray] | None, out: st
         where = f"{culprit}: " if culprit else ""
         raise NNStudioError(f"{where}the ONNX model's outputs differ from PyTorch's by "
                             f"{difference:.3g}; export TorchScript or the training script instead")
+    if contract is not None:
+        data = with_metadata(data, contract.metadata())
     path = Path(out)
     try:
         path.write_bytes(data)
@@ -56,6 +63,15 @@ def export_onnx(network: Network, weights: dict[str, np.ndarray] | None, out: st
         raise NNStudioError(f"{path}: cannot write the ONNX file ({error.strerror or error})") \
             from None
     return path
+
+
+def with_metadata(data: bytes, metadata: dict[str, str]) -> bytes:
+    """The ONNX model `data` with `metadata` as its metadata_props."""
+    import onnx
+
+    model = onnx.load_from_string(data)
+    onnx.helper.set_model_props(model, metadata)
+    return model.SerializeToString()
 
 
 def onnx_bytes(network: Network, model: DrawnOutput, opset: int = DEFAULT_OPSET) -> bytes:

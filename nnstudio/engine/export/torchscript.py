@@ -8,6 +8,7 @@ for a classifier) and loaded back and compared before it is handed out.
 from __future__ import annotations
 
 import io
+import json
 import warnings
 from pathlib import Path
 
@@ -17,18 +18,25 @@ import torch
 from nnstudio.core.errors import NNStudioError, SpecError
 from nnstudio.core.network import Network
 from nnstudio.engine.export.common import prediction_model, sample_inputs
+from nnstudio.engine.export.contract import METADATA_FILE, InputContract, with_contract
 
 TOLERANCE = 1e-5
 
 
 def export_torchscript(network: Network, weights: dict[str, np.ndarray] | None,
-                       out: str | Path, seed: int = 0) -> Path:
+                       out: str | Path, seed: int = 0,
+                       contract: InputContract | None = None) -> Path:
     """Write `network` with `weights` as a TorchScript file `out`; returns its path.
+
+    With a `contract`, its scaling (when it belongs in the model) runs first and its metadata
+    is saved as the extra file "nnstudio.json" (`torch.jit.load(path, _extra_files=...)`).
 
     SpecError when the network or weights do not fit or the network cannot be traced;
     NNStudioError when the loaded file computes something else than the model.
     """
-    model = prediction_model(network, weights, seed)
+    model = with_contract(prediction_model(network, weights, seed), contract)
+    extra_files = {} if contract is None else {
+        METADATA_FILE: json.dumps(contract.metadata(), indent=1)}
     example = sample_inputs(network, model.model, 2)
     try:
         with warnings.catch_warnings(), torch.no_grad():
@@ -37,7 +45,7 @@ def export_torchscript(network: Network, weights: dict[str, np.ndarray] | None,
             warnings.simplefilter("ignore")
             traced = torch.jit.trace(model, (example,), check_trace=False)
             buffer = io.BytesIO()
-            torch.jit.save(traced, buffer)
+            torch.jit.save(traced, buffer, _extra_files=extra_files)
     except Exception as error:  # tracing raises many types; each means "cannot trace"
         reason = str(error).strip().splitlines()[0][:200] if str(error).strip() else \
             type(error).__name__
@@ -63,6 +71,16 @@ def load_torchscript(data: bytes | str | Path) -> torch.jit.ScriptModule:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return torch.jit.load(source, map_location="cpu")
+
+
+def torchscript_metadata(path: str | Path) -> dict[str, str]:
+    """The NN Studio metadata saved in a TorchScript file ({} when it has none)."""
+    extra_files = {METADATA_FILE: ""}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.jit.load(str(path), map_location="cpu", _extra_files=extra_files)
+    text = extra_files[METADATA_FILE]
+    return json.loads(text) if text else {}
 
 
 def compare_with_torch(network: Network, model: torch.nn.Module, data: bytes,

@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+    QCheckBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
     QMessageBox, QPushButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
@@ -36,18 +36,22 @@ FORMAT_TEXT: dict[str, tuple[str, str, str]] = {
     "onnx": (
         "&ONNX Model…",
         "The trained network as an ONNX file for onnxruntime and other tools, for any batch "
-        "size. Its output is the network's output as drawn (probabilities for classes). It is "
-        "checked in onnxruntime before it is written.",
+        "size. It takes the data in its own units (the project's input scaling is inside) and "
+        "its output is the network's output as drawn (probabilities for classes); class and "
+        "input names ride along as metadata. It is checked in onnxruntime before it is written.",
         "ONNX models (*.onnx)"),
     "torchscript": (
         "&TorchScript Module…",
         "The trained network as a TorchScript file: torch.jit.load runs it in Python or C++ "
-        "without NN Studio. Its output is the network's output as drawn.",
+        "without NN Studio. It takes the data in its own units (the project's input scaling is "
+        "inside), gives the network's output as drawn, and holds class and input names in its "
+        "extra file nnstudio.json.",
         "TorchScript modules (*.pt)"),
     "weights": (
         "&Weights (safetensors)…",
         "The trained weights alone, as a safetensors file with NN Studio's names "
-        "(\"dense_1.weight\", ...).",
+        "(\"dense_1.weight\", ...), and beside it a JSON file with the input contract: class "
+        "and input names and the scaling to apply first.",
         "Safetensors files (*.safetensors)"),
     "card": (
         "Model &Card (Markdown)…",
@@ -58,6 +62,7 @@ FORMAT_TEXT: dict[str, tuple[str, str, str]] = {
 SUFFIXES = {"script": ".py", "onnx": ".onnx", "torchscript": ".pt", "weights": ".safetensors",
             "card": ".md"}
 NEEDS_WEIGHTS = {"onnx", "torchscript"}  # written with starting weights when untrained
+HOLDS_SCALING = {"onnx", "torchscript"}  # can apply the project's input scaling themselves
 
 
 def default_export_path(document: Any, fmt: str) -> Path:
@@ -118,6 +123,15 @@ class ExportDialog(QDialog):
             self.opset_spin.setToolTip("The ONNX operator set version; newer tools read newer "
                                        "opsets, older tools may need 17.")
             form.addRow("&Opset:", self.opset_spin)
+        self.raw_inputs_check: QCheckBox | None = None
+        if fmt in HOLDS_SCALING:
+            self.raw_inputs_check = QCheckBox("Leave the input &scaling out (raw inputs)")
+            self.raw_inputs_check.setObjectName("raw_inputs_check")
+            self.raw_inputs_check.setToolTip(
+                "Unticked, the file applies the project's input scaling itself and takes the "
+                "data in its own units. Ticked, it takes inputs already scaled as in training; "
+                "its metadata gives the constants.")
+            form.addRow("", self.raw_inputs_check)
         self.note_label = QLabel(self._note())
         self.note_label.setObjectName("note_label")
         self.note_label.setWordWrap(True)
@@ -212,8 +226,9 @@ class ExportDialog(QDialog):
         from nnstudio.engine.export import export  # torch loads here, not with the window
 
         opset = self.opset_spin.value() if self.opset_spin is not None else None
+        raw_inputs = self.raw_inputs_check is not None and self.raw_inputs_check.isChecked()
         return export(self.document.project, self.document.weights, self.fmt, path,
-                      opset=opset, project_path=self.document.path)
+                      opset=opset, project_path=self.document.path, raw_inputs=raw_inputs)
 
 
 # ---- File ▸ Import Weights… --------------------------------------------------------------------

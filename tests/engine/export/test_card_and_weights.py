@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import safetensors.numpy
@@ -11,6 +13,7 @@ from nnstudio.core.errors import SpecError
 from nnstudio.core.examples import example_project
 from nnstudio.core.network import chain
 from nnstudio.core.project import RunRecord
+from nnstudio.data.source import prepare_project_data
 from nnstudio.engine.export import FORMATS, export, import_weights
 from nnstudio.engine.export.card import draw_loss_chart, nice_ticks
 from nnstudio.engine.modules import build_model
@@ -82,6 +85,22 @@ def test_weights_export_writes_nn_studio_names_that_import_back(tmp_path):
     assert set(saved) == set(weights) and "conv2d_1.weight" in saved
     imported = import_weights(project, result.path).weights
     assert all(np.array_equal(imported[k], weights[k]) for k in weights)
+
+
+def test_weights_export_writes_the_input_contract_beside_them(tmp_path):
+    project = example_project("digits_cnn")
+    weights = model_to_arrays(build_model(project.network, seed=5))
+    result = export(project, weights, "weights", tmp_path / "w.safetensors")
+    assert result.files[1] == tmp_path / "w.json"
+    sidecar = json.loads(result.files[1].read_text(encoding="utf-8"))
+    preprocessor = prepare_project_data(project).preprocessor
+    assert sidecar["project"] == "Digits CNN" and sidecar["task"] == "multiclass"
+    assert sidecar["class_names"] == [str(digit) for digit in range(10)]
+    assert sidecar["input_shape"] == [1, 8, 8] and len(sidecar["input_features"]) == 64
+    # Weights never hold the scaling: the sidecar gives the constants to apply first.
+    assert sidecar["scaling_in_model"] is False
+    assert sidecar["scaling"] == preprocessor.to_dict()
+    assert "Scale the inputs first" in sidecar["inputs"]
 
 
 def test_weights_export_of_an_untrained_project_is_refused(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import onnx
 import pytest
 import safetensors.numpy
 
@@ -44,12 +45,23 @@ def test_export_writes_where_asked_with_the_opset_asked(project_file, tmp_path, 
     (["--format", "weights"], "no trained weights yet"),
     (["--format", "onnx", "--opset", "12"], "onnx.opset: must be a whole number from 17"),
     (["--format", "onnx", "-o", "/no/such/folder/m.onnx"], "/no/such/folder: no such folder"),
+    (["--format", "card", "--raw-inputs"], "--raw-inputs: only the onnx and torchscript"),
 ])
 def test_bad_export_input_is_one_line_and_exit_code_2(argv, message, project_file, capsys):
     assert run_subcommand(["export", str(project_file), *argv]) == 2
     err = capsys.readouterr().err
     assert message in err
     assert err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("raw, says", [([], "applies the project's standardize scaling"),
+                                       (["--raw-inputs"], "Scale the inputs first")])
+def test_export_takes_raw_inputs_unless_told_and_says_which(raw, says, project_file, capsys):
+    out = project_file.with_name("m.onnx")
+    assert run_subcommand(["export", str(project_file), "-f", "onnx", "-o", str(out), *raw]) == 0
+    assert says in capsys.readouterr().out
+    metadata = {prop.key: prop.value for prop in onnx.load(str(out)).metadata_props}
+    assert metadata["scaling_in_model"] == ("false" if raw else "true")
 
 
 def test_export_of_a_missing_project_says_so(tmp_path, capsys):

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import onnx
 import pytest
 import torch
 
+import nnstudio
 from nnstudio.core.errors import NNStudioError, SpecError
+from nnstudio.data.cli_new import new_project
+from nnstudio.data.source import prepare_project_data
 from nnstudio.core.examples import EXAMPLES, example_project
 from nnstudio.core.network import Network, chain, make_node
 from nnstudio.engine.export import export
 from nnstudio.engine.export import onnx_export
 from nnstudio.engine.export.common import prediction_model, sample_inputs
 from nnstudio.engine.export.onnx_export import run_onnx
-from nnstudio.engine.export.torchscript import load_torchscript
+from nnstudio.engine.export.torchscript import (
+    export_torchscript, load_torchscript, torchscript_metadata,
+)
 from nnstudio.engine.modules import build_model
 from nnstudio.engine.weights import model_to_arrays
 from tests.engine.test_modules import NETWORKS as ENGINE_NETWORKS
@@ -40,32 +47,117 @@ def expected_outputs(network: Network, weights, batch: int = 7) -> tuple[np.ndar
         return inputs.numpy(), model(inputs).numpy()
 
 
-@pytest.mark.parametrize("key", EXAMPLES)
-def test_onnx_of_every_example_gives_torchs_outputs_in_onnxruntime(key, tmp_path):
+def app_predictions(project, weights, project_path=None) -> tuple[np.ndarray, np.ndarray]:
+    """Test rows in the data's own units, and what the app predicts for them: the network on
+    the inputs scaled as training scaled them."""
+    prepared = prepare_project_data(project, project_path)
+    raw = prepared.preprocessor.inverse_transform(prepared.test.x[:40]).astype(np.float32)
+    model = prediction_model(project.network, weights, project.training.seed)
+    with torch.no_grad():
+        return raw, model(torch.from_numpy(prepared.test.x[:40])).numpy()
+
+
+def run_exported(fmt: str, path, inputs: np.ndarray) -> np.ndarray:
+    if fmt == "onnx":
+        return run_onnx(path, inputs)
+    with torch.no_grad():
+        return load_torchscript(path)(torch.from_numpy(inputs)).numpy()
+
+
+def exported_metadata(fmt: str, path) -> dict[str, str]:
+    if fmt == "onnx":
+        return {prop.key: prop.value for prop in onnx.load(str(path)).metadata_props}
+    return torchscript_metadata(path)
+
+
+def check_contract(project, weights, fmt, path, project_path=None) -> dict[str, str]:
+    """The export predicts what the app does from raw inputs and names what it expects."""
+    raw, expected = app_predictions(project, weights, project_path)
+    got = run_exported(fmt, path, raw)
+    assert got.shape == expected.shape
+    assert np.max(np.abs(got - expected)) <= 1e-5
+    metadata = exported_metadata(fmt, path)
+    dataset = prepare_project_data(project, project_path).train
+    assert metadata["project"] == project.name
+    assert metadata["task"] == str(dataset.task)
+    assert metadata["nnstudio_version"] == nnstudio.__version__
+    assert json.loads(metadata["class_names"]) == list(dataset.class_names)
+    assert json.loads(metadata["input_features"]) == list(dataset.feature_names)
+    assert json.loads(metadata["scaling"])["method"] == project.data.preprocessing
+    return metadata
+
+
+@pytest.mark.parametrize("fmt", ["onnx", "torchscript"])
+@pytest.mark.parametrize("key", [key for key in EXAMPLES if example_project(key).network.nodes])
+def test_every_example_exports_with_its_scaling_and_predicts_like_the_app(key, fmt, tmp_path):
     project = example_project(key)
     weights = trained_looking_weights(project.network)
-    result = export(project, weights, "onnx", tmp_path / f"{key}.onnx")
-    model = onnx.load(str(result.path))
-    onnx.checker.check_model(model)
-    assert model.opset_import[0].version >= 17
-    batch_dimension = model.graph.input[0].type.tensor_type.shape.dim[0]
-    assert batch_dimension.dim_param == "batch"  # any batch size, not the one exported with
-    inputs, expected = expected_outputs(project.network, weights)
-    got = run_onnx(result.path, inputs)
-    assert got.shape == expected.shape
+    result = export(project, weights, fmt, tmp_path / f"{key}.{fmt}")
+    metadata = check_contract(project, weights, fmt, result.path)
+    assert metadata["scaling_in_model"] == json.dumps(project.data.preprocessing != "none")
+    if fmt == "onnx":
+        model = onnx.load(str(result.path))
+        onnx.checker.check_model(model)
+        assert model.opset_import[0].version >= 17
+        batch_dimension = model.graph.input[0].type.tensor_type.shape.dim[0]
+        assert batch_dimension.dim_param == "batch"  # any batch size, not the one exported with
+
+
+@pytest.mark.parametrize("fmt", ["onnx", "torchscript"])
+def test_raw_inputs_leaves_the_scaling_to_the_caller_and_says_so(fmt, tmp_path):
+    project = example_project("spiral")
+    weights = trained_looking_weights(project.network)
+    result = export(project, weights, fmt, tmp_path / f"m.{fmt}", raw_inputs=True)
+    prepared = prepare_project_data(project)
+    metadata = exported_metadata(fmt, result.path)
+    scaling = json.loads(metadata["scaling"])
+    assert metadata["scaling_in_model"] == "false"
+    assert "Scale the inputs first" in result.message
+    raw = prepared.preprocessor.inverse_transform(prepared.test.x)
+    scaled = (raw - scaling["shift"]) / scaling["scale"]  # as a caller would, from the metadata
+    with torch.no_grad():
+        expected = prediction_model(project.network, weights)(
+            torch.from_numpy(prepared.test.x)).numpy()
+    got = run_exported(fmt, result.path, scaled.astype(np.float32))
     assert np.max(np.abs(got - expected)) <= 1e-5
 
 
-@pytest.mark.parametrize("key", EXAMPLES)
-def test_torchscript_of_every_example_loads_and_gives_the_same_outputs(key, tmp_path):
-    project = example_project(key)
+CSV_WITH_TEXT = """bill,flipper,island,species
+39.1,181,Torgersen,Adelie
+46.5,192,Dream,Chinstrap
+50.0,220,Biscoe,Gentoo
+38.6,190,Dream,Adelie
+49.3,200,Dream,Chinstrap
+47.6,215,Biscoe,Gentoo
+"""
+
+
+@pytest.mark.parametrize("fmt", ["onnx", "torchscript"])
+def test_an_imported_csv_project_exports_its_contract_text_columns_named(fmt, tmp_path):
+    data = tmp_path / "penguins.csv"
+    header, rows = CSV_WITH_TEXT.split("\n", 1)
+    data.write_text(header + "\n" + rows * 8, encoding="utf-8")
+    project_path = tmp_path / "penguins.nnstudio"
+    project, _ = new_project(data, project_path, options={"target": "species"})
     weights = trained_looking_weights(project.network)
-    result = export(project, weights, "torchscript", tmp_path / f"{key}.pt")
-    loaded = load_torchscript(result.path)
-    inputs, expected = expected_outputs(project.network, weights)
-    with torch.no_grad():
-        got = loaded(torch.from_numpy(inputs)).numpy()
-    assert np.max(np.abs(got - expected)) <= 1e-6
+    result = export(project, weights, fmt, tmp_path / f"penguins.{fmt}",
+                    project_path=project_path)
+    metadata = check_contract(project, weights, fmt, result.path, project_path)
+    assert json.loads(metadata["class_names"]) == ["Adelie", "Chinstrap", "Gentoo"]
+    assert json.loads(metadata["text_columns"]) == {"island": ["Biscoe", "Dream", "Torgersen"]}
+    assert "Text columns (island) are not in the graph" in result.message
+    assert "Text columns (island)" in metadata["inputs"]
+
+
+def test_export_of_a_project_whose_data_is_gone_says_why_and_writes_nothing(tmp_path):
+    data = tmp_path / "penguins.csv"
+    data.write_text(CSV_WITH_TEXT, encoding="utf-8")
+    project_path = tmp_path / "penguins.nnstudio"
+    project, _ = new_project(data, project_path, options={"target": "species"})
+    data.unlink()
+    with pytest.raises(NNStudioError, match="penguins.csv.*exporting reads the data"):
+        export(project, None, "onnx", tmp_path / "m.onnx", project_path=project_path)
+    assert not (tmp_path / "m.onnx").exists()
 
 
 EVERY_LAYER = Network([
@@ -108,16 +200,11 @@ PAPER_OPTIONS = {name: ENGINE_NETWORKS[name]
                          ids=["graph", "sequences", *PAPER_OPTIONS])
 @pytest.mark.parametrize("fmt", ["onnx", "torchscript"])
 def test_every_layer_type_exports_and_matches(network, fmt, tmp_path):
-    project = example_project("spiral")
-    project.network = network
     weights = trained_looking_weights(network)
-    result = export(project, weights, fmt, tmp_path / f"model.{fmt}")
+    write = onnx_export.export_onnx if fmt == "onnx" else export_torchscript
+    path = write(network, weights, tmp_path / f"model.{fmt}")
     inputs, expected = expected_outputs(network, weights)
-    if fmt == "onnx":
-        got = run_onnx(result.path, inputs)
-    else:
-        with torch.no_grad():
-            got = load_torchscript(result.path)(torch.from_numpy(inputs)).numpy()
+    got = run_exported(fmt, path, inputs)
     assert np.max(np.abs(got - expected)) <= 1e-5
 
 
@@ -131,11 +218,9 @@ def test_a_layer_onnx_cannot_express_is_named_in_the_message(tmp_path, monkeypat
         return real_export(model, *args, **kwargs)
 
     monkeypatch.setattr(onnx_export.torch.onnx, "export", without_gru)
-    project = example_project("spiral")
-    project.network = SEQUENCES
     out = tmp_path / "model.onnx"
     with pytest.raises(SpecError) as caught:
-        export(project, None, "onnx", out)
+        onnx_export.export_onnx(SEQUENCES, None, out)
     message = str(caught.value)
     assert message.startswith("gru_1: ONNX opset 17 cannot express this GRU layer "
                               "(Exporting the operator 'aten::gru' to ONNX is not supported)")

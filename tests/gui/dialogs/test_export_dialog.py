@@ -91,6 +91,32 @@ def test_onnx_export_uses_the_chosen_opset_and_notes_untrained_weights(export_wi
     assert "(opset 18)" in dialog.result_label.text()
 
 
+def metadata(path) -> dict[str, str]:
+    return {prop.key: prop.value for prop in onnx.load(str(path)).metadata_props}
+
+
+@pytest.mark.parametrize("fmt", ["onnx", "torchscript"])
+def test_the_input_scaling_is_inside_unless_the_box_is_ticked(fmt, export_window, qtbot,
+                                                                tmp_path):
+    dialog = open_from_menu(export_window, fmt)
+    assert not dialog.raw_inputs_check.isChecked()
+    type_path(qtbot, dialog, tmp_path / "scaled")
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    assert "the model applies the project's standardize scaling" in dialog.result_label.text()
+    qtbot.mouseClick(dialog.raw_inputs_check, Qt.MouseButton.LeftButton)
+    assert dialog.raw_inputs_check.isChecked()
+    type_path(qtbot, dialog, tmp_path / "raw")
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    assert "Scale the inputs first" in dialog.result_label.text()
+    if fmt == "onnx":
+        assert metadata(tmp_path / "scaled.onnx")["scaling_in_model"] == "true"
+        assert metadata(tmp_path / "raw.onnx")["scaling_in_model"] == "false"
+
+
+def test_formats_without_scaling_offer_no_raw_inputs_box(export_window):
+    assert open_from_menu(export_window, "script").raw_inputs_check is None
+
+
 def test_weights_export_waits_for_training_then_writes_them(export_window, qtbot, tmp_path):
     dialog = open_from_menu(export_window, "weights")
     assert not dialog.export_button.isEnabled()
