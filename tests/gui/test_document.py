@@ -8,6 +8,7 @@ from nnstudio.core.commands import AddNodeCommand, ConnectCommand, SetParamComma
 from nnstudio.core.config import TrainingConfig
 from nnstudio.core.examples import EXAMPLES, example_project
 from nnstudio.core.network import make_node
+from nnstudio.core.project import WeightsOrigin
 from nnstudio.gui.document import ProjectDocument
 
 
@@ -56,12 +57,26 @@ def test_the_shape_report_follows_the_network(make_document):
     assert document.report.total_params == 17
 
 
+def dense_weights(node_id: str, inputs: int, units: int) -> dict[str, np.ndarray]:
+    return {f"{node_id}.weight": np.ones((units, inputs), np.float32),
+            f"{node_id}.bias": np.zeros(units, np.float32)}
+
+
+def test_forgetting_the_weights_forgets_where_they_came_from(make_document):
+    document = make_document()
+    document.set_weights(dense_weights("dense_1", 2, 8), WeightsOrigin("run_2", 7))
+    assert document.weights_origin == WeightsOrigin("run_2", 7) and document.is_dirty
+    document.set_weights(dense_weights("dense_1", 2, 8))  # imported: no run made them
+    assert document.weights_origin is None
+    document.set_weights(None, WeightsOrigin("run_2", 7))
+    assert document.weights is None and document.weights_origin is None
+
+
 def test_save_then_open_gives_back_the_same_project_and_weights(make_document, tmp_path):
     document = make_document()
     document.push(SetParamCommand("dense_1", "units", 5))
-    weights = {"dense_1.weight": np.ones((5, 2), np.float32),
-               "dense_1.bias": np.zeros(5, np.float32)}
-    document.set_weights(weights)
+    weights = {**dense_weights("dense_1", 2, 5), **dense_weights("dense_2", 5, 1)}
+    document.set_weights(weights, WeightsOrigin("run_1", 3))
     assert document.save(tmp_path / "mine") is None
     assert document.path == tmp_path / "mine.nnstudio"
     assert not document.is_dirty and document.display_name == "mine"
@@ -71,6 +86,7 @@ def test_save_then_open_gives_back_the_same_project_and_weights(make_document, t
     assert other.network.to_dict() == document.network.to_dict()
     assert set(other.weights) == set(weights)
     np.testing.assert_array_equal(other.weights["dense_1.weight"], weights["dense_1.weight"])
+    assert other.weights_origin == WeightsOrigin("run_1", 3)  # where they came from, too
     assert not other.is_dirty and other.undo_stack.count() == 0
 
 
@@ -78,8 +94,7 @@ def test_weights_of_a_deleted_layer_do_not_stop_a_save(make_document, tmp_path):
     from nnstudio.core.commands import RemoveNodesCommand
 
     document = make_document()
-    document.set_weights({"dense_1.weight": np.ones((8, 2), np.float32),
-                          "dense_2.weight": np.ones((1, 8), np.float32)})
+    document.set_weights({**dense_weights("dense_1", 2, 8), **dense_weights("dense_2", 8, 1)})
     document.push(RemoveNodesCommand(["dense_2"]))
     assert document.save(tmp_path / "p.nnstudio") is None
 
@@ -141,7 +156,7 @@ def test_settings_weights_and_runs_make_the_project_dirty_until_saved(make_docum
     assert document.project.training.epochs == 7 and document.is_dirty and seen == [True]
     assert document.save(tmp_path / "a.nnstudio") is None and seen == [True, False]
     record = RunRecord("run_1", network=document.network)
-    document.add_run(record, {"dense_1.bias": np.zeros(8, np.float32)})
+    document.add_run(record, {**dense_weights("dense_1", 2, 8), **dense_weights("dense_2", 8, 1)})
     assert document.is_dirty
     assert document.save() is None
     assert document.project.runs[0].weights is not None  # now saved beside the project
