@@ -517,6 +517,18 @@ def _new(args: argparse.Namespace) -> int:
     return run_arguments(args)
 
 
+def _lessons_arguments(parser: argparse.ArgumentParser) -> None:
+    from nnstudio.core.lessons_cli import add_arguments
+
+    add_arguments(parser)
+
+
+def _lessons(args: argparse.Namespace) -> int:
+    from nnstudio.core.lessons_cli import run
+
+    return run(args)
+
+
 # ---- the table and dispatch ---------------------------------------------------------------------
 
 SUBCOMMANDS: dict[str, Subcommand] = {
@@ -537,6 +549,9 @@ SUBCOMMANDS: dict[str, Subcommand] = {
                           _lr_find),
     "new": Subcommand("make a project with a first network for your own data file (CSV, "
                       "NumPy, images)", _new_arguments, _new),
+    "lessons": Subcommand("the built-in course: list lessons, write one's starting project, "
+                          "check a trained project against its goals", _lessons_arguments,
+                          _lessons),
 }
 
 
