@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from nnstudio.gui.experiments import Experiments
     from nnstudio.gui.panels.data_view_panel import DataViewController
     from nnstudio.gui.training.actions import TrainingActions
+    from nnstudio.gui.training.lr_find_dialog import LearningRateFinder
 
 STATUS_MESSAGE_MS = 8000
 
@@ -87,6 +88,7 @@ def build_window(document: ProjectDocument | None = None, settings: QSettings | 
         _dock_panels(services, chosen)
         if menus:
             parts["training"] = _install_training(services)
+            parts["lr_find"] = _install_lr_find(services)
             parts["experiments"] = _install_experiments(services)
             _install_export(window)
         if "data_view_dock" in window.panels:
@@ -94,6 +96,7 @@ def build_window(document: ProjectDocument | None = None, settings: QSettings | 
 
     window = MainWindow(document, settings=settings, install=install)
     window.training = parts.get("training")
+    window.lr_find = parts.get("lr_find")
     window.experiments = parts.get("experiments")
     window.data_view = parts.get("data_view")
     return window
@@ -128,6 +131,13 @@ def _install_training(services: PanelServices) -> TrainingActions:
     from nnstudio.gui.training.actions import TrainingActions
 
     return TrainingActions(services.window, services.controller)
+
+
+def _install_lr_find(services: PanelServices) -> LearningRateFinder:
+    """Train -> Find Learning Rate (the range test)."""
+    from nnstudio.gui.training.lr_find_dialog import LearningRateFinder
+
+    return LearningRateFinder(services.window)
 
 
 def _install_experiments(services: PanelServices) -> Experiments:

@@ -15,8 +15,8 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QPoint, QRect, QSettings, QSize, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QTabWidget,
     QWidget,
@@ -38,12 +38,16 @@ if TYPE_CHECKING:
     from nnstudio.gui.experiments import Experiments
     from nnstudio.gui.panels.data_view_panel import DataViewController
     from nnstudio.gui.training.actions import TrainingActions
+    from nnstudio.gui.training.lr_find_dialog import LearningRateFinder
 
 log = logging.getLogger(__name__)
 
 MENU_NAMES = ("File", "Edit", "View", "Train", "Help")
 FILE_FILTER = f"NN Studio projects (*{PROJECT_SUFFIX})"
 DEFAULT_SIZE = (1440, 900)
+# The first window takes at most this share of the screen's free area, so its edges and the
+# status bar are on a small laptop screen too.
+SCREEN_SHARE = 0.9
 # The tab shown first when panels share a tab row: the network drawn neuron by neuron.
 FRONT_PANEL = "network_dock"
 
@@ -69,6 +73,7 @@ class MainWindow(QMainWindow):
         # Set by the composition root (nnstudio.gui.composition), None in a bare window.
         self.services: PanelServices | None = None
         self.training: TrainingActions | None = None
+        self.lr_find: LearningRateFinder | None = None
         self.experiments: Experiments | None = None
         self.data_view: DataViewController | None = None
         self.setAcceptDrops(True)
@@ -258,7 +263,7 @@ class MainWindow(QMainWindow):
     def _fit_panels_in_default_width(self) -> None:
         """Tab panels placed side by side below or beside the canvas together when, side by
         side, they would make the window wider than a laptop screen."""
-        if self.minimumSizeHint().width() <= DEFAULT_SIZE[0]:
+        if self.minimumSizeHint().width() <= self._first_geometry().width():
             return
         for area in (Qt.DockWidgetArea.BottomDockWidgetArea, Qt.DockWidgetArea.TopDockWidgetArea):
             docks = [d for d in self.findChildren(QDockWidget)
@@ -277,10 +282,31 @@ class MainWindow(QMainWindow):
         self.layout().activate()
 
     # ---- window state ----
-    def _restore_window_state(self) -> None:
+    def _first_geometry(self) -> QRect:
+        """The default size, shrunk to fit the screen's free area, centred on it."""
+        available = self.screen().availableGeometry()
+        size = QSize(*DEFAULT_SIZE).boundedTo(QSize(int(available.width() * SCREEN_SHARE),
+                                                    int(available.height() * SCREEN_SHARE)))
+        geometry = QRect(QPoint(0, 0), size)
+        geometry.moveCenter(available.center())
+        return geometry
+
+    def _restore_saved_geometry(self) -> bool:
+        """Restore the remembered geometry if there is one and it lies on a screen's free area:
+        a window saved on a larger or detached monitor would open partly off-screen, and Qt
+        would only squeeze it, keeping dock sizes meant for the larger window."""
         geometry = byte_array(self.settings, "window/geometry")
-        if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(*DEFAULT_SIZE)
+        frame = self.settings.value("window/frame")  # absent in settings older than this check
+        if isinstance(frame, QRect):
+            screen = QGuiApplication.screenAt(frame.center())
+            if screen is None or not screen.availableGeometry().contains(frame):
+                return False
+        return geometry is not None and self.restoreGeometry(geometry)
+
+    def _restore_window_state(self) -> None:
+        fits = self._restore_saved_geometry()
+        if not fits:
+            self.setGeometry(self._first_geometry())
             self.resizeDocks([self.palette_dock, self.inspector_dock], [220, 330],
                              Qt.Orientation.Horizontal)
             self.resizeDocks([self.inspector_dock, self.problems_dock], [520, 130],
@@ -291,12 +317,13 @@ class MainWindow(QMainWindow):
             if bottom:
                 self.resizeDocks(bottom, [230] * len(bottom), Qt.Orientation.Vertical)
         state = byte_array(self.settings, "window/state")
-        if state is not None:
+        if fits and state is not None:  # the docks' sizes were for the remembered window
             self.restoreState(state)
         self._state_restored = True
 
     def save_window_state(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/frame", self.frameGeometry())
         self.settings.setValue("window/state", self.saveState())
         hidden = [d.objectName() for d in self.findChildren(QDockWidget) if d.isHidden()]
         self.settings.setValue("window/hidden_panels", hidden)

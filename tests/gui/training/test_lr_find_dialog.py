@@ -1,0 +1,81 @@
+"""Train -> Find Learning Rate: the range test in the window, its plot, and using its rate."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from nnstudio.gui.composition import build_window
+from nnstudio.gui.document import ProjectDocument
+from tests.gui.projects import spiral_project
+
+WAIT = 60_000
+
+
+def forget_changes(window) -> None:  # pytest-qt closes the window: no save prompt then
+    window.document.undo_stack.setClean()
+    window.document._unsaved = False
+
+
+@pytest.fixture
+def window(qtbot, settings, warm_torch):
+    window = build_window(ProjectDocument(spiral_project()), settings=settings, panels=())
+    qtbot.addWidget(window, before_close_func=forget_changes)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+def find_rate(qtbot, window):
+    """Open the dialog from the Train menu, press Start, and wait for the result."""
+    action = next(a for a in window.menu("Train").actions() if a.objectName() == "lr_find_action")
+    action.trigger()
+    dialog = window.lr_find.dialog
+    qtbot.waitExposed(dialog)
+    with qtbot.waitSignal(dialog.task.succeeded, timeout=WAIT):
+        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    return dialog
+
+
+def test_the_dialog_plots_the_smoothed_loss_and_marks_both_suggestions(qtbot, window):
+    from nnstudio.engine.modules import build_model
+    from nnstudio.engine.weights import model_to_arrays
+
+    weights = model_to_arrays(build_model(window.document.network, seed=7))
+    window.document.set_weights({k: v.copy() for k, v in weights.items()})
+    window.document.undo_stack.setClean()
+    window.document._unsaved = False
+    dialog = find_rate(qtbot, window)
+    result = dialog.result
+    x, y = dialog.curve.getData()
+    assert np.allclose(10 ** x, result.learning_rates) and np.allclose(y, result.losses)
+    assert dialog.suggested_line.isVisible()
+    assert math.isclose(dialog.suggested_line.value(), math.log10(result.suggested))
+    assert dialog.steepest_line.isVisible() == (result.steepest is not None)
+    assert f"{result.suggested:.3g}" in dialog.summary.text()
+    assert dialog.use_button.isEnabled() and not window.document.is_dirty
+    assert window.document.weights.keys() == weights.keys()
+    assert all(np.array_equal(window.document.weights[k], weights[k]) for k in weights)
+
+
+def test_use_sets_the_projects_learning_rate_through_the_document(qtbot, window):
+    dialog = find_rate(qtbot, window)
+    with qtbot.waitSignal(window.document.training_config_changed):
+        qtbot.mouseClick(dialog.use_button, Qt.MouseButton.LeftButton)
+    rate = window.document.project.training.learning_rate
+    assert rate == float(f"{dialog.result.suggested:.3g}") and window.document.is_dirty
+    assert dialog.result is not None  # using the rate keeps the curve it came from
+
+
+def test_a_result_is_dropped_when_it_no_longer_describes_the_project(qtbot, window):
+    dialog = find_rate(qtbot, window)
+    document = window.document
+    document.set_training_config(document.project.training.replace(batch_size=8))
+    assert dialog.result is None and not dialog.use_button.isEnabled()
+    assert len(dialog.curve.getData()[0] or []) == 0 and not dialog.suggested_line.isVisible()
+    dialog = find_rate(qtbot, window)
+    document.new_from_example("spiral")
+    assert dialog.result is None and dialog.summary.text() == ""
