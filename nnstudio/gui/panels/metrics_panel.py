@@ -63,7 +63,7 @@ class PlotsView(pg.GraphicsLayoutWidget):
 
 
 class EpochAxisItem(pg.AxisItem):
-    """An epoch axis: epochs are whole, so it never ticks at 1.5."""
+    """An epoch axis: epochs are whole, so it never ticks at 1.5 nor writes 2.0."""
 
     def tickValues(self, minVal, maxVal, size):
         return [(spacing, [value for value in values if float(value).is_integer()])
