@@ -150,6 +150,7 @@ class DataConfig:
     split_column: str = ""
     test_file: SplitFile | None = None
     validation_file: SplitFile | None = None
+    label_noise: float = 0.0  # share of training labels flipped to another class (classes only)
 
     @property
     def split_kind(self) -> str:
@@ -169,6 +170,8 @@ class DataConfig:
         for key in ("test_file", "validation_file"):
             if getattr(self, key) is not None:
                 result[key] = getattr(self, key).to_dict()
+        if self.label_noise:
+            result["label_noise"] = self.label_noise
         return result
 
 
@@ -679,7 +682,7 @@ def _fraction(value: Any, where: str) -> float:
 def _data_from_dict(value: Any, where: str) -> DataConfig:
     doc = _object(value, where, (), ("source", "validation", "test", "split_seed",
                                      "preprocessing", "split_column", "test_file",
-                                     "validation_file"), DataError)
+                                     "validation_file", "label_noise"), DataError)
     validation = _fraction(doc.get("validation", 0.2), _at(where, "validation"))
     test = _fraction(doc.get("test", 0.2), _at(where, "test"))
     if validation + test >= 1:
@@ -695,6 +698,8 @@ def _data_from_dict(value: Any, where: str) -> DataConfig:
                       split_seed=_integer(doc.get("split_seed", 0), _at(where, "split_seed"),
                                           0, MAX_SEED, DataError),
                       preprocessing=preprocessing,
+                      label_noise=_fraction(doc.get("label_noise", 0.0),
+                                            _at(where, "label_noise")),
                       **_fixed_split(doc, source, {"validation": validation, "test": test},
                                      where))
 

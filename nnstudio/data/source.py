@@ -14,6 +14,7 @@ from nnstudio.core.errors import DataError, ProjectError
 from nnstudio.data.builtin import load_builtin
 from nnstudio.data.dataset import Dataset
 from nnstudio.data.fixed_split import fixed_split_data
+from nnstudio.data.label_noise import with_label_noise
 from nnstudio.data.preprocessing import PreparedData, prepare
 from nnstudio.data.split import split_indices
 
@@ -52,6 +53,7 @@ def prepare_project_data(project: Project,
         dataset = load_dataset(project, project_path)
         split = split_indices(dataset.y, dataset.task, settings.validation, settings.test,
                               settings.split_seed)
+    dataset = with_label_noise(dataset, split, settings.label_noise, settings.split_seed)
     return prepare(dataset, split, settings.preprocessing)
 
 
