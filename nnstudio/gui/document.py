@@ -205,6 +205,11 @@ class ProjectDocument(QObject):
 
         self._replace(example_project(key), None, None)
 
+    def new_untitled(self, project: Any) -> None:
+        """Replace the open project by `project` as an untitled copy (not dirty, no path): a
+        lesson's starting project, which the person saves wherever they like."""
+        self._replace(project, None, None)
+
     def open(self, path: str | Path) -> str | None:
         """Open a project file; on failure return the loader's message and change nothing."""
         from nnstudio.core.project import load_project

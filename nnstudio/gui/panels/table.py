@@ -116,6 +116,14 @@ def _evaluation(services: PanelServices) -> QWidget:
     return panel
 
 
+def _lesson(services: PanelServices) -> QWidget:
+    from nnstudio.gui.panels.lesson_panel import LessonPanel, install_lessons_menu
+
+    panel = LessonPanel(services.document, services.window)
+    install_lessons_menu(services.window, panel)
+    return panel
+
+
 PANELS: tuple[PanelEntry, ...] = (
     PanelEntry("data_view_dock", "Data View", _data_view),
     PanelEntry("dataset_dock", "Data", _dataset, RIGHT, tab_with="inspector_dock"),
@@ -135,6 +143,7 @@ PANELS: tuple[PanelEntry, ...] = (
     PanelEntry("evaluation_dock", "Evaluation", _evaluation, tab_with="network_dock",
                live=True),
     PanelEntry("runs_dock", "Runs", _runs, tab_with="metrics_dock"),
+    PanelEntry("lesson_dock", "Lesson", _lesson, RIGHT, tab_with="inspector_dock"),
 )
 LIVE_PANELS: tuple[PanelEntry, ...] = tuple(entry for entry in PANELS if entry.live)
 

@@ -1,0 +1,188 @@
+"""The Lesson panel: the built-in course, one lesson's steps, and its goals ticked live.
+
+With no lesson open it lists the course (also in Help → Lessons). Opening a lesson asks about
+unsaved work like any other project change, then loads the lesson's starting project as an
+untitled copy and shows its steps. Each goal is checked again whenever the project's runs,
+network or settings change, so it ticks as soon as the person reaches it, with a short "why this
+worked". The person is free to use the whole window meanwhile. Opening another project ends the
+lesson, so the ticks never speak about a project the lesson did not start.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import (
+    QFrame, QLabel, QListWidget, QListWidgetItem, QPushButton, QScrollArea, QStackedWidget,
+    QVBoxLayout, QWidget)
+
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.lessons import GoalResult, Lesson, builtin_lesson, builtin_lessons
+
+if TYPE_CHECKING:
+    from nnstudio.gui.document import ProjectDocument
+    from nnstudio.gui.main_window import MainWindow
+
+LESSON_DOCK = "lesson_dock"
+MET, OPEN = "☑", "☐"
+
+
+class LessonPanel(QWidget):
+    def __init__(self, document: ProjectDocument, window: MainWindow,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.document = document
+        self.window_ = window
+        self.lesson: Lesson | None = None
+        self.goal_labels: list[QLabel] = []
+        self._starting = False
+
+        self.chooser = QListWidget()
+        self.chooser.setObjectName("lesson_list")
+        self.chooser.itemActivated.connect(self._on_chooser_item_activated)
+        self.title = QLabel()
+        self.title.setWordWrap(True)
+        self.title.setStyleSheet("font-weight: bold; font-size: 13pt")
+        self.steps = QVBoxLayout()
+        steps_widget = QWidget()
+        steps_widget.setLayout(self.steps)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(steps_widget)
+        self.back_button = QPushButton("All lessons")
+        self.back_button.clicked.connect(self.end_lesson)
+        lesson_page = QWidget()
+        lesson_layout = QVBoxLayout(lesson_page)
+        lesson_layout.addWidget(self.title)
+        lesson_layout.addWidget(scroll, 1)
+        lesson_layout.addWidget(self.back_button)
+        chooser_page = QWidget()
+        chooser_layout = QVBoxLayout(chooser_page)
+        chooser_layout.addWidget(QLabel("The course: double-click a lesson to start it. It opens "
+                                        "its own project; your open project stays on disk."))
+        chooser_layout.addWidget(self.chooser, 1)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(chooser_page)
+        self.pages.addWidget(lesson_page)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.pages)
+        self._fill_chooser()
+
+        document.runs_changed.connect(self.refresh)
+        document.network_changed.connect(self.refresh)
+        document.training_config_changed.connect(self.refresh)
+        document.project_replaced.connect(self._on_document_project_replaced)
+
+    # ---- the course ----
+    def _fill_chooser(self) -> None:
+        try:
+            lessons = builtin_lessons()
+        except NNStudioError as error:  # a damaged installation: say which file, list nothing
+            self.chooser.addItem(f"The lessons could not be read: {error}")
+            return
+        for lesson in lessons:
+            item = QListWidgetItem(lesson.title)
+            item.setData(Qt.ItemDataRole.UserRole, lesson.id)
+            item.setToolTip(lesson.summary)
+            self.chooser.addItem(item)
+
+    @Slot(QListWidgetItem)
+    def _on_chooser_item_activated(self, item: QListWidgetItem) -> None:
+        lesson_id = item.data(Qt.ItemDataRole.UserRole)
+        if lesson_id:
+            self.start(lesson_id)
+
+    def start(self, lesson_id: str) -> bool:
+        """Open built-in lesson `lesson_id` (read afresh, so its project is a new copy); False
+        when the person keeps their unsaved work instead."""
+        lesson = builtin_lesson(lesson_id)
+        if not self.window_.release_project():
+            return False
+        self._starting = True
+        try:
+            self.document.new_untitled(lesson.project)
+        finally:
+            self._starting = False
+        self.lesson = lesson
+        self._show_steps(lesson)
+        self.pages.setCurrentIndex(1)
+        self.refresh()
+        dock = self.window_.panel_docks.get(LESSON_DOCK)
+        if dock is not None:
+            dock.show()
+            dock.raise_()
+        return True
+
+    @Slot()
+    def end_lesson(self) -> None:
+        self.lesson = None
+        self.goal_labels = []
+        self._clear_steps()
+        self.pages.setCurrentIndex(0)
+
+    @Slot()
+    def _on_document_project_replaced(self) -> None:
+        if not self._starting and self.lesson is not None:
+            self.end_lesson()
+
+    # ---- steps and goals ----
+    def _clear_steps(self) -> None:
+        while self.steps.count():
+            widget = self.steps.takeAt(0).widget()
+            if widget is not None:
+                widget.deleteLater()
+
+    def _show_steps(self, lesson: Lesson) -> None:
+        self._clear_steps()
+        self.goal_labels = []
+        self.title.setText(lesson.title)
+        for number, step in enumerate(lesson.steps, start=1):
+            frame = QFrame()
+            frame.setFrameShape(QFrame.Shape.StyledPanel)
+            box = QVBoxLayout(frame)
+            text = QLabel(f"<b>{number}.</b> {step.text}")
+            text.setWordWrap(True)
+            box.addWidget(text)
+            dock = self.window_.panel_docks.get(f"{step.highlight}_dock")
+            if dock is not None:
+                show = QPushButton(f"Show {dock.windowTitle()}")
+                show.clicked.connect(lambda checked=False, d=dock: (d.show(), d.raise_()))
+                box.addWidget(show)
+            if step.goal is not None:
+                goal = QLabel()
+                goal.setWordWrap(True)
+                goal.setTextFormat(Qt.TextFormat.RichText)
+                box.addWidget(goal)
+                self.goal_labels.append(goal)
+            self.steps.addWidget(frame)
+        self.steps.addStretch(1)
+
+    def results(self) -> list[GoalResult]:
+        """Each goal of the open lesson, checked on the open project now."""
+        return [] if self.lesson is None else self.lesson.check(self.document.project)
+
+    @Slot()
+    def refresh(self) -> None:
+        for label, result in zip(self.goal_labels, self.results()):
+            label.setText(_goal_text(result))
+
+
+def _goal_text(result: GoalResult) -> str:
+    found = "; ".join(condition.actual for condition in result.results)
+    if result.met:
+        return (f"<span style='color:#2e7d32'>{MET} <b>Goal met:</b> {result.goal.describe()}"
+                f"</span><br><i>Why this worked:</i> {result.goal.why}")
+    return f"{OPEN} <b>Goal:</b> {result.goal.describe()}<br><small>now: {found}</small>"
+
+
+def install_lessons_menu(window: MainWindow, panel: LessonPanel) -> None:
+    """Help → Lessons: one entry per built-in lesson, opening it in `panel`."""
+    menu = window.menu("Help").addMenu("&Lessons")
+    for index in range(panel.chooser.count()):
+        item = panel.chooser.item(index)
+        lesson_id = item.data(Qt.ItemDataRole.UserRole)
+        if lesson_id:
+            action = menu.addAction(item.text())
+            action.triggered.connect(lambda checked=False, key=lesson_id: panel.start(key))

@@ -1,0 +1,114 @@
+"""The Lesson panel, acting as a learner: Help → Lessons opens lesson 3 as an untitled copy, a
+first run leaves its goal open (saying what it found), a learning rate typed into the training
+settings and a second run tick it with its "why this worked"; opening another project ends the
+lesson; keeping unsaved work keeps the project and the lesson shut."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from nnstudio.core.lessons import builtin_lessons
+from nnstudio.gui.panels.lesson_panel import LESSON_DOCK, MET, OPEN
+from nnstudio.gui.panels.table import PANELS
+from tests.gui.training.conftest import TRAINING_PANELS
+
+WAIT = 20_000  # ms
+
+
+@pytest.fixture
+def window(qtbot, settings, warm_torch):
+    from nnstudio.gui.composition import build_window
+
+    def before_close(made) -> None:
+        made.training.controller.shutdown()
+        made.document.undo_stack.setClean()
+        made.document._unsaved = False
+
+    made = build_window(None, settings, panels=(*TRAINING_PANELS, LESSON_DOCK))
+    qtbot.addWidget(made, before_close_func=before_close)
+    made.resize(1300, 850)
+    made.show()
+    qtbot.waitExposed(made)
+    made.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is made, timeout=2000)
+    return made
+
+
+def lesson_action(window, title: str):
+    lessons = next(action.menu() for action in window.menu("Help").actions()
+                   if action.menu() is not None and action.text() == "&Lessons")
+    return next(action for action in lessons.actions() if action.text() == title)
+
+
+def train(qtbot, window) -> None:
+    button = window.training.toolbar.widgetForAction(window.training.train_action)
+    with qtbot.waitSignal(window.training.controller.run_finished, timeout=WAIT):
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def test_a_learner_walks_the_learning_rate_lesson(qtbot, window):
+    panel = window.panels[LESSON_DOCK]
+    lesson_action(window, "3. Gradient descent and the learning rate").trigger()
+
+    document = window.document
+    assert document.path is None and not document.is_dirty
+    assert document.project.name == "Lesson 3: learning rate"
+    assert document.project.training.learning_rate == 0.0005
+    assert panel.title.text() == "3. Gradient descent and the learning rate"
+    [goal] = panel.goal_labels
+    assert goal.text().startswith(f"{OPEN} <b>Goal:</b> loss < 0.3 within 50 epochs")
+    assert "now: no run yet" in goal.text()
+
+    train(qtbot, window)  # the tiny rate: the loss hardly moves
+    assert goal.text().startswith(OPEN)
+    assert "now: lowest loss" in goal.text()
+
+    editor = window.panels["hyperparameters_dock"].editors["learning_rate"]
+    editor.lineEdit().selectAll()
+    qtbot.keyClicks(editor.lineEdit(), "0.1")
+    qtbot.keyClick(editor.lineEdit(), Qt.Key.Key_Return)
+    assert document.project.training.learning_rate == 0.1
+    train(qtbot, window)
+    assert goal.text().startswith(f"<span style='color:#2e7d32'>{MET} <b>Goal met:</b>")
+    assert "Why this worked:</i> A larger step" in goal.text()
+    assert [result.met for result in panel.results()] == [True]
+
+
+def test_opening_another_project_ends_the_lesson(qtbot, window):
+    panel = window.panels[LESSON_DOCK]
+    lesson_action(window, "6. Accuracy, recall and F1").trigger()
+    assert panel.lesson is not None and panel.pages.currentIndex() == 1
+    window.new_from_example("spiral")
+    assert panel.lesson is None and panel.goal_labels == []
+    assert panel.pages.currentIndex() == 0  # the course list again, no ticks about the spiral
+
+
+def test_keeping_unsaved_work_keeps_the_project(qtbot, window, user):
+    document = window.document
+    document.set_training_config(document.project.training.replace(epochs=7))
+    before = document.project
+    seen: list[str] = []
+    user.answer_next_dialog(QMessageBox.StandardButton.Cancel, seen)
+    assert not window.panels[LESSON_DOCK].start("1-neuron")
+    assert seen and "Save the changes" in seen[0]
+    assert document.project is before and window.panels[LESSON_DOCK].lesson is None
+
+
+def test_the_course_list_opens_the_chosen_lesson(qtbot, window):
+    panel = window.panels[LESSON_DOCK]
+    assert panel.chooser.count() == len(builtin_lessons())
+    window.panel_docks[LESSON_DOCK].raise_()
+    panel.chooser.setFocus()
+    qtbot.keyClick(panel.chooser, Qt.Key.Key_Home)
+    qtbot.keyClick(panel.chooser, Qt.Key.Key_Return)
+    assert panel.lesson is not None and panel.lesson.id == "1-neuron"
+    assert window.document.project.name == "Lesson 1: one neuron"
+
+
+def test_every_highlight_names_a_panel_of_the_window():
+    docks = {entry.object_name for entry in PANELS}
+    for lesson in builtin_lessons():
+        for step in lesson.steps:
+            assert not step.highlight or f"{step.highlight}_dock" in docks, (lesson.id, step)
