@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.errors import NNStudioError
 from nnstudio.data.builtin import BUILTIN_DATASETS, GENERATED, load_builtin
 from nnstudio.data.classes import class_color
+from nnstudio.data.dataset import is_classification
 from nnstudio.data.preprocessing import METHODS
 from nnstudio.gui.panels.split_chooser import SplitChooserWidget
 from nnstudio.gui.theme import ERROR_COLOR
@@ -120,6 +121,11 @@ class DatasetPanel(QWidget):
             lambda value: self._change_data(validation=round(value / 100, 4)))
         self.test_box.valueChanged.connect(
             lambda value: self._change_data(test=round(value / 100, 4)))
+        self.label_noise_box = _percent_box(
+            "label_noise", "Share of the training labels moved to another class, seeded by the "
+            "split seed (for double descent); validation and test labels stay clean.")
+        self.label_noise_box.valueChanged.connect(
+            lambda value: self._change_data(label_noise=round(value / 100, 4)))
         self.split_seed_box = QSpinBox()
         self.split_seed_box.setObjectName("split_seed")
         self.split_seed_box.setRange(0, MAX_SEED)
@@ -146,6 +152,7 @@ class DatasetPanel(QWidget):
         split_form.addRow("Validation", self.validation_box)
         split_form.addRow("Test", self.test_box)
         split_form.addRow("Split seed", self.split_seed_box)
+        split_form.addRow("Label noise", self.label_noise_box)
         split_form.addRow("Scaling", self.preprocessing_combo)
 
         self.problem = QLabel()
@@ -186,7 +193,8 @@ class DatasetPanel(QWidget):
         fill_with_scrolling(self, inner)
         self._form_widgets = [self.dataset_combo, self.import_button, self.seed_box,
                               self.validation_box, self.test_box, self.split_seed_box,
-                              self.preprocessing_combo, self.split_chooser]
+                              self.label_noise_box, self.preprocessing_combo,
+                              self.split_chooser]
         for widget in self._form_widgets:
             if widget is not self.import_button:
                 guard_wheel(widget)
@@ -243,6 +251,7 @@ class DatasetPanel(QWidget):
         set_editor_value(self.validation_box, round(data.validation * 100, 2))
         set_editor_value(self.test_box, round(data.test * 100, 2))
         set_editor_value(self.split_seed_box, data.split_seed)
+        set_editor_value(self.label_noise_box, round(data.label_noise * 100, 2))
         set_editor_value(self.preprocessing_combo, data.preprocessing)
         self._show_split_choice()
         self._preview_timer.start()
@@ -270,6 +279,10 @@ class DatasetPanel(QWidget):
         idle = self.dataset_combo.isEnabled()
         self.test_box.setEnabled(idle and data.split_kind == "random")
         self.validation_box.setEnabled(idle and data.validation_file is None)
+        entry = BUILTIN_DATASETS.get(data.source.name) if data.source.kind == "builtin" else None
+        # A file's task is known only once it is read; training names the field if it has none.
+        has_classes = entry is None or is_classification(entry.task)
+        self.label_noise_box.setEnabled(idle and (has_classes or data.label_noise > 0))
 
     def _table_columns(self) -> tuple[str, ...]:
         """The data file's columns when it is a table (read once per file)."""
@@ -395,7 +408,12 @@ class DatasetPanel(QWidget):
         except NNStudioError as error:
             self._show_text(str(error))
             return
-        self.summary.setText(describe(dataset, self.data_config))
+        summary = describe(dataset, self.data_config)
+        if self.data_config.label_noise:
+            # The preview draws the clean labels; say that training will not see them all.
+            summary += (f" · {100 * self.data_config.label_noise:g} % of the training labels "
+                        "flipped when training (the preview shows the clean ones)")
+        self.summary.setText(summary)
         if dataset.x.ndim == 2 and dataset.x.shape[1] == 2:
             self._show_scatter(dataset)
         elif dataset.x.ndim == 4 or (dataset.x.ndim == 3 and dataset.x.shape[1] > 1):

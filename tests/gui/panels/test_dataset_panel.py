@@ -199,3 +199,26 @@ def test_the_modular_arithmetic_table_takes_a_prime_and_an_operation(make_panel,
     source = panel.document.project.data.source
     assert source.params == {"modulus": 23, "operation": "divide"}
     assert load_builtin(source.name, source.params).n_samples == 23 * 22
+
+
+def test_label_noise_is_typed_as_a_percentage_and_said_beside_the_clean_preview(make_panel,
+                                                                                 qtbot):
+    panel = make_panel()
+    type_into(qtbot, panel.label_noise_box, "20")
+    assert panel.document.project.data.label_noise == pytest.approx(0.2)
+    qtbot.waitUntil(lambda: "20 % of the training labels flipped" in panel.summary.text())
+    panel.controller.state_changed.emit("running")
+    assert not panel.label_noise_box.isEnabled()
+    panel.controller.state_changed.emit("idle")
+    type_into(qtbot, panel.label_noise_box, "0")
+    assert panel.document.project.data.label_noise == 0
+    qtbot.waitUntil(lambda: "flipped" not in panel.summary.text())
+
+
+def test_label_noise_is_offered_only_for_data_with_classes(make_panel):
+    panel = make_panel()
+    assert panel.label_noise_box.isEnabled()
+    choose(panel.dataset_combo, "plane")
+    assert not panel.label_noise_box.isEnabled()
+    choose(panel.dataset_combo, "iris")
+    assert panel.label_noise_box.isEnabled()
