@@ -32,9 +32,9 @@ def test_the_example_files_are_exactly_what_the_code_builds(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in written)  # no weights
 
 
-def test_examples_list_the_five_the_issue_names_and_an_empty_one_each_with_text():
+def test_examples_list_the_five_the_issue_names_grokking_and_an_empty_one_each_with_text():
     assert list(EXAMPLES) == ["seed_article", "spiral", "digits_mlp", "digits_cnn", "regression",
-                              "empty"]
+                              "grokking", "empty"]
     for key, example in EXAMPLES.items():
         assert isinstance(example, Example)
         title, description = example
