@@ -376,7 +376,8 @@ def load_run_weights(project_path: str | os.PathLike[str], run: RunRecord) -> We
     path = Path(project_path)
     if run.weights is None:
         raise _error(path.name, f"run \"{run.id}\" kept no weights; train it again to get them")
-    return _read_weights(path, run.weights, run.network, f"run \"{run.id}\" weights")
+    return _read_weights(path, run.weights, run.network, f"run \"{run.id}\" weights",
+                         whole=True)
 
 
 def project_from_document(document: Any) -> tuple[Project, WeightsRef | None, str]:
@@ -980,12 +981,17 @@ def _history_blob(history: Mapping[str, list[float]]) -> bytes:
                                    for name, values in history.items()})
 
 
-def _read_weights(project_path: Path, ref: WeightsRef, network: Network, where: str) -> Weights:
+def _read_weights(project_path: Path, ref: WeightsRef, network: Network, where: str,
+                  whole: bool = False) -> Weights:
+    """Weights checked against `network`: names always; sizes too when they must be `whole`,
+    a run's own weights for the network it trained. The current weights may be older than an
+    edited network (training then starts afresh and says so), so only their names are checked."""
     data = _weights_bytes(project_path, ref, where)
     try:
         arrays = _parse_safetensors(data)
         _check_weight_names(arrays, network)
-        _check_weight_sizes(arrays, network)
+        if whole:
+            _check_weight_sizes(arrays, network)
     except ValueError as exc:
         raise _error(project_path.name, f"{where}.path: {_quoted(ref.path)}: {exc}") from None
     return arrays
@@ -1025,8 +1031,8 @@ def _check_weight_names(arrays: Mapping[str, Any], network: Network) -> None:
 
 
 def _check_weight_sizes(arrays: Weights, network: Network) -> None:
-    """Each layer's learned tensors hold as many numbers as its settings give it, so weights
-    of another network are refused at load, naming the tensors, not when a run starts.
+    """Each layer's learned tensors hold as many numbers as its settings give it, so a run's
+    weights that belong to another network are refused when read, naming the tensors.
 
     Counting per layer is what the registry knows without torch; a wrong shape of the right
     size (a transposed matrix) is still caught when the weights are put into the model.
@@ -1170,7 +1176,6 @@ def _add_weights(files: dict[str, bytes], prefix: str, weights: Any, network: Ne
         for key, array in weights.items():
             if array.dtype.kind not in "fiub":
                 raise ValueError(f"tensor {_show(key)} holds {array.dtype}, not numbers")
-        _check_weight_sizes(weights, network)
         blob = safetensors.numpy.save({k: np.ascontiguousarray(v) for k, v in weights.items()})
     except ValueError as exc:
         raise _error(name, f"cannot save {where}: {exc}") from None
@@ -1276,4 +1281,3 @@ def _list(folder: Path) -> list[Path]:
         return list(folder.iterdir())
     except OSError:
         return []
-
