@@ -1,5 +1,5 @@
 """Reading project and weights files safely: memory reserved by the file's size, never by the
-limit; files that never end; weights of another network refused at load, naming the tensors."""
+limit; files that never end; a run's weights of another network refused, naming the tensors."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import safetensors.numpy
 import nnstudio.core.project as project_module
 from nnstudio.core.errors import ProjectError
 from nnstudio.core.network import chain
-from nnstudio.core.project import Project, load_project, save_project
+from nnstudio.core.project import Project, RunRecord, load_project, save_project
 
 NETWORK = chain(("input", {"shape": (2,)}), ("dense", {"units": 3}), ("dense", {"units": 1}))
 ADDRESS_SPACE_CAP = 1024 ** 3  # far below MAX_WEIGHTS_BYTES (2 GiB), far above what reading needs
@@ -74,12 +74,13 @@ def test_a_weights_file_larger_than_the_limit_is_refused_without_reading_it(tmp_
     assert reads == [str(path)]  # the project file only
 
 
-def with_weights_file(path, arrays: dict[str, np.ndarray]) -> None:
-    """Point the project at a weights file holding `arrays` (as an edited project might)."""
+def with_run_weights_file(path, arrays: dict[str, np.ndarray]) -> None:
+    """Point the project's run at a weights file holding `arrays` (as an edited project might)."""
     blob = safetensors.numpy.save(arrays)
     (path.parent / "other.safetensors").write_bytes(blob)
     document = json.loads(path.read_text())
-    document["weights"].update(path="other.safetensors", sha256=hashlib.sha256(blob).hexdigest())
+    document["runs"][0]["weights"] = {"path": "other.safetensors",
+                                      "sha256": hashlib.sha256(blob).hexdigest()}
     path.write_text(json.dumps(document))
 
 
@@ -91,26 +92,28 @@ def with_weights_file(path, arrays: dict[str, np.ndarray]) -> None:
      "no tensor for dense_2, which has 4 parameters: the weights hold 0, so they belong to "
      "another network"),
 ])
-def test_weights_that_do_not_fit_a_layer_are_refused_at_load_naming_the_tensors(
+def test_a_runs_weights_that_do_not_fit_its_network_are_refused_naming_the_tensors(
         tmp_path, changes, expected):
-    path = saved(tmp_path)
-    weights = {**fitting_weights(), **changes}
-    with_weights_file(path, {key: value for key, value in weights.items() if value is not None})
-    with pytest.raises(ProjectError) as error:
-        load_project(path)
-    assert str(error.value) == f'p.nnstudio: weights.path: "other.safetensors": {expected}'
-
-
-def test_weights_that_do_not_fit_are_not_saved(tmp_path):
     path = tmp_path / "p.nnstudio"
-    with pytest.raises(ProjectError, match="^p.nnstudio: cannot save weights: dense_1.bias "
-                                           "shaped \\[3\\], dense_1.weight shaped \\[4, 2\\]"):
-        save_project(path, Project(network=NETWORK),
-                     {**fitting_weights(), "dense_1.weight": np.ones((4, 2), np.float32)})
-    assert not path.exists()
+    run = RunRecord(id="run_1", network=NETWORK)
+    save_project(path, Project(network=NETWORK, runs=[run]), None, {"run_1": fitting_weights()})
+    weights = {**fitting_weights(), **changes}
+    with_run_weights_file(path, {key: value for key, value in weights.items() if value is not None})
+    loaded = load_project(path)
+    with pytest.raises(ProjectError) as error:
+        loaded.run_weights("run_1")
+    assert str(error.value) == f'p.nnstudio: run "run_1" weights.path: "other.safetensors": ' \
+                               f'{expected}'
 
 
-def test_running_statistics_are_not_counted_as_parameters(tmp_path):
+def test_current_weights_older_than_an_edited_network_still_load_and_save(tmp_path):
+    path = tmp_path / "p.nnstudio"
+    stale = {**fitting_weights(), "dense_1.weight": np.ones((4, 2), np.float32)}
+    save_project(path, Project(network=NETWORK), stale)  # training will start afresh, saying so
+    assert load_project(path).weights["dense_1.weight"].shape == (4, 2)
+
+
+def test_running_statistics_are_not_counted_as_parameters(tmp_path):  # in a run's weights
     network = chain(("input", {"shape": (2,)}), ("dense", {"units": 3}), ("batchnorm", {}),
                     ("dense", {"units": 1}))
     weights = {**fitting_weights(),
@@ -119,5 +122,6 @@ def test_running_statistics_are_not_counted_as_parameters(tmp_path):
                "batchnorm_1.running_mean": np.zeros(3, np.float32),
                "batchnorm_1.running_var": np.ones(3, np.float32)}
     path = tmp_path / "bn.nnstudio"
-    save_project(path, Project(network=network), weights)
-    assert set(load_project(path).weights) == set(weights)
+    save_project(path, Project(network=network, runs=[RunRecord(id="run_1", network=network)]),
+                 None, {"run_1": weights})
+    assert set(load_project(path).run_weights("run_1")) == set(weights)
