@@ -6,7 +6,8 @@ torch is imported only inside the commands that train or evaluate, so `nnstudio`
 still starts without waiting for it.
 
 Exit codes: 0 done; 2 bad input (an unreadable project, a bad option), with one line on stderr
-and no traceback; 1 a failure during training, with its message.
+and no traceback; 1 a failure during training, with its message; 130 stopped by Ctrl+C (a
+partly trained run is saved first).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from nnstudio.core.history import origin_text, start_text
 from nnstudio.core.metrics import format_metric_value, metric_label
 
 OK, FAILED, BAD_INPUT = 0, 1, 2
+INTERRUPTED = 130  # Ctrl+C, as shells report SIGINT (128 + 2); what was done is kept
 
 
 class BadInput(Exception):
@@ -154,6 +156,8 @@ def _train_arguments(parser: argparse.ArgumentParser) -> None:
                         help="early stopping: epochs without improvement before it stops")
     parser.add_argument("--continue", dest="continue_", action="store_true",
                         help="start from the project's saved weights instead of fresh ones")
+    parser.add_argument("--no-save", dest="save", action="store_false",
+                        help="train and report, but leave the project file as it is")
     _add_json(parser)
 
 
@@ -202,7 +206,8 @@ def _train(args: argparse.Namespace) -> int:
     if data.test.n_samples:
         test = evaluate(result.model, data.test, config.loss).metrics
         metrics.update({f"test_{k}": v for k, v in test.items()})
-    record, runs = _save_run(loaded, config, result, metrics, args.continue_, failure)
+    record, runs = _save_run(loaded, config, result, metrics, args.continue_, failure,
+                             write=args.save)
     if failure is not None:  # kept like the window keeps it: marked, curves, last good weights
         epochs = len(result.history["loss"])
         _fail(f"nnstudio train: {failure} Kept as {record.name} ({record.id}), marked failed, "
@@ -221,8 +226,11 @@ def _train(args: argparse.Namespace) -> int:
         if args.continue_:  # where it began: a run by its name, or weights no run recorded
             print(f"  {start_text(record, runs) or record.changes[0]}")
         print("  " + "  ".join(f"{k} {_format_number(v)}" for k, v in metrics.items()))
-        print(f"saved weights and history to {args.project}")
-    return OK if failure is None else FAILED
+        print(f"saved weights and history to {args.project}" if args.save else
+              f"not saved (--no-save): {args.project} is unchanged")
+    if failure is not None:
+        return FAILED
+    return INTERRUPTED if result.stop_reason == "stopped" else OK
 
 
 def _origin_json(origin, runs) -> dict[str, Any] | None:
@@ -268,9 +276,10 @@ class _stop_on_interrupt:
 
 
 def _save_run(loaded, config, result, metrics: dict[str, float], continued: bool,
-              failure: Exception | None = None):
-    """Add the run to the project and save it with the run's weights as the current ones;
-    (the run's record, the project's runs now). A run that ended in `failure` is marked so."""
+              failure: Exception | None = None, write: bool = True):
+    """Add the run to the project and save it (unless not `write`) with the run's weights as
+    the current ones; (the run's record, the project's runs now). A run that ended in
+    `failure` is marked so."""
     from nnstudio.core.project import save_project
     from nnstudio.engine.experiments import continued_run, marked_failed, record_run
 
@@ -283,6 +292,8 @@ def _save_run(loaded, config, result, metrics: dict[str, float], continued: bool
         record = marked_failed(record, str(failure))
     updated = dataclasses.replace(project, runs=[*project.runs, record],
                                   weights_origin=record.final_origin)
+    if not write:
+        return record, updated.runs
     save_project(loaded.path, updated, weights=result.weights,
                  run_weights={record.id: result.weights}, source_path=loaded.path)
     return record, updated.runs
@@ -479,6 +490,56 @@ def _lr_find(args: argparse.Namespace) -> int:
     return OK
 
 
+# ---- backprop ---------------------------------------------------------------------------------
+
+def _backprop_arguments(parser: argparse.ArgumentParser) -> None:
+    _add_project(parser)
+    parser.add_argument("--sample", type=int, required=True, metavar="I",
+                        help="the sample's row in the split (from 0)")
+    parser.add_argument("--split", choices=("train", "validation", "test"), default="train",
+                        help="which split the sample is from (default train)")
+    _add_json(parser)
+
+
+def _backprop(args: argparse.Namespace) -> int:
+    loaded = _load(args.project)
+    project = loaded.project
+    data = _prepared_data(loaded)
+    from nnstudio.engine.sample_backprop import backprop_sample
+
+    found = backprop_sample(project.network, data, project.training, loaded.weights,
+                            args.sample, args.split)
+    if args.json:
+        _print_json(found, sys.stdout)
+        return OK
+    weights = "the project's weights" if loaded.weights is not None else \
+        f"fresh weights (seed {project.training.seed}): the project has none yet"
+    print(f"{args.project}: {args.split} sample {args.sample}, with {weights}")
+    print(f"  input {_short(found['input'])}  target {found['target']}  "
+          f"loss {_format_number(found['loss'])}")
+    for layer in found["layers"]:
+        if found["explicit"]:
+            print(f"  {layer['id']}: z {_short(layer['z'])}  a {_short(layer['a'])}  "
+                  f"delta {_short(layer['delta'])}")
+        else:
+            print(f"  {layer['id']}: shape {layer['shape']}  |a| {_format_number(layer['a_norm'])}"
+                  f"  |delta| {_format_number(layer['delta_norm'])}")
+    update = found["update"]
+    print(f"update: {update['optimizer']}, learning rate {update['learning_rate']:g}")
+    for key, entry in update["parameters"].items():
+        print(f"  {key}: step {_short(entry['step'])}")
+    return OK
+
+
+def _short(values: list, shown: int = 4) -> str:
+    """A few numbers of a (nested) list, for one line of text."""
+    import numpy as np
+
+    values = np.ravel(np.asarray(values, dtype=np.float64)).tolist()
+    text = ", ".join(_format_number(v) for v in values[:shown])
+    return f"[{text}{', …' if len(values) > shown else ''}] ({len(values)})"
+
+
 # ---- export and import-weights (nnstudio.engine.export.cli) -----------------------------------
 
 def _export_arguments(parser: argparse.ArgumentParser) -> None:
@@ -547,6 +608,9 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "lr-find": Subcommand("find a learning rate: train from fresh weights with a growing rate and "
                           "watch the loss (the project is not changed)", _lr_find_arguments,
                           _lr_find),
+    "backprop": Subcommand("backpropagation for one sample, step by step: z, a, delta, "
+                           "gradients and the optimizer's update", _backprop_arguments,
+                           _backprop),
     "new": Subcommand("make a project with a first network for your own data file (CSV, "
                       "NumPy, images)", _new_arguments, _new),
     "lessons": Subcommand("the built-in course: list lessons, write one's starting project, "
@@ -559,8 +623,8 @@ def run_subcommand(argv: list[str]) -> int:
     """Run `argv` (e.g. ["train", "spiral.nnstudio", "--epochs", "5"]); the exit code."""
     if not argv or argv[0] not in SUBCOMMANDS:
         names = ", ".join(SUBCOMMANDS)
-        _fail(f"nnstudio: unknown command {argv[0]!r}; choose one of {names}" if argv
-              else f"nnstudio: name a command: {names}")
+        _fail(f"nnstudio: unknown command {argv[0]!r}; {_suggestion(argv[0])}choose one of "
+              f"{names}" if argv else f"nnstudio: name a command: {names}")
         return BAD_INPUT
     name = argv[0]
     command = SUBCOMMANDS[name]
@@ -582,11 +646,19 @@ def run_subcommand(argv: list[str]) -> int:
         return BAD_INPUT
     except KeyboardInterrupt:
         _fail(f"nnstudio {name}: interrupted; the project was not changed")
-        return FAILED
+        return INTERRUPTED
     except OSError as error:
         _fail(f"nnstudio {name}: {error.strerror or error}"
               + (f": {error.filename}" if getattr(error, "filename", None) else ""))
         return BAD_INPUT
+
+
+def _suggestion(word: str) -> str:
+    """"did you mean 'train'? " for a near miss of a command's name, else ""."""
+    import difflib
+
+    close = difflib.get_close_matches(word, SUBCOMMANDS, n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}? " if close else ""
 
 
 def _fail(message: str) -> None:
@@ -596,4 +668,4 @@ def _fail(message: str) -> None:
 
 
 __all__ = ["SUBCOMMANDS", "Subcommand", "BadInput", "run_subcommand", "OK", "FAILED",
-           "BAD_INPUT"]
+           "BAD_INPUT", "INTERRUPTED"]

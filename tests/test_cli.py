@@ -309,3 +309,26 @@ def test_lr_find_refuses_too_few_steps_in_one_line(capsys, spiral):
     code, out, err = run(capsys, "lr-find", spiral, "--steps", "3")
     assert code == BAD_INPUT
     assert_one_line_error(err, "--steps")
+
+
+# ---- backprop ---------------------------------------------------------------------------------
+
+def test_backprop_json_has_the_sample_its_layers_and_the_update_named_as_the_weights(
+        capsys, spiral):
+    code, out, err = run(capsys, "backprop", spiral, "--sample", "4", "--json")
+    assert code == OK, err
+    found = json.loads(out)
+    assert found["sample"] == 4 and len(found["input"]) == 2 and found["loss"] > 0
+    assert [layer["id"] for layer in found["layers"]] == ["dense_1", "dense_2", "dense_3"]
+    for key in ("z", "a", "delta", "grad_weight", "grad_bias"):
+        assert key in found["layers"][0]
+    assert set(found["update"]["parameters"]) == {f"dense_{i}.{t}" for i in (1, 2, 3)
+                                                 for t in ("weight", "bias")}
+    code, out, err = run(capsys, "backprop", spiral, "--sample", "4")
+    assert code == OK and "dense_2: z [" in out and "update: adam" in out
+
+
+def test_backprop_names_a_sample_out_of_range_in_one_line(capsys, spiral):
+    code, out, err = run(capsys, "backprop", spiral, "--sample", "5000", "--split", "test")
+    assert code == BAD_INPUT
+    assert_one_line_error(err, "--sample", "test has samples 0 to")

@@ -168,6 +168,7 @@ class DenseLayer:
         self.input_grad_buffer = None if first else np.empty((rows, inputs), np.float32)
         self.input: np.ndarray | None = None
         self.output: np.ndarray | None = None
+        self.delta: np.ndarray | None = None  # dL/dz of the last backward, for the step view
 
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
         y = self.output_buffer[:x.shape[0]]
@@ -180,6 +181,7 @@ class DenseLayer:
 
     def backward(self, g: np.ndarray) -> np.ndarray | None:
         self.activation.backward(g, self.output)
+        self.delta = g
         np.matmul(g.T, self.input, out=self.weight_grad)
         if self.bias_grad is not None:
             np.sum(g, axis=0, out=self.bias_grad)
