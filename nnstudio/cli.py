@@ -18,13 +18,20 @@ def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     from nnstudio.commands import SUBCOMMANDS, run_subcommand
 
-    if args and args[0] in SUBCOMMANDS:
-        return run_subcommand(args)
+    if args and (args[0] in SUBCOMMANDS or _looks_like_a_command(args[0])):
+        return run_subcommand(args)  # a mistyped command gets an error, never the window
     if args and args[0].split("=")[0] in HEADLESS_OPTIONS:
         return run_headless_option(args)
     from nnstudio.gui.app import run_app
 
     return run_app(args)
+
+
+def _looks_like_a_command(word: str) -> bool:
+    """True for a bare word that is no file: the window opens project files and options, so
+    `nnstudio trian` is a mistyped command, not a project to open."""
+    return (not word.startswith("-") and "." not in word and "/" not in word
+            and "\\" not in word and not Path(word).exists())
 
 
 def run_headless_option(argv: list[str]) -> int:

@@ -565,6 +565,9 @@ def add_sweep_arguments(parser: Any) -> None:
                         help="widths of the widest hidden layer (default 1,2,4,...,128)")
     parser.add_argument("--depths", default="1,2,3,4", metavar="D,D,...",
                         help="numbers of hidden layers, for --scale depth or both")
+    parser.add_argument("--train-sizes", metavar="N,N,...",
+                        help="grow the training data instead of the network: train on this "
+                             "many training rows each (nested, from one seeded shuffle)")
     parser.add_argument("--seeds", type=int, default=3, metavar="N",
                         help="seeds per size (default 3), from the project's seed up")
     parser.add_argument("--scale", choices=SCALES, default="width",
@@ -614,18 +617,20 @@ def sweep_from_arguments(args: Any) -> int:
     """Run `nnstudio sweep` from parsed options: train, write PREFIX.csv and PREFIX.png, print
     the table (or JSON). Bad input raises an NNStudioError (the caller prints one line and
     exits 2). Ctrl+C stops after the current batch: the sizes finished are still written and
-    the exit code is 1."""
+    the exit code is 130, as for every command."""
     import json
     import signal
     import sys
     from pathlib import Path
 
+    from nnstudio.commands import INTERRUPTED
     from nnstudio.core.project import load_project
     from nnstudio.engine.callbacks import TrainingControl
 
+    train_sizes = _numbers(args.train_sizes, "--train-sizes") if args.train_sizes else []
     widths = _numbers(args.widths, "--widths") if args.scale != "depth" else []
     depths = _numbers(args.depths, "--depths") if args.scale != "width" else []
-    sizes = sweep_sizes(args.scale, widths, depths)
+    sizes = [SweepSize()] if train_sizes else sweep_sizes(args.scale, widths, depths)
     prefix = Path(args.out) if args.out else Path(Path(args.project).stem + "-sweep")
     folder = prefix.absolute().parent
     if not folder.is_dir():
@@ -642,6 +647,8 @@ def sweep_from_arguments(args: Any) -> int:
     progress = _ProgressLine(sys.stderr)
     previous = _on_interrupt(signal, control)
     try:
+        if train_sizes:
+            return _data_sweep(loaded, train_sizes, args, config, prefix, progress, control)
         result = run_sweep(loaded.project, sizes, seeds=args.seeds, scale=args.scale,
                            config=config, project_path=loaded.path, progress=progress,
                            cancel=control)
@@ -651,7 +658,7 @@ def sweep_from_arguments(args: Any) -> int:
             signal.signal(signal.SIGINT, previous)
     if not result.runs:
         print("stopped by Ctrl+C before any size finished; nothing written", file=sys.stderr)
-        return 1
+        return INTERRUPTED
     csv_path = prefix.with_name(prefix.name + ".csv")
     png_path = prefix.with_name(prefix.name + ".png")
     result.to_csv(csv_path)
@@ -666,7 +673,31 @@ def sweep_from_arguments(args: Any) -> int:
         done = f"{len(result.runs)} of {len(sizes) * len(result.seeds)} runs"
         stopped = f" (stopped by Ctrl+C after {done})" if result.cancelled else ""
         print(f"wrote {csv_path} and {png_path} in {result.seconds:.1f} s{stopped}")
-    return 1 if result.cancelled else 0
+    return INTERRUPTED if result.cancelled else 0
+
+
+def _data_sweep(loaded: Any, train_sizes: list[int], args: Any, config: TrainingConfig,
+                prefix: Any, progress: _ProgressLine, control: Any) -> int:
+    """`nnstudio sweep --train-sizes`: the data-scaling sweep's table (or JSON) and CSV."""
+    import json
+
+    from nnstudio.commands import INTERRUPTED
+    from nnstudio.data.source import prepare_project_data
+    from nnstudio.engine.data_sweep import run_data_sweep
+
+    data = prepare_project_data(loaded.project, loaded.path)
+    result = run_data_sweep(loaded.project, train_sizes, args.seeds, data=data, config=config,
+                            progress=progress, cancel=control)
+    progress.close()
+    csv_path = prefix.with_name(prefix.name + ".csv")
+    result.to_csv(csv_path)
+    if args.json:
+        print(json.dumps({"train_sizes": result.train_sizes, "columns": result.columns(),
+                          "rows": result.rows(), "csv": str(csv_path)}))
+    else:
+        print(result.table())
+        print(f"wrote {csv_path} in {result.seconds:.1f} s (loss is the log loss for classes)")
+    return INTERRUPTED if result.cancelled else 0
 
 
 def _on_interrupt(signal: Any, control: Any) -> Any:
