@@ -6,6 +6,7 @@ be imported (see .ci/no_torch_qt.py). Qt is configured only once a test has impo
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -14,9 +15,6 @@ from pathlib import Path
 
 import pytest
 
-# Before anything imports Qt: the platform plugin is chosen when the QApplication is made.
-# setdefault, so `QT_QPA_PLATFORM=xcb pytest ...` still shows real windows under Xvfb.
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 # Folders that Qt (QSettings, QStandardPaths) and platformdirs use for user config, data and
 # caches on Linux; on Windows APPDATA/LOCALAPPDATA. Pointed at a throwaway folder for the whole
@@ -31,6 +29,17 @@ USER_FOLDER_VARIABLES = {
     "LOCALAPPDATA": "localappdata",
 }
 _SESSION_FOLDER = Path(tempfile.mkdtemp(prefix="nnstudio-tests-"))
+
+# Before anything imports Qt: the platform plugin is chosen when the QApplication is made.
+# setdefault, so `QT_QPA_PLATFORM=xcb pytest ...` still shows real windows under Xvfb. The
+# offscreen screen is a small laptop's (its default is 800x800), so the window is tested where
+# it has to fit.
+TEST_SCREEN = {"name": "laptop", "x": 0, "y": 0, "width": 1366, "height": 768,
+               "logicalDpiX": 96, "logicalDpiY": 96, "dpr": 1}
+if os.environ.setdefault("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+    _screen_file = _SESSION_FOLDER / "screen.json"
+    _screen_file.write_text(json.dumps({"screens": [TEST_SCREEN]}))
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_screen_file}"
 
 
 def _point_user_folders_at(root: Path, setenv) -> None:

@@ -21,6 +21,10 @@ class ProblemsWidget(QWidget):
         self.list = QListWidget()
         self.list.setWordWrap(True)
         self.list.setUniformItemSizes(False)
+        # Two lines are enough to see that there are problems; a taller minimum would push the
+        # window past a small laptop screen's height.
+        self.list.setMinimumHeight(self.list.fontMetrics().lineSpacing() * 2
+                                   + 2 * self.list.frameWidth() + 4)
         self.list.itemClicked.connect(self._on_list_item_clicked)
         self.list.itemActivated.connect(self._on_list_item_clicked)
         layout = QVBoxLayout(self)
