@@ -1,0 +1,106 @@
+"""The data-scaling sweep: one network trained on more and more of its training rows.
+
+Where the scale sweep (engine.sweep) grows the network, this one grows the data: each training
+size n trains on the first n rows of one seeded shuffle of the training split (so a larger set
+holds every smaller one), with every seed, and is measured on the same validation and test rows.
+Each size reports accuracy beside the loss (log loss for classes): a continuous metric that
+shows gradual progress where the accuracy may seem to jump (Schaeffer et al. 2023).
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+from nnstudio.core.errors import SpecError
+from nnstudio.core.history import format_table, metric_columns
+from nnstudio.data.preprocessing import PreparedData
+from nnstudio.engine.sweep import SweepRun, SweepSize, run_sweep
+
+
+@dataclass
+class DataSweepResult:
+    """One `SweepRun` per training size x seed, in size order; `sizes[i]` is the training row
+    count of the runs in `runs_by_size[i]`."""
+
+    name: str
+    metric: str
+    train_sizes: list[int]
+    runs_by_size: list[list[SweepRun]] = field(default_factory=list)
+    seconds: float = 0.0
+    cancelled: bool = False
+
+    @property
+    def held_out(self) -> str:
+        runs = [run for runs in self.runs_by_size for run in runs]
+        return "test" if any(f"test_{self.metric}" in r.metrics for r in runs) else "val"
+
+    def columns(self) -> list[str]:
+        held = self.held_out
+        return ["train_size", "seed", f"train_{self.metric}", f"{held}_{self.metric}",
+                "train_loss", f"{held}_loss", "epochs"]
+
+    def rows(self) -> list[list[Any]]:
+        held = self.held_out
+        return [[size, run.seed, run.metrics.get(f"train_{self.metric}"),
+                 run.metrics.get(f"{held}_{self.metric}"), run.metrics.get("train_loss"),
+                 run.metrics.get(f"{held}_loss"), run.epochs_run]
+                for size, runs in zip(self.train_sizes, self.runs_by_size) for run in runs]
+
+    def table(self) -> str:
+        return format_table(self.columns(), self.rows())
+
+    def to_csv(self, path: str | os.PathLike[str]) -> None:
+        """One line per training size x seed with every final metric."""
+        pairs = [(size, run) for size, runs in zip(self.train_sizes, self.runs_by_size)
+                 for run in runs]
+        metrics = metric_columns(run.metrics for _, run in pairs)
+        with open(path, "w", newline="", encoding="utf-8") as file:
+            writer = csv.writer(file)
+            writer.writerow(["train_size", "seed", "epochs", *metrics])
+            for size, run in pairs:
+                writer.writerow([size, run.seed, run.epochs_run,
+                                 *[repr(run.metrics[m]) if m in run.metrics else ""
+                                   for m in metrics]])
+
+
+def training_subsets(data: PreparedData, train_sizes: Sequence[int],
+                     seed: int) -> list[PreparedData]:
+    """`data` with its training split cut to each size: the first n rows of one shuffle drawn
+    with `seed`, so the sets are nested. SpecError naming --train-sizes for a size below 1,
+    above the training rows, or listed twice."""
+    available = data.train.n_samples
+    for size in train_sizes:
+        if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= available:
+            raise SpecError(f"--train-sizes: each must be from 1 to the {available} training "
+                            f"rows, got {size!r}")
+    if not train_sizes or len(set(train_sizes)) != len(train_sizes):
+        raise SpecError("--train-sizes: give distinct sizes, e.g. 50,100,200")
+    order = np.random.default_rng(seed).permutation(available)
+    return [dataclasses.replace(data, train=data.train.subset(np.sort(order[:size])))
+            for size in train_sizes]
+
+
+def run_data_sweep(project: Any, train_sizes: Sequence[int], seeds: int | Sequence[int] = 3,
+                   *, data: PreparedData, config: Any, **sweep_options: Any) -> DataSweepResult:
+    """Train `project`'s network on each training size with each seed (options as
+    `run_sweep`'s: progress, cancel, epochs); stops early when cancelled."""
+    sizes = sorted(train_sizes)
+    result = None
+    for subset in training_subsets(data, sizes, project.data.split_seed):
+        one = run_sweep(project.network, [SweepSize()], seeds, data=subset, config=config,
+                        **sweep_options)
+        if result is None:
+            result = DataSweepResult(project.name, one.metric, sizes)
+        result.runs_by_size.append(one.runs)
+        result.seconds += one.seconds
+        if one.cancelled:
+            result.cancelled = True
+            result.train_sizes = sizes[:len(result.runs_by_size)]
+            break
+    return result
