@@ -51,6 +51,7 @@ from nnstudio.core.params import _show
 from nnstudio.core.shapes import infer_shapes
 from nnstudio.data.builtin import BUILTIN_DATASETS
 from nnstudio.data.preprocessing import METHODS
+from nnstudio.data.transforms import parse_transforms
 
 FORMAT_NAME = "nnstudio-project"
 PROJECT_SUFFIX = ".nnstudio"
@@ -151,6 +152,9 @@ class DataConfig:
     test_file: SplitFile | None = None
     validation_file: SplitFile | None = None
     label_noise: float = 0.0  # share of training labels flipped to another class (classes only)
+    # The network's inputs as expressions over the columns (nnstudio.data.transforms);
+    # empty: the columns as they are.
+    transforms: tuple[str, ...] = ()
 
     @property
     def split_kind(self) -> str:
@@ -172,6 +176,8 @@ class DataConfig:
                 result[key] = getattr(self, key).to_dict()
         if self.label_noise:
             result["label_noise"] = self.label_noise
+        if self.transforms:
+            result["transforms"] = list(self.transforms)
         return result
 
 
@@ -683,7 +689,8 @@ def _fraction(value: Any, where: str) -> float:
 def _data_from_dict(value: Any, where: str) -> DataConfig:
     doc = _object(value, where, (), ("source", "validation", "test", "split_seed",
                                      "preprocessing", "split_column", "test_file",
-                                     "validation_file", "label_noise"), DataError)
+                                     "validation_file", "label_noise", "transforms"),
+                  DataError)
     validation = _fraction(doc.get("validation", 0.2), _at(where, "validation"))
     test = _fraction(doc.get("test", 0.2), _at(where, "test"))
     if validation + test >= 1:
@@ -701,8 +708,18 @@ def _data_from_dict(value: Any, where: str) -> DataConfig:
                       preprocessing=preprocessing,
                       label_noise=_fraction(doc.get("label_noise", 0.0),
                                             _at(where, "label_noise")),
+                      transforms=_transforms(doc, where),
                       **_fixed_split(doc, source, {"validation": validation, "test": test},
                                      where))
+
+
+def _transforms(doc: dict[str, Any], where: str) -> tuple[str, ...]:
+    """The optional input expressions, checked for grammar; their columns are checked when the
+    data is read."""
+    if "transforms" not in doc:
+        return ()
+    return tuple(transform.text for transform in
+                 parse_transforms(doc["transforms"], _at(where, "transforms")))
 
 
 def _fixed_split(doc: dict[str, Any], source: DataSource, fractions: dict[str, float],
@@ -1281,3 +1298,4 @@ def _list(folder: Path) -> list[Path]:
         return list(folder.iterdir())
     except OSError:
         return []
+

@@ -33,6 +33,7 @@ from nnstudio.data.columns import (
 )
 from nnstudio.data.dataset import Dataset, Task
 from nnstudio.data.fixed_split import describe_split, split_column_options, with_fixed_rows
+from nnstudio.data.transforms import apply_transforms
 
 HIDDEN_UNITS = 16
 
@@ -142,6 +143,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--copy-data", action="store_true",
                         help="copy the data file beside the project first (needed when it "
                              "lies outside the project's folder)")
+    parser.add_argument("--transforms", metavar="EXPR[,EXPR]",
+                        help="the network's inputs as expressions over the input columns, e.g. "
+                             "x1,x2,x1^2,x1*x2,sin(x1) (default: the columns as they are)")
     parser.add_argument("--force", action="store_true", help="overwrite an existing project")
 
 
@@ -221,6 +225,7 @@ def _run(args: argparse.Namespace) -> int:
         raise _Usage(f"{exc} (or add --copy-data)") from None
     copied = _copy(data, stored) if stored is not None and not stored.exists() else None
     try:
+        project, dataset = _with_transforms(project, dataset, _names(args.transforms))
         project, split_line = _fixed_rows(args, project, output)
         save_project(output, project)
     except BaseException:
@@ -234,6 +239,17 @@ def _run(args: argparse.Namespace) -> int:
               f"task {dataset.task}{classes}.", split_line, summary(project.network)]
     _say(lines)
     return 0
+
+
+def _with_transforms(project: Any, dataset: Dataset,
+                     texts: list[str]) -> tuple[Any, Dataset]:
+    """The project computing its inputs by `texts` (none: unchanged), its first network sized
+    for them, and the dataset as the network sees it."""
+    if not texts:
+        return project, dataset
+    dataset = apply_transforms(dataset, tuple(texts), "--transforms")
+    data = dataclasses.replace(project.data, transforms=tuple(texts))
+    return dataclasses.replace(project, data=data, network=default_network(dataset)), dataset
 
 
 def _plan_csv(data: Path, args: argparse.Namespace,

@@ -17,6 +17,7 @@ from nnstudio.data.fixed_split import fixed_split_data
 from nnstudio.data.label_noise import with_label_noise
 from nnstudio.data.preprocessing import PreparedData, prepare
 from nnstudio.data.split import split_indices
+from nnstudio.data.transforms import apply_transforms
 
 if TYPE_CHECKING:  # core.project imports nnstudio.data, so only type checkers import it here
     from nnstudio.core.project import DataSource, Project
@@ -39,7 +40,8 @@ def load_dataset(project: Project, project_path: str | os.PathLike[str] | None =
 
 def prepare_project_data(project: Project,
                          project_path: str | os.PathLike[str] | None = None) -> PreparedData:
-    """The project's dataset split into train / validation / test and scaled as its settings say.
+    """The project's dataset split into train / validation / test, its inputs computed by
+    `data.transforms` when it lists any, and scaled as its settings say.
 
     The preprocessing is fitted on the training split only.
     """
@@ -54,6 +56,8 @@ def prepare_project_data(project: Project,
         split = split_indices(dataset.y, dataset.task, settings.validation, settings.test,
                               settings.split_seed)
     dataset = with_label_noise(dataset, split, settings.label_noise, settings.split_seed)
+    # Before scaling, so each computed input is scaled on its own training statistics.
+    dataset = apply_transforms(dataset, settings.transforms)
     return prepare(dataset, split, settings.preprocessing)
 
 

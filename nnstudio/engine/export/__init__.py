@@ -64,6 +64,12 @@ def export(project: Project, weights: Weights | None, fmt: str, out: str | os.Pa
         raise SpecError(f"{out}: is a folder; give a file name ending in {FORMATS[fmt][1]}")
     if not out.parent.is_dir():
         raise SpecError(f"{out.parent}: no such folder; choose a folder that exists")
+    if project.data.transforms and fmt != "card":
+        # The exported model would take the computed inputs, not the data's columns: refuse
+        # rather than hand out a model whose callers must know to compute them.
+        raise SpecError(f"export {fmt}: this project computes its inputs by data.transforms "
+                        f"({', '.join(project.data.transforms)}), which exports do not "
+                        f"compute yet; remove the transforms to export, or export a model card")
     from nnstudio.engine.export.contract import input_contract
 
     network, seed = project.network, project.training.seed
