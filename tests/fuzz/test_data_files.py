@@ -197,8 +197,8 @@ def test_image_folders_with_broken_odd_or_bomb_images_are_read_or_refused(folder
 # ---- a project's importer options -----------------------------------------------------------
 
 OPTION_VALUES = {
-    "encoding": ["utf-8", "utf-16-le", "ascii", "cp037", "utf-7", "idna", "punycode",
-                 "undefined", "unicode_escape", "latin-1", "cp1252", "big5", "rot13", "hex"],
+    "encoding": ["utf-8", "utf-16", "utf-32", "utf-16-le", "ascii", "cp037", "utf-7", "idna",
+                 "punycode", "undefined", "unicode_escape", "latin-1", "cp1252", "big5", "rot13", "hex"],
     "delimiter": [",", ";", "\t", "|", "a", " ", ""],
     "quote_char": ['"', "'", "", ","],
     "header": [True, False],

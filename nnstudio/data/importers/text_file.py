@@ -45,7 +45,7 @@ def check_text(path: Path, head: bytes, encoding: str) -> None:
         if head.startswith(signature):
             raise DataError(f"{path} is not a text table: binary data at byte 0 ({what})")
     if wide_encoding(encoding):  # find the place in the decoded text, then count its bytes
-        text = decode_head(head, encoding)
+        text = decode_head(head, encoding, str(path))
         at = _first_control(text.encode("latin-1", errors="replace"))
         at = len(text[:at].encode(encoding)) if at is not None else None
     else:
@@ -71,9 +71,17 @@ def wide_encoding(encoding: str) -> bool:
     return codecs.lookup(encoding).name.startswith(("utf-16", "utf-32"))
 
 
-def decode_head(head: bytes, encoding: str) -> str:
-    """The text of the first bytes of a file; a character cut at the end is left out."""
-    return codecs.getincrementaldecoder(encoding)(errors="replace").decode(head, final=False)
+def decode_head(head: bytes, encoding: str, where: str = "the file") -> str:
+    """The text of the first bytes of a file; a character cut at the end is left out.
+
+    DataError when the encoding refuses the file outright, as "utf-16" does a file without a
+    byte-order mark (errors="replace" only covers single bad characters).
+    """
+    try:
+        return codecs.getincrementaldecoder(encoding)(errors="replace").decode(head, final=False)
+    except UnicodeError as exc:
+        raise DataError(f"{where} cannot be read as {encoding} ({exc}); choose the encoding with "
+                        f"its byte order, e.g. utf-16-le or utf-16-be") from None
 
 
 def _is_utf8(head: bytes) -> bool:

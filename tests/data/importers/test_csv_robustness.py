@@ -50,6 +50,17 @@ def test_other_text_encodings_are_detected_and_read_the_same(tmp_path, encoding)
     assert sniff_csv(path).header
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32"])
+def test_an_encoding_that_needs_a_byte_order_mark_is_refused_by_name_on_a_file_without_one(
+        tmp_path, encoding):
+    path = tmp_path / "data.csv"
+    path.write_text(TABLE)
+    with pytest.raises(DataError) as error:
+        load_file(path, options={"target": "label", "encoding": encoding})
+    assert str(error.value).startswith(f"{path} cannot be read as {encoding}")
+    assert "utf-16-le" in str(error.value)
+
+
 def test_quoted_newlines_stay_inside_their_cell(tmp_path):
     path = tmp_path / "notes.csv"
     path.write_text('a,note,label\n1,"two\nlines",x\n2,"one",y\n3,"x",x\n')
