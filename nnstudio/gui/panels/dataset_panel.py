@@ -20,7 +20,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Slot
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
-    QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
+    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
     QPushButton, QSpinBox, QStackedWidget, QVBoxLayout, QWidget,
 )
 
@@ -155,6 +155,14 @@ class DatasetPanel(QWidget):
         split_form.addRow("Label noise", self.label_noise_box)
         split_form.addRow("Scaling", self.preprocessing_combo)
 
+        # Filled for two-column data by `_show_transform_choices`.
+        self.transforms_group = QGroupBox("Network inputs")
+        self.transforms_group.setToolTip(
+            "What the network gets: the columns, or values computed from them (before scaling).")
+        self.transforms_row = QGridLayout(self.transforms_group)
+        self.transform_boxes: dict[str, QCheckBox] = {}
+        self.transforms_group.hide()
+
         self.problem = QLabel()
         self.problem.setObjectName("dataset_problem")
         self.problem.setWordWrap(True)
@@ -187,6 +195,7 @@ class DatasetPanel(QWidget):
         column.setContentsMargins(8, 8, 8, 8)
         column.addWidget(source)
         column.addWidget(split)
+        column.addWidget(self.transforms_group)
         column.addWidget(self.problem)
         column.addWidget(self.summary)
         column.addWidget(self.preview, 1)
@@ -305,7 +314,8 @@ class DatasetPanel(QWidget):
     @Slot(str)
     def _on_controller_state_changed(self, state: str) -> None:
         enabled = state == "idle"
-        for widget in [*self._form_widgets, *self.param_editors.values()]:
+        for widget in [*self._form_widgets, self.transforms_group,
+                       *self.param_editors.values()]:
             widget.setEnabled(enabled)
         self._enable_shares()
 
@@ -414,6 +424,7 @@ class DatasetPanel(QWidget):
             summary += (f" · {100 * self.data_config.label_noise:g} % of the training labels "
                         "flipped when training (the preview shows the clean ones)")
         self.summary.setText(summary)
+        self._show_transform_choices(dataset)
         if dataset.x.ndim == 2 and dataset.x.shape[1] == 2:
             self._show_scatter(dataset)
         elif dataset.x.ndim == 4 or (dataset.x.ndim == 3 and dataset.x.shape[1] > 1):
@@ -422,6 +433,56 @@ class DatasetPanel(QWidget):
             names = ", ".join(dataset.feature_names[:6])
             more = "…" if len(dataset.feature_names) > 6 else ""
             self._show_text(f"{dataset.x.shape[1]} input columns: {names}{more}")
+
+    def _show_transform_choices(self, dataset: Any) -> None:
+        """Tick boxes for Playground's inputs when the data has two columns; otherwise the
+        group is hidden (the project's transforms still apply)."""
+        from nnstudio.data.transforms import playground_transforms
+
+        two_columns = dataset.x.ndim == 2 and dataset.x.shape[1] == 2
+        self.transforms_group.setVisible(two_columns)
+        if not two_columns:
+            return
+        choices = playground_transforms(*dataset.feature_names)
+        if tuple(self.transform_boxes) != choices:
+            for box in self.transform_boxes.values():
+                box.deleteLater()
+            self.transform_boxes = {}
+            for index, text in enumerate(choices):
+                box = QCheckBox(text)
+                box.setObjectName(f"transform_{index}")
+                box.toggled.connect(self._on_transform_toggled)
+                self.transforms_row.addWidget(box, index // 4, index % 4)
+                self.transform_boxes[text] = box
+        self._tick_chosen_transforms()
+
+    @Slot()
+    def _on_transform_toggled(self) -> None:
+        chosen = tuple(text for text, box in self.transform_boxes.items() if box.isChecked())
+        if not chosen:
+            self._show_problem("The network needs at least one input; tick one.")
+            self._tick_chosen_transforms()
+            return
+        plain = tuple(self.transform_boxes)[:2]
+        # The plain columns in order are the data as it is: no key in the file.
+        self._change_data(transforms=() if chosen == plain else chosen)
+        self._fit_input_to(len(chosen))
+
+    def _tick_chosen_transforms(self) -> None:
+        chosen = self.data_config.transforms or tuple(self.transform_boxes)[:2]
+        for text, box in self.transform_boxes.items():
+            with QSignalBlocker(box):
+                box.setChecked(text in chosen)
+
+    def _fit_input_to(self, size: int) -> None:
+        """The network's one vector input takes `size` values (an undoable edit), so its shape
+        follows the chosen inputs."""
+        from nnstudio.core.commands import SetParamCommand
+
+        inputs = self.document.network.input_nodes()
+        if len(inputs) == 1 and len(inputs[0].params.get("shape", ())) == 1 \
+                and list(inputs[0].params["shape"]) != [size]:
+            self.document.push(SetParamCommand(inputs[0].id, "shape", [size]))
 
     def _show_text(self, text: str) -> None:
         self.preview_kind = "text"
@@ -499,6 +560,8 @@ def describe(dataset: Any, data: Any) -> str:
     n = dataset.n_samples
     shape = dataset.input_shape
     inputs = f"{shape[0]} inputs" if len(shape) == 1 else "images " + "×".join(map(str, shape))
+    if data.transforms:  # the network gets the computed inputs, not the columns
+        inputs = f"{shape[0]} columns → {len(data.transforms)} network inputs"
     target = f"{dataset.n_classes} classes" if dataset.is_classification else "a number to predict"
     validation = int(round(n * data.validation))
     test = int(round(n * data.test))
