@@ -104,6 +104,10 @@ def write_script(project: Project, out: str | Path, dataset: Dataset | None = No
     imported them), which the script reads by default. NNStudioError if a file cannot be
     written.
     """
+    if project.data.label_noise:
+        # The script would train on clean labels: refuse rather than export another run.
+        raise SpecError("data.label_noise: the exported script does not flip training labels; "
+                        "set label noise to 0 to export one")
     path = Path(out)
     arrays = {}
     if project.data.split_kind != "random":

@@ -3,17 +3,20 @@ bundled tables, the split and the preprocessing."""
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import math
 
 import numpy as np
 import pytest
 
+from nnstudio.core.errors import SpecError
+from nnstudio.core.examples import example_project
 from nnstudio.data import bundled
 from nnstudio.data.builtin import BUILTIN_DATASETS, BUNDLED, GENERATED, load_builtin
 from nnstudio.data.preprocessing import METHODS, Preprocessor
 from nnstudio.data.split import split_indices
-from nnstudio.engine.export.script import BUNDLED_FILES
+from nnstudio.engine.export.script import BUNDLED_FILES, write_script
 from nnstudio.engine.export.templates import data as templates
 
 
@@ -36,6 +39,8 @@ def test_every_generated_dataset_has_a_written_out_generator():
 @pytest.mark.parametrize("noise", [0.0, 0.3])
 def test_written_out_generator_draws_the_same_points_and_labels(key, noise):
     params = {"n_samples": 101} if key == "random_labels" else {"n_samples": 101, "noise": noise}
+    if key == "modular_arithmetic":  # no points or noise: a prime and an operation
+        params = {"modulus": 13, "operation": "divide" if noise else "subtract"}
     namespace = run_pieces(templates.GENERATOR_HELPERS, templates.GENERATORS[key])
     points, targets = namespace[key](**params, seed=7)
     expected = load_builtin(key, params, seed=7)
@@ -98,3 +103,11 @@ def test_written_out_scaling_fits_on_training_and_transforms_the_same(method, sh
         got = namespace["scale"](x, scaling)
         assert got.dtype == np.float32
         assert np.array_equal(got, fitted.transform(x))
+
+
+def test_a_project_with_label_noise_is_not_exported_as_a_script_of_clean_labels(tmp_path):
+    project = example_project("spiral")
+    project.data = dataclasses.replace(project.data, label_noise=0.1)
+    with pytest.raises(SpecError, match="^data.label_noise: the exported script"):
+        write_script(project, tmp_path / "train.py")
+    assert not (tmp_path / "train.py").exists()

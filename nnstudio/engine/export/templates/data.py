@@ -116,6 +116,26 @@ def random_labels(n_samples, seed):
     labels = rng.integers(0, 2, n_samples, dtype=np.int64)
     return shuffled(points, labels, rng)
 ''',
+    "modular_arithmetic": '''
+def modular_arithmetic(modulus=97, operation="add", seed=0):
+    """Every pair (a, b) once as two token ids, labelled a op b mod modulus; division
+    multiplies by b's inverse and leaves out b = 0. The seed changes nothing."""
+    a, b = np.meshgrid(np.arange(modulus), np.arange(modulus), indexing="ij")
+    pairs = np.stack([a.ravel(), b.ravel()], axis=1).astype(np.int64)
+    if operation == "divide":
+        pairs = pairs[pairs[:, 1] != 0]
+    a, b = pairs[:, 0], pairs[:, 1]
+    if operation == "add":
+        labels = a + b
+    elif operation == "subtract":
+        labels = a - b
+    elif operation == "multiply":
+        labels = a * b
+    else:
+        inverses = np.array([0] + [pow(value, -1, modulus) for value in range(1, modulus)])
+        labels = a * inverses[b]
+    return pairs.astype(np.float32), labels % modulus
+''',
 }
 
 # The generators that use the helpers above (the regression ones do not shuffle).
