@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import QModelIndex, Qt, Slot
+from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
-    QFrame, QLabel, QListWidget, QListWidgetItem, QPushButton, QScrollArea, QStackedWidget,
-    QVBoxLayout, QWidget)
+    QFrame, QLabel, QListView, QPushButton, QScrollArea, QStackedWidget, QVBoxLayout, QWidget)
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.lessons import GoalResult, Lesson, builtin_lesson, builtin_lessons
@@ -38,9 +38,12 @@ class LessonPanel(QWidget):
         self.goal_labels: list[QLabel] = []
         self._starting = False
 
-        self.chooser = QListWidget()
+        self.course = QStandardItemModel(self)
+        self.chooser = QListView()
         self.chooser.setObjectName("lesson_list")
-        self.chooser.itemActivated.connect(self._on_chooser_item_activated)
+        self.chooser.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
+        self.chooser.setModel(self.course)
+        self.chooser.activated.connect(self._on_chooser_activated)
         self.title = QLabel()
         self.title.setWordWrap(True)
         self.title.setStyleSheet("font-weight: bold; font-size: 13pt")
@@ -80,17 +83,23 @@ class LessonPanel(QWidget):
         try:
             lessons = builtin_lessons()
         except NNStudioError as error:  # a damaged installation: say which file, list nothing
-            self.chooser.addItem(f"The lessons could not be read: {error}")
+            self.course.appendRow(QStandardItem(f"The lessons could not be read: {error}"))
             return
         for lesson in lessons:
-            item = QListWidgetItem(lesson.title)
-            item.setData(Qt.ItemDataRole.UserRole, lesson.id)
+            item = QStandardItem(lesson.title)
+            item.setData(lesson.id, Qt.ItemDataRole.UserRole)
             item.setToolTip(lesson.summary)
-            self.chooser.addItem(item)
+            self.course.appendRow(item)
 
-    @Slot(QListWidgetItem)
-    def _on_chooser_item_activated(self, item: QListWidgetItem) -> None:
-        lesson_id = item.data(Qt.ItemDataRole.UserRole)
+    def lesson_ids(self) -> list[tuple[str, str]]:
+        """(id, title) of each lesson in the course list."""
+        items = (self.course.item(row) for row in range(self.course.rowCount()))
+        return [(item.data(Qt.ItemDataRole.UserRole), item.text()) for item in items
+                if item.data(Qt.ItemDataRole.UserRole)]
+
+    @Slot(QModelIndex)
+    def _on_chooser_activated(self, index: QModelIndex) -> None:
+        lesson_id = index.data(Qt.ItemDataRole.UserRole)
         if lesson_id:
             self.start(lesson_id)
 
@@ -180,9 +189,6 @@ def _goal_text(result: GoalResult) -> str:
 def install_lessons_menu(window: MainWindow, panel: LessonPanel) -> None:
     """Help → Lessons: one entry per built-in lesson, opening it in `panel`."""
     menu = window.menu("Help").addMenu("&Lessons")
-    for index in range(panel.chooser.count()):
-        item = panel.chooser.item(index)
-        lesson_id = item.data(Qt.ItemDataRole.UserRole)
-        if lesson_id:
-            action = menu.addAction(item.text())
-            action.triggered.connect(lambda checked=False, key=lesson_id: panel.start(key))
+    for lesson_id, title in panel.lesson_ids():
+        action = menu.addAction(title)
+        action.triggered.connect(lambda checked=False, key=lesson_id: panel.start(key))

@@ -98,7 +98,7 @@ def test_keeping_unsaved_work_keeps_the_project(qtbot, window, user):
 
 def test_the_course_list_opens_the_chosen_lesson(qtbot, window):
     panel = window.panels[LESSON_DOCK]
-    assert panel.chooser.count() == len(builtin_lessons())
+    assert panel.course.rowCount() == len(builtin_lessons())
     window.panel_docks[LESSON_DOCK].raise_()
     panel.chooser.setFocus()
     qtbot.keyClick(panel.chooser, Qt.Key.Key_Home)
