@@ -124,6 +124,14 @@ def _lesson(services: PanelServices) -> QWidget:
     return panel
 
 
+def _backprop(services: PanelServices) -> QWidget:
+    from nnstudio.gui.panels.backprop_panel import BackpropPanel
+
+    panel = BackpropPanel(services.document)
+    services.window.add_close_guard(panel.task.shutdown)  # no thread outlives the window
+    return panel
+
+
 PANELS: tuple[PanelEntry, ...] = (
     PanelEntry("data_view_dock", "Data View", _data_view),
     PanelEntry("dataset_dock", "Data", _dataset, RIGHT, tab_with="inspector_dock"),
@@ -142,6 +150,7 @@ PANELS: tuple[PanelEntry, ...] = (
                live=True),
     PanelEntry("evaluation_dock", "Evaluation", _evaluation, tab_with="network_dock",
                live=True),
+    PanelEntry("backprop_dock", "Backprop", _backprop, tab_with="network_dock"),
     PanelEntry("runs_dock", "Runs", _runs, tab_with="metrics_dock"),
     PanelEntry("lesson_dock", "Lesson", _lesson, RIGHT, tab_with="inspector_dock"),
 )
