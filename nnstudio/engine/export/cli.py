@@ -20,8 +20,11 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", "-f", required=True, choices=tuple(FORMATS),
                         help="what to write: " + "; ".join(
                             f"{key}: {name}" for key, (name, _) in FORMATS.items()))
-    parser.add_argument("-o", "--out", metavar="OUT",
-                        help="the file to write (default: beside the project, named after it)")
+    parser.add_argument("-o", "--output", "--out", dest="out", metavar="OUT",
+                        help="the file to write (default: beside the project, named after it); "
+                             "'-' writes a one-file format to stdout")
+    parser.add_argument("--force", action="store_true",
+                        help="replace OUT if it exists (without it, an existing file is kept)")
     parser.add_argument("--opset", type=int, metavar="N",
                         help="ONNX operator set, 17 to 21 (default 17)")
     parser.add_argument("--raw-inputs", action="store_true",
@@ -43,13 +46,42 @@ def export_from_arguments(args: argparse.Namespace) -> int:
     if args.raw_inputs and args.format not in ("onnx", "torchscript"):
         raise SpecError("--raw-inputs: only the onnx and torchscript formats hold the scaling")
     loaded = load_project(project_path)
+    if args.out == "-":
+        return _export_to_stdout(loaded, args)
     stem = project_path.name.removesuffix(".nnstudio")
     out = Path(args.out) if args.out else project_path.with_name(stem + FORMATS[args.format][1])
+    if out.is_file() and not args.force:
+        raise SpecError(f"{out}: already exists; add --force to replace it")
     result = export(loaded.project, loaded.weights, args.format, out, opset=args.opset,
                     project_path=loaded.path, raw_inputs=args.raw_inputs)
     print(result.message)
     for path in result.files:
         print(f"  {path}")
+    return 0
+
+
+def _export_to_stdout(loaded, args: argparse.Namespace) -> int:
+    """`-o -`: export into a temporary folder and copy the one file to stdout (the message
+    goes to stderr, so the output stays the file alone)."""
+    import shutil
+    import sys
+    import tempfile
+
+    from nnstudio.engine.export import FORMATS, export
+
+    with tempfile.TemporaryDirectory(prefix="nnstudio-export-") as folder:
+        out = Path(folder) / ("model" + FORMATS[args.format][1])
+        result = export(loaded.project, loaded.weights, args.format, out, opset=args.opset,
+                        project_path=loaded.path, raw_inputs=args.raw_inputs)
+        if len(result.files) > 1:
+            names = ", ".join(path.name for path in result.files)
+            raise SpecError(f"-o -: the {args.format} export writes several files ({names}); "
+                            f"give a file name instead")
+        print(result.message.replace(out.name, "stdout"), file=sys.stderr)
+        sys.stdout.flush()
+        with open(result.path, "rb") as source:
+            shutil.copyfileobj(source, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
     return 0
 
 

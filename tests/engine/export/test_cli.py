@@ -64,6 +64,34 @@ def test_export_takes_raw_inputs_unless_told_and_says_which(raw, says, project_f
     assert metadata["scaling_in_model"] == ("false" if raw else "true")
 
 
+def test_export_keeps_an_existing_file_unless_forced(project_file, capsys):
+    out = project_file.with_name("kept.onnx")
+    out.write_bytes(b"mine")
+    assert run_subcommand(["export", str(project_file), "-f", "onnx", "-o", str(out)]) == 2
+    assert "kept.onnx: already exists; add --force to replace it" in capsys.readouterr().err
+    assert out.read_bytes() == b"mine"
+    assert run_subcommand(["export", str(project_file), "-f", "onnx", "--output", str(out),
+                           "--force"]) == 0
+    assert onnx.load(str(out)).graph.input[0].name == "input"
+
+
+def test_export_to_stdout_writes_the_file_alone(project_file, capfdbinary):
+    assert run_subcommand(["export", str(project_file), "-f", "onnx", "-o", "-"]) == 0
+    captured = capfdbinary.readouterr()
+    model = onnx.load_from_string(captured.out)
+    assert {prop.key for prop in model.metadata_props} >= {"class_names", "scaling"}
+    assert b"Wrote the ONNX model stdout" in captured.err
+
+
+def test_export_to_stdout_of_several_files_is_refused(project_file, tmp_path, capsys):
+    trained = project_file.with_name("trained.nnstudio")
+    loaded = load_project(project_file)
+    save_project(trained, loaded.project,
+                 weights=model_to_arrays(build_model(loaded.project.network)))
+    assert run_subcommand(["export", str(trained), "-f", "weights", "-o", "-"]) == 2
+    assert "writes several files (model.safetensors, model.json)" in capsys.readouterr().err
+
+
 def test_export_of_a_missing_project_says_so(tmp_path, capsys):
     assert run_subcommand(["export", str(tmp_path / "none.nnstudio"), "-f", "card"]) == 2
     assert "none.nnstudio: no such project file" in capsys.readouterr().err
