@@ -27,8 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from nnstudio.core.activations import ACTIVATIONS
 from nnstudio.core.config import TRAINING_SCHEMA, TrainingConfig
 from nnstudio.core.errors import ProjectError
+from nnstudio.core.layers import LAYER_TYPES
 from nnstudio.core.network import Network
 from nnstudio.core.project import Project, load_project_bytes
 from nnstudio.core.shapes import infer_shapes
@@ -403,6 +405,10 @@ def _condition(value: Any, name: str, where: str) -> Condition:
         extra = _count(extra, name, f"{where}.epochs", 1, 100_000)
     elif kind.extra_field and extra is not None:
         extra = _text(extra, name, f"{where}.{kind.extra_field}", 80, allow_empty=True)
+    if kind.key == "layer_count" and subject not in LAYER_TYPES:
+        raise LessonError(f"{name}: {where}.layer: no layer type named {_show(subject)}")
+    if kind.key == "layer_count" and extra and extra not in ACTIVATIONS:
+        raise LessonError(f"{name}: {where}.activation: no activation named {_show(extra)}")
     if kind.key == "setting" and subject not in TRAINING_SCHEMA.names():
         raise LessonError(f"{name}: {where}.setting: no training setting named {_show(subject)}")
     target = fields["value"]

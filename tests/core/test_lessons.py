@@ -133,6 +133,15 @@ def test_a_lesson_saves_and_loads_back_equal(tmp_path):
     (lambda d: d["steps"][1]["goal"]["conditions"][0].update(setting="l3"),
      "steps[1].goal.conditions[0].setting: no training setting named \"l3\""),
     (lambda d: d["steps"][0]["goal"].update(conditions=[]), "a goal needs at least one condition"),
+    (lambda d: d["steps"][0]["goal"]["conditions"].append(
+        {"kind": "layer_count", "layer": "dense", "activation": "relux", "op": ">=", "value": 1}),
+     "steps[0].goal.conditions[1].activation: no activation named \"relux\""),
+    (lambda d: d["steps"][0]["goal"]["conditions"].append(
+        {"kind": "layer_count", "layer": "dense2", "op": ">=", "value": 1}),
+     "steps[0].goal.conditions[1].layer: no layer type named \"dense2\""),
+    (lambda d: d["steps"][0]["goal"]["conditions"].append(
+        {"kind": "loss_within", "op": "<", "value": 0.1, "epochs": 0}),
+     "steps[0].goal.conditions[1].epochs: must be a whole number from 1 to 100000, got 0"),
     (lambda d: d["project"]["network"]["nodes"][1]["params"].update(units=-3),
      "x.nnlesson: project: "),
 ])
