@@ -13,20 +13,14 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from nnstudio.core.errors import SpecError
+from nnstudio.core.output_fit import LOGIT_LOSSES, LOSS_NAMES, choose_loss
 from nnstudio.engine.modules import GraphModule
 
-LOGIT_LOSSES = ("bce", "cross_entropy")
 VALUE_LOSSES = ("mse", "mae", "huber")
 
 _FUNCTIONS = {
     "bce": F.binary_cross_entropy_with_logits, "cross_entropy": F.cross_entropy,
     "mse": F.mse_loss, "mae": F.l1_loss, "huber": F.huber_loss,
-}
-
-LOSS_NAMES = {
-    "bce": "binary cross-entropy", "cross_entropy": "cross-entropy",
-    "mse": "mean squared error", "mae": "mean absolute error", "huber": "Huber",
 }
 
 
@@ -115,35 +109,7 @@ def make_objective(loss: str, task: str, classes: int, target_width: int,
     `loss` is the training setting ("auto" picks BCE, cross-entropy or MSE from the task);
     `target_width` is the number of regression targets (ignored for classes).
     """
-    output_id, shape = model.output_id, model.output_shape
-    if len(shape) != 1:
-        raise SpecError(f"{output_id}: the output layer gives {shape}, but a prediction must be "
-                        "a vector of values: add a Flatten and a Dense layer at the end")
-    width = shape[0]
-    if task == "regression":
-        if loss in LOGIT_LOSSES:
-            raise SpecError(f"training.loss: {LOSS_NAMES[loss]} is for classes, and this data "
-                            "asks for numbers: choose mse, mae or huber (or auto)")
-        if width != target_width:
-            raise SpecError(f"{output_id}: outputs {width} values but the data has "
-                            f"{target_width} target(s): set its units to {target_width}")
-        return Objective("mse" if loss == "auto" else loss, task, 0, width, model.output_activation)
-    if model.output_activation == "softmax" and width == 1:
-        raise SpecError(f"{output_id}: a softmax over one unit always gives 1: use sigmoid for "
-                        "a yes/no output")
-    if task == "binary":
-        if width not in (1, 2):
-            raise SpecError(f"{output_id}: outputs {width} values but the data has 2 classes: "
-                            "set its units to 1 (with sigmoid) or 2 (with softmax)")
-    elif width != classes:
-        raise SpecError(f"{output_id}: outputs {width} values but the data has {classes} "
-                        f"classes: set its units to {classes} (with softmax)")
-    if loss == "auto":
-        loss = "bce" if width == 1 else "cross_entropy"
-    if loss == "bce" and width != 1:
-        raise SpecError(f"training.loss: binary cross-entropy needs one output unit, and "
-                        f"{output_id} has {width}: choose cross_entropy (or auto)")
-    if loss == "cross_entropy" and width == 1:
-        raise SpecError(f"training.loss: cross-entropy needs one output unit per class, and "
-                        f"{output_id} has 1: choose bce (or auto)")
-    return Objective(loss, task, classes, width, model.output_activation)
+    loss = choose_loss(loss, task, classes, target_width, model.output_id, model.output_shape,
+                       model.output_activation)
+    return Objective(loss, task, classes if task != "regression" else 0,
+                     model.output_shape[0], model.output_activation)

@@ -23,6 +23,7 @@ from torch import nn
 from nnstudio.core.errors import SpecError
 from nnstudio.core.model_size import check_memory
 from nnstudio.core.network import Network, Node
+from nnstudio.core.output_fit import ABSORBED_ACTIVATIONS, absorbed_activation
 from nnstudio.core.shapes import Shape, infer_shapes
 from nnstudio.engine.torch_layers import (
     Activation, activation_function, layer_activation, torch_layer,
@@ -31,9 +32,6 @@ from nnstudio.engine.torch_layers import (
 __all__ = ["ABSORBED_ACTIVATIONS", "GraphModule", "Layer", "absorbed_activation",
            "activation_function", "build_layer",
            "build_model", "logits_to_proba", "multiply_adds", "parameter_count"]
-
-# The activations a loss absorbs, when they end a network whose output is a vector.
-ABSORBED_ACTIVATIONS = ("sigmoid", "softmax")
 
 
 # ---- initializers ------------------------------------------------------------------------------
@@ -256,15 +254,6 @@ def _module_key(node_id: str) -> str:
     # suffix no node id can contain ("-"), so keys never collide. Asked of an instance, since
     # "training" is set in Module.__init__, not on the class.
     return node_id + "-" if hasattr(nn.ModuleDict(), node_id) else node_id
-
-
-def absorbed_activation(node: Node, shape: Shape) -> str | None:
-    """The sigmoid/softmax ending a classifier with a vector output (node `node`, shaped
-    `shape`), which the loss applies; None when there is none."""
-    if len(shape) != 1:
-        return None
-    name = node.type if node.type in ABSORBED_ACTIVATIONS else node.params.get("activation")
-    return name if name in ABSORBED_ACTIVATIONS else None
 
 
 def build_model(network: Network, seed: int = 0) -> GraphModule:

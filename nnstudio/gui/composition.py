@@ -85,6 +85,8 @@ def build_window(document: ProjectDocument | None = None, settings: QSettings | 
         # on screen), throttled once by the run's relay, through the controller's signals.
         controller.add_callback_factory(live.make_request)
         controller.epochs_reached.connect(live.show_epochs)
+        live.refreshed.connect(lambda: window.problems.set_data(
+            live.prepared.train if live.prepared is not None else None))
         _dock_panels(services, chosen)
         if menus:
             parts["training"] = _install_training(services)

@@ -259,6 +259,7 @@ class MainWindow(QMainWindow):
         self.canvas.selection_changed.connect(self.inspector.show_nodes)
         self.palette_widget.layer_activated.connect(self.canvas.append_layer)
         self.problems.node_activated.connect(self._on_problems_node_activated)
+        self.problems.changed.connect(self._on_problems_changed)
 
     def _fit_panels_in_default_width(self) -> None:
         """Tab panels placed side by side below or beside the canvas together when, side by
@@ -457,17 +458,21 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_document_network_changed(self) -> None:
-        report = self.document.report
-        self.params_label.setText(f"Parameters: {report.total_params:,}")
-        count = len(report.errors)
-        if count:
+        self.params_label.setText(f"Parameters: {self.document.report.total_params:,}")
+        self._on_problems_changed()
+
+    @Slot()
+    def _on_problems_changed(self) -> None:
+        messages = self.problems.messages()
+        if messages:
+            count = len(messages)
             self.problems_label.setText(f"⚠ {count} problem{'s' if count > 1 else ''}")
             self.problems_label.setStyleSheet(f"color: {ERROR_COLOR}; font-weight: bold;")
-            self.problems_label.setToolTip("\n".join(message for _, message in report.errors))
+            self.problems_label.setToolTip("\n".join(messages))
         else:
             self.problems_label.setText("✓ No problems")
             self.problems_label.setStyleSheet("")
-            self.problems_label.setToolTip("Every layer's shapes fit.")
+            self.problems_label.setToolTip(self.problems.list.item(0).text())
 
     @Slot(bool)
     def _on_document_dirty_changed(self, dirty: bool) -> None:
