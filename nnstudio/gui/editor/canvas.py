@@ -202,6 +202,9 @@ class CanvasView(QGraphicsView):
         ok = self._push_and_select(AddNodeCommand(node, append=True), [node.id])
         if ok:
             self.ensureVisible(self.canvas.node_items[node.id], 40, 40)
+            # The new layer is selected here: the keys (Delete, arrows) now act on it, not on
+            # the palette the double-click came from.
+            self.setFocus(Qt.FocusReason.OtherFocusReason)
         return ok
 
     def _insert_on_wire(self, node, wire: tuple[str, str]) -> CompoundCommand:
