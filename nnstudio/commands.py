@@ -158,6 +158,8 @@ def _train_arguments(parser: argparse.ArgumentParser) -> None:
                         help="start from the project's saved weights instead of fresh ones")
     parser.add_argument("--no-save", dest="save", action="store_false",
                         help="train and report, but leave the project file as it is")
+    parser.add_argument("--quiet", "-q", action="store_true",
+                        help="print nothing but errors (and the --json object)")
     _add_json(parser)
 
 
@@ -190,7 +192,7 @@ def _train(args: argparse.Namespace) -> int:
 
     initial = loaded.weights if args.continue_ else None
     plan_run(project.network, data, config, initial)  # every check before any output
-    progress = _progress_for(args.json, sys.stderr)
+    progress = _progress_for(args.json, sys.stderr, quiet=args.quiet)
     control = TrainingControl()
     failure = None
     with _stop_on_interrupt(control):
@@ -220,7 +222,7 @@ def _train(args: argparse.Namespace) -> int:
                      "stop_reason": result.stop_reason, "seconds": round(result.seconds, 3),
                      "device": result.device, "training_path": result.path, **metrics},
                     sys.stdout)
-    else:
+    elif not args.quiet:
         print(f"{record.name}: {result.epochs_run} epochs in {result.seconds:.1f} s on "
               f"{result.device} ({_reason_text(result)})")
         if args.continue_:  # where it began: a run by its name, or weights no run recorded
@@ -301,7 +303,7 @@ def _save_run(loaded, config, result, metrics: dict[str, float], continued: bool
 
 # ---- progress ---------------------------------------------------------------------------------
 
-def _progress_for(json_output: bool, stream: TextIO):
+def _progress_for(json_output: bool, stream: TextIO, quiet: bool = False):
     from nnstudio.engine.callbacks import Callback
 
     class Progress(Callback):
@@ -311,7 +313,7 @@ def _progress_for(json_output: bool, stream: TextIO):
 
         def __init__(self) -> None:
             self.tty = stream.isatty()
-            self.quiet = json_output and not self.tty
+            self.quiet = quiet or (json_output and not self.tty)
             self.batch_interval = 1 if self.tty and not self.quiet else 0
             self.epochs = 0
             self.batches = 1

@@ -110,3 +110,9 @@ def test_train_no_save_reports_and_leaves_the_project_file_alone(spiral, capsys)
     assert spiral.read_bytes() == before
     assert run_subcommand(["train", str(spiral), "--epochs", "2", "--no-save"]) == OK
     assert f"not saved (--no-save): {spiral} is unchanged" in capsys.readouterr().out
+
+
+def test_train_quiet_prints_nothing_but_still_saves(spiral, capsys):
+    assert run_subcommand(["train", str(spiral), "--epochs", "2", "--quiet"]) == OK
+    assert capsys.readouterr() == ("", "")
+    assert len(load_project(spiral).project.runs) == 1
