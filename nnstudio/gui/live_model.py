@@ -300,8 +300,20 @@ class LiveModel(QObject):
 
     @property
     def has_plane(self) -> bool:
-        """True when the input is a vector of two or more features (an input plane exists)."""
-        return self.input_features >= 2
+        """True when the input is a vector of two or more features (an input plane exists)
+        that are values, not token ids."""
+        return self.input_features >= 2 and not self.takes_tokens
+
+    @property
+    def takes_tokens(self) -> bool:
+        """True when an Embedding reads the input: its features are token ids, and a point
+        between two ids (or outside the vocabulary) is no input at all."""
+        if self.display is None:
+            return False
+        network = self.display.network
+        inputs = {node.id for node in network.input_nodes()}
+        return any(node.type == "embedding" and set(node.inputs) & inputs
+                   for node in network.nodes)
 
     def output_names(self, units: int) -> tuple[str, ...]:
         """Names for the `units` output values from the data's classes: one per class, or

@@ -147,6 +147,11 @@ class BoundaryPanel(LivePanel):
             return (f"This network's input is an image or a sequence ({size}), not a list of "
                     "features, so there is no input plane to draw a decision boundary on.\n\n"
                     "The Forward Pass view shows what each layer does to one sample.")
+        if live.takes_tokens:
+            return ("This network's inputs are token ids read by an Embedding, not values: a "
+                    "point between two ids is no input, so there is no plane to draw a decision "
+                    "boundary on.\n\nThe Forward Pass view shows what each layer does to one "
+                    "sample.")
         return ("This network takes a single input feature: there is no plane of two features "
                 "to draw a decision boundary on.")
 

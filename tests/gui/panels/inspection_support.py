@@ -14,6 +14,7 @@ from nnstudio.engine.weights import arrays_to_model, model_to_arrays
 EXAMPLE_KEYS = tuple(EXAMPLES)
 PLANE_EXAMPLES = ("seed_article", "spiral", "regression")  # vector inputs, a plane exists
 IMAGE_EXAMPLES = ("digits_mlp", "digits_cnn")
+TOKEN_EXAMPLES = ("grokking",)  # two inputs, but token ids for an Embedding: no plane
 
 
 def seeded_weights(network, seed: int) -> dict[str, np.ndarray]:

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 
 from tests.gui.panels.inspection_support import (
-    EXAMPLE_KEYS, IMAGE_EXAMPLES, PLANE_EXAMPLES, colour_count, engine_outputs,
+    EXAMPLE_KEYS, IMAGE_EXAMPLES, PLANE_EXAMPLES, TOKEN_EXAMPLES, colour_count, engine_outputs,
     example_document, scaled_weights, show,
 )
 from nnstudio.gui.live_model import LiveModel
@@ -44,6 +44,9 @@ def test_every_example_renders_a_boundary_or_says_why_there_is_none(open_panel, 
         assert panel.stack.currentWidget() is panel.note
         assert "no input plane" in panel.note.text()
         assert colour_count(panel) > 5  # the words are drawn
+    elif key in TOKEN_EXAMPLES:
+        assert panel.stack.currentWidget() is panel.note
+        assert "token ids read by an Embedding" in panel.note.text()
     else:
         assert panel.stack.currentIndex() == 0
         assert colour_count(panel.plot) > 50
