@@ -235,8 +235,10 @@ def _run(args: argparse.Namespace) -> int:
     lines = _describe_columns(plan, dataset, report) if plan is not None else []
     lines += _dataset_warnings(dataset, report, project.data.preprocessing)
     classes = f", classes {', '.join(dataset.class_names)}" if dataset.class_names else ""
-    lines += [f"Wrote {output}: {dataset.n_samples} samples of shape {dataset.input_shape}, "
-              f"task {dataset.task}{classes}.", split_line, summary(project.network)]
+    computed = (f" computed as {', '.join(project.data.transforms)}"
+                if project.data.transforms else "")
+    lines += [f"Wrote {output}: {dataset.n_samples} samples of shape {dataset.input_shape}"
+              f"{computed}, task {dataset.task}{classes}.", split_line, summary(project.network)]
     _say(lines)
     return 0
 

@@ -53,6 +53,7 @@ def test_new_with_transforms_sizes_the_network_and_trains_on_them(tmp_path, caps
     out = tmp_path / "p.nnstudio"
     assert run_new(["--data", str(tmp_path / "c.csv"), "--target", "label",
                     "--transforms", "a,b,a^2,a*b,sin(b)", "-o", str(out)]) == 0
+    assert "shape (5,) computed as a, b, a^2, a*b, sin(b)" in capsys.readouterr().out
     project = load_project(out).project
     assert project.data.transforms == ("a", "b", "a^2", "a*b", "sin(b)")
     assert tuple(project.network.nodes[0].params["shape"]) == (5,)
