@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QModelIndex, Qt, Slot
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
-    QFrame, QLabel, QListView, QPushButton, QScrollArea, QStackedWidget, QVBoxLayout, QWidget)
+    QFileDialog, QFrame, QLabel, QListView, QPushButton, QScrollArea, QStackedWidget, QVBoxLayout, QWidget)
 
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.lessons import GoalResult, Lesson, builtin_lesson, builtin_lessons
+from nnstudio.core.lessons import (
+    LESSON_SUFFIX, GoalResult, Lesson, builtin_lesson, builtin_lessons, load_lesson)
 
 if TYPE_CHECKING:
     from nnstudio.gui.document import ProjectDocument
@@ -65,6 +66,9 @@ class LessonPanel(QWidget):
         chooser_layout.addWidget(QLabel("The course: double-click a lesson to start it. It opens "
                                         "its own project; your open project stays on disk."))
         chooser_layout.addWidget(self.chooser, 1)
+        open_file = QPushButton("Open a Lesson File…")
+        open_file.clicked.connect(self.open_lesson_file)
+        chooser_layout.addWidget(open_file)
         self.pages = QStackedWidget()
         self.pages.addWidget(chooser_page)
         self.pages.addWidget(lesson_page)
@@ -106,7 +110,24 @@ class LessonPanel(QWidget):
     def start(self, lesson_id: str) -> bool:
         """Open built-in lesson `lesson_id` (read afresh, so its project is a new copy); False
         when the person keeps their unsaved work instead."""
-        lesson = builtin_lesson(lesson_id)
+        return self.start_lesson(builtin_lesson(lesson_id))
+
+    @Slot()
+    def open_lesson_file(self) -> bool:
+        """Ask for a .nnlesson file (a teacher's) and start it; a bad file says why."""
+        path, _ = QFileDialog.getOpenFileName(self, "Open Lesson", "",
+                                              f"NN Studio lessons (*{LESSON_SUFFIX})")
+        if not path:
+            return False
+        try:
+            lesson = load_lesson(path)
+        except NNStudioError as error:
+            self.window_.show_error("Could not open the lesson", str(error))
+            return False
+        return self.start_lesson(lesson)
+
+    def start_lesson(self, lesson: Lesson) -> bool:
+        """Open `lesson` (its project must not be shared with another open lesson)."""
         if not self.window_.release_project():
             return False
         self._starting = True

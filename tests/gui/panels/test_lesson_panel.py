@@ -5,11 +5,13 @@ lesson; keeping unsaved work keeps the project and the lesson shut."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QPushButton
 
-from nnstudio.core.lessons import builtin_lessons
+from nnstudio.core.lessons import builtin_lesson, builtin_lessons, save_lesson
 from nnstudio.gui.panels.lesson_panel import LESSON_DOCK, MET, OPEN
 from nnstudio.gui.panels.table import PANELS
 from tests.gui.training.conftest import TRAINING_PANELS
@@ -112,3 +114,37 @@ def test_every_highlight_names_a_panel_of_the_window():
     for lesson in builtin_lessons():
         for step in lesson.steps:
             assert not step.highlight or f"{step.highlight}_dock" in docks, (lesson.id, step)
+
+
+def click_open_file(qtbot, panel) -> None:
+    button = next(b for b in panel.findChildren(QPushButton) if b.text() == "Open a Lesson File…")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def test_a_teachers_lesson_file_opens_from_the_panel(qtbot, window, monkeypatch, tmp_path):
+    teacher = dataclasses.replace(builtin_lesson("7-random-labels"), id="mine",
+                                  title="Memorize 200 points")
+    save_lesson(tmp_path / "mine.nnlesson", teacher)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(
+        lambda *args, **kwargs: (str(tmp_path / "mine.nnlesson"), "")))
+    panel = window.panels[LESSON_DOCK]
+    window.panel_docks[LESSON_DOCK].raise_()
+    click_open_file(qtbot, panel)
+    assert panel.title.text() == "Memorize 200 points"
+    assert window.document.project.name == "Lesson 7: random labels"
+    assert len(panel.goal_labels) == 1 and panel.goal_labels[0].text().startswith(OPEN)
+
+
+def test_a_bad_lesson_file_says_why_and_keeps_the_project(qtbot, window, monkeypatch, tmp_path,
+                                                          user):
+    (tmp_path / "bad.nnlesson").write_text('{"format": "nnstudio-lesson"}')
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(
+        lambda *args, **kwargs: (str(tmp_path / "bad.nnlesson"), "")))
+    before = window.document.project
+    seen: list[str] = []
+    user.answer_next_dialog(QMessageBox.StandardButton.Ok, seen)
+    window.panel_docks[LESSON_DOCK].raise_()
+    click_open_file(qtbot, window.panels[LESSON_DOCK])
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    assert seen[0].startswith("bad.nnlesson: the file: missing 'format_version'")
+    assert window.document.project is before and window.panels[LESSON_DOCK].lesson is None
