@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView, QAbstractButton, QApplication, QComboBox, QLabel, QMessageBox, QWidget,
 )
@@ -65,7 +65,9 @@ def texts_in(widget: QWidget) -> list[str]:
 
 def model_texts(model) -> list[str]:
     texts = []
-    rows, columns = model.rowCount(QModelIndex()), model.columnCount(QModelIndex())
+    rows = model.rowCount(QModelIndex())
+    # A list widget's model hides columnCount (a list has one column).
+    columns = 1 if isinstance(model, QAbstractListModel) else model.columnCount(QModelIndex())
     for orientation, count in ((Qt.Orientation.Horizontal, columns),
                                (Qt.Orientation.Vertical, rows)):
         texts += [str(model.headerData(i, orientation) or "") for i in range(min(count, 200))]
