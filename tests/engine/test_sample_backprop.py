@@ -69,7 +69,8 @@ def test_backprop_numbers_equal_autograd(name):
     if not found["explicit"]:  # convolutions: sizes and norms per layer
         for layer in found["layers"]:
             assert layer["shape"] == list(values[layer["id"]].shape[1:])
-            assert np.isclose(layer["a_norm"], float(values[layer["id"]].detach().norm()), **TOLERANCE)
+            norm = float(values[layer["id"]].detach().norm())
+            assert np.isclose(layer["a_norm"], norm, **TOLERANCE)
         return
     ids = list(model.node_ids)
     for layer in found["layers"]:
