@@ -312,6 +312,10 @@ class EvaluationPanel(ThrottledLivePanel):
         item = plot.getPlotItem()
         item.setLabel("bottom", "False-positive rate")
         item.setLabel("left", "True-positive rate")
+        # The y label stands on its side, and pyqtgraph cuts it to the axis' height: the plot
+        # is never shorter than the label is long (plus the x axis below it).
+        label_length = item.getAxis("left").label.boundingRect().width()
+        plot.setMinimumHeight(int(label_length + item.getAxis("bottom").height() + 24))
         item.setRange(xRange=(0, 1), yRange=(0, 1), padding=0.03)
         item.setMouseEnabled(False, False)
         foreground = self.palette().color(QPalette.ColorRole.Text)

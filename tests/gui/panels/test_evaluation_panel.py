@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from tests.gui.panels.inspection_support import EXAMPLE_KEYS, colour_count, engine_model, example_document, show
 from nnstudio.engine.evaluate import evaluate
@@ -307,3 +308,12 @@ def test_double_clicking_a_row_of_the_table_names_that_sample(open_panel, qtbot)
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert chosen == [("test", panel.shown_samples()[1])]
+
+
+def test_the_roc_y_axis_label_is_whole_in_a_short_panel(open_panel, qtbot):
+    panel = open_panel("spiral")
+    panel.resize(1000, 120)  # shorter than the plot allows: the panel scrolls or clips instead
+    qtbot.waitUntil(lambda: panel.roc_plot.isVisible())
+    QApplication.processEvents()
+    axis = panel.roc_plot.getPlotItem().getAxis("left")
+    assert axis.label.boundingRect().width() <= axis.geometry().height()
