@@ -43,13 +43,13 @@ def main() -> None:
     parser.add_argument("--weight-decay", type=float)
     parser.add_argument("--batch-size", type=int)
     parser.add_argument("--train-fraction", type=float,
-                        help="the share of pairs to train on; the rest is the validation set")
+                        help="the share of pairs to train on; 10%% are the test set, the rest validation")
     parser.add_argument("--every", type=int, default=100)
     args = parser.parse_args()
     project = example_project("grokking")
     if args.train_fraction is not None:
         project = dataclasses.replace(project, data=dataclasses.replace(
-            project.data, validation=1.0 - args.train_fraction, test=0.0))
+            project.data, validation=0.9 - args.train_fraction, test=0.1))
     overrides = {key: value for key, value in (
         ("epochs", args.epochs), ("learning_rate", args.lr),
         ("weight_decay", args.weight_decay), ("batch_size", args.batch_size)) if value is not None}
