@@ -48,13 +48,14 @@ def expected_outputs(network: Network, weights, batch: int = 7) -> tuple[np.ndar
 
 
 def app_predictions(project, weights, project_path=None) -> tuple[np.ndarray, np.ndarray]:
-    """Test rows in the data's own units, and what the app predicts for them: the network on
-    the inputs scaled as training scaled them."""
+    """Test rows (training rows when a project has no test split) in the data's own units, and
+    what the app predicts for them: the network on the inputs scaled as training scaled them."""
     prepared = prepare_project_data(project, project_path)
-    raw = prepared.preprocessor.inverse_transform(prepared.test.x[:40]).astype(np.float32)
+    rows = (prepared.test if prepared.test.n_samples else prepared.train).x[:40]
+    raw = prepared.preprocessor.inverse_transform(rows).astype(np.float32)
     model = prediction_model(project.network, weights, project.training.seed)
     with torch.no_grad():
-        return raw, model(torch.from_numpy(prepared.test.x[:40])).numpy()
+        return raw, model(torch.from_numpy(rows)).numpy()
 
 
 def run_exported(fmt: str, path, inputs: np.ndarray) -> np.ndarray:
