@@ -70,6 +70,31 @@ def make_window(qtbot, make_document, settings):
     return make
 
 
+def close_without_asking(window) -> None:
+    """For pytest-qt's close of a composed window: no run left going, no save prompt."""
+    window.services.controller.shutdown()
+    window.document.undo_stack.setClean()
+    window.document._unsaved = False
+
+
+@pytest.fixture
+def composed_window(qtbot, settings):
+    """`make(document=None, size=None, panels=None, menus=True)`: a shown window as the app
+    composes it (`build_window`), closed without prompting."""
+    from nnstudio.gui.composition import build_window
+
+    def make(document=None, size: tuple[int, int] | None = None, **options):
+        window = build_window(document, settings, **options)
+        qtbot.addWidget(window, before_close_func=close_without_asking)
+        if size is not None:
+            window.resize(*size)
+        window.show()
+        qtbot.waitExposed(window)
+        return window
+
+    return make
+
+
 # ---- acting as a user -------------------------------------------------------------------------
 
 class User:

@@ -23,23 +23,8 @@ def projects(tmp_path_factory, qapp):
 
 
 @pytest.fixture
-def full_window(qtbot, settings):
-    from nnstudio.gui.composition import build_window
-
-    def forget(window) -> None:
-        window.services.controller.shutdown()
-        window.document.undo_stack.setClean()
-        window.document._unsaved = False
-
-    def make():
-        window = build_window(settings=settings)
-        qtbot.addWidget(window, before_close_func=forget)
-        window.resize(1400, 900)
-        window.show()
-        qtbot.waitExposed(window)
-        return window
-
-    return make
+def full_window(composed_window):
+    return lambda: composed_window(size=(1400, 900))
 
 
 def texts_in(widget: QWidget) -> list[str]:

@@ -12,26 +12,6 @@ from nnstudio.gui.main_window import SCREEN_SHARE
 pytestmark = pytest.mark.usefixtures("warm_torch")
 
 
-@pytest.fixture
-def open_window(qtbot, settings):
-    """The whole window as the app builds it, shown at the size it picks itself."""
-    from nnstudio.gui.composition import build_window
-
-    def forget(window) -> None:
-        window.services.controller.shutdown()
-        window.document.undo_stack.setClean()
-        window.document._unsaved = False
-
-    def make():
-        window = build_window(settings=settings)
-        qtbot.addWidget(window, before_close_func=forget)
-        window.show()
-        qtbot.waitExposed(window)
-        return window
-
-    return make
-
-
 def available() -> QRect:
     return QApplication.primaryScreen().availableGeometry()
 
@@ -40,8 +20,8 @@ def test_the_tests_run_on_a_1366_by_768_screen(qapp):
     assert (available().width(), available().height()) == (1366, 768)
 
 
-def test_the_first_window_fits_the_screen_centred_with_its_status_bar_visible(open_window):
-    window = open_window()
+def test_the_first_window_fits_the_screen_centred_with_its_status_bar_visible(composed_window):
+    window = composed_window()
     screen = available()
     assert screen.contains(window.frameGeometry())
     assert window.width() <= screen.width() * SCREEN_SHARE
@@ -55,23 +35,23 @@ def test_the_first_window_fits_the_screen_centred_with_its_status_bar_visible(op
     assert screen.contains(QRect(bar.mapToGlobal(bar.rect().topLeft()), bar.size()))
 
 
-def test_a_layout_saved_on_a_larger_screen_is_not_restored(open_window):
-    first = open_window()
+def test_a_layout_saved_on_a_larger_screen_is_not_restored(composed_window):
+    first = composed_window()
     first.setGeometry(0, 0, 1900, 1150)  # as on a large monitor
     first.save_window_state()
     first.close()
-    second = open_window()
+    second = composed_window()
     assert available().contains(second.frameGeometry())
     assert second.width() <= available().width() * SCREEN_SHARE
 
 
-def test_a_layout_that_fits_is_restored(open_window):
-    first = open_window()
+def test_a_layout_that_fits_is_restored(composed_window):
+    first = composed_window()
     first.setGeometry(40, 30, 1100, 660)
     first.inspector_dock.hide()
     saved = first.size()  # Qt may have kept it a little taller, for the panels' minimum
     first.save_window_state()
     first.close()
-    second = open_window()
+    second = composed_window()
     assert second.size() == saved and saved.width() == 1100
     assert second.inspector_dock.isHidden()

@@ -15,18 +15,8 @@ MISMATCH = "dense_3: outputs 16 values but the data has 2 classes"
 
 
 @pytest.fixture
-def spiral_window(qtbot, settings):
-    from nnstudio.gui.composition import build_window
-
-    def forget(window) -> None:
-        window.services.controller.shutdown()
-        window.document.undo_stack.setClean()
-        window.document._unsaved = False
-
-    window = build_window(ProjectDocument(spiral_project()), settings=settings)
-    qtbot.addWidget(window, before_close_func=forget)
-    window.show()
-    qtbot.waitExposed(window)
+def spiral_window(composed_window, qtbot):
+    window = composed_window(ProjectDocument(spiral_project()))
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
     qtbot.waitUntil(lambda: window.problems.train_data is not None, timeout=20000)

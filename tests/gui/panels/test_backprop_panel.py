@@ -5,25 +5,16 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from nnstudio.gui.composition import build_window
 from nnstudio.gui.document import ProjectDocument
 from tests.gui.projects import spiral_project
 
 WAIT = 60_000
 
 
-def forget_changes(window) -> None:  # pytest-qt closes the window: no save prompt then
-    window.document.undo_stack.setClean()
-    window.document._unsaved = False
-
-
 @pytest.fixture
-def panel(qtbot, settings, warm_torch):
-    window = build_window(ProjectDocument(spiral_project()), settings=settings,
-                          panels=("backprop_dock",), menus=False)
-    qtbot.addWidget(window, before_close_func=forget_changes)
-    window.show()
-    qtbot.waitExposed(window)
+def panel(composed_window, warm_torch):
+    window = composed_window(ProjectDocument(spiral_project()), panels=("backprop_dock",),
+                             menus=False)
     panel = window.panels["backprop_dock"]
     window.panel_docks["backprop_dock"].raise_()
     return panel

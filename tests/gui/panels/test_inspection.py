@@ -18,24 +18,14 @@ INSPECTION = tuple(entry.object_name for entry in LIVE_PANELS)
 
 
 @pytest.fixture
-def window(qtbot, settings):
+def window(composed_window):
     from nnstudio.gui.document import ProjectDocument
-    from nnstudio.gui.composition import build_window
-
-    def before_close(window) -> None:
-        window.services.controller.shutdown()
-        window.document.undo_stack.setClean()
-        window.document._unsaved = False
 
     def make(panels=TRAINING + INSPECTION, menus: bool = True, epochs: int = 40):
         project = example_project("spiral")
         project.training = project.training.replace(epochs=epochs, device="cpu")
-        window = build_window(ProjectDocument(project), settings, panels=panels, menus=menus)
-        qtbot.addWidget(window, before_close_func=before_close)
-        window.resize(1300, 850)
-        window.show()
-        qtbot.waitExposed(window)
-        return window
+        return composed_window(ProjectDocument(project), size=(1300, 850), panels=panels,
+                               menus=menus)
 
     return make
 

@@ -20,19 +20,8 @@ WAIT = 20_000  # ms
 
 
 @pytest.fixture
-def window(qtbot, settings, warm_torch):
-    from nnstudio.gui.composition import build_window
-
-    def before_close(made) -> None:
-        made.training.controller.shutdown()
-        made.document.undo_stack.setClean()
-        made.document._unsaved = False
-
-    made = build_window(None, settings, panels=(*TRAINING_PANELS, LESSON_DOCK))
-    qtbot.addWidget(made, before_close_func=before_close)
-    made.resize(1300, 850)
-    made.show()
-    qtbot.waitExposed(made)
+def window(composed_window, qtbot, warm_torch):
+    made = composed_window(size=(1300, 850), panels=(*TRAINING_PANELS, LESSON_DOCK))
     made.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is made, timeout=2000)
     return made

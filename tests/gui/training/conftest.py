@@ -13,25 +13,15 @@ TRAINING_PANELS = ("dataset_dock", "hyperparameters_dock", "metrics_dock")
 
 
 @pytest.fixture
-def train_window(qtbot, settings, warm_torch):
+def train_window(composed_window, qtbot, warm_torch):
     """A shown main window with the training parts installed, around `project`."""
     from nnstudio.gui.document import ProjectDocument
-    from nnstudio.gui.composition import build_window
-
-    def before_close(window) -> None:  # pytest-qt closes the window: no run, no prompt then
-        window.training.controller.shutdown()
-        window.document.undo_stack.setClean()
-        window.document._unsaved = False
 
     def make(project: Project | None = None, path=None) -> MainWindow:
         document = ProjectDocument(project or spiral_project())
         if path is not None:
             assert document.open(path) is None
-        window = build_window(document, settings, panels=TRAINING_PANELS)
-        qtbot.addWidget(window, before_close_func=before_close)
-        window.resize(1300, 850)
-        window.show()
-        qtbot.waitExposed(window)
+        window = composed_window(document, size=(1300, 850), panels=TRAINING_PANELS)
         window.activateWindow()  # shortcuts only fire in the active window
         qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
         return window

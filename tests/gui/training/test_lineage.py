@@ -18,22 +18,12 @@ LONG = 100_000  # epochs: a run that only ends when the test ends it
 
 
 @pytest.fixture
-def window(qtbot, settings, warm_torch):
+def window(composed_window, qtbot, warm_torch):
     """The window with training, the metrics and the runs table, around a small spiral."""
-    from nnstudio.gui.composition import build_window
     from nnstudio.gui.document import ProjectDocument
 
-    def before_close(made) -> None:
-        made.training.controller.shutdown()
-        made.document.undo_stack.setClean()
-        made.document._unsaved = False
-
-    made = build_window(ProjectDocument(spiral_project(epochs=3)), settings,
-                        panels=(*TRAINING_PANELS, "runs_dock"))
-    qtbot.addWidget(made, before_close_func=before_close)
-    made.resize(1300, 850)
-    made.show()
-    qtbot.waitExposed(made)
+    made = composed_window(ProjectDocument(spiral_project(epochs=3)), size=(1300, 850),
+                           panels=(*TRAINING_PANELS, "runs_dock"))
     made.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is made, timeout=2000)
     return made

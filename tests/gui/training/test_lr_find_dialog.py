@@ -8,25 +8,15 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from nnstudio.gui.composition import build_window
 from nnstudio.gui.document import ProjectDocument
 from tests.gui.projects import spiral_project
 
 WAIT = 60_000
 
 
-def forget_changes(window) -> None:  # pytest-qt closes the window: no save prompt then
-    window.document.undo_stack.setClean()
-    window.document._unsaved = False
-
-
 @pytest.fixture
-def window(qtbot, settings, warm_torch):
-    window = build_window(ProjectDocument(spiral_project()), settings=settings, panels=())
-    qtbot.addWidget(window, before_close_func=forget_changes)
-    window.show()
-    qtbot.waitExposed(window)
-    return window
+def window(composed_window, warm_torch):
+    return composed_window(ProjectDocument(spiral_project()), panels=())
 
 
 def find_rate(qtbot, window):
