@@ -54,7 +54,7 @@ def run_headless_option(argv: list[str]) -> int:
 
 def check() -> int:
     """Print the installation report; 0 when the app has all it needs, else 1."""
-    from nnstudio.diagnostics import report
+    from nnstudio.gui.diagnostics import report
 
     lines, healthy = report()
     print("\n".join(lines))
