@@ -8,6 +8,7 @@ import json
 import pytest
 
 from nnstudio.commands import OK
+from nnstudio.core.migrations import FORMAT_VERSION
 from nnstudio.core.history import CONTINUED_FROM_UNRECORDED
 from nnstudio.core.project import WeightsOrigin, load_project
 from tests.core.test_migrations import V1_EXPECTED, v1_fixture
@@ -37,7 +38,7 @@ def test_evaluate_says_which_run_and_epoch_its_weights_came_from(capsys, spiral)
 
 
 @pytest.mark.parametrize("name", list(V1_EXPECTED))
-def test_train_summary_and_evaluate_work_on_a_v1_file_and_leave_a_v2_one(capsys, tmp_path, name):
+def test_train_summary_and_evaluate_work_on_a_v1_file_and_leave_a_current_one(capsys, tmp_path, name):
     path = v1_fixture(name, tmp_path)
     origin = V1_EXPECTED[name][0]
     code, out, _ = run(capsys, "summary", path)
@@ -50,7 +51,7 @@ def test_train_summary_and_evaluate_work_on_a_v1_file_and_leave_a_v2_one(capsys,
     code, out, _ = run(capsys, "train", path, "--epochs", "1", "--continue", "--json")
     assert code == OK
     after = load_project(path)
-    assert json.loads(path.read_text(encoding="utf-8"))["format_version"] == 2
+    assert json.loads(path.read_text(encoding="utf-8"))["format_version"] == FORMAT_VERSION
     assert [r.to_dict() for r in after.project.runs[:-1]] == [
         {**r.to_dict(), "weights": a.weights.to_dict()} for r, a in
         zip(before.runs, after.project.runs)]

@@ -13,7 +13,7 @@ from typing import Any, Callable, Mapping
 from nnstudio.core.errors import ProjectError
 from nnstudio.core.history import best_index
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 """The project format this NN Studio writes and reads."""
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
@@ -101,9 +101,21 @@ def _v1_final_epoch(run: dict[str, Any]) -> tuple[int, bool]:
     return (last, True) if best is None else (best + 1, True)
 
 
+# ---- 2 -> 3: only new optional keys ------------------------------------------------------------
+
+
+def _v2_to_v3(document: dict[str, Any]) -> dict[str, Any]:
+    """Format 3 adds optional keys, each written only when used, so a format-2 document is
+    already a valid format-3 document. The number changes so that the previous release
+    refuses a file that carries keys it would drop. The keys format 3 adds:
+    """
+    return document
+
+
 MIGRATIONS: dict[int, Migration] = {
     # from_version: step that returns the document in format from_version + 1
     1: _v1_to_v2,
+    2: _v2_to_v3,
 }
 
 

@@ -151,9 +151,9 @@ def test_a_v1_project_opens_with_its_runs_weights_and_notes_and_inferred_lineage
         assert (run.note, run.created, run.final_metrics.keys()) == (
             old["note"], old["created"], old["final_metrics"].keys())
 
-    save_project(path, project, loaded.weights, source_path=path)  # now format 2
+    save_project(path, project, loaded.weights, source_path=path)  # now the current format
     again = load_project(path)
-    assert again.format_version == FORMAT_VERSION == 2
+    assert again.format_version == FORMAT_VERSION
     assert as_tuple(again.project.weights_origin) == origin
     written = path.read_bytes()
     save_project(path, again.project, again.weights, source_path=path)
@@ -216,3 +216,63 @@ def test_v1_to_v2_names_the_last_run_as_inferred_only_when_it_kept_no_weights():
     assert migrate(other, 1)["weights"] == current  # weights from elsewhere: no origin
     no_runs = v1_runs_document(weights=dict(current))
     assert migrate(no_runs, 1)["weights"] == current
+
+
+# ---- 2 -> 3: files the previous release wrote (tests/fixtures/v2) --------------------------------
+
+V2_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "v2"
+
+
+def v2_fixture(name: str, folder: Path) -> Path:
+    """A copy of a format-2 fixture (its JSON, weights, runs and data) in `folder`."""
+    import shutil
+
+    for item in V2_FIXTURES.iterdir():
+        if item.name.startswith(name):
+            copy = shutil.copytree if item.is_dir() else shutil.copy2
+            copy(item, folder / item.name)
+    return folder / f"{name}.nnstudio"
+
+
+V2_NAMES = ("spiral_runs", "shapes_split", "seed_noise")
+
+
+@pytest.mark.parametrize("name", V2_NAMES)
+def test_a_v2_project_opens_whole_and_saves_as_the_current_format(name, tmp_path):
+    from nnstudio.core.project import save_project
+
+    path = v2_fixture(name, tmp_path)
+    v2_doc = json.loads(path.read_text(encoding="utf-8"))
+    loaded = load_project(path)
+    project = loaded.project
+    assert loaded.format_version == 2
+    assert project.data.to_dict() == v2_doc["data"]  # transforms, split column, label noise
+    assert project.network.to_dict() == v2_doc["network"]
+    assert project.notes == v2_doc["notes"]
+    origin = v2_doc["weights"]
+    assert (project.weights_origin.run, project.weights_origin.epoch) == (
+        origin["run"], origin["epoch"])
+    for run in project.runs:
+        assert run.history and loaded.run_weights(run.id).keys() == loaded.weights.keys()
+
+    save_project(path, project, loaded.weights, source_path=path)
+    again = load_project(path)
+    assert json.loads(path.read_text(encoding="utf-8"))["format_version"] == FORMAT_VERSION == 3
+    assert again.project.data.to_dict() == v2_doc["data"]
+    assert [(run.id, run.parent, run.history) for run in again.project.runs] == [
+        (run.id, run.parent, run.history) for run in project.runs]
+    assert all((again.weights[k] == loaded.weights[k]).all() for k in loaded.weights)
+
+
+def test_the_v2_fixtures_are_untouched_format_2_files():
+    names = {path.stem for path in V2_FIXTURES.glob("*.nnstudio")}
+    assert names == set(V2_NAMES)
+    for path in V2_FIXTURES.glob("*.nnstudio"):
+        assert json.loads(path.read_text(encoding="utf-8"))["format_version"] == 2, path.name
+
+
+def test_v2_to_v3_keeps_a_format_2_document_as_it_is():
+    doc = v1_document()
+    doc["format_version"] = 2
+    upgraded = migrate(doc, 2)
+    assert upgraded == {**doc, "format_version": 3}

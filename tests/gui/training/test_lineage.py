@@ -171,7 +171,7 @@ def test_a_v1_project_opens_with_its_lineage_inferred_and_says_so(qtbot, window,
     runs = window.panels["runs_dock"]
     changes = runs.model.rows[2][runs.model.columns.index("changes")]
     assert changes.startswith("continued from Longer, epoch 3 (inferred from an older project")
-    assert document.save() is None  # saved as format 2, lineage and all
+    assert document.save() is None  # saved in the current format, lineage and all
     assert document.open(path) is None and document.weights_origin == WeightsOrigin("run_3", 3)
 
 
