@@ -146,6 +146,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--transforms", metavar="EXPR[,EXPR]",
                         help="the network's inputs as expressions over the input columns, e.g. "
                              "x1,x2,x1^2,x1*x2,sin(x1) (default: the columns as they are)")
+    parser.add_argument("--label-noise", type=float, metavar="F",
+                        help="classes: flip this share of the training labels to another class "
+                             "(seeded; validation and test stay clean), e.g. 0.2 for the "
+                             "double-descent experiments")
     parser.add_argument("--force", action="store_true", help="overwrite an existing project")
 
 
@@ -227,6 +231,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         project, dataset = _with_transforms(project, dataset, _names(args.transforms))
         project, split_line = _fixed_rows(args, project, output)
+        project = _with_label_noise(project, dataset, args.label_noise)
         save_project(output, project)
     except BaseException:
         if copied is not None:  # nothing of a failed `new` is left behind
@@ -238,7 +243,11 @@ def _run(args: argparse.Namespace) -> int:
     computed = (f" computed as {', '.join(project.data.transforms)}"
                 if project.data.transforms else "")
     lines += [f"Wrote {output}: {dataset.n_samples} samples of shape {dataset.input_shape}"
-              f"{computed}, task {dataset.task}{classes}.", split_line, summary(project.network)]
+              f"{computed}, task {dataset.task}{classes}.", split_line]
+    if project.data.label_noise:
+        lines.append(f"Label noise: {project.data.label_noise:.0%} of the training labels are "
+                     "flipped to another class (validation and test stay clean).")
+    lines.append(summary(project.network))
     _say(lines)
     return 0
 
@@ -252,6 +261,21 @@ def _with_transforms(project: Any, dataset: Dataset,
     dataset = apply_transforms(dataset, tuple(texts), "--transforms")
     data = dataclasses.replace(project.data, transforms=tuple(texts))
     return dataclasses.replace(project, data=data, network=default_network(dataset)), dataset
+
+
+def _with_label_noise(project: Any, dataset: Dataset, fraction: float | None) -> Any:
+    """The project flipping `fraction` of its training labels (None: unchanged); the same
+    checks as the project loader's, named by the option."""
+    if fraction is None:
+        return project
+    if not 0 <= fraction < 1:
+        raise _Usage(f"--label-noise: must be a fraction from 0 up to (not including) 1, "
+                     f"got {fraction:g}")
+    if fraction and not dataset.is_classification:
+        raise _Usage("--label-noise: only class labels can be flipped, and this data has a "
+                     "numeric target (task regression)")
+    return dataclasses.replace(project, data=dataclasses.replace(project.data,
+                                                                 label_noise=fraction))
 
 
 def _plan_csv(data: Path, args: argparse.Namespace,

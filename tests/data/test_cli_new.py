@@ -304,3 +304,34 @@ def test_per_column_encodings_in_a_project_file_are_checked_when_it_loads(tmp_pa
     with pytest.raises((DataError, ProjectError),
                        match=r"categorical\W+clinic: must be one of onehot, ordinal"):
         load_dataset(load_project(out).project, out)
+
+
+def test_label_noise_flips_that_share_of_the_training_labels_and_is_refused_for_numbers(
+        tmp_path, capsys):
+    from nnstudio.data.label_noise import flipped_labels_count
+    from nnstudio.data.source import prepare_project_data
+
+    data = tmp_path / "iris.csv"
+    data.write_text(CSV)
+    noisy, clean = tmp_path / "noisy.nnstudio", tmp_path / "clean.nnstudio"
+    assert run_new(["--data", str(data), "--target", "species", "-o", str(clean)]) == 0
+    assert run_new(["--data", str(data), "--target", "species", "-o", str(noisy),
+                    "--label-noise", "0.25"]) == 0
+    assert "25% of the training labels are flipped" in capsys.readouterr().out
+    loaded, plain = load_project(noisy), load_project(clean)
+    assert loaded.project.data.label_noise == 0.25
+    assert "label_noise" not in json.loads(clean.read_text())["data"]
+    flipped = prepare_project_data(loaded.project, loaded.path)
+    kept = prepare_project_data(plain.project, plain.path)
+    changed = int((flipped.train.y != kept.train.y).sum())
+    assert changed == flipped_labels_count(kept.train.n_samples, 0.25) > 0
+    np.testing.assert_array_equal(flipped.test.y, kept.test.y)
+    for bad, message in ((["--label-noise", "1"], "up to (not including) 1"),
+                         (["--label-noise", "0.2", "--task", "regression", "--target", "sepal"],
+                          "numeric target")):
+        argv = ["--data", str(data), "-o", str(tmp_path / "bad.nnstudio"), *bad]
+        if "--target" not in bad:
+            argv += ["--target", "species"]
+        assert run_new(argv) == 2
+        assert message in capsys.readouterr().err
+        assert not (tmp_path / "bad.nnstudio").exists()
