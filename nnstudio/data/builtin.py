@@ -47,6 +47,13 @@ def _n_samples(default: int = 500) -> ParamSpec:
     )
 
 
+def _classes(what: str) -> ParamSpec:
+    return ParamSpec(
+        "classes", INT, 3, f"How many {what}, one class each (the two-class versions are "
+        "separate datasets).", minimum=3, maximum=generators.MAX_CLASSES, label="Classes",
+    )
+
+
 _NOISE = ParamSpec(
     "noise", FLOAT, 0.0,
     "How much the classes blur into each other: 0 is clean, 1 is very messy.",
@@ -100,6 +107,30 @@ BUILTIN_DATASETS: dict[str, BuiltinDataset] = {
             "moons", "Two Moons",
             "Two interlocking half circles. The boundary must curve around each moon's tip.",
             Task.BINARY, generators.moons,
+        ),
+        BuiltinDataset(
+            "spiral_arms", "Spiral Arms (3+ classes)",
+            "Several spiral arms wound around each other, one class each: the spiral's "
+            "lesson with more than two classes, so the output needs one unit per arm.",
+            Task.MULTICLASS.value, GENERATED, generators.spiral_arms,
+            Schema((_n_samples(600), _NOISE, _classes("arms"))),
+        ),
+        BuiltinDataset(
+            "clouds", "Gaussian Clouds (3+ classes)",
+            "Round clouds of points around a circle, one class each. Straight lines separate "
+            "them, so even a network with no hidden layer learns it, with one output per class.",
+            Task.MULTICLASS.value, GENERATED, generators.clouds,
+            Schema((_n_samples(600), _NOISE, _classes("clouds"))),
+        ),
+        BuiltinDataset(
+            "above_below", "Above or Below a Function",
+            "One class above the curve of a function, the other below: a sine, x³ − x, |x| or "
+            "a straight line. How many neurons does each curve need?",
+            Task.BINARY.value, GENERATED, generators.above_below,
+            Schema((_n_samples(), _NOISE, ParamSpec(
+                "function", CHOICE, "sin",
+                "The curve between the classes: " + "; ".join(generators.FUNCTIONS.values()),
+                choices=tuple(generators.FUNCTIONS), label="Function"))),
         ),
         _generated(
             "plane", "Plane (regression)",

@@ -5,9 +5,11 @@ Every generator takes `n_samples`, usually `noise` (0 to 1), and `seed` (an int 
 fits them all. The same arguments always give the same points.
 
 Two kinds of noise appear, chosen per dataset to match what a learner sees in Playground:
-- *label noise* (circle, xor, plane, multi_gaussian): each point keeps its position, but its
-  label is read at a randomly shifted position, so labels near a border get mixed up;
-- *position noise* (gaussians, spiral, moons): the points themselves are scattered.
+- *label noise* (circle, xor, plane, multi_gaussian, above_below): each point keeps its
+  position, but its label is read at a randomly shifted position, so labels near a border get
+  mixed up;
+- *position noise* (gaussians, spiral, moons, spiral_arms, clouds): the points themselves are
+  scattered.
 """
 
 from __future__ import annotations
@@ -29,21 +31,26 @@ def _halves(n_samples: int) -> tuple[int, int]:
     return first, n_samples - first
 
 
+def _shares(n_samples: int, classes: int) -> list[int]:
+    """Sizes of `classes` classes that together make exactly `n_samples`, differing by at most 1."""
+    return [n_samples // classes + (index < n_samples % classes) for index in range(classes)]
+
+
 def _classification(
     name: str,
     points: np.ndarray,
     labels: np.ndarray,
-    class_names: tuple[str, str],
+    class_names: tuple[str, ...],
     rng: np.random.Generator,
 ) -> Dataset:
     # Generators build one class after the other; shuffling means that "the first 100 rows"
-    # of a dataset still show both classes.
+    # of a dataset still show every class.
     order = rng.permutation(len(labels))
     return Dataset(
         name=name,
         x=points[order],
         y=labels[order],
-        task=Task.BINARY,
+        task=Task.BINARY if len(class_names) == 2 else Task.MULTICLASS,
         feature_names=FEATURE_NAMES,
         class_names=class_names,
     )
@@ -121,6 +128,87 @@ def spiral(
     first, second = _halves(n_samples)
     labels = np.concatenate([np.zeros(first, np.int64), np.ones(second, np.int64)])
     return _classification("Spiral", points, labels, ("first arm", "second arm"), rng)
+
+
+MAX_CLASSES = 8
+
+
+def spiral_arms(
+    n_samples: int = 600, noise: float = 0.0, classes: int = 3,
+    seed: int | np.random.Generator = 0,
+) -> Dataset:
+    """`classes` interleaved spiral arms ("arm 1", "arm 2", ...), evenly turned apart, each
+    turning 1.25 times out to radius 5; each point jittered by up to `noise` in x1 and x2.
+
+    The multi-class form of `spiral`; every arm has the same number of points (±1).
+    """
+    rng = _rng(seed)
+    arms = []
+    for index, size in enumerate(_shares(n_samples, classes)):
+        progress = np.arange(size) / max(size, 1)
+        angle = 1.25 * 2 * np.pi * progress + 2 * np.pi * index / classes
+        arms.append(_on_circle(5.0 * progress, angle))
+    points = np.concatenate(arms) + rng.uniform(-1.0, 1.0, (n_samples, 2)) * noise
+    labels = np.repeat(np.arange(classes, dtype=np.int64), _shares(n_samples, classes))
+    names = tuple(f"arm {index + 1}" for index in range(classes))
+    return _classification("Spiral Arms", points, labels, names, rng)
+
+
+def clouds(
+    n_samples: int = 600, noise: float = 0.0, classes: int = 3,
+    seed: int | np.random.Generator = 0,
+) -> Dataset:
+    """`classes` round clouds ("cloud 1", ...) centred evenly on a circle of radius 3.5.
+
+    Their variance grows from 0.3 (noise 0, well apart) to 4.3 (noise 1, overlapping), so the
+    clouds stay apart up to 8 classes when clean; the same number of points in each (±1).
+    """
+    rng = _rng(seed)
+    sizes = _shares(n_samples, classes)
+    std = np.sqrt(0.3 + 4.0 * noise)
+    angles = 2 * np.pi * np.arange(classes) / classes
+    centres = _on_circle(np.full(classes, 3.5), angles)
+    points = np.concatenate([rng.normal(centre, std, (size, 2))
+                             for centre, size in zip(centres, sizes)])
+    labels = np.repeat(np.arange(classes, dtype=np.int64), sizes)
+    names = tuple(f"cloud {index + 1}" for index in range(classes))
+    return _classification("Gaussian Clouds", points, labels, names, rng)
+
+
+def _curve(function: str, x: np.ndarray) -> np.ndarray:
+    """The border curve of `function`, scaled so its shape shows in [-6, 6]²."""
+    if function == "sin":
+        return 3.0 * np.sin(x)
+    if function == "cubic":
+        u = x / 4.0
+        return 3.0 * (u ** 3 - u)
+    if function == "abs":
+        return np.abs(x) - 3.0
+    if function == "line":
+        return 0.5 * x
+    raise ValueError(f"unknown function {function!r}")
+
+
+# Keys of `above_below`'s menu, and what each draws (also the picker's words).
+FUNCTIONS = {"sin": "y = 3 sin x", "cubic": "y = 3 (u³ − u), u = x / 4",
+             "abs": "y = |x| − 3", "line": "y = x / 2"}
+
+
+def above_below(
+    n_samples: int = 500, noise: float = 0.0, function: str = "sin",
+    seed: int | np.random.Generator = 0,
+) -> Dataset:
+    """Points uniform in [-6, 6]², class "above" where x2 > f(x1), "below" elsewhere, for a
+    function f of the fixed menu `FUNCTIONS` (a sine, a cubic x³ − x, |x| and a line).
+
+    Label noise: the point's height is shifted by up to 3 × `noise` before comparing.
+    """
+    rng = _rng(seed)
+    points = rng.uniform(-6.0, 6.0, (n_samples, 2))
+    shifted = points[:, 1] + rng.uniform(-3.0, 3.0, n_samples) * noise
+    labels = (shifted > _curve(function, points[:, 0])).astype(np.int64)
+    return _classification(f"Above or Below {FUNCTIONS[function]}", points, labels,
+                           ("below", "above"), rng)
 
 
 def moons(

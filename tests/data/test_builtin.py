@@ -9,7 +9,8 @@ from nnstudio.core.errors import DataError
 from nnstudio.data.builtin import BUILTIN_DATASETS, BUNDLED, GENERATED, load_builtin
 from nnstudio.data.dataset import TASKS, Dataset
 
-KEYS = ["circle", "xor", "gaussians", "spiral", "moons", "plane", "multi_gaussian",
+KEYS = ["circle", "xor", "gaussians", "spiral", "moons", "spiral_arms", "clouds", "above_below",
+        "plane", "multi_gaussian",
         "random_labels", "modular_arithmetic", "digits", "iris", "wine", "breast_cancer", "diabetes"]
 # The point clouds: a seed draws other points. The modular table is the whole table whatever the
 # seed (the project's split picks the training pairs), so it is tested on its own.
@@ -43,6 +44,10 @@ def test_generated_sets_take_points_and_noise_and_bundled_sets_take_nothing():
             assert names == ("n_samples",)  # noise would do nothing to coin-flip labels
         elif key == "modular_arithmetic":
             assert names == ("modulus", "operation")
+        elif key in ("spiral_arms", "clouds"):
+            assert names == ("n_samples", "noise", "classes")
+        elif key == "above_below":
+            assert names == ("n_samples", "noise", "function")
         elif key in GENERATED_KEYS:
             assert names == ("n_samples", "noise")
         else:

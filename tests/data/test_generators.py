@@ -138,3 +138,63 @@ def test_random_labels_are_a_fair_coin_independent_of_standard_normal_points():
 def test_random_labels_balance_holds_across_seeds():
     means = [generators.random_labels(1000, seed).y.mean() for seed in range(20)]
     assert all(0.44 < m < 0.56 for m in means)
+
+
+# ---- the multi-class sets and the function borders ----------------------------------------
+
+@pytest.mark.parametrize("make", [generators.spiral_arms, generators.clouds],
+                         ids=lambda f: f.__name__)
+@pytest.mark.parametrize("classes", [3, 5, 8])
+def test_k_class_sets_give_k_classes_of_equal_size(make, classes):
+    data = make(n_samples=403, noise=0.2, classes=classes, seed=4)
+    assert data.x.shape == (403, 2) and data.task == "multiclass"
+    assert len(data.class_names) == classes
+    counts = data.class_counts()
+    assert counts.sum() == 403 and counts.max() - counts.min() <= 1
+    assert len(set(data.y[:60])) == classes  # shuffled, not one class after the other
+
+
+@pytest.mark.parametrize("make", [generators.spiral_arms, generators.clouds,
+                                  generators.above_below], ids=lambda f: f.__name__)
+def test_new_sets_repeat_for_a_seed_and_change_with_another(make):
+    first, again, other = (make(300, 0.3, seed=seed) for seed in (3, 3, 4))
+    np.testing.assert_array_equal(first.x, again.x)
+    np.testing.assert_array_equal(first.y, again.y)
+    assert not np.array_equal(first.x, other.x)
+
+
+@pytest.mark.parametrize("make", [generators.spiral_arms, generators.clouds,
+                                  generators.above_below], ids=lambda f: f.__name__)
+def test_clean_new_sets_fit_the_shared_plot_range(make):
+    assert np.abs(make(n_samples=2000, noise=0.0, seed=2).x).max() <= 6.0
+
+
+def test_clean_clouds_lie_nearest_their_own_centre():
+    data = generators.clouds(900, 0.0, classes=6, seed=1)
+    angles = 2 * np.pi * np.arange(6) / 6
+    centres = np.stack([3.5 * np.sin(angles), 3.5 * np.cos(angles)], axis=1)
+    nearest = np.argmin(np.linalg.norm(data.x[:, None, :] - centres[None], axis=2), axis=1)
+    assert np.mean(nearest == data.y) > 0.98
+
+
+@pytest.mark.parametrize("name,curve", [
+    ("sin", lambda x: 3 * np.sin(x)),
+    ("cubic", lambda x: 3 * ((x / 4) ** 3 - x / 4)),
+    ("abs", lambda x: np.abs(x) - 3),
+    ("line", lambda x: x / 2),
+])
+def test_clean_function_sets_label_points_above_the_curve_one(name, curve):
+    data = generators.above_below(1000, 0.0, function=name, seed=5)
+    assert data.task == "binary" and data.class_names == ("below", "above")
+    np.testing.assert_array_equal(data.y, (data.x[:, 1] > curve(data.x[:, 0])).astype(int))
+    assert 0.3 < data.y.mean() < 0.7  # both sides of every curve are well filled
+
+
+def test_function_noise_mixes_labels_near_the_curve_only():
+    clean = generators.above_below(2000, 0.0, seed=6)
+    noisy = generators.above_below(2000, 0.5, seed=6)
+    np.testing.assert_array_equal(clean.x, noisy.x)
+    changed = clean.y != noisy.y
+    assert changed.any()
+    distance = np.abs(noisy.x[changed, 1] - 3 * np.sin(noisy.x[changed, 0]))
+    assert distance.max() <= 1.5 + 1e-5  # shifted by at most 3 × 0.5

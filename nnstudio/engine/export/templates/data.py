@@ -83,6 +83,62 @@ def moons(n_samples, noise, seed):
     labels = np.concatenate([np.zeros(n_upper, np.int64), np.ones(n_lower, np.int64)])
     return shuffled(points, labels, rng)
 ''',
+    "spiral_arms": '''
+def shares(n_samples, classes):
+    """Sizes of the classes that together make exactly n_samples, differing by at most 1."""
+    return [n_samples // classes + (index < n_samples % classes) for index in range(classes)]
+
+
+def spiral_arms(n_samples, noise, classes=3, seed=0):
+    """`classes` interleaved spiral arms (one class each), each point jittered by up to noise."""
+    rng = np.random.default_rng(seed)
+    arms = []
+    for index, size in enumerate(shares(n_samples, classes)):
+        progress = np.arange(size) / max(size, 1)
+        angle = 1.25 * 2 * np.pi * progress + 2 * np.pi * index / classes
+        arms.append(on_circle(5.0 * progress, angle))
+    points = np.concatenate(arms) + rng.uniform(-1.0, 1.0, (n_samples, 2)) * noise
+    labels = np.repeat(np.arange(classes, dtype=np.int64), shares(n_samples, classes))
+    return shuffled(points, labels, rng)
+''',
+    "clouds": '''
+def shares(n_samples, classes):
+    """Sizes of the classes that together make exactly n_samples, differing by at most 1."""
+    return [n_samples // classes + (index < n_samples % classes) for index in range(classes)]
+
+
+def clouds(n_samples, noise, classes=3, seed=0):
+    """`classes` round clouds (one class each) centred evenly on a circle of radius 3.5."""
+    rng = np.random.default_rng(seed)
+    sizes = shares(n_samples, classes)
+    std = np.sqrt(0.3 + 4.0 * noise)
+    centres = on_circle(np.full(classes, 3.5), 2 * np.pi * np.arange(classes) / classes)
+    points = np.concatenate([rng.normal(centre, std, (size, 2))
+                             for centre, size in zip(centres, sizes)])
+    labels = np.repeat(np.arange(classes, dtype=np.int64), sizes)
+    return shuffled(points, labels, rng)
+''',
+    "above_below": '''
+def curve(function, x):
+    """The border between the classes."""
+    if function == "sin":
+        return 3.0 * np.sin(x)
+    if function == "cubic":
+        return 3.0 * ((x / 4.0) ** 3 - x / 4.0)
+    if function == "abs":
+        return np.abs(x) - 3.0
+    return 0.5 * x
+
+
+def above_below(n_samples, noise, function="sin", seed=0):
+    """Class 1 above the curve of `function`, 0 below, on points uniform in [-6, 6]^2;
+    label noise."""
+    rng = np.random.default_rng(seed)
+    points = rng.uniform(-6.0, 6.0, (n_samples, 2))
+    shifted = points[:, 1] + rng.uniform(-3.0, 3.0, n_samples) * noise
+    labels = (shifted > curve(function, points[:, 0])).astype(np.int64)
+    return shuffled(points, labels, rng)
+''',
     "plane": '''
 def plane(n_samples, noise, seed):
     """Regression: target (x1 + x2) / 10 on points uniform in [-6, 6]^2; label noise."""
@@ -139,7 +195,8 @@ def modular_arithmetic(modulus=97, operation="add", seed=0):
 }
 
 # The generators that use the helpers above (the regression ones do not shuffle).
-USES_HELPERS = {"circle", "xor", "gaussians", "spiral", "moons", "random_labels"}
+USES_HELPERS = {"circle", "xor", "gaussians", "spiral", "moons", "random_labels", "spiral_arms",
+                "clouds", "above_below"}
 
 # ---- bundled files (mirror nnstudio/data/bundled.py) -------------------------------------------
 
