@@ -1,6 +1,7 @@
 """`nnstudio new`: a project for one's own data file, with a sensible first network.
 
     nnstudio new --data FILE.csv --target COLUMN [--task ...] -o PROJECT.nnstudio
+    nnstudio new --generate spiral_arms:classes=4,noise=0.1,seed=3 -o PROJECT.nnstudio
 
 The file is read once with the same importer the window uses (so a bad file fails here, with
 its line and column), then the project records it as a `DataSource(kind="file")`: its path
@@ -99,9 +100,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of `nnstudio new` (the CLI's subcommand table calls this)."""
-    parser.add_argument("--data", required=True, type=Path,
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--data", type=Path,
                         help="a .csv, .tsv, .npy or .npz file, or a folder of class subfolders "
                              "of images")
+    source.add_argument("--generate", metavar="NAME[:PARAM=VALUE,...]",
+                        help="a generated built-in dataset instead of a file, e.g. "
+                             "spiral_arms:classes=4,noise=0.1,seed=3 or above_below:function=abs")
     parser.add_argument("-o", "--output", required=True, type=Path,
                         help="the project file to write, e.g. my_data.nnstudio")
     parser.add_argument("--target", help="CSV: the column to predict (default: the column "
@@ -209,6 +214,8 @@ def _run(args: argparse.Namespace) -> int:
         raise _Usage(f"-o: the project file must end in .nnstudio, got {output.name!r}")
     if output.exists() and not args.force:
         raise _Usage(f"{output} exists; choose another name or add --force")
+    if args.generate is not None:
+        return _run_generated(args, output)
     data: Path = args.data
     if not data.exists():
         raise _Usage(f"--data: {data} not found")
@@ -250,6 +257,69 @@ def _run(args: argparse.Namespace) -> int:
     lines.append(summary(project.network))
     _say(lines)
     return 0
+
+
+# Options that describe reading a file, refused with --generate rather than ignored.
+FILE_OPTIONS = ("target", "features", "drop", "task", "delimiter", "decimal", "header",
+                "no_header", "encoding", "categorical", "missing", "x_array", "y_array", "rgb",
+                "test_data", "validation_data", "split_column", "copy_data")
+
+
+def _run_generated(args: argparse.Namespace, output: Path) -> int:
+    """`nnstudio new --generate NAME[:PARAM=VALUE,...]`: a project on a generated dataset."""
+    from nnstudio.core.project import DataConfig, DataSource, Project, save_project
+    from nnstudio.core.shapes import summary
+    from nnstudio.data.builtin import BUILTIN_DATASETS, GENERATED, load_builtin
+
+    given = [name for name in FILE_OPTIONS if getattr(args, name, None) not in (None, False)]
+    if given:
+        raise _Usage(f"--{given[0].replace('_', '-')}: is for reading a data file; "
+                     f"--generate makes its data")
+    name, params, seed = parse_generate(args.generate)
+    entry = BUILTIN_DATASETS.get(name)
+    if entry is None or entry.kind != GENERATED:
+        generated = [key for key, item in BUILTIN_DATASETS.items() if item.kind == GENERATED]
+        raise _Usage(f"--generate: {name!r} is not a generated dataset; choose one of "
+                     f"{', '.join(generated)}")
+    source = DataSource.builtin(name, params, seed)
+    dataset = load_builtin(name, source.params, seed=source.seed)
+    project = Project(name=output.stem, network=default_network(dataset),
+                      data=DataConfig(source=source),
+                      notes=f"Made by `nnstudio new --generate {args.generate}`.")
+    project, dataset = _with_transforms(project, dataset, _names(args.transforms))
+    project = _with_label_noise(project, dataset, args.label_noise)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    save_project(output, project)
+    settings = ", ".join(f"{key} {value}" for key, value in source.params.items())
+    _say([f"Wrote {output}: {entry.display_name} ({settings}, seed {source.seed}), "
+          f"{dataset.n_samples} samples, task {dataset.task}, classes "
+          f"{', '.join(dataset.class_names) or 'none'}.", summary(project.network)])
+    return 0
+
+
+def parse_generate(text: str) -> tuple[str, dict[str, Any], int]:
+    """`NAME[:PARAM=VALUE,...]` as (name, params, seed): numbers where they read as numbers,
+    texts otherwise; `seed` is taken out of the params. The dataset's schema checks them."""
+    name, _, rest = text.partition(":")
+    params: dict[str, Any] = {}
+    for pair in filter(None, (part.strip() for part in rest.split(","))):
+        key, equals, value = pair.partition("=")
+        if not equals or not key.strip():
+            raise _Usage(f"--generate: write PARAM=VALUE, e.g. classes=4, got {pair!r}")
+        params[key.strip()] = _value(value.strip())
+    seed = params.pop("seed", 0)
+    if not isinstance(seed, int) or seed < 0:
+        raise _Usage(f"--generate: seed must be a whole number of 0 or more, got {seed!r}")
+    return name.strip(), params, seed
+
+
+def _value(text: str) -> Any:
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
 
 
 def _with_transforms(project: Any, dataset: Dataset,
