@@ -163,11 +163,13 @@ def run_label(run: Any) -> str:
 def origin_text(origin: Any, runs: Sequence[Any]) -> str:
     """Where weights came from, in words: "Baseline, epoch 300" (the run by its name, as the
     runs table shows it); "a deleted run (run_3), epoch 300" when that run is gone. An origin
-    guessed from an older file says so."""
+    guessed from an older file says so, and weights edited by hand since."""
     run = next((r for r in runs if _field(r, "id") == origin.run), None)
     name = run_label(run) if run is not None else f"a deleted run ({origin.run})"
     text = f"{name}, epoch {origin.epoch}"
-    return text + " (inferred from an older project file)" if origin.inferred else text
+    if origin.inferred:
+        text += " (inferred from an older project file)"
+    return text + ", then edited by hand" if origin.edited else text
 
 
 def lineage_changes(run: Any, runs: Sequence[Any]) -> str:

@@ -108,6 +108,8 @@ def _v2_to_v3(document: dict[str, Any]) -> dict[str, Any]:
     """Format 3 adds optional keys, each written only when used, so a format-2 document is
     already a valid format-3 document. The number changes so that the previous release
     refuses a file that carries keys it would drop. The keys format 3 adds:
+    - `weights.edited` and a run's `parent.edited`: weights changed by hand after that epoch.
+    - a run's `timeline` {path, sha256, epochs}: its weights kept at a few epochs (core.timeline).
     """
     return document
 

@@ -6,6 +6,7 @@ Layout of a saved project `spiral.nnstudio`:
     spiral.weights.<sha256[:16]>.safetensors                  the current weights, if any
     spiral.runs/<run id>.<sha256[:16]>.safetensors            each run's final weights, if kept
     spiral.runs/<run id>.history.<sha256[:16]>.safetensors    each run's per-epoch metrics
+    spiral.runs/<run id>.timeline.<sha256[:16]>.safetensors   its weights at a few epochs
 
 The JSON says where the current weights came from (`weights.run`, `weights.epoch`) and where
 each run started (`parent`: the run and epoch it continued from, null for fresh weights). Run
@@ -49,6 +50,7 @@ from nnstudio.core.migrations import FORMAT_VERSION, Migration, migrate
 from nnstudio.core.network import Network
 from nnstudio.core.params import _show
 from nnstudio.core.shapes import infer_shapes
+from nnstudio.core.timeline import MAX_SNAPSHOTS, TimelineRef, split_timeline, timeline_blob
 from nnstudio.data.builtin import BUILTIN_DATASETS
 from nnstudio.data.preprocessing import METHODS
 from nnstudio.data.transforms import parse_transforms
@@ -196,16 +198,19 @@ class WeightsRef:
 class WeightsOrigin:
     """Where weights came from: the end of `epoch` (1-based, counted within run `run`'s own
     history) of run `run`. `inferred` marks an origin guessed when upgrading an old project
-    file, which did not record it."""
+    file, which did not record it; `edited` weights a person changed by hand since."""
 
     run: str
     epoch: int
     inferred: bool = False
+    edited: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         fields: dict[str, Any] = {"run": self.run, "epoch": self.epoch}
         if self.inferred:
             fields["inferred"] = True
+        if self.edited:
+            fields["edited"] = True
         return fields
 
 
@@ -241,6 +246,16 @@ class RunRecord:
     # networks; the same results within float rounding). Written only when not "torch".
     training_path: str = "torch"
     weights_epoch: int = 0
+    timeline: TimelineRef | None = None  # weights kept at a few epochs (core.timeline)
+
+    @property
+    def snapshot_epochs(self) -> tuple[int, ...]:
+        """The epochs whose weights the run kept as saved: its timeline's, and its final
+        weights' epoch."""
+        kept = set(self.timeline.epochs) if self.timeline is not None else set()
+        if self.weights is not None and self.final_origin is not None:
+            kept.add(self.final_origin.epoch)
+        return tuple(sorted(kept))
 
     @property
     def epochs(self) -> int:
@@ -268,6 +283,7 @@ class RunRecord:
             "network": self.network.to_dict(), "data": self.data.to_dict(),
             # Only when it is not the last epoch: most runs' weights are from their last.
             **({"weights_epoch": self.weights_epoch} if self.weights_epoch else {}),
+            **({"timeline": self.timeline.to_dict()} if self.timeline is not None else {}),
         }
 
 
@@ -375,6 +391,41 @@ def load_project_bytes(data: bytes, path: str | os.PathLike[str], *,
             history = _read_history(path, _weights_ref(history_file, where), where)
             project.runs[index] = dataclasses.replace(run, history=history)
     return LoadedProject(project, weights, path, app_version, original_version)
+
+
+def load_run_timeline(project_path: str | os.PathLike[str], run: RunRecord
+                      ) -> dict[int, Weights]:
+    """The weights `run` kept at its timeline's epochs (epoch -> weights; empty when it kept
+    none), read and checked now; ProjectError naming the file when unusable."""
+    path = Path(project_path)
+    ref = run.timeline
+    if ref is None:
+        return {}
+    where = f"run \"{run.id}\" timeline"
+    data = _weights_bytes(path, WeightsRef(ref.path, ref.sha256), where, "timeline")
+    try:
+        snapshots = split_timeline(_parse_safetensors(data), ref.epochs)
+        for weights in snapshots.values():
+            _check_weight_names(weights, run.network)
+            _check_weight_sizes(weights, run.network)
+    except ValueError as exc:
+        raise _error(path.name, f"{where}.path: {_quoted(ref.path)}: {exc}") from None
+    return snapshots
+
+
+def load_run_snapshot(project_path: str | os.PathLike[str], run: RunRecord,
+                      epoch: int) -> Weights:
+    """`run`'s weights at `epoch`, one of its `snapshot_epochs` (its final weights for its
+    final epoch); ProjectError when it kept none there."""
+    final = run.final_origin
+    if run.weights is not None and final is not None and final.epoch == epoch:
+        return load_run_weights(project_path, run)
+    snapshots = load_run_timeline(project_path, run)
+    if epoch not in snapshots:
+        kept = ", ".join(map(str, run.snapshot_epochs)) or "none"
+        raise _error(Path(project_path).name, f"run \"{run.id}\" kept no weights at epoch "
+                                              f"{epoch} (kept epochs: {kept})")
+    return snapshots[epoch]
 
 
 def load_run_weights(project_path: str | os.PathLike[str], run: RunRecord) -> Weights:
@@ -765,29 +816,31 @@ def _weights_ref(value: Any, where: str) -> WeightsRef:
 
 def _current_weights(value: Any, where: str) -> tuple[WeightsRef, WeightsOrigin | None]:
     """The current weights' file and, when recorded, the run and epoch they came from."""
-    doc = _object(value, where, ("path", "sha256"), ("run", "epoch", "inferred"))
+    doc = _object(value, where, ("path", "sha256"), ("run", "epoch", "inferred", "edited"))
     ref = _weights_ref({"path": doc["path"], "sha256": doc["sha256"]}, where)
-    if "run" not in doc and "epoch" not in doc and "inferred" not in doc:
+    if doc.keys() == {"path", "sha256"}:
         return ref, None
     return ref, _origin({k: v for k, v in doc.items() if k not in ("path", "sha256")}, where)
 
 
 def _origin(value: Any, where: str) -> WeightsOrigin:
-    doc = _object(value, where, ("run", "epoch"), ("inferred",))
+    doc = _object(value, where, ("run", "epoch"), ("inferred", "edited"))
     run_id = doc["run"]
     if not isinstance(run_id, str) or not _RUN_ID.match(run_id):
         raise SpecError(f"{where}.run: must be a run id (1 to 40 letters, digits, _ or -), "
                         f"got {_show(run_id)}")
-    inferred = doc.get("inferred", False)
-    if not isinstance(inferred, bool):
-        raise SpecError(f"{where}.inferred: must be true or false, got {_show(inferred)}")
+    flags = {}
+    for name in ("inferred", "edited"):
+        flags[name] = doc.get(name, False)
+        if not isinstance(flags[name], bool):
+            raise SpecError(f"{where}.{name}: must be true or false, got {_show(flags[name])}")
     return WeightsOrigin(run_id, _integer(doc["epoch"], _at(where, "epoch"), 1, MAX_EPOCHS),
-                         inferred)
+                         **flags)
 
 
 _RUN_FIELDS = ("name", "note", "created", "seed", "device", "versions", "config", "changes",
                "history", "history_file", "final_metrics", "weights", "network", "data",
-               "parent", "training_path", "weights_epoch")
+               "parent", "training_path", "weights_epoch", "timeline")
 TRAINING_PATHS = ("torch", "fast")
 
 
@@ -847,7 +900,23 @@ def _run_from_dict(value: Any, where: str) -> RunRecord:
         network=Network.from_dict(doc["network"], _at(where, "network")),
         data=_data_from_dict(doc.get("data", {}), _at(where, "data")),
         training_path=training_path,
+        timeline=_timeline_ref(doc["timeline"], _at(where, "timeline"))
+        if doc.get("timeline") is not None else None,
     )
+
+
+def _timeline_ref(value: Any, where: str) -> TimelineRef:
+    doc = _object(value, where, ("path", "sha256", "epochs"))
+    ref = _weights_ref({"path": doc["path"], "sha256": doc["sha256"]}, where)
+    epochs = doc["epochs"]
+    if not isinstance(epochs, list) or not 1 <= len(epochs) <= MAX_SNAPSHOTS:
+        raise SpecError(f"{where}.epochs: must be a list of 1 to {MAX_SNAPSHOTS} epochs, "
+                        f"got {_show(epochs)}")
+    numbers = [_integer(e, _at(_at(where, "epochs"), i), 1, MAX_EPOCHS)
+               for i, e in enumerate(epochs)]
+    if numbers != sorted(set(numbers)):
+        raise SpecError(f"{where}.epochs: must increase, got {_show(epochs)}")
+    return TimelineRef(ref.path, ref.sha256, tuple(numbers))
 
 
 def _created(value: Any, where: str) -> str:
@@ -1117,13 +1186,16 @@ def dumps_document(document: Mapping[str, Any]) -> bytes:
 
 def save_project(path: str | os.PathLike[str], project: Project, weights: Weights | None = None,
                  run_weights: Mapping[str, Weights] | None = None, *,
-                 source_path: str | os.PathLike[str] | None = None) -> Project:
+                 source_path: str | os.PathLike[str] | None = None,
+                 run_timelines: Mapping[str, Mapping[int, Weights]] | None = None) -> Project:
     """Write `project` to `path` atomically: weights files first, then the JSON.
 
     `weights` are the current weights (or None); `run_weights` maps run ids to weights to keep
     with those runs. A run that already points to a weights file keeps it: the file is found
     beside `source_path` (where the project was loaded from or last saved; default `path`) and
-    copied if the project moves. Weights files nothing points to any more are removed after the
+    copied if the project moves. `run_timelines` maps run ids to the weights they kept at a few
+    epochs (epoch -> weights, see core.timeline), kept the same way. Weights files nothing
+    points to any more are removed after the
     JSON is in place. Returns the project as written (runs carry their weights references).
     Raises ProjectError (the previous file stays as it was).
     """
@@ -1153,7 +1225,9 @@ def save_project(path: str | os.PathLike[str], project: Project, weights: Weight
                                name, where)
         elif ref is not None:
             ref = _keep_weights(files, f"{stem}.runs/{run.id}", ref, source, path, where)
-        runs.append(dataclasses.replace(run, weights=ref))
+        runs.append(dataclasses.replace(run, weights=ref, timeline=_timeline_file(
+            files, f"{stem}.runs/{run.id}.timeline", run, (run_timelines or {}).get(run.id),
+            source, path, f"runs[{index}].timeline")))
         if run.history:
             history_files[run.id] = _add_blob(files, f"{stem}.runs/{run.id}.history",
                                               _history_blob(run.history))
@@ -1174,8 +1248,10 @@ def save_project(path: str | os.PathLike[str], project: Project, weights: Weight
         raise _error(name, f"cannot save ({exc.strerror or exc}); the previous file is "
                            f"unchanged") from None
     _remove_stale_temporaries(folder, path.name, stem)
+    timelines = {WeightsRef(run.timeline.path, run.timeline.sha256) for run in runs
+                 if run.timeline is not None}
     _remove_unused_weights(folder, stem, {current, *(run.weights for run in runs),
-                                          *history_files.values()})
+                                          *history_files.values(), *timelines})
     return saved
 
 
@@ -1204,6 +1280,27 @@ def _add_blob(files: dict[str, bytes], prefix: str, blob: bytes) -> WeightsRef:
     relative = f"{prefix}.{digest[:_HASH_IN_NAME]}{WEIGHTS_SUFFIX}"
     files[relative] = blob
     return WeightsRef(relative, digest)
+
+
+def _timeline_file(files: dict[str, bytes], prefix: str, run: RunRecord,
+                   snapshots: Mapping[int, Weights] | None, source: Path, path: Path,
+                   where: str) -> TimelineRef | None:
+    """The run's timeline file: written from `snapshots` when given, else its existing file
+    kept (copied when the project moves)."""
+    if snapshots:
+        try:
+            for weights in snapshots.values():
+                _check_weight_names(weights, run.network)
+            blob = timeline_blob(snapshots)
+        except ValueError as exc:
+            raise _error(path.name, f"cannot save {where}: {exc}") from None
+        ref = _add_blob(files, prefix, blob)
+        return TimelineRef(ref.path, ref.sha256, tuple(sorted(snapshots)))
+    if run.timeline is None:
+        return None
+    kept = _keep_weights(files, prefix, WeightsRef(run.timeline.path, run.timeline.sha256),
+                         source, path, where)
+    return TimelineRef(kept.path, kept.sha256, run.timeline.epochs)
 
 
 def _keep_weights(files: dict[str, bytes], prefix: str, ref: WeightsRef, source: Path,
@@ -1254,12 +1351,14 @@ def _remove_unused_weights(folder: Path, stem: str, keep: set[WeightsRef | None]
     """Delete this project's weights files that the new JSON no longer names.
 
     Only names this module makes are touched: `<stem>.weights.<hash>.safetensors`,
-    `<stem>.runs/<run id>.<hash>.safetensors` and `<stem>.runs/<run id>.history.<hash>...`.
+    `<stem>.runs/<run id>.<hash>.safetensors` and `<stem>.runs/<run id>.history.<hash>...`
+    (and `.timeline.<hash>...`).
     """
     kept = {ref.path for ref in keep if ref is not None}
     digits = f"[0-9a-f]{{{_HASH_IN_NAME}}}"
     current = re.compile(rf"^{re.escape(stem)}\.weights\.{digits}\.safetensors$")
-    run_file = re.compile(rf"^[A-Za-z0-9_-]{{1,40}}(\.history)?\.{digits}\.safetensors$")
+    run_file = re.compile(rf"^[A-Za-z0-9_-]{{1,40}}(\.history|\.timeline)?\.{digits}"
+                          rf"\.safetensors$")
     candidates = [(f, f.name) for f in _list(folder) if current.match(f.name)]
     runs_folder = folder / f"{stem}.runs"
     candidates += [(f, f"{stem}.runs/{f.name}") for f in _list(runs_folder)

@@ -574,7 +574,7 @@ MUTATIONS = [
     (lambda d: d.update(weights={"path": "./w.safetensors", "sha256": "0" * 64}),
      'weights.path: "./w.safetensors" has an empty or "." part'),
     (lambda d: d.update(weights={"path": "w.safetensors", "sha256": "0" * 64, "code": "rm"}),
-     "weights.code: unknown field (allowed: epoch, inferred, path, run, sha256)"),
+     "weights.code: unknown field (allowed: edited, epoch, inferred, path, run, sha256)"),
 ]
 
 

@@ -57,6 +57,9 @@ def test_no_weights_means_no_origin_is_written(tmp_path):
     (lambda d: d["weights"].pop("epoch"), "weights.epoch: missing"),
     (lambda d: d["weights"].update(run="../x"), 'weights.run: must be a run id'),
     (lambda d: d["weights"].update(inferred="yes"), "weights.inferred: must be true or false"),
+    (lambda d: d["weights"].update(edited=1), "weights.edited: must be true or false"),
+    (lambda d: d["runs"][1]["parent"].update(edited="no"),
+     "runs[1].parent.edited: must be true or false"),
     (lambda d: d["runs"][1]["parent"].update(epoch=1.5), "runs[1].parent.epoch: must be a whole"),
     (lambda d: d["runs"][1]["parent"].update(path="x"), "runs[1].parent.path: unknown field"),
 ])
@@ -185,6 +188,8 @@ def test_lineage_is_said_with_run_names_and_says_when_it_was_inferred():
     assert lineage_changes(runs[2], runs) == (
         "continued from run_2, epoch 2 (inferred from an older project file)")
     assert run_rows(runs)[1][1][3] == "continued from Baseline, epoch 2; epochs 3 → 2"
+    assert origin_text(WeightsOrigin("run_1", 2, edited=True), runs) == (
+        "Baseline, epoch 2, then edited by hand")
 
 
 def test_histories_join_column_by_column_padding_what_one_side_lacks():
