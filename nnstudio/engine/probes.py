@@ -7,8 +7,10 @@ numbers of one sample's forward pass. Nothing is ever hooked into the training m
 answer is computed in a few vectorized calls on fixed grids, so the views can ask at their
 throttled rate while a run goes on.
 
-The input plane is an affine map from two coordinates (u, v) to the model's input vector:
-`input = origin + u * axes[0] + v * axes[1]`. Two chosen features with the others held at their
+The input plane is an affine map from two coordinates (u, v) to a point
+`origin + u * axes[0] + v * axes[1]`: the model's input vector itself, or, for a project whose
+inputs are computed from its columns (data.transforms), a point of the columns that the plane's
+`encode` turns into the model's input. Two chosen features with the others held at their
 training median, and the first two principal components, are both planes of that form.
 """
 
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -36,7 +38,8 @@ class Plane:
 
     `kind` is "features" (u and v are features `features[0]` and `features[1]`, the others held
     at `origin`, their training median) or "pca" (u and v are the first two principal
-    components; `explained` holds their shares of the variance).
+    components; `explained` holds their shares of the variance). `encode`, when set, maps the
+    plane's points (n, d) to the model's inputs (the plane lies in the data's columns).
     """
 
     kind: str
@@ -47,6 +50,7 @@ class Plane:
     labels: tuple[str, str]
     features: tuple[int, int] | None = None
     explained: tuple[float, float] | None = None
+    encode: Callable[[np.ndarray], np.ndarray] | None = None
 
     @property
     def dimensions(self) -> int:
@@ -65,14 +69,20 @@ class Plane:
         uu, vv = np.meshgrid(u, v)  # rows follow v, columns follow u
         points = (self.origin[None, :] + uu.reshape(-1, 1) * self.axes[0][None, :]
                   + vv.reshape(-1, 1) * self.axes[1][None, :])
-        return np.ascontiguousarray(points, dtype=np.float32)
+        return self._model_inputs(points)
 
     def point_inputs(self, u: float, v: float) -> np.ndarray:
-        """The model input (d,) at plane coordinates (u, v)."""
-        return (self.origin + u * self.axes[0] + v * self.axes[1]).astype(np.float32)
+        """The model input at plane coordinates (u, v)."""
+        return self._model_inputs((self.origin + u * self.axes[0] + v * self.axes[1])[None])[0]
+
+    def _model_inputs(self, points: np.ndarray) -> np.ndarray:
+        if self.encode is not None:
+            points = self.encode(points)
+        return np.ascontiguousarray(points, dtype=np.float32)
 
     def project(self, x: np.ndarray) -> np.ndarray:
-        """Plane coordinates (n, 2) of inputs `x` (n, d): for a features plane the two features
+        """Plane coordinates (n, 2) of points `x` (n, d) of the plane's space (the model's
+        inputs, or the columns for a plane with `encode`): for a features plane the two features
         themselves, for PCA the projections on the two components."""
         x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
         if self.kind == "features":

@@ -8,11 +8,23 @@ gathers changes and applies them on a timer, at most about ten times a second, a
 view that shows it is visible: panels call `activate(self)` when shown and `deactivate(self)`
 when hidden. Views listen to `refreshed` and read `display`, `plane` and `plane_probe(...)`.
 
+It also holds the one neuron the pointer is over in the network view (`hovered`, set with
+`set_hovered`, announced by `hovered_changed`): the decision boundary shows that neuron's output
+while it is set.
+
+It owns the epoch the views show (`viewed`: a run and one of the epochs its timeline kept, set
+with `view_epoch`, or None for the latest weights, `view_latest`; `viewed_changed`): every view
+draws the display model, which then holds that snapshot's weights (`shown_weights`), fetched
+through `snapshot_source`. And the one sample picked in any view (`selected_sample`, set with
+`select_sample`; `sample_selected`), and the layer a step-by-step view is at
+(`highlighted_layer`; `highlight_changed`).
+
 torch is imported on the first refresh a visible view asks for, never while the window starts.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sys
 import time
@@ -59,6 +71,10 @@ class LiveModel(QObject):
     """The network as the inspection views show it: structure, weights, data and input plane."""
 
     refreshed = Signal()  # the display model, its weights or the data changed
+    hovered_changed = Signal()  # the pointer moved onto or off a neuron (see `hovered`)
+    viewed_changed = Signal()  # the views moved to another epoch, or back to the latest
+    sample_selected = Signal(str, int)  # a view picked sample (split, index)
+    highlight_changed = Signal()  # `highlighted_layer` changed
 
     def __init__(self, document: Any, interval_ms: int = REFRESH_INTERVAL_MS,
                  parent: QObject | None = None):
@@ -68,6 +84,11 @@ class LiveModel(QObject):
         self.error = ""  # why there is no display model
         self.weights_state = INITIAL
         self.prepared: Any = None  # PreparedData of the project, or None
+        # When data.transforms computes the inputs: the data's own columns, standardized and
+        # split as the inputs are (the plane lies in them), and the transforms.
+        self.columns: Any = None
+        self._transforms: tuple[str, ...] = ()
+        self.hovered: tuple[str, int] | None = None  # (node id, unit) under the pointer
         self.data_error = ""
         self.version = 0  # counts refreshes
         self.structure_version = 0  # counts display models built
@@ -81,6 +102,13 @@ class LiveModel(QObject):
         self._consumers: set[int] = set()
         self._pending = {"structure", "weights", "data"}
         self._weights = document.weights
+        # (run id, epoch) the views show, the run id None for the run in progress; None: the
+        # latest weights. `snapshot_source(run id, epoch)` gives that epoch's weights.
+        self.viewed: tuple[str | None, int] | None = None
+        self._viewed_weights: Any = None
+        self.snapshot_source: Callable[[str | None, int], Any] | None = None
+        self.selected_sample: tuple[str, int] | None = None
+        self.highlighted_layer: str | None = None
         self._data_key: Any = None
         self._plane_choice: tuple | None = None  # ("features", i, j) or ("pca",); None: default
         self._plane: Any = None
@@ -124,7 +152,8 @@ class LiveModel(QObject):
         if arrays is None:
             return
         self._weights = arrays
-        self._mark("weights", live=True)
+        if self.viewed is None:  # while an earlier epoch is shown, the live ones wait
+            self._mark("weights", live=True)
 
     def make_request(self) -> Callback:
         """The engine callback that asks a run for weights while a view of this model is on
@@ -147,12 +176,52 @@ class LiveModel(QObject):
     @Slot()
     def _on_document_weights_changed(self) -> None:
         self._weights = self.document.weights
+        self.view_latest()  # new weights (a run's end, a restore, another project): shown
         self._mark("weights")
 
     @Slot()
     def _on_document_data_changed(self) -> None:
         self._plane_choice = None  # other data: its own default plane
+        self.selected_sample = None  # its samples are other ones
         self._mark("data")
+
+    # ---- the epoch the views show ----
+    def view_epoch(self, run_id: str | None, epoch: int) -> None:
+        """Show run `run_id`'s weights kept at `epoch` (run None: the run in progress) in
+        every view. Raises what `snapshot_source` raises (ProjectError: an unusable file)."""
+        weights = self.snapshot_source(run_id, epoch) if self.snapshot_source else None
+        if weights is None:
+            raise KeyError(f"no weights kept at epoch {epoch}")
+        if self.viewed == (run_id, epoch) and weights is self._viewed_weights:
+            return
+        self.viewed, self._viewed_weights = (run_id, epoch), weights
+        self._mark("weights")
+        self.viewed_changed.emit()
+
+    def view_latest(self) -> None:
+        """Show the latest weights again (the project's, or a running training's)."""
+        if self.viewed is None:
+            return
+        self.viewed, self._viewed_weights = None, None
+        self._mark("weights")
+        self.viewed_changed.emit()
+
+    @property
+    def shown_weights(self) -> Any:
+        """The weights the views show: the viewed epoch's, else the latest."""
+        return self._viewed_weights if self.viewed is not None else self._weights
+
+    # ---- the sample and the layer picked ----
+    def select_sample(self, split: str, index: int) -> None:
+        """Sample `index` of `split` ("train", "validation", "test") was picked in a view."""
+        self.selected_sample = (str(split), int(index))
+        self.sample_selected.emit(str(split), int(index))
+
+    def highlight_layer(self, node_id: str | None) -> None:
+        """Layer `node_id` is the one a step-by-step view is at (None: none)."""
+        if node_id != self.highlighted_layer:
+            self.highlighted_layer = node_id
+            self.highlight_changed.emit()
 
     def _mark(self, what: str, live: bool = False) -> None:
         self._pending.add(what)
@@ -252,13 +321,15 @@ class LiveModel(QObject):
             log.exception("building the display model failed")
             self.display, self.error = None, f"The network could not be built ({error})."
         self.structure_version += 1
+        self.hovered = None  # its neuron may be gone; the views redraw anyway
         self._invalidate_plane()
         return True
 
     def _load_weights(self) -> None:
-        weights = self._weights
+        weights = self.shown_weights
         if weights and self.display.load(weights):
-            self.weights_state = LIVE if getattr(self, "_live", False) else TRAINED
+            live = getattr(self, "_live", False) and self.viewed is None
+            self.weights_state = LIVE if live else TRAINED
             return
         self.display.load(self.display.initial)
         self.weights_state = MISMATCH if weights else INITIAL
@@ -275,14 +346,40 @@ class LiveModel(QObject):
         self._data_key = key
         from nnstudio.data.source import prepare_project_data
 
+        self._transforms = tuple(getattr(project.data, "transforms", ()) or ())
         try:
             self.prepared, self.data_error = prepare_project_data(project, path), ""
+            self.columns = self._prepare_columns(project, path)
         except NNStudioError as error:
-            self.prepared, self.data_error = None, str(error)
+            self.prepared, self.columns, self.data_error = None, None, str(error)
         except Exception as error:
             log.exception("loading the data for the views failed")
-            self.prepared, self.data_error = None, f"The data could not be loaded ({error})."
+            self.prepared, self.columns = None, None
+            self.data_error = f"The data could not be loaded ({error})."
         self._invalidate_plane()
+
+    def _prepare_columns(self, project: Any, path: Any) -> Any:
+        """The data's own columns, standardized and split as the inputs are, when
+        data.transforms computes the network's inputs from them; else None."""
+        if not self._transforms:
+            return None
+        from nnstudio.data.source import prepare_project_data
+
+        data = dataclasses.replace(project.data, transforms=(), preprocessing="standardize")
+        return prepare_project_data(dataclasses.replace(project, data=data), path)
+
+    def _encode_columns(self, points: Any) -> Any:
+        """The network's inputs at `points` of the (standardized) columns: the transforms
+        computed from the columns' own values, then scaled as in training."""
+        import numpy as np
+
+        from nnstudio.data.dataset import Dataset
+        from nnstudio.data.transforms import apply_transforms
+
+        raw = self.columns.preprocessor.inverse_transform(points)
+        grid = Dataset("plane", raw, np.zeros(len(raw), dtype=np.float32), "regression",
+                       tuple(self.columns.train.feature_names))
+        return self.prepared.preprocessor.transform(apply_transforms(grid, self._transforms).x)
 
     # ---- what the views read ----
     @property
@@ -300,9 +397,42 @@ class LiveModel(QObject):
 
     @property
     def has_plane(self) -> bool:
-        """True when the input is a vector of two or more features (an input plane exists)
-        that are values, not token ids."""
-        return self.input_features >= 2 and not self.takes_tokens
+        """True when the input is a vector of values, not token ids, with two or more
+        features (or computed from two or more columns): an input plane exists."""
+        return self.input_features >= 1 and len(self.plane_names) >= 2 and not self.takes_tokens
+
+    @property
+    def plane_columns(self) -> Any:
+        """The columns (PreparedData) the plane lies in when transforms compute the inputs
+        from them and the data fits; None when the plane lies in the inputs themselves."""
+        return self.columns if self.columns is not None and self.data_fits else None
+
+    @property
+    def plane_names(self) -> tuple[str, ...]:
+        """The names of the plane's space: the data's columns, or the network's inputs."""
+        columns = self.plane_columns
+        return tuple(columns.train.feature_names) if columns is not None else self.feature_names
+
+    @property
+    def computed_inputs(self) -> tuple[str, ...]:
+        """The expressions the network's inputs are computed as (data.transforms) when the
+        plane lies in the columns; () otherwise."""
+        return self._transforms if self.plane_columns is not None else ()
+
+    def plane_points(self, split: str) -> Any:
+        """The samples of `split` ("train", "validation", "test") as points of the plane's
+        space (call only while `data_fits`)."""
+        columns = self.plane_columns
+        return getattr(columns if columns is not None else self.prepared, split).x
+
+    def plane_units(self, feature: int) -> tuple[float, float]:
+        """(shift, scale) that turn coordinate `feature` of the plane's space into the data's
+        own units (raw = value * scale + shift)."""
+        columns = self.plane_columns
+        if columns is None:
+            return self.feature_units(feature)
+        preprocessor = columns.preprocessor
+        return float(preprocessor.shift[feature]), float(preprocessor.scale[feature])
 
     @property
     def takes_tokens(self) -> bool:
@@ -366,12 +496,12 @@ class LiveModel(QObject):
         """("features", i, j) or ("pca",): the chosen plane, or the default one."""
         if self._plane_choice is not None and self._choice_valid(self._plane_choice):
             return self._plane_choice
-        return ("pca",) if self.input_features > 2 and self.data_fits else ("features", 0, 1)
+        return ("pca",) if len(self.plane_names) > 2 and self.data_fits else ("features", 0, 1)
 
     def _choice_valid(self, choice: tuple) -> bool:
+        d = len(self.plane_names)
         if choice[0] == "pca":
-            return self.data_fits and self.input_features > 2
-        d = self.input_features
+            return self.data_fits and d > 2
         return 0 <= choice[1] < d and 0 <= choice[2] < d and choice[1] != choice[2]
 
     def set_plane(self, kind: str, first: int = 0, second: int = 1) -> None:
@@ -400,17 +530,26 @@ class LiveModel(QObject):
         if self._plane_key != key:
             from nnstudio.engine import probes
 
-            x = self.prepared.train.x if self.data_fits else None
+            x = self.plane_points("train") if self.data_fits else None
+            names = self.plane_names
             if x is None or len(x) == 0:
                 first, second = choice[1:] if choice[0] == "features" else (0, 1)
-                plane = probes.default_plane(self.input_features, first, second,
-                                             self.feature_names)
+                plane = probes.default_plane(self.input_features, first, second, names)
             elif choice[0] == "pca":
                 plane = probes.pca_plane(x)
             else:
-                plane = probes.feature_plane(x, choice[1], choice[2], self.feature_names)
+                plane = probes.feature_plane(x, choice[1], choice[2], names)
+            if self.plane_columns is not None and len(x):
+                plane = dataclasses.replace(plane, encode=self._encode_columns)
             self._plane, self._plane_key = plane, key
         return self._plane
+
+    def set_hovered(self, node_id: str | None, unit: int = 0) -> None:
+        """The pointer is over unit `unit` of node `node_id` in a view (None: over none)."""
+        hovered = None if node_id is None else (str(node_id), int(unit))
+        if hovered != self.hovered:
+            self.hovered = hovered
+            self.hovered_changed.emit()
 
     def plane_probe(self, resolution: int, nodes: tuple[str, ...] | None = None) -> Any:
         """Outputs of `nodes` (default: every node) over the plane's grid, computed once per

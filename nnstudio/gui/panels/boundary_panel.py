@@ -6,7 +6,15 @@ surface. The training points are drawn on top, coloured by their true class (or 
 test points optionally with a dark outline. "Discretize" shows only the decision, not the
 confidence. With more than two input features the plane is two chosen features (the others at
 their training median) or the first two principal components; image inputs have no plane, and
-the panel says so.
+the panel says so. When the project computes the network's inputs from its columns
+(data.transforms), the plane lies in the columns: each point's inputs are computed from it, so
+the circle with x1², x2² is drawn over x1 and x2, as a circle.
+
+The picture covers the data (plus a margin) and nothing more: its drawing area takes the plane's
+shape (the same scale across and up when the two ranges are alike, else a square), as large as
+the panel allows. While the pointer is over a neuron in the network view (`LiveModel.hovered`),
+the picture shows that neuron's output instead, until the pointer leaves it. A colour bar under
+the picture gives the values at its ends.
 
 The image is a pyqtgraph ImageItem fed float32 arrays with fixed levels (or class colours as
 RGBA), made once and updated with `setImage`.
@@ -16,14 +24,16 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, QSignalBlocker, Qt, Slot
+from PySide6.QtCore import QRectF, QSignalBlocker, Qt, QTimer, Slot
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget,
 )
 
 from nnstudio.data.classes import class_color
 from nnstudio.gui.live_model import LivePanel, LiveModel
-from nnstudio.gui.panels.heatmap import BACKGROUND_LUT, class_rgba, levels_for, to_rgba
+from nnstudio.gui.panels.heatmap import (
+    BACKGROUND_LUT, ColorLegendBar, class_rgba, levels_for, to_rgba,
+)
 from nnstudio.gui.panels.raw_axis import RawUnitsAxis
 
 RESOLUTION = 100  # grid points per side: ~2 ms for a 2-8-8-1 network here
@@ -32,6 +42,64 @@ SAME_SCALE = 3.0  # axes whose ranges differ less than this share one scale
 PCA_ITEM = "Principal components"
 FEATURES_ITEM = "Two features"
 SCALED_AS = {"standardize": "standardized", "minmax": "scaled to 0…1"}
+MAX_CORRECTIONS = 3  # layout passes an AspectBox makes after a resize to settle the axes
+
+
+class AspectBox(QWidget):
+    """Holds a plot and gives its drawing area (the ViewBox, without the axes) the aspect ratio
+    asked for, as large as fits and centred; with no ratio the plot fills the box."""
+
+    def __init__(self, plot: pg.PlotWidget, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.plot = plot
+        plot.setParent(self)
+        self.aspect: float | None = None
+        self.setMinimumSize(120, 120)
+        self._corrections = 0
+        self._view = plot.getPlotItem().getViewBox()
+        self._view.sigResized.connect(self._on_view_resized)
+
+    def set_aspect(self, aspect: float | None) -> None:
+        """Width over height of the drawing area; None: fill the box."""
+        if aspect != self.aspect:
+            self.aspect = aspect
+            self._corrections = 0
+            self.place()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._corrections = 0
+        self.place()
+
+    def place(self) -> None:
+        width, height = self.width(), self.height()
+        view = self._view.size()
+        if not self.aspect or view.width() <= 1 or view.height() <= 1:
+            self.plot.setGeometry(0, 0, width, height)  # laid out once: then the axes' size
+            return
+        # What the axes and title take stays about the same: the rest is the drawing area.
+        extra_w = max(self.plot.width() - view.width(), 0.0)
+        extra_h = max(self.plot.height() - view.height(), 0.0)
+        free_w, free_h = max(width - extra_w, 1.0), max(height - extra_h, 1.0)
+        if free_w / free_h > self.aspect:
+            free_w = free_h * self.aspect
+        else:
+            free_h = free_w / self.aspect
+        plot_w, plot_h = round(free_w + extra_w), round(free_h + extra_h)
+        self.plot.setGeometry((width - plot_w) // 2, (height - plot_h) // 2, plot_w, plot_h)
+
+    def view_aspect(self) -> float:
+        view = self._view.size()
+        return view.width() / max(view.height(), 1.0)
+
+    @Slot()
+    def _on_view_resized(self) -> None:
+        # The axes took another size than last time (other tick labels): place again.
+        if self.aspect and self._corrections < MAX_CORRECTIONS:
+            view = self._view.size()
+            if abs(view.width() - view.height() * self.aspect) > 1.5:
+                self._corrections += 1
+                QTimer.singleShot(0, self, self.place)
 
 
 class BoundaryPanel(LivePanel):
@@ -47,7 +115,10 @@ class BoundaryPanel(LivePanel):
         self._controls_for: tuple | None = None
         self._placed_for = None  # the plane the image's rect was set for
         self._lut: np.ndarray | None = BACKGROUND_LUT
+        self.shown_neuron: tuple[str, int] | None = None  # the hovered neuron drawn, if any
+        self.equal_units = False  # one unit across as long as one up (in the data's units)
         self._build()
+        live.hovered_changed.connect(self._on_live_hovered_changed)
 
     # ---- building ----
     def _build(self) -> None:
@@ -96,6 +167,8 @@ class BoundaryPanel(LivePanel):
         self.plot.setObjectName("boundary_plot")
         self.plot.setMenuEnabled(False)
         self.plot.getPlotItem().hideButtons()
+        self.plot.getPlotItem().setMouseEnabled(False, False)  # the data's range, always
+        self.plot_box = AspectBox(self.plot)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setLookupTable(BACKGROUND_LUT)
         self.plot.addItem(self.image)
@@ -105,13 +178,19 @@ class BoundaryPanel(LivePanel):
         self.test_points.setVisible(False)
         self.plot.addItem(self.train_points)
         self.plot.addItem(self.test_points)
+        for item, split in ((self.train_points, "train"), (self.test_points, "test")):
+            # A clicked point is the live model's selected sample (Backprop steps through it).
+            item.sigClicked.connect(lambda _, points, __, split=split: self.live.select_sample(
+                split, int(points[0].index())) if len(points) else None)
+        self.legend = ColorLegendBar()
         self.caption = QLabel("Getting the network ready…")
         self.caption.setObjectName("boundary_caption")
         self.caption.setWordWrap(True)
         plot_page = QWidget()
         plot_layout = QVBoxLayout(plot_page)
         plot_layout.setContentsMargins(0, 0, 0, 0)
-        plot_layout.addWidget(self.plot, 1)
+        plot_layout.addWidget(self.plot_box, 1)
+        plot_layout.addWidget(self.legend)
         plot_layout.addWidget(self.caption)
         self.note = QLabel()
         self.note.setObjectName("boundary_note")
@@ -158,6 +237,7 @@ class BoundaryPanel(LivePanel):
     def _show_note(self, text: str) -> None:
         self.mode = "none"
         self.values = None
+        self.shown_neuron = None
         self.plane_controls.setVisible(False)
         self.discrete_check.setEnabled(False)
         self.test_check.setEnabled(False)
@@ -166,7 +246,7 @@ class BoundaryPanel(LivePanel):
 
     def _sync_controls(self) -> None:
         live = self.live
-        names = live.feature_names
+        names = live.plane_names
         key = (names, live.plane_choice, live.data_fits)
         self.discrete_check.setEnabled(True)
         self.test_check.setEnabled(live.data_fits)
@@ -200,23 +280,35 @@ class BoundaryPanel(LivePanel):
         plot.setLabel("bottom", plane.labels[0])
         plot.setLabel("left", plane.labels[1])
         features = plane.features if plane.kind == "features" else None
-        for axis, feature in zip(("bottom", "left"), features or (None, None)):
-            self.axes[axis].set_units(*(live.feature_units(feature) if feature is not None
-                                        else (0.0, 1.0)))
-        # Same units across and up when the two ranges are alike (standardized features, the
-        # principal components): the boundary's true shape, not one stretched to the panel.
-        width = plane.x_range[1] - plane.x_range[0]
-        height = plane.y_range[1] - plane.y_range[0]
-        plot.setAspectLocked(max(width, height) <= SAME_SCALE * min(width, height), ratio=1)
-        plot.setRange(xRange=plane.x_range, yRange=plane.y_range, padding=0)
+        units = [live.plane_units(feature) if feature is not None else (0.0, 1.0)
+                 for feature in features or (None, None)]
+        for axis, (shift, scale) in zip(("bottom", "left"), units):
+            self.axes[axis].set_units(shift, scale)
+        self._fit_plane(plane, units[0][1], units[1][1])
         if not live.data_fits:
             self.train_points.setData([], [])
             self.test_points.setData([], [])
             return
         prepared = live.prepared
-        for item, part in ((self.train_points, prepared.train), (self.test_points, prepared.test)):
-            coordinates = plane.project(part.x) if part.n_samples else np.zeros((0, 2))
+        for item, split in ((self.train_points, "train"), (self.test_points, "test")):
+            part = getattr(prepared, split)
+            coordinates = (plane.project(live.plane_points(split)) if part.n_samples
+                           else np.zeros((0, 2)))
             item.setData(coordinates[:, 0], coordinates[:, 1], brush=self._brushes(part))
+
+    def _fit_plane(self, plane, x_scale: float, y_scale: float) -> None:
+        """Show the plane's ranges (the data and a margin) exactly. When the two ranges are
+        alike in the data's own units, one unit across is as long as one unit up (the
+        boundary's true shape); else each axis has its own scale and the picture is square."""
+        width = (plane.x_range[1] - plane.x_range[0]) * x_scale
+        height = (plane.y_range[1] - plane.y_range[0]) * y_scale
+        same_scale = max(width, height) <= SAME_SCALE * min(width, height)
+        self.equal_units = same_scale
+        plot = self.plot.getPlotItem()
+        # pyqtgraph's ratio: pixels per plot unit across over pixels per plot unit up.
+        plot.setAspectLocked(same_scale, ratio=x_scale / y_scale)
+        self.plot_box.set_aspect(width / height if same_scale else 1.0)
+        plot.setRange(xRange=plane.x_range, yRange=plane.y_range, padding=0)
 
     def _brushes(self, part) -> list:
         if part.n_samples == 0:
@@ -234,6 +326,66 @@ class BoundaryPanel(LivePanel):
         return (low, high) if high > low else (low - 1, high + 1)
 
     def _update_image(self, plane) -> None:
+        neuron = self._hovered_neuron()
+        self.shown_neuron = neuron[:2] if neuron is not None else None
+        if neuron is not None:
+            self._show_neuron(plane, *neuron)
+        else:
+            self._show_output(plane)
+        self._set_title(plane, neuron)
+
+    def _hovered_neuron(self) -> tuple[str, int, str | None] | None:
+        """(node id, unit, activation) of the neuron the pointer is over, if it has a value
+        at each point of the plane."""
+        hovered, display = self.live.hovered, self.live.display
+        if hovered is None or display is None or hovered[0] not in display.node_ids:
+            return None
+        node_id, unit = hovered
+        shape = display.shape(node_id)
+        if len(shape) != 1 or not 0 <= unit < shape[0]:
+            return None
+        from nnstudio.engine.probes import activation_name
+
+        return node_id, unit, activation_name(display.network.node(node_id))
+
+    def _show_neuron(self, plane, node_id: str, unit: int, activation: str | None) -> None:
+        values = self.live.plane_probe(RESOLUTION, (node_id,)).values[node_id][unit:unit + 1]
+        self.values, self.mode = values, "neuron"
+        image = values[0]
+        self.levels = levels_for(activation, image)
+        self._set_lut(BACKGROUND_LUT)
+        self.image.setImage(np.ascontiguousarray(image, dtype=np.float32), autoLevels=False,
+                            levels=self.levels)
+        self._place_image(plane)
+        name = self.neuron_name(node_id, unit)
+        self.legend.set_scale(self.levels, BACKGROUND_LUT, f"the output of {name}")
+        self.legend.show()
+        self._set_caption(plane, f"the output of {name} (orange low, blue high), shown while "
+                                 "the pointer is on it in the network view")
+
+    def neuron_name(self, node_id: str, unit: int) -> str:
+        """How a person calls unit `unit` of node `node_id`: an input by its feature."""
+        if self.live.display.network.node(node_id).type == "input":
+            names = self.live.feature_names
+            return f"input {names[unit]}" if unit < len(names) else f"input {unit + 1}"
+        return f"neuron {unit + 1} of {node_id}"
+
+    def _set_title(self, plane, neuron) -> None:
+        """Which plane the picture lies in (and which neuron it shows), above it."""
+        # Short: the caption below says the rest (the computed inputs, the scaling).
+        if plane.kind == "pca":
+            where = "PC 1 × PC 2 of the inputs"
+        elif self.live.computed_inputs:
+            where = f"the data's columns {plane.labels[0]} × {plane.labels[1]}"
+        else:
+            where = f"the inputs {plane.labels[0]} × {plane.labels[1]}"
+        where = (f"{self.neuron_name(*neuron[:2])} over {where}" if neuron is not None
+                 else f"Over {where}")
+        plot = self.plot.getPlotItem()
+        if plot.titleLabel.text != where:
+            plot.setTitle(where, size="9pt")
+
+    def _show_output(self, plane) -> None:
         live = self.live
         display = live.display
         probe = live.plane_probe(RESOLUTION, (display.output_id,))
@@ -249,6 +401,7 @@ class BoundaryPanel(LivePanel):
             self.image.setImage(class_rgba(probabilities, discrete), autoLevels=False,
                                 levels=self.levels)
             self._place_image(plane)
+            self.legend.hide()  # the class colours are in the data's legend
             self._set_caption(plane, "the class the network picks (colour) and how sure it is "
                               "(strength)")
             return
@@ -272,6 +425,8 @@ class BoundaryPanel(LivePanel):
         self.image.setImage(np.ascontiguousarray(image, dtype=np.float32), autoLevels=False,
                             levels=levels)
         self._place_image(plane)
+        self.legend.set_scale(levels, BACKGROUND_LUT, what)
+        self.legend.show()
         self._set_caption(plane, what)
 
     def _set_lut(self, lut: np.ndarray | None) -> None:
@@ -291,7 +446,13 @@ class BoundaryPanel(LivePanel):
         from nnstudio.gui.panels.network_panel import plane_description
 
         text = f"Colour: {what}, over {plane_description(plane)}."
-        if self.live.inputs_scaled and plane.kind == "features":
+        computed = self.live.computed_inputs
+        if computed and plane.kind == "features":
+            text += (" Axes in the data's own columns; at each point the network's inputs "
+                     f"{', '.join(computed)} are computed from them"
+                     + (f" and {SCALED_AS[self.live.prepared.preprocessor.method]}."
+                        if self.live.inputs_scaled else "."))
+        elif self.live.inputs_scaled and plane.kind == "features":
             text += (" Axes in the data's own units; the network sees them "
                      f"{SCALED_AS[self.live.prepared.preprocessor.method]}.")
         if self.caption.text() != text:
@@ -314,6 +475,15 @@ class BoundaryPanel(LivePanel):
             with QSignalBlocker(self.y_combo):
                 self.y_combo.setCurrentIndex(second)
         self.live.set_plane("features", first, second)
+
+    @Slot()
+    def _on_live_hovered_changed(self) -> None:
+        if self.live.hovered is None and self.shown_neuron is None:
+            return
+        if self.is_shown() and self.live.display is not None and self.live.plane is not None:
+            self._update_image(self.live.plane)
+        else:
+            self.stale = True
 
     @Slot(bool)
     def _on_test_check_toggled(self, checked: bool) -> None:

@@ -2,13 +2,16 @@
 
 One diverging scale, as in TensorFlow Playground: orange for negative (and class 0), white near
 zero, blue for positive (and class 1). Links, neuron heatmaps, the decision boundary and the
-training points all use it, so a colour means the same everywhere.
+training points all use it, so a colour means the same everywhere. `ColorLegendBar` draws a
+scale with the values at its ends, under the pictures that use one.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPainter, QPalette
+from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from nnstudio.data.classes import CLASS_COLORS, class_color
 
@@ -104,3 +107,60 @@ def class_rgba(probabilities: np.ndarray, discrete: bool = False) -> np.ndarray:
     out[..., :3] = np.round(rgb).astype(np.uint8)
     out[..., 3] = 255
     return out
+
+
+def format_level(value: float) -> str:
+    """A legend's number: short, and "0" rather than "-0"."""
+    text = f"{float(value):.3g}"
+    return "0" if text in ("-0", "0") else text
+
+
+class ColorLegendBar(QWidget):
+    """A colour scale from `levels[0]` (left) to `levels[1]` (right) through `lut`, with the
+    low, middle and high values written under it, as under Playground's output picture."""
+
+    BAR_HEIGHT = 10
+    MAX_WIDTH = 320
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("color_legend")
+        self.lut, self.levels, self.title = LUT, (-1.0, 1.0), ""
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setMinimumWidth(120)
+        self.setFixedHeight(self.BAR_HEIGHT + int(QFontMetricsF(self.font()).height()) + 6)
+
+    def set_scale(self, levels: tuple[float, float], lut: np.ndarray = LUT,
+                  title: str = "") -> None:
+        """Show `lut` between `levels`; `title` says what the colour measures (a tooltip)."""
+        levels = (float(levels[0]), float(levels[1]))
+        if (levels, title) == (self.levels, self.title) and lut is self.lut:
+            return
+        self.lut, self.levels, self.title = lut, levels, title
+        self.setToolTip(f"Colour scale: {title}" if title else "Colour scale")
+        self.update()
+
+    def texts(self) -> tuple[str, str, str]:
+        """The numbers written at the left end, the middle and the right end."""
+        low, high = self.levels
+        return format_level(low), format_level((low + high) / 2), format_level(high)
+
+    def bar_rect(self) -> QRectF:
+        width = min(float(self.width()) - 8, self.MAX_WIDTH)
+        return QRectF((self.width() - width) / 2, 2, width, self.BAR_HEIGHT)
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        bar = self.bar_rect()
+        strip = qimage(np.ascontiguousarray(self.lut[None, :, :]))
+        painter.drawImage(bar, strip)
+        painter.setPen(self.palette().color(QPalette.ColorRole.Mid))
+        painter.drawRect(bar)
+        painter.setPen(self.palette().color(QPalette.ColorRole.Text))
+        text_row = QRectF(bar.left(), bar.bottom() + 2, bar.width(),
+                          self.height() - bar.bottom() - 2)
+        for text, align in zip(self.texts(), (Qt.AlignmentFlag.AlignLeft,
+                                              Qt.AlignmentFlag.AlignHCenter,
+                                              Qt.AlignmentFlag.AlignRight)):
+            painter.drawText(text_row, align | Qt.AlignmentFlag.AlignTop, text)
+        painter.end()
