@@ -184,6 +184,12 @@ def _train(args: argparse.Namespace) -> int:
                        "none yet: train it once without --continue")
     data = _prepared_data(loaded)
     from nnstudio.core.model_size import check_trainable
+    if config.until_stopped:  # a command needs an end: the project's epochs give it
+        if not args.quiet:
+            print(f"nnstudio train: the project trains until stopped in the window; here it "
+                  f"trains {config.epochs} epochs (--epochs N for another count, Ctrl+C keeps "
+                  f"what was learned)", file=sys.stderr)
+        config = config.replace(until_stopped=False)
 
     check_trainable(project.network, data.train, config.batch_size)  # before torch loads
 

@@ -34,6 +34,10 @@ TRAINING_SCHEMA = Schema((
               help="Samples per weight update; smaller is noisier, larger is smoother."),
     ParamSpec("epochs", INT, 100, minimum=1, maximum=100_000,
               help="How many times training goes through all the training data."),
+    ParamSpec("until_stopped", BOOL, False,
+              help="Train on, epoch after epoch, until you press Pause or Stop (the window's "
+                   "Train and Step); the epochs above still set run lengths elsewhere, such as "
+                   "nnstudio train and the experiments."),
     ParamSpec("loss", CHOICE, "auto", choices=LOSSES,
               help="What training minimizes; 'auto' picks cross-entropy for classes, MSE for numbers."),
     ParamSpec("l1", FLOAT, 0.0, minimum=0.0, maximum=1.0,
@@ -55,6 +59,22 @@ TRAINING_SCHEMA = Schema((
     ParamSpec("device", CHOICE, "auto", choices=DEVICES,
               help="Where training runs: 'auto' takes a GPU when there is one."),
 ))
+
+# Settings added in format 3: written to a project file only when on.
+OPTIONAL_SETTINGS = ("until_stopped",)
+# An "until stopped" run trains at most this many epochs (the project's limit on a history).
+UNTIL_STOPPED_EPOCHS = 100_000
+# Schedules that shape the rate over the run's last epoch, which a run until stopped lacks.
+SCHEDULES_NEEDING_AN_END = ("cosine", "one_cycle")
+
+
+def until_stopped_problem(config: TrainingConfig) -> str | None:
+    """Why `config` cannot train until stopped, or None when it can (or does not ask to)."""
+    if config.until_stopped and config.schedule in SCHEDULES_NEEDING_AN_END:
+        return (f"training.until_stopped: the {config.schedule.replace('_', ' ')} schedule "
+                f"shapes the rate up to the last epoch, and a run until stopped has none: "
+                f"choose the constant, step or plateau schedule, or a number of epochs")
+    return None
 
 
 class TrainingConfig:
@@ -106,8 +126,14 @@ class TrainingConfig:
         return self._values.get(name, default)
 
     def to_dict(self) -> dict[str, Any]:
-        """Every setting, defaults included, as a plain dict for files and forms."""
+        """Every setting, defaults included, as a plain dict for forms and comparisons."""
         return dict(self._values)
+
+    def to_file_dict(self) -> dict[str, Any]:
+        """The settings a project file holds: every setting, except the optional ones at their
+        default, so files that never used them keep the bytes earlier versions wrote."""
+        return {name: value for name, value in self._values.items()
+                if not (name in OPTIONAL_SETTINGS and value == TRAINING_SCHEMA[name].default)}
 
 
 def own_data_training() -> TrainingConfig:

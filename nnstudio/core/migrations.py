@@ -110,6 +110,7 @@ def _v2_to_v3(document: dict[str, Any]) -> dict[str, Any]:
     refuses a file that carries keys it would drop. The keys format 3 adds:
     - `weights.edited` and a run's `parent.edited`: weights changed by hand after that epoch.
     - a run's `timeline` {path, sha256, epochs}: its weights kept at a few epochs (core.timeline).
+    - `training.until_stopped` (and a run's `config.until_stopped`): true trains until paused.
     """
     return document
 

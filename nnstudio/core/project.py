@@ -276,7 +276,7 @@ class RunRecord:
             "id": self.id, "name": self.name, "note": self.note, "created": self.created,
             "parent": None if self.parent is None else self.parent.to_dict(),
             "seed": self.seed, "device": self.device, "versions": dict(self.versions),
-            "config": self.config.to_dict(), "changes": list(self.changes),
+            "config": self.config.to_file_dict(), "changes": list(self.changes),
             "history": {k: [_metric_out(v) for v in values] for k, values in self.history.items()},
             "final_metrics": {k: _metric_out(v) for k, v in self.final_metrics.items()},
             "weights": None if self.weights is None else self.weights.to_dict(),
@@ -303,7 +303,7 @@ class Project:
         """The project's content as plain JSON values (no file format fields, no weights)."""
         return {
             "name": self.name, "notes": self.notes, "network": self.network.to_dict(),
-            "data": self.data.to_dict(), "training": self.training.to_dict(),
+            "data": self.data.to_dict(), "training": self.training.to_file_dict(),
             "runs": [run.to_dict() for run in self.runs],
         }
 

@@ -57,6 +57,20 @@ class EditUndoCommand(QUndoCommand):
         return True
 
 
+class DataUndoCommand(QUndoCommand):
+    """A change of the project's data settings (new points, a drawn dataset) as an undo step."""
+
+    def __init__(self, document: ProjectDocument, before: Any, after: Any, text: str):
+        super().__init__(text)
+        self.document, self.before, self.after = document, before, after
+
+    def redo(self) -> None:
+        self.document._show_data_config(self.after)
+
+    def undo(self) -> None:
+        self.document._show_data_config(self.before)
+
+
 class ProjectDocument(QObject):
     """The open project, its undo stack, file path, weights and dirty state."""
 
@@ -154,6 +168,23 @@ class ProjectDocument(QObject):
     @property
     def weights_origin(self) -> Any:
         """The run and epoch the current weights came from (a `WeightsOrigin`), or None when
+    def push_data_config(self, data_config: Any, text: str) -> bool:
+        """Change the data settings as one undo step called `text`; refused (with
+        `edit_rejected`) while edits are locked."""
+        if self.edit_lock is not None:
+            self.edit_rejected.emit(self.edit_lock)
+            return False
+        self.undo_stack.push(DataUndoCommand(self, self.project.data, data_config, text))
+        return True
+
+    def _show_data_config(self, data_config: Any) -> None:
+        # The undo stack's clean state says whether this is unsaved: no `_mark_unsaved`.
+        try:
+            self.project.data = data_config
+        except dataclasses.FrozenInstanceError:
+            self.project = dataclasses.replace(self.project, data=data_config)
+        self.data_config_changed.emit()
+
         there are none or no run recorded them (imported, or an upgraded file's guess failed)."""
         return getattr(self.project, "weights_origin", None)
 

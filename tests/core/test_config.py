@@ -6,6 +6,7 @@ import pytest
 
 from nnstudio.core.config import (
     DEVICES, LOSSES, MONITORS, OPTIMIZERS, SCHEDULES, TRAINING_SCHEMA, TrainingConfig,
+    until_stopped_problem,
 )
 from nnstudio.core.errors import SpecError
 
@@ -20,7 +21,8 @@ def test_the_contracts_settings_and_choices_are_all_there():
     assert set(TRAINING_SCHEMA.names()) == {
         "optimizer", "learning_rate", "momentum", "nesterov", "weight_decay", "schedule",
         "step_size", "gamma", "plateau_patience", "batch_size", "epochs", "loss", "l1", "l2",
-        "grad_clip", "early_stopping", "monitor", "patience", "restore_best", "seed", "device"}
+        "grad_clip", "early_stopping", "monitor", "patience", "restore_best", "seed", "device",
+        "until_stopped"}
     assert OPTIMIZERS == ("sgd", "adam", "adamw", "rmsprop", "adagrad")
     assert SCHEDULES == ("constant", "step", "cosine", "one_cycle", "plateau")
     assert LOSSES == ("auto", "bce", "cross_entropy", "mse", "mae", "huber")
@@ -92,3 +94,21 @@ def test_to_dict_is_a_copy_and_iteration_lists_the_names():
     assert config.epochs == 100
     assert list(config) == list(TRAINING_SCHEMA.names())
     assert "epochs" in repr(config)
+
+
+def test_until_stopped_is_written_to_files_only_when_on():
+    assert "until_stopped" not in TrainingConfig().to_file_dict()
+    on = TrainingConfig({"until_stopped": True})
+    assert on.to_file_dict()["until_stopped"] is True
+    assert TrainingConfig(on.to_file_dict()) == on
+    assert TrainingConfig(TrainingConfig().to_file_dict()) == TrainingConfig()
+
+
+@pytest.mark.parametrize("schedule", ["cosine", "one_cycle"])
+def test_until_stopped_refuses_schedules_that_need_the_last_epoch(schedule):
+    problem = until_stopped_problem(TrainingConfig({"until_stopped": True,
+                                                    "schedule": schedule}))
+    assert problem.startswith("training.until_stopped:") and "constant" in problem
+    assert until_stopped_problem(TrainingConfig({"schedule": schedule})) is None
+    assert until_stopped_problem(TrainingConfig({"until_stopped": True,
+                                                 "schedule": "plateau"})) is None

@@ -18,10 +18,10 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QTimer, Slot
 from PySide6.QtWidgets import (
-    QComboBox, QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget,
+    QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget,
 )
 
-from nnstudio.core.config import TRAINING_SCHEMA
+from nnstudio.core.config import TRAINING_SCHEMA, until_stopped_problem
 from nnstudio.core.errors import SpecError
 from nnstudio.gui.theme import ERROR_COLOR
 from nnstudio.gui.training.forms import (
@@ -82,6 +82,7 @@ class HyperparametersPanel(QWidget):
         self.editors: dict[str, QWidget] = {}
         self._labels: dict[str, QLabel] = {}
         self._devices_listed = False
+        self._idle = True
         self._build()
         self.problem = QLabel()
         self.problem.setObjectName("hyperparameters_problem")
@@ -127,12 +128,26 @@ class HyperparametersPanel(QWidget):
                 label = QLabel(LABELS.get(name, spec.display_label))
                 label.setToolTip(spec.help)
                 label.setBuddy(editor)
-                form.addRow(label, editor)
+                form.addRow(label, self._with_until_stopped(editor, label)
+                            if name == "epochs" else editor)
                 self.editors[name] = editor
                 self._labels[name] = label
             self._column.addWidget(group)
         self._column.addStretch(1)
         fill_with_scrolling(self, inner)
+
+    def _with_until_stopped(self, epochs: QWidget, label: QLabel) -> QWidget:
+        """The epochs box with an "until stopped" tick box beside it (Playground's play)."""
+        check = make_editor(TRAINING_SCHEMA["until_stopped"], self._on_editor_changed)
+        check.setText("until stopped")
+        self.editors["until_stopped"] = check
+        self._labels["until_stopped"] = label
+        row = QWidget()
+        line = QHBoxLayout(row)
+        line.setContentsMargins(0, 0, 0, 0)
+        line.addWidget(epochs, 1)
+        line.addWidget(check)
+        return row
 
     # ---- devices ----
     def list_devices(self) -> None:
@@ -168,6 +183,11 @@ class HyperparametersPanel(QWidget):
             self._show_problem(str(error))
             self._on_document_training_config_changed()
             return
+        problem = until_stopped_problem(changed)
+        if problem is not None:
+            self._show_problem(problem)
+            self._on_document_training_config_changed()
+            return
         self._show_problem(None)
         if name == "learning_rate" and self.controller is not None:
             self.controller.set_learning_rate(value)
@@ -186,13 +206,17 @@ class HyperparametersPanel(QWidget):
             visible = applies(name, values)
             editor.setVisible(visible)
             self._labels[name].setVisible(visible)
+        # Epochs are not counted while training goes on until stopped.
+        self.editors["epochs"].setEnabled(self._idle and not values["until_stopped"])
 
     @Slot(str)
     def _on_controller_state_changed(self, state: str) -> None:
         locked = state != "idle"
+        self._idle = not locked
         for name, editor in self.editors.items():
             editor.setEnabled(not locked or name == "learning_rate")
             self._labels[name].setEnabled(not locked or name == "learning_rate")
+        self._on_document_training_config_changed()
 
 
 def torch_is_ready() -> bool:

@@ -248,6 +248,9 @@ class MetricsPanel(QWidget):
     @Slot(object)
     def _on_controller_run_started(self, start: Any) -> None:
         self._first_epoch = start.first_epoch
+        if start.until_stopped:  # no last epoch to span: the axis follows the curve
+            self._set_x_mode("auto")
+            return
         # The run's whole span from the start: the epoch axis then stays put while it trains
         # (no tick relabelling at each redraw) and the curve shows how far along the run is.
         last = start.first_epoch + start.began.info.epochs - 1

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QStyle, QToolBar
 from shiboken6 import isValid
 
 from nnstudio.gui.training.controller import IDLE, PAUSED, RUNNING, TrainingController
-from nnstudio.gui.training.status import TrainingStatusWidget
+from nnstudio.gui.training.status import EpochStrip, TrainingStatusWidget
 
 if TYPE_CHECKING:
     from nnstudio.gui.main_window import MainWindow
@@ -56,8 +56,12 @@ class TrainingActions(QObject):
                                          icon(QStyle.StandardPixmap.SP_BrowserReload),
                                          ["Ctrl+Shift+R"],
                                          "Forget the trained weights: the next run starts fresh")
+        self.regenerate_action = self._action(
+            "Re&generate Data", "regenerate_action", self._regenerate,
+            icon(QStyle.StandardPixmap.SP_DialogResetButton), ["Ctrl+Shift+G"],
+            "New points for the generated dataset (its next seed); Undo brings them back")
         self.actions = [self.train_action, self.pause_action, self.stop_action,
-                        self.step_action, self.reset_action]
+                        self.step_action, self.reset_action, self.regenerate_action]
         menu = window.menu("Train")
         for action in self.actions:
             if action is self.reset_action:
@@ -71,8 +75,11 @@ class TrainingActions(QObject):
         window.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
         self.status = TrainingStatusWidget(controller)
         window.statusBar().insertPermanentWidget(0, self.status, 1)
+        self.epoch_strip = EpochStrip(controller)
+        window.statusBar().insertPermanentWidget(1, self.epoch_strip)
 
         controller.state_changed.connect(self._on_controller_state_changed)
+        window.document.data_config_changed.connect(self._enable_regenerate)
         controller.run_failed.connect(self._on_controller_run_failed)
         controller.notice.connect(self._on_controller_notice)
         stack = window.document.undo_stack
@@ -109,6 +116,19 @@ class TrainingActions(QObject):
         self.pause_action.setIcon(self.window.style().standardIcon(icon))
         self.stop_action.setEnabled(state in (RUNNING, PAUSED))
         self._lock(not idle)
+        self._enable_regenerate()
+
+    @Slot()
+    def _enable_regenerate(self) -> None:
+        from nnstudio.gui.regenerate import can_regenerate
+
+        self.regenerate_action.setEnabled(self.controller.state == IDLE and can_regenerate(
+            self.window.document.project.data))
+
+    def _regenerate(self) -> None:
+        from nnstudio.gui.regenerate import regenerate
+
+        self.window.statusBar().showMessage(regenerate(self.window.document), 8000)
 
     def _lock(self, locked: bool) -> None:
         window = self.window

@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from nnstudio.core.config import TrainingConfig
+from nnstudio.core.config import UNTIL_STOPPED_EPOCHS, TrainingConfig, until_stopped_problem
 from nnstudio.core.history import lineage_history, origin_text
 from nnstudio.core.network import Network
 from nnstudio.engine.callbacks import Callback, TrainingControl
@@ -48,6 +48,7 @@ class RunStart:
 @dataclasses.dataclass(frozen=True)
 class RunEnd:
     """How a run ended, and the record it left in the project (None if it left none)."""
+    until_stopped: bool = False  # the run has no planned end: it trains until Pause or Stop
 
     outcome: Outcome
     record: Any = None
@@ -115,7 +116,8 @@ class TrainingController(QObject):
     # ---- commands ----
     @Slot()
     def train(self) -> bool:
-        """Train for the configured epochs, from the current weights if there are any."""
+        """Train for the configured epochs (or until Pause or Stop when the settings say
+        `until_stopped`), from the current weights if there are any."""
         return self._start()
 
     @Slot()
@@ -195,6 +197,12 @@ class TrainingController(QObject):
         key = (project.data, str(document.path))
         prepared = self._prepared[1] if self._prepared and self._prepared[0] == key else None
         self.control = TrainingControl()
+        problem = until_stopped_problem(config)
+        if problem is not None:
+            self.run_failed.emit("Training could not start", problem)
+            return False
+        if config.until_stopped:  # the engine counts to a limit no one waits for
+            config = config.replace(epochs=UNTIL_STOPPED_EPOCHS)
         stepper = EpochStepper(self.control)
         job = TrainingJob(network, config, snapshot, document.path,
                           dict(document.weights) if document.weights else None, prepared,
@@ -226,7 +234,8 @@ class TrainingController(QObject):
             self.notice.emit("Training on from " + (
                 origin_text(origin, self.document.project.runs) if origin is not None
                 else "weights no run recorded (imported or edited)") + ".")
-        self.run_started.emit(RunStart(began, self._first_epoch))
+        until_stopped = self._job is not None and self._job.config.until_stopped
+        self.run_started.emit(RunStart(began, self._first_epoch, until_stopped))
 
     def _on_epochs_reached(self, snapshots: tuple) -> None:
         self.epochs_reached.emit(snapshots)
@@ -259,9 +268,9 @@ class TrainingController(QObject):
         project = self.document.project
         if outcome.continued:
             record = continued_run(project, result, self._start_origin, network=job.network,
-                                   config=job.config)
+                                   config=config)
         else:
-            record = record_run(project, result, network=job.network, config=job.config)
+            record = record_run(project, result, network=job.network, config=config)
         if outcome.status == "failed":  # kept with its curves and last good weights, marked
             record = marked_failed(record, outcome.message)
         self.document.add_run(record, result.weights)
@@ -269,6 +278,9 @@ class TrainingController(QObject):
         self.document.set_weights(result.weights, record.final_origin)
         return record
 
+        config = job.config
+        if config.until_stopped:  # the record says how long it ran, so a re-run repeats it
+            config = config.replace(epochs=max(1, result.epochs_run))
     def _set_state(self, state: str) -> None:
         if state != self.state:
             self.state = state

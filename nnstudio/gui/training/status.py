@@ -1,7 +1,9 @@
-"""The status-bar readout of a run: a progress bar, then epoch, batch, loss, pace, time and ETA.
+"""The status-bar readout of a run: a progress bar, then epoch, batch, loss, pace, time and ETA;
+and `EpochStrip`, the epoch and the training and validation loss, always on show.
 
-It keeps the latest numbers as they arrive and shows them on a timer, four times a second:
-more often only costs the GUI thread (and the training thread the GIL) for text nobody reads.
+The readout keeps the latest numbers as they arrive and shows them on a timer, four times a
+second: more often only costs the GUI thread (and the training thread the GIL) for text nobody
+reads.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from typing import Any
 
 from PySide6.QtCore import QTimer, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
+
+from nnstudio.core.history import history_length
 
 PROGRESS_STEPS = 1000
 SHOW_MS = 250
@@ -52,6 +56,7 @@ class TrainingStatusWidget(QWidget):
         self._state = "idle"
         self._fraction = 0.0
         self._current_epoch: int | None = None
+        self._until_stopped = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(SHOW_MS)
@@ -69,10 +74,11 @@ class TrainingStatusWidget(QWidget):
         info = start.began.info
         self._epochs, self._batches = info.epochs, max(info.batches_per_epoch, 1)
         self._first_epoch = start.first_epoch
+        self._until_stopped = start.until_stopped
         self._epoch, self._loss, self._pace, self._elapsed, self._eta = 0, None, 0.0, 0.0, None
         self._batch_text = ""
         self.progress.setValue(0)
-        self.progress.show()
+        self.progress.setVisible(not start.until_stopped)  # no end to measure progress by
         where = info.device_label
         self.label.setText(f"Training on {where}: {info.train_samples:,} samples, "
                            f"{info.parameters:,} parameters…")
@@ -115,13 +121,15 @@ class TrainingStatusWidget(QWidget):
         # A run that continues earlier training counts on from it: "Epoch 512 (12/100)".
         counted = f"Epoch {epoch}/{self._epochs}" if self._first_epoch == 1 else \
             f"Epoch {shown} ({epoch}/{self._epochs})"
+        if self._until_stopped:
+            counted = f"Epoch {shown} (until stopped)"
         parts = [counted + self._batch_text]
         if self._loss is not None:
             parts.append(f"loss {self._loss:.4g}")
         if self._pace:
             parts.append(f"{self._pace:,.0f} samples/s")
         parts.append(f"{format_duration(self._elapsed)} elapsed")
-        if self._eta is not None and self._state == "running":
+        if self._eta is not None and self._state == "running" and not self._until_stopped:
             parts.append(f"ETA {format_duration(self._eta)}")
         if self._state == "paused":
             parts.append("paused")
@@ -164,3 +172,54 @@ class TrainingStatusWidget(QWidget):
         self.label.setText(f"{words.get(outcome.status, 'Ran')} {result.epochs_run} epoch"
                            f"{'s' if result.epochs_run != 1 else ''} in "
                            f"{format_duration(result.seconds)}{pace}{score}")
+
+
+class EpochStrip(QLabel):
+    """The epoch the current weights reached and their last training and validation loss,
+    shown whether or not a run is on (Playground's always-visible counter and test loss).
+
+    The numbers come from the controller's curves: its `history` when they are replaced
+    (another project, restored or reset weights), each run's epochs as they arrive.
+    """
+
+    def __init__(self, controller: Any, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("epoch_strip")
+        self.setContentsMargins(8, 0, 8, 0)
+        self.setToolTip("The epoch the current weights have trained to, with the loss on the "
+                        "training data and on the validation data, which the network never "
+                        "trains on (Playground's 'test loss'; the test split stays untouched "
+                        "until you evaluate).")
+        self._first_epoch = 1
+        controller.history_replaced.connect(self._on_history_replaced)
+        controller.run_started.connect(self._on_run_started)
+        controller.epochs_reached.connect(self._on_epochs_reached)
+        self._on_history_replaced(controller.history)
+
+    def show_numbers(self, epoch: int, loss: float | None, validation_loss: float | None) -> None:
+        parts = [f"Epoch {epoch}"]
+        if loss is not None:
+            parts.append(f"training loss {loss:.4f}")
+        if validation_loss is not None:
+            parts.append(f"validation loss {validation_loss:.4f}")
+        elif epoch == 0:
+            parts.append("not trained yet")
+        self.setText(" · ".join(parts))
+
+    @Slot(object)
+    def _on_history_replaced(self, history: dict) -> None:
+        def last(name: str) -> float | None:
+            values = history.get(name) or []
+            return values[-1] if values else None
+
+        self.show_numbers(history_length(history), last("loss"), last("val_loss"))
+
+    @Slot(object)
+    def _on_run_started(self, start: Any) -> None:
+        self._first_epoch = start.first_epoch
+
+    @Slot(object)
+    def _on_epochs_reached(self, snapshots: tuple) -> None:
+        last = snapshots[-1]
+        self.show_numbers(self._first_epoch - 1 + last.epoch, last.metrics.get("loss"),
+                          last.metrics.get("val_loss"))
