@@ -179,17 +179,17 @@ def _train(args: argparse.Namespace) -> int:
     loaded = _load(args.project)
     project = loaded.project
     config = _training_config(project, args)
-    if args.continue_ and loaded.weights is None:
-        raise BadInput(f"{args.project}: --continue needs saved weights, and the project has "
-                       "none yet: train it once without --continue")
-    data = _prepared_data(loaded)
-    from nnstudio.core.model_size import check_trainable
     if config.until_stopped:  # a command needs an end: the project's epochs give it
         if not args.quiet:
             print(f"nnstudio train: the project trains until stopped in the window; here it "
                   f"trains {config.epochs} epochs (--epochs N for another count, Ctrl+C keeps "
                   f"what was learned)", file=sys.stderr)
         config = config.replace(until_stopped=False)
+    if args.continue_ and loaded.weights is None:
+        raise BadInput(f"{args.project}: --continue needs saved weights, and the project has "
+                       "none yet: train it once without --continue")
+    data = _prepared_data(loaded)
+    from nnstudio.core.model_size import check_trainable
 
     check_trainable(project.network, data.train, config.batch_size)  # before torch loads
 

@@ -165,9 +165,6 @@ class ProjectDocument(QObject):
         self._set_project_field("data", data_config)
         self.data_config_changed.emit()
 
-    @property
-    def weights_origin(self) -> Any:
-        """The run and epoch the current weights came from (a `WeightsOrigin`), or None when
     def push_data_config(self, data_config: Any, text: str) -> bool:
         """Change the data settings as one undo step called `text`; refused (with
         `edit_rejected`) while edits are locked."""
@@ -185,6 +182,9 @@ class ProjectDocument(QObject):
             self.project = dataclasses.replace(self.project, data=data_config)
         self.data_config_changed.emit()
 
+    @property
+    def weights_origin(self) -> Any:
+        """The run and epoch the current weights came from (a `WeightsOrigin`), or None when
         there are none or no run recorded them (imported, or an upgraded file's guess failed)."""
         return getattr(self.project, "weights_origin", None)
 

@@ -43,12 +43,12 @@ class RunStart:
 
     began: RunBegan
     first_epoch: int  # the number the run's epoch 1 gets on the curves
+    until_stopped: bool = False  # the run has no planned end: it trains until Pause or Stop
 
 
 @dataclasses.dataclass(frozen=True)
 class RunEnd:
     """How a run ended, and the record it left in the project (None if it left none)."""
-    until_stopped: bool = False  # the run has no planned end: it trains until Pause or Stop
 
     outcome: Outcome
     record: Any = None
@@ -191,18 +191,18 @@ class TrainingController(QObject):
         document = self.document
         project = document.project
         config: TrainingConfig = project.training
-        network = Network(document.network.nodes)
-        snapshot = dataclasses.replace(project, network=network, training=config,
-                                       runs=list(project.runs))
-        key = (project.data, str(document.path))
-        prepared = self._prepared[1] if self._prepared and self._prepared[0] == key else None
-        self.control = TrainingControl()
         problem = until_stopped_problem(config)
         if problem is not None:
             self.run_failed.emit("Training could not start", problem)
             return False
         if config.until_stopped:  # the engine counts to a limit no one waits for
             config = config.replace(epochs=UNTIL_STOPPED_EPOCHS)
+        network = Network(document.network.nodes)
+        snapshot = dataclasses.replace(project, network=network, training=config,
+                                       runs=list(project.runs))
+        key = (project.data, str(document.path))
+        prepared = self._prepared[1] if self._prepared and self._prepared[0] == key else None
+        self.control = TrainingControl()
         stepper = EpochStepper(self.control)
         job = TrainingJob(network, config, snapshot, document.path,
                           dict(document.weights) if document.weights else None, prepared,
@@ -266,6 +266,9 @@ class TrainingController(QObject):
         from nnstudio.engine.experiments import continued_run, marked_failed, record_run
 
         project = self.document.project
+        config = job.config
+        if config.until_stopped:  # the record says how long it ran, so a re-run repeats it
+            config = config.replace(epochs=max(1, result.epochs_run))
         if outcome.continued:
             record = continued_run(project, result, self._start_origin, network=job.network,
                                    config=config)
@@ -278,9 +281,6 @@ class TrainingController(QObject):
         self.document.set_weights(result.weights, record.final_origin)
         return record
 
-        config = job.config
-        if config.until_stopped:  # the record says how long it ran, so a re-run repeats it
-            config = config.replace(epochs=max(1, result.epochs_run))
     def _set_state(self, state: str) -> None:
         if state != self.state:
             self.state = state
