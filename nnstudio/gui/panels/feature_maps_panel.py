@@ -2,7 +2,8 @@
 
 The input image comes first, then one mosaic per conv layer: every filter's feature map for the
 chosen sample (its activation applied, so what the next layer receives), side by side in a
-grid. ReLU maps run from white (0) to blue; maps that can be negative use the diverging scale
+grid as wide as the dock, each map as many pixels wide as the Size slider says (the input
+twice that), scrolling down when they do not all fit. ReLU maps run from white (0) to blue; maps that can be negative use the diverging scale
 of the other views (orange negative, white zero, blue positive). A network without a conv layer
 gets a note instead.
 
@@ -16,10 +17,10 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, QSignalBlocker, Qt
+from PySide6.QtCore import QRectF, QSignalBlocker, Qt, QTimer, Slot
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
-    QLabel, QStackedWidget, QVBoxLayout, QWidget,
+    QFrame, QLabel, QScrollArea, QSlider, QStackedWidget, QVBoxLayout, QWidget,
 )
 
 from nnstudio.core.activations import ACTIVATION_TABLE
@@ -29,7 +30,11 @@ from nnstudio.gui.panels.sample_choice import SampleChoice
 from nnstudio.gui.panels.throttle import ThrottledLivePanel
 
 GAP = 1  # pixels between maps in a mosaic
-MOSAIC_ASPECT = 4.0  # a mosaic's width over its height, about
+TILE_SIZES = (16, 160)  # the Size slider's range: a map's width on screen, in pixels
+DEFAULT_TILE = 48
+INPUT_TILES = 2  # the input image is drawn this many tiles wide
+ROW_SLACK = 12  # pixels per row for the layout's spacing
+RELAYOUT_MS = 60  # a resize waits this long for the next before the mosaics reflow
 NO_CONV_NOTE = (
     "This network has no convolution layer, so there are no feature maps to show.\n\n"
     "A convolution layer slides small filters over an image; each filter's feature map shows "
@@ -74,13 +79,6 @@ def map_levels(maps: np.ndarray, activation: str | None) -> tuple[float, float]:
     return -extent, extent
 
 
-def grid_shape(count: int, height: int, width: int, aspect: float = MOSAIC_ASPECT
-               ) -> tuple[int, int]:
-    """(rows, columns) of a mosaic of `count` maps of height × width, about `aspect` wide."""
-    columns = max(1, min(count, round(math.sqrt(count * aspect * height / max(width, 1)))))
-    return math.ceil(count / columns), columns
-
-
 def mosaic(maps: np.ndarray, rows: int, columns: int, fill: float = np.nan) -> np.ndarray:
     """Maps (count, h, w) laid out row by row in a grid with `GAP` pixels of `fill` between:
     float32 (rows·(h+GAP)−GAP, columns·(w+GAP)−GAP). Map k sits at grid row k // columns."""
@@ -90,6 +88,15 @@ def mosaic(maps: np.ndarray, rows: int, columns: int, fill: float = np.nan) -> n
         r, c = divmod(k, columns)
         out[r * (h + GAP): r * (h + GAP) + h, c * (w + GAP): c * (w + GAP) + w] = maps[k]
     return out
+
+
+def fitting_grid(count: int, h: int, w: int, tile: float, width: float) -> tuple[int, int]:
+    """(rows, columns) of a mosaic of `count` maps of h × w drawn `tile` pixels wide each, as
+    many to a row as fit in `width` pixels."""
+    scale = tile / max(w, 1)
+    columns = int((width / scale + GAP) // (w + GAP))
+    columns = max(1, min(count, columns))
+    return math.ceil(count / columns), columns
 
 
 def map_rect(index: int, columns: int, h: int, w: int) -> tuple[int, int, int, int]:
@@ -111,12 +118,30 @@ class FeatureMapsPanel(SampleChoice, ThrottledLivePanel):
         self.grids: dict[str, tuple[int, int]] = {}
         self.items: dict[str, pg.ImageItem] = {}
         self._layout_for: tuple | None = None
+        self._reflow = QTimer(self)
+        self._reflow.setSingleShot(True)
+        self._reflow.setInterval(RELAYOUT_MS)
+        self._reflow.timeout.connect(self._on_reflow_timeout)
         self._build()
 
     # ---- building ----
     def _build(self) -> None:
         row = self._build_sample_row("maps")
         row.setContentsMargins(0, 0, 0, 0)
+        self.size_slider = QSlider(Qt.Orientation.Horizontal)
+        self.size_slider.setObjectName("map_size_slider")
+        self.size_slider.setRange(*TILE_SIZES)
+        self.size_slider.setSingleStep(4)
+        self.size_slider.setPageStep(16)
+        self.size_slider.setValue(DEFAULT_TILE)
+        self.size_slider.setMaximumWidth(160)
+        self.size_slider.setToolTip("How large each feature map is drawn; the maps fill the "
+                                    "view's width and scroll down.")
+        self.size_slider.valueChanged.connect(self._on_size_slider_value_changed)
+        size_label = QLabel("Size:")
+        size_label.setBuddy(self.size_slider)
+        row.addWidget(size_label)
+        row.addWidget(self.size_slider)
         self.controls = QWidget()
         self.controls.setLayout(row)
 
@@ -125,13 +150,19 @@ class FeatureMapsPanel(SampleChoice, ThrottledLivePanel):
         self.graphics.setObjectName("feature_maps_view")
         self.graphics.setBackground(palette.color(QPalette.ColorRole.Base))
         self._foreground = palette.color(QPalette.ColorRole.Text)
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("feature_maps_scroll")
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(self.graphics)
         self.caption = QLabel()
         self.caption.setObjectName("feature_maps_caption")
         self.caption.setWordWrap(True)
         page = QWidget()
         page_layout = QVBoxLayout(page)
         page_layout.setContentsMargins(0, 0, 0, 0)
-        page_layout.addWidget(self.graphics, 1)
+        page_layout.addWidget(self.scroll, 1)
         page_layout.addWidget(self.caption)
         self.note = QLabel()
         self.note.setObjectName("feature_maps_note")
@@ -179,28 +210,47 @@ class FeatureMapsPanel(SampleChoice, ThrottledLivePanel):
             self._show_layer(layer)
         self._describe_sample(part)
 
+    def tile_size(self) -> int:
+        """A map's width on screen in pixels (the Size slider)."""
+        return self.size_slider.value()
+
+    def _layouts(self) -> dict[str, tuple[int, int, float]]:
+        """(rows, columns, height on screen) of each mosaic at the current size and width."""
+        width = max(self.scroll.viewport().width() - 16, 40)
+        shapes = {"input": (self.image.shape, self.tile_size() * INPUT_TILES)}
+        shapes.update({m.node_id: (m.maps.shape, self.tile_size()) for m in self.maps})
+        layouts = {}
+        for node_id, ((count, h, w), tile) in shapes.items():
+            rows, columns = fitting_grid(count, h, w, tile, width)
+            layouts[node_id] = (rows, columns, (rows * (h + GAP) - GAP) * tile / w)
+        return layouts
+
     def _sync_layout(self) -> None:
-        key = (self.image.shape, tuple((m.node_id, m.maps.shape) for m in self.maps))
+        layouts = self._layouts()
+        key = (self.image.shape, tuple((m.node_id, m.maps.shape) for m in self.maps),
+               tuple(layouts.values()))
         if key == self._layout_for:
             return
         self._layout_for = key
         self.graphics.clear()
         self.items = {}
-        self.grids = {"input": grid_shape(*self.image.shape, aspect=1.0)}
-        for layer in self.maps:
-            self.grids[layer.node_id] = grid_shape(*layer.maps.shape)
-        row = 0
-        for node_id in ("input", *(m.node_id for m in self.maps)):
-            label = self.graphics.addLabel("", row=row, col=0, color=self._foreground,
+        self.grids = {node_id: layout[:2] for node_id, layout in layouts.items()}
+        label_height = self.fontMetrics().height() + 6
+        total = 0.0
+        for row, (node_id, (_, _, height)) in enumerate(layouts.items()):
+            label = self.graphics.addLabel("", row=2 * row, col=0, color=self._foreground,
                                            justify="left")
-            view = self.graphics.addViewBox(row=row + 1, col=0, lockAspect=True,
+            self.graphics.ci.layout.setRowFixedHeight(2 * row, label_height)
+            view = self.graphics.addViewBox(row=2 * row + 1, col=0, lockAspect=True,
                                             enableMouse=False, invertY=True,
                                             enableMenu=False)
+            self.graphics.ci.layout.setRowFixedHeight(2 * row + 1, height)
             item = pg.ImageItem(axisOrder="row-major")
             view.addItem(item)
             item.title = label
             self.items[node_id] = item
-            row += 2
+            total += label_height + height + ROW_SLACK
+        self.graphics.setFixedHeight(int(total) + ROW_SLACK)
 
     def _show_input(self, image: np.ndarray) -> None:
         rows, columns = self.grids["input"]
@@ -234,7 +284,32 @@ class FeatureMapsPanel(SampleChoice, ThrottledLivePanel):
         self.levels[node_id] = levels
         item = self.items[node_id]
         item.setImage(np.ascontiguousarray(rgba), autoLevels=False, levels=(0, 255), lut=None)
-        item.setRect(QRectF(0, 0, values.shape[1], values.shape[0]))
+        rect = QRectF(0, 0, values.shape[1], values.shape[0])
+        item.setRect(rect)
+        item.getViewBox().setRange(rect, padding=0)  # exactly the mosaic: maps at their size
+
+    def tile_pixels(self, node_id: str) -> float:
+        """How many pixels wide one map of `node_id` is drawn on screen."""
+        width = self.image.shape[2] if node_id == "input" else next(
+            m.maps.shape[2] for m in self.maps if m.node_id == node_id)
+        return width / self.items[node_id].getViewBox().viewPixelSize()[0]
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.image is not None:
+            self._reflow.start()  # more or fewer maps to a row, once the resizing pauses
+
+    @Slot(int)
+    def _on_size_slider_value_changed(self, value: int) -> None:
+        if self.image is not None:
+            self._reflow.start()
+
+    @Slot()
+    def _on_reflow_timeout(self) -> None:
+        if self.image is not None and self.is_shown():
+            self.redraw()
+        else:
+            self.stale = True
 
     def _gap_colour(self) -> np.ndarray:
         colour = self.palette().color(QPalette.ColorRole.Base)

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from tests.gui.panels.inspection_support import EXAMPLE_KEYS, colour_count, example_document, show
 from nnstudio.gui.live_model import LiveModel
 from nnstudio.gui.panels.feature_maps_panel import (
-    NO_CONV_NOTE, SEQUENTIAL_LUT, FeatureMapsPanel, map_levels, map_rect,
+    DEFAULT_TILE, NO_CONV_NOTE, SEQUENTIAL_LUT, FeatureMapsPanel, map_levels, map_rect,
 )
 from nnstudio.gui.panels.heatmap import to_rgba
 
@@ -107,3 +107,26 @@ def test_maps_of_an_activation_that_never_goes_below_zero_start_their_levels_at_
     assert map_levels(maps, "sigmoid") == (0.0, pytest.approx(0.9))  # its range starts at 0
     assert map_levels(maps - 0.5, "relu") == (0.0, pytest.approx(0.4))
     assert map_levels(maps - 0.5, "tanh") == (pytest.approx(-0.4), pytest.approx(0.4))
+
+
+def test_the_size_slider_sets_how_large_each_map_is_drawn_and_the_dock_how_many_to_a_row(
+        open_panel, qtbot):
+    panel = open_panel("digits_cnn")
+    assert panel.tile_pixels("conv2d_1") == pytest.approx(DEFAULT_TILE, abs=0.5)
+    assert panel.tile_pixels("input") == pytest.approx(2 * DEFAULT_TILE, abs=0.5)
+    map_five = panel.map_values("conv2d_1", 5).copy()
+    columns = panel.grids["conv2d_1"][1]
+    panel.size_slider.setFocus()
+    for _ in range(3):
+        qtbot.keyClick(panel.size_slider, Qt.Key.Key_PageUp)
+    size = panel.size_slider.value()
+    assert size == DEFAULT_TILE + 3 * panel.size_slider.pageStep()
+    qtbot.waitUntil(lambda: abs(panel.tile_pixels("conv2d_1") - size) < 0.5, timeout=3000)
+    assert panel.grids["conv2d_1"][1] < columns  # larger maps: fewer to a row
+    np.testing.assert_array_equal(panel.map_values("conv2d_1", 5), map_five)
+    # What does not fit the dock's height scrolls, at the size asked for.
+    assert panel.scroll.widget().height() > panel.scroll.viewport().height()
+    wide = panel.grids["conv2d_1"][1]
+    panel.resize(1500, 640)
+    qtbot.waitUntil(lambda: panel.grids["conv2d_1"][1] > wide, timeout=3000)
+    assert panel.tile_pixels("conv2d_1") == pytest.approx(size, abs=0.5)  # same size, wider rows
