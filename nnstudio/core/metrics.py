@@ -52,6 +52,8 @@ _METRICS = (
     Metric("recall", "recall", HIGHER, CLASSIFICATION, ".3f", share=True),
     Metric("f1", "F1", HIGHER, CLASSIFICATION, ".3f", share=True),
     Metric("auc", "AUC", HIGHER, CLASSIFICATION, ".3f", share=True),
+    # With a class per position (the digits of a sum): the share of samples with all right.
+    Metric("exact_match", "exact match", HIGHER, CLASSIFICATION, ".3f", share=True),
     Metric("mse", "MSE", LOWER, REGRESSION, ".4g"),
     Metric("mae", "MAE", LOWER, REGRESSION, ".4g"),
     Metric("huber", "Huber loss", LOWER, REGRESSION, ".4g"),

@@ -37,7 +37,8 @@ def choose_loss(loss: str, task: str, classes: int, target_width: int, output_id
     """The loss a run uses for this task and output; SpecError says what to change.
 
     `loss` is the training setting ("auto" picks BCE, cross-entropy or MSE from the task);
-    `target_width` is the number of regression targets (ignored for classes); `output_id`,
+    `target_width` is the number of regression targets, or for classes the data's output size
+    (classes × positions: above `classes` for a class per position); `output_id`,
     `shape` and `activation` describe the output layer (activation as `absorbed_activation`).
     """
     if len(shape) != 1:
@@ -52,6 +53,9 @@ def choose_loss(loss: str, task: str, classes: int, target_width: int, output_id
             raise SpecError(f"{output_id}: outputs {width} values but the data has "
                             f"{target_width} target(s): set its units to {target_width}")
         return "mse" if loss == "auto" else loss
+    positions = target_width // classes if task == "multiclass" and classes else 1
+    if positions > 1:
+        return _per_position_loss(loss, classes, positions, output_id, width, activation)
     if activation == "softmax" and width == 1:
         raise SpecError(f"{output_id}: a softmax over one unit always gives 1: use sigmoid for "
                         "a yes/no output")
@@ -71,6 +75,23 @@ def choose_loss(loss: str, task: str, classes: int, target_width: int, output_id
         raise SpecError(f"training.loss: cross-entropy needs one output unit per class, and "
                         f"{output_id} has 1: choose bce (or auto)")
     return loss
+
+
+def _per_position_loss(loss: str, classes: int, positions: int, output_id: str, width: int,
+                       activation: str | None) -> str:
+    """Cross-entropy per position for a target with a class per position (a sum's digits)."""
+    if width != classes * positions:
+        raise SpecError(f"{output_id}: outputs {width} values but the data has {positions} "
+                        f"positions of {classes} classes: set its units to "
+                        f"{classes * positions} (one group of {classes} per position)")
+    if activation == "softmax":
+        raise SpecError(f"{output_id}: a softmax over all {width} outputs mixes the "
+                        f"{positions} positions; use a linear output: the loss takes a softmax "
+                        f"over each position's {classes} outputs")
+    if loss not in ("auto", "cross_entropy"):
+        raise SpecError(f"training.loss: {LOSS_NAMES.get(loss, loss)} cannot score a class per "
+                        "position: choose cross_entropy (or auto)")
+    return "cross_entropy"
 
 
 def data_problems(network: Network, train: Any, loss: str,

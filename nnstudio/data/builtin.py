@@ -165,6 +165,22 @@ BUILTIN_DATASETS: dict[str, BuiltinDataset] = {
                           choices=algorithmic.OPERATIONS, label="Operation"),
             )),
         ),
+        BuiltinDataset(
+            "digit_addition", "Multi-digit Addition (the mirage)",
+            "a + b for numbers of a few digits: the inputs are their digits one-hot, the "
+            "target every digit of the sum (one softmax of 10 per digit). Score it digit by "
+            "digit and on whole sums: the all-or-nothing score jumps where the per-digit one "
+            "climbs smoothly.",
+            Task.MULTICLASS.value, GENERATED, algorithmic.digit_addition,
+            Schema((
+                ParamSpec("digits", INT, 3, "Digits of each number; the sum has one more.",
+                          minimum=1, maximum=algorithmic.MAX_DIGITS, label="Digits"),
+                ParamSpec("n_samples", INT, 5000,
+                          "How many distinct sums to draw (all of them when the table is "
+                          "smaller).", minimum=10, maximum=algorithmic.MAX_ADDITION_ROWS,
+                          label="Sums"),
+            )),
+        ),
         _bundled(
             "digits", "Handwritten Digits (8×8)",
             "1797 small images of handwritten digits 0 to 9, 8×8 grey pixels each. A first "

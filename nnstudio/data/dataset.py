@@ -43,7 +43,9 @@ class Dataset:
     - `x`: float32, C-contiguous, shape (n, *input_shape); tabular data is (n, features),
       images are (n, channels, height, width).
     - `y`: int64 (n,) class indices for "binary" / "multiclass"; float32 (n,) or (n, k) for
-      "regression".
+      "regression". A multiclass target may be (n, positions): one class per position, all
+      positions sharing the classes (the digits of a sum), for a network with one softmax
+      group of `n_classes` outputs per position.
     - `feature_names`: one name per input value (filled with defaults when empty).
     - `class_names`: one name per class for classification, empty for regression.
 
@@ -101,16 +103,22 @@ class Dataset:
         return len(self.class_names)
 
     @property
+    def positions(self) -> int:
+        """Class labels per sample: 1, or the width of a multi-position multiclass target."""
+        return int(self.y.shape[1]) if self.is_classification and self.y.ndim == 2 else 1
+
+    @property
     def output_size(self) -> int:
         """Width of the network's last layer for this data.
 
         1 for binary (one sigmoid logit) and single-target regression, `n_classes` for
-        multiclass (one logit per class), k for regression with k targets.
+        multiclass (one logit per class; times `positions` for a multi-position target), k for
+        regression with k targets.
         """
         if self.task == Task.BINARY:
             return 1
         if self.task == Task.MULTICLASS:
-            return self.n_classes
+            return self.n_classes * self.positions
         return 1 if self.y.ndim == 1 else int(self.y.shape[1])
 
     @property
@@ -122,7 +130,7 @@ class Dataset:
         """Samples per class as an int64 array of length `n_classes` (empty for regression)."""
         if not self.is_classification:
             return np.zeros(0, dtype=np.int64)
-        return np.bincount(self.y, minlength=self.n_classes).astype(np.int64)
+        return np.bincount(self.y.ravel(), minlength=self.n_classes).astype(np.int64)
 
     def subset(self, indices: np.ndarray | list[int]) -> Dataset:
         """A new dataset holding the samples at `indices` (ints, in that order) or a bool mask.
@@ -194,7 +202,8 @@ def _check_class_labels(
             f"use task \"multiclass\""
         )
     labels = np.asarray(y)
-    if labels.shape != (n,):
+    positions = task == Task.MULTICLASS and labels.ndim == 2 and labels.shape[1] >= 2
+    if labels.shape != (n,) and not (positions and labels.shape[0] == n):
         raise DataError(f"{where}: y: expected shape ({n},) to match x, got {labels.shape}")
     if labels.dtype.kind == "f":
         _check_finite(labels, "y", where)
@@ -204,10 +213,10 @@ def _check_class_labels(
         raise DataError(f"{where}: y: class labels must be integers, got {labels.dtype}")
     labels = np.ascontiguousarray(labels, dtype=np.int64)
     if n and (labels.min() < 0 or labels.max() >= n_classes):
-        bad = int(np.flatnonzero((labels < 0) | (labels >= n_classes))[0])
+        bad = np.argwhere((labels < 0) | (labels >= n_classes))[0]
         raise DataError(
             f"{where}: y: class labels must be 0 to {n_classes - 1}, "
-            f"got {int(labels[bad])} in sample {bad}"
+            f"got {int(labels[tuple(bad)])} in sample {int(bad[0])}"
         )
     return labels
 

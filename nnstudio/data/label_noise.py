@@ -31,6 +31,10 @@ def with_label_noise(dataset: Dataset, split: Split, fraction: float, seed: int)
         raise DataError("data.label_noise: only class labels can be flipped; this data has "
                         f"{'a numeric target' if not dataset.is_classification else 'one class'}"
                         ", so set label noise to 0")
+    if dataset.positions > 1:
+        raise DataError("data.label_noise: this data has a class per position (e.g. the digits "
+                        "of a sum), and flipping one is not a wrong label of the sample; set "
+                        "label noise to 0")
     rng = np.random.default_rng((int(seed), _NOISE_STREAM))
     chosen = rng.choice(split.train, flipped_labels_count(len(split.train), fraction),
                         replace=False)

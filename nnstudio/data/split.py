@@ -59,7 +59,9 @@ def split_indices(
     if n == 0:
         raise DataError("data.split: the dataset has no samples to split")
 
-    if is_classification(task):
+    if is_classification(task) and y.ndim == 2:
+        groups = [np.arange(n)]  # one label per position: no single class to stratify by
+    elif is_classification(task):
         if y.ndim != 1 or y.dtype.kind not in "iu":
             raise DataError(
                 f"data.split: class labels must be a 1-D array of integers, "

@@ -50,6 +50,8 @@ def blocker(network: Network, model: GraphModule, objective: Objective, config: 
         return f"optimizer {config.optimizer}"
     if objective.loss not in LOSSES:
         return f"loss {objective.loss}"
+    if objective.positions > 1:
+        return "a class per position (a softmax per group of outputs)"
     reason = unsupported_layer(network, model)
     if reason is not None:
         return reason

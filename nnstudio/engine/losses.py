@@ -29,6 +29,8 @@ class Objective:
     """A loss bound to a task and an output layout.
 
     `classes` is the number of classes (0 for regression); `outputs` the width of the output.
+    `positions` > 1 is a class per position (the digits of a sum): the outputs are that many
+    groups of `classes` logits, each with its own softmax, and class tensors are (n, positions).
     """
 
     loss: str
@@ -36,6 +38,7 @@ class Objective:
     classes: int
     outputs: int
     output_activation: str | None
+    positions: int = 1
 
     @property
     def is_classification(self) -> bool:
@@ -68,11 +71,19 @@ class Objective:
     @property
     def function(self):
         """The torch loss function: `function(values, targets)` gives the batch's mean loss."""
-        return _FUNCTIONS[self.loss]
+        return self._per_position if self.positions > 1 else _FUNCTIONS[self.loss]
 
     def __call__(self, values: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         """The mean loss over a batch (`values` from `values()`, `targets` from `targets()`)."""
-        return _FUNCTIONS[self.loss](values, targets)
+        return self.function(values, targets)
+
+    def _per_position(self, values: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """Cross-entropy of every position of every sample, averaged over both."""
+        return F.cross_entropy(values.reshape(-1, self.classes), targets.reshape(-1))
+
+    def grouped(self, values: torch.Tensor) -> torch.Tensor:
+        """`values` (..., positions × classes) as (..., positions, classes)."""
+        return values.reshape(*values.shape[:-1], self.positions, self.classes)
 
     def target_classes(self, targets: torch.Tensor) -> torch.Tensor:
         """Class indices back from `targets()` output."""
@@ -83,14 +94,19 @@ class Objective:
         return targets.argmax(dim=1)
 
     def predicted_classes(self, values: torch.Tensor) -> torch.Tensor:
-        """Class indices from `values()` output."""
+        """Class indices from `values()` output ((n, positions) for a class per position)."""
+        if self.positions > 1:
+            return self.grouped(values).argmax(dim=-1)
         if values.shape[1] == 1:
             threshold = 0.0 if self.on_logits else 0.5
             return (values[:, 0] > threshold).long()
         return values.argmax(dim=1)
 
     def probabilities(self, values: torch.Tensor) -> torch.Tensor:
-        """Class probabilities (n, classes) from `values()` output."""
+        """Class probabilities (n, classes) from `values()` output; (n, positions, classes) for
+        a class per position."""
+        if self.positions > 1:
+            return torch.softmax(self.grouped(values), dim=-1)
         if self.on_logits:
             if values.shape[1] == 1:
                 positive = torch.sigmoid(values)
@@ -111,5 +127,6 @@ def make_objective(loss: str, task: str, classes: int, target_width: int,
     """
     loss = choose_loss(loss, task, classes, target_width, model.output_id, model.output_shape,
                        model.output_activation)
+    positions = target_width // classes if task == "multiclass" and classes else 1
     return Objective(loss, task, classes if task != "regression" else 0,
-                     model.output_shape[0], model.output_activation)
+                     model.output_shape[0], model.output_activation, max(1, positions))

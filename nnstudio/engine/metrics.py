@@ -10,6 +10,19 @@ import numpy as np
 import torch
 
 CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1")
+# With a class per position (the digits of a sum) accuracy counts positions; exact match counts
+# the samples with every position right: the all-or-nothing score.
+EXACT_MATCH = "exact_match"
+
+
+def classification_metrics(positions: int = 1) -> tuple[str, ...]:
+    """The metric names a classifier reports: exact match too when it has several positions."""
+    return CLASSIFICATION_METRICS + ((EXACT_MATCH,) if positions > 1 else ())
+
+
+def exact_matches(predicted: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """How many samples have every position right, from class tensors (..., n, positions)."""
+    return (predicted == target).all(dim=-1).sum(dim=-1)
 REGRESSION_METRICS = ("mse", "mae", "r2")
 
 
@@ -94,13 +107,17 @@ class ClassificationAccumulator:
         self.device = device
         self.losses: list[tuple[torch.Tensor, int]] = []
         self.confusions: list[torch.Tensor] = []
+        self.exact: list[torch.Tensor] = []  # per batch, for a class per position
         self.count = 0
 
     def update(self, loss: torch.Tensor, predicted: torch.Tensor, target: torch.Tensor) -> None:
-        """Add one batch: its mean `loss`, predicted and true class indices."""
+        """Add one batch: its mean `loss`, predicted and true class indices ((n,) or, for a
+        class per position, (n, positions))."""
         n = target.shape[0]
         self.losses.append((loss.detach(), n))
         self.confusions.append(confusion_matrix(predicted, target, self.n_classes))
+        if target.dim() == 2:
+            self.exact.append(exact_matches(predicted, target))
         self.count += n
 
     def compute(self) -> tuple[dict[str, float], np.ndarray]:
@@ -113,7 +130,10 @@ class ClassificationAccumulator:
             confusion = confusion + more
         confusion = confusion.cpu().numpy()
         loss = _mean_loss(self.losses, self.count)
-        return {"loss": loss, **scores_from_confusion(confusion)}, confusion
+        scores = {"loss": loss, **scores_from_confusion(confusion)}
+        if self.exact:
+            scores[EXACT_MATCH] = float(torch.stack(self.exact).sum()) / self.count
+        return scores, confusion
 
 
 def _mean_loss(losses: list[tuple[torch.Tensor, int]], count: int) -> float:

@@ -53,7 +53,10 @@ from nnstudio.engine.evaluate import CHUNK, measure
 from nnstudio.engine.losses import Objective
 from nnstudio.engine.metrics import (
     CLASSIFICATION_METRICS,
+    EXACT_MATCH,
     REGRESSION_METRICS,
+    classification_metrics,
+    exact_matches,
     regression_scores,
 )
 from nnstudio.engine.modules import GraphModule, activation_function, build_model, multiply_adds
@@ -403,10 +406,10 @@ class _VmapStack:
 def _losses(objective: Objective, values: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """Each model's mean loss over its batch: (N,) from values (N, B, k) and targets."""
     n, batch = values.shape[0], values.shape[1]
-    if objective.loss == "cross_entropy":
-        flat = F.cross_entropy(values.reshape(n * batch, -1), targets.reshape(n * batch),
+    if objective.loss == "cross_entropy":  # one row per sample, or per position of a sample
+        flat = F.cross_entropy(values.reshape(targets.numel(), -1), targets.reshape(-1),
                                reduction="none")
-        return flat.reshape(n, batch).mean(1)
+        return flat.reshape(n, -1).mean(1)
     if objective.loss == "bce":
         each = F.binary_cross_entropy_with_logits(values, targets, reduction="none")
     elif objective.loss == "mse":
@@ -419,16 +422,20 @@ def _losses(objective: Objective, values: torch.Tensor, targets: torch.Tensor) -
 
 
 def _predicted(objective: Objective, values: torch.Tensor) -> torch.Tensor:
+    if objective.positions > 1:
+        return objective.predicted_classes(values)
     if values.shape[-1] == 1:
         return (values[..., 0] > (0.0 if objective.on_logits else 0.5)).long()
     return values.argmax(dim=-1)
 
 
 def _confusions(objective: Objective, values: torch.Tensor, classes: torch.Tensor) -> np.ndarray:
-    """Each model's confusion matrix (N, C, C) from values (N, n, k) and classes (N, n)."""
+    """Each model's confusion matrix (N, C, C) from values (N, n, k) and classes (N, n) or,
+    for a class per position, (N, n, positions)."""
     n_classes = max(objective.classes, 2)
     predicted = _predicted(objective, values)
-    offsets = torch.arange(values.shape[0], device=values.device).unsqueeze(1)
+    offsets = torch.arange(values.shape[0], device=values.device).reshape(
+        -1, *[1] * (classes.dim() - 1))
     flat = (offsets * n_classes + classes) * n_classes + predicted
     counts = torch.bincount(flat.reshape(-1), minlength=values.shape[0] * n_classes ** 2)
     return counts.reshape(values.shape[0], n_classes, n_classes).cpu().numpy()
@@ -466,7 +473,13 @@ def _scores(objective: Objective, values: torch.Tensor, targets: torch.Tensor,
     """Metrics of each model (loss left out) and, for classes, the confusion matrices."""
     if objective.is_classification:
         confusions = _confusions(objective, values, classes)
-        return scores_from_confusions(confusions), confusions
+        scores = scores_from_confusions(confusions)
+        if objective.positions > 1:
+            exact = (exact_matches(_predicted(objective, values), classes).double()
+                     / classes.shape[1]).tolist()
+            for row, share in zip(scores, exact):
+                row[EXACT_MATCH] = share
+        return scores, confusions
     return [regression_scores(v.cpu().numpy(), t.cpu().numpy())
             for v, t in zip(values, targets)], None
 
@@ -509,7 +522,8 @@ class _StackedRun:
                        if plan.model.output_activation else None)
 
     def _metric_names(self) -> list[str]:
-        names = CLASSIFICATION_METRICS if self.objective.is_classification else REGRESSION_METRICS
+        names = (classification_metrics(self.objective.positions)
+                 if self.objective.is_classification else REGRESSION_METRICS)
         train = ["loss", *names]
         val = [f"val_{n}" for n in train] if self.plan.validation_samples else []
         return [*train, *val, "lr"]

@@ -42,10 +42,12 @@ from nnstudio.engine.evaluate import measure
 from nnstudio.engine.inspection import gradient_norms
 from nnstudio.engine.losses import Objective, make_objective
 from nnstudio.engine.metrics import (
-    CLASSIFICATION_METRICS,
+    EXACT_MATCH,
     REGRESSION_METRICS,
     RegressionAccumulator,
+    classification_metrics,
     confusion_matrix,
+    exact_matches,
     scores_from_confusion,
 )
 from nnstudio.engine.modules import GraphModule, build_model, multiply_adds, parameter_count
@@ -331,7 +333,8 @@ class _Run:
 
     # ---- names and helpers ----
     def _metric_names(self) -> list[str]:
-        names = CLASSIFICATION_METRICS if self.objective.is_classification else REGRESSION_METRICS
+        names = (classification_metrics(self.objective.positions)
+                 if self.objective.is_classification else REGRESSION_METRICS)
         train = ["loss", *names]
         val = [f"val_{n}" for n in train] if self.plan.validation_samples else []
         return [*train, *val, "lr"]
@@ -504,7 +507,10 @@ class _Run:
             predicted = self.objective.predicted_classes(outputs)
             n_classes = max(self.objective.classes, 2)
             confusion = confusion_matrix(predicted, classes, n_classes).cpu().numpy()
-            return {"loss": mean_loss, **scores_from_confusion(confusion)}
+            scores = {"loss": mean_loss, **scores_from_confusion(confusion)}
+            if self.objective.positions > 1:
+                scores[EXACT_MATCH] = float(exact_matches(predicted, classes)) / len(classes)
+            return scores
         accumulator = RegressionAccumulator(self.plan.device)
         accumulator.update(torch.zeros(()), outputs, targets)
         metrics = accumulator.compute()

@@ -71,3 +71,64 @@ def test_an_unknown_operation_is_refused_by_name():
 def test_is_prime_agrees_with_a_sieve():
     sieve = [n for n in range(120) if n > 1 and all(n % d for d in range(2, n))]
     assert [n for n in range(120) if is_prime(n)] == sieve
+
+
+# ---- multi-digit addition (the mirage) --------------------------------------------------------
+
+def _addition(digits, n_samples, seed=0):
+    return load_builtin("digit_addition", {"digits": digits, "n_samples": n_samples}, seed=seed)
+
+
+def _operands(data, digits):
+    """(a, b) read back from the one-hot inputs."""
+    places = data.x.reshape(data.n_samples, 2, digits, 10).argmax(axis=3)
+    powers = 10 ** np.arange(digits - 1, -1, -1)
+    return places @ powers
+
+
+def test_a_small_table_holds_every_pair_once_and_each_sum_digit_by_digit():
+    data = _addition(1, 100)
+    operands = _operands(data, 1)
+    assert {tuple(pair) for pair in operands.tolist()} == {(a, b) for a in range(10)
+                                                           for b in range(10)}
+    assert data.n_samples == 100 and data.positions == 2 and data.output_size == 20
+    sums = data.y @ np.array([10, 1])
+    np.testing.assert_array_equal(sums, operands.sum(axis=1))
+    assert data.feature_names[:3] == ("a1=0", "a1=1", "a1=2")
+
+
+def test_drawn_sums_are_distinct_right_and_fixed_by_the_seed():
+    data = _addition(3, 2000, seed=4)
+    operands = _operands(data, 3)
+    assert len({tuple(pair) for pair in operands.tolist()}) == 2000
+    assert data.y.shape == (2000, 4)
+    np.testing.assert_array_equal(data.y @ np.array([1000, 100, 10, 1]), operands.sum(axis=1))
+    assert np.array_equal(_addition(3, 2000, seed=4).x, data.x)
+    assert not np.array_equal(_addition(3, 2000, seed=5).x, data.x)
+    assert set(data.x.ravel().tolist()) == {0.0, 1.0}
+    assert (data.x.reshape(2000, 6, 10).sum(axis=2) == 1).all()
+
+
+def test_addition_split_puts_each_sum_on_one_side_only():
+    data = _addition(2, 3000)
+    split = split_indices(data.y, data.task, 0.2, 0.2, seed=1)
+    parts = [set(map(tuple, _operands(data.subset(part), 2).tolist()))
+             for part in (split.train, split.validation, split.test)]
+    assert sum(map(len, parts)) == 3000
+    assert not (parts[0] & parts[1] or parts[0] & parts[2] or parts[1] & parts[2])
+
+
+@pytest.mark.parametrize("params, field", [({"digits": 0}, "digits"), ({"digits": 7}, "digits"),
+                                           ({"n_samples": 5}, "n_samples")])
+def test_addition_parameters_are_checked_by_name(params, field):
+    with pytest.raises(DataError, match=f"data.params.{field}"):
+        load_builtin("digit_addition", params)
+
+
+def test_label_noise_is_refused_for_a_class_per_position():
+    from nnstudio.data.label_noise import with_label_noise
+
+    data = _addition(2, 500)
+    split = split_indices(data.y, data.task, 0.2, 0.2, seed=0)
+    with pytest.raises(DataError, match="data.label_noise"):
+        with_label_noise(data, split, 0.1, 0)

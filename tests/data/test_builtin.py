@@ -11,11 +11,12 @@ from nnstudio.data.dataset import TASKS, Dataset
 
 KEYS = ["circle", "xor", "gaussians", "spiral", "moons", "spiral_arms", "clouds", "above_below",
         "plane", "multi_gaussian",
-        "random_labels", "modular_arithmetic", "digits", "iris", "wine", "breast_cancer", "diabetes"]
+        "random_labels", "modular_arithmetic", "digit_addition", "digits", "iris", "wine", "breast_cancer", "diabetes"]
 # The point clouds: a seed draws other points. The modular table is the whole table whatever the
-# seed (the project's split picks the training pairs), so it is tested on its own.
-GENERATED_KEYS = [k for k in KEYS
-                  if BUILTIN_DATASETS[k].kind == GENERATED and k != "modular_arithmetic"]
+# seed (the project's split picks the training pairs), and the addition sums take no noise, so
+# both are tested on their own (tests/data/test_algorithmic.py).
+GENERATED_KEYS = [k for k in KEYS if BUILTIN_DATASETS[k].kind == GENERATED
+                  and k not in ("modular_arithmetic", "digit_addition")]
 NOISY_KEYS = [k for k in GENERATED_KEYS if k != "random_labels"]
 
 
@@ -44,6 +45,8 @@ def test_generated_sets_take_points_and_noise_and_bundled_sets_take_nothing():
             assert names == ("n_samples",)  # noise would do nothing to coin-flip labels
         elif key == "modular_arithmetic":
             assert names == ("modulus", "operation")
+        elif key == "digit_addition":
+            assert names == ("digits", "n_samples")
         elif key in ("spiral_arms", "clouds"):
             assert names == ("n_samples", "noise", "classes")
         elif key == "above_below":
