@@ -52,6 +52,7 @@ from nnstudio.core.params import _show
 from nnstudio.core.shapes import infer_shapes
 from nnstudio.core.timeline import MAX_SNAPSHOTS, TimelineRef, split_timeline, timeline_blob
 from nnstudio.data.builtin import BUILTIN_DATASETS
+from nnstudio.data.drawn import DrawnPoints, check_drawn
 from nnstudio.data.preprocessing import METHODS
 from nnstudio.data.transforms import parse_transforms
 
@@ -67,7 +68,7 @@ MAX_METRICS = 64
 MAX_SEED = 2 ** 31 - 1
 MAX_MESSAGE = 2000
 
-SOURCE_KINDS = ("builtin", "file")
+SOURCE_KINDS = ("builtin", "file", "drawn")
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _RUN_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
@@ -90,10 +91,13 @@ Weights = dict[str, np.ndarray]
 
 @dataclass(frozen=True)
 class DataSource:
-    """Where the data comes from: a built-in dataset (`name`, `params`, `seed`) or a file.
+    """Where the data comes from: a built-in dataset (`name`, `params`, `seed`), a file, or
+    points drawn in the window.
 
     A file source has a `path` relative to the project file (with "/" between folders), the
-    file's `sha256`, the importer `format` key (e.g. "csv") and the importer's `options`.
+    file's `sha256`, the importer `format` key (e.g. "csv") and the importer's `options`. A
+    drawn source holds its `points` ((x1, x2) pairs), their `labels` and its `class_names`
+    (nnstudio.data.drawn).
     """
 
     kind: str = "builtin"
@@ -104,6 +108,20 @@ class DataSource:
     sha256: str = ""
     format: str = ""
     options: dict[str, Any] = field(default_factory=dict, hash=False)
+    points: tuple[tuple[float, float], ...] = ()
+    labels: tuple[int, ...] = ()
+    class_names: tuple[str, ...] = ()
+
+    @classmethod
+    def from_drawn(cls, drawn: DrawnPoints) -> DataSource:
+        """A source holding the points a person drew."""
+        return cls(kind="drawn", points=tuple(map(tuple, drawn.points.tolist())),
+                   labels=tuple(drawn.labels.tolist()), class_names=drawn.class_names)
+
+    def drawn(self) -> DrawnPoints:
+        """A drawn source's points as arrays."""
+        return DrawnPoints(np.array(self.points, np.float64).reshape(-1, 2),
+                           np.array(self.labels, np.int64), self.class_names)
 
     @classmethod
     def builtin(cls, name: str, params: Mapping[str, Any] | None = None, seed: int = 0) -> DataSource:
@@ -115,6 +133,8 @@ class DataSource:
         if self.kind == "builtin":
             return {"kind": self.kind, "name": self.name, "params": dict(self.params),
                     "seed": self.seed}
+        if self.kind == "drawn":
+            return self.drawn().to_source()
         return {"kind": self.kind, "path": self.path, "sha256": self.sha256,
                 "format": self.format, "options": dict(self.options)}
 
@@ -670,7 +690,11 @@ def _source_from_dict(value: Any, where: str) -> DataSource:
         raise DataError(f"{where}: must be an object, got {_show(value)}")
     kind = value.get("kind")
     if kind not in SOURCE_KINDS:
-        raise DataError(f"{where}.kind: must be one of \"builtin\", \"file\", got {_show(kind)}")
+        raise DataError(f"{where}.kind: must be one of \"builtin\", \"file\", \"drawn\", "
+                        f"got {_show(kind)}")
+    if kind == "drawn":
+        doc = _object(value, where, ("kind", "points", "labels", "class_names"), (), DataError)
+        return DataSource.from_drawn(check_drawn(doc, where))
     if kind == "file":
         doc = _object(value, where, ("kind", "path", "sha256", "format"), ("options",), DataError)
         source = DataSource(

@@ -26,15 +26,18 @@ if TYPE_CHECKING:  # core.project imports nnstudio.data, so only type checkers i
 def load_dataset(project: Project, project_path: str | os.PathLike[str] | None = None) -> Dataset:
     """The dataset `project` trains on.
 
-    Built-in sources are generated or read from the bundled files; a file source is read
-    relative to `project_path` (the saved project file) after its sha256 is checked (a missing
-    or changed file raises the importers' DataFileMissing / DataFileChanged). Raises DataError.
+    Built-in sources are generated or read from the bundled files, drawn ones are the points
+    the project holds; a file source is read relative to `project_path` (the saved project
+    file) after its sha256 is checked (a missing or changed file raises the importers'
+    DataFileMissing / DataFileChanged). Raises DataError.
     """
     source = project.data.source
     if source.kind == "builtin":
         return load_builtin(source.name, source.params, seed=source.seed)
     if source.kind == "file":
         return _load_file(source, project_path)
+    if source.kind == "drawn":
+        return source.drawn().dataset()
     raise DataError(f"data.source.kind: unknown kind of data source {source.kind!r}")
 
 

@@ -516,7 +516,7 @@ MUTATIONS = [
     (lambda d: d["data"].update(split_seed=-1),
      "data.split_seed: must be a whole number from 0 to 2147483647, got -1"),
     (lambda d: d["data"]["source"].update(kind="url"),
-     'data.source.kind: must be one of "builtin", "file", got "url"'),
+     'data.source.kind: must be one of "builtin", "file", "drawn", got "url"'),
     (lambda d: d["data"]["source"].update(name="imagenet"),
      'data.source.name: unknown built-in dataset "imagenet"; choose one of circle,'),
     (lambda d: d["data"].update(source={"kind": "builtin", "name": "moons", "params": {"noise": 5}}),
