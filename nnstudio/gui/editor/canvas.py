@@ -30,7 +30,7 @@ from nnstudio.gui.editor.graph_edits import (
     LAYER_SPACING, NODE_HEIGHT, NODE_WIDTH, CompoundCommand, changed_positions, nodes_from_json,
     nodes_to_json, position_below, tidy_positions,
 )
-from nnstudio.gui.editor.items import NodeItem, WireItem, wire_path
+from nnstudio.gui.editor.items import MIN_TEXT_POINTS, NodeItem, WireItem, node_font, wire_path
 from nnstudio.gui.editor.palette import layer_key_from_mime
 from nnstudio.gui.editor.scene import CanvasScene
 from nnstudio.gui.theme import is_dark, muted
@@ -321,7 +321,25 @@ class CanvasView(QGraphicsView):
         self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
         if self.zoom_level() > MAX_FIT_ZOOM:  # a small network should not look huge
             self.setTransform(QTransform.fromScale(MAX_FIT_ZOOM, MAX_FIT_ZOOM))
+        readable = self.readable_zoom()
+        if self.zoom_level() < readable:  # too small to read: readable, and scroll to the rest
+            self.setTransform(QTransform.fromScale(readable, readable))
+            self.centerOn(self._start_of(rect))
+            return
         self.centerOn(rect.center())
+
+    def readable_zoom(self) -> float:
+        """The least zoom at which the nodes' texts are MIN_TEXT_POINTS on screen."""
+        return MIN_TEXT_POINTS / node_font(self.viewport().font()).pointSizeF()
+
+    def _start_of(self, rect: QRectF) -> QPointF:
+        """Where to centre the view to show `rect` from its top-left (where the network starts)
+        along each direction it does not fit in, centred along one it fits in."""
+        zoom = self.zoom_level()
+        width, height = self.viewport().width() / zoom, self.viewport().height() / zoom
+        x = rect.center().x() if rect.width() <= width else rect.left() + width / 2
+        y = rect.center().y() if rect.height() <= height else rect.top() + height / 2
+        return QPointF(x, y)
 
     @Slot()
     def tidy_layout(self) -> bool:

@@ -26,6 +26,7 @@ PORT_RADIUS = 5.0
 PORT_HIT_RADIUS = 11.0  # generous, so a port is easy to grab
 HEADER_HEIGHT = 22.0
 SKIP_BEND = 190.0  # how far a wire that skips layers swings out beside them
+MIN_TEXT_POINTS = 8.0  # node texts are never smaller than this at zoom 1 (nor when fitted)
 
 
 def key_params_text(node: Node) -> str:
@@ -191,8 +192,7 @@ class NodeItem(QGraphicsItem):
 
     def _paint_text(self, painter: QPainter, palette: QPalette, rect: QRectF) -> None:
         kind = layer_type(self.node.type)
-        font = QFont(painter.font())
-        font.setPointSizeF(max(font.pointSizeF(), 8.0))
+        font = node_font(painter.font())
         bold = QFont(font)
         bold.setBold(True)
         pad = 8.0
@@ -364,3 +364,10 @@ def arrow_head(path: QPainterPath, size: float = 8.0) -> QPolygonF:
 def _near(a: QPointF, b: QPointF, radius: float) -> bool:
     delta = a - b
     return delta.x() ** 2 + delta.y() ** 2 <= radius ** 2
+
+
+def node_font(base: QFont) -> QFont:
+    """The font a node's texts are drawn in: `base` (the view's), at least MIN_TEXT_POINTS."""
+    font = QFont(base)
+    font.setPointSizeF(max(font.pointSizeF(), MIN_TEXT_POINTS))
+    return font
