@@ -3,9 +3,9 @@
 The input image comes first, then one mosaic per conv layer: every filter's feature map for the
 chosen sample (its activation applied, so what the next layer receives), side by side in a
 grid as wide as the dock, each map as many pixels wide as the Size slider says (the input
-twice that), scrolling down when they do not all fit. ReLU maps run from white (0) to blue; maps that can be negative use the diverging scale
-of the other views (orange negative, white zero, blue positive). A network without a conv layer
-gets a note instead.
+twice that), scrolling down when they do not all fit. ReLU maps run from white (0) to blue;
+maps that can be negative use the diverging scale of the other views (orange negative, white
+zero, blue positive). A network without a conv layer gets a note instead.
 
 Maps come from the display copy of the network (`engine.inspection.feature_maps`); each layer is
 one ImageItem fed an RGBA array made once per refresh.
