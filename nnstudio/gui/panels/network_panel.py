@@ -226,6 +226,7 @@ class NetworkView(QGraphicsView):
     """The drawing: fits itself to its size; tooltips and clicks go to the panel."""
 
     neuron_clicked = Signal(object)  # NeuronItem
+    neuron_hovered = Signal(object)  # the NeuronItem under the pointer, or None
     resized = Signal()
 
     def __init__(self, scene: QGraphicsScene, parent: QWidget | None = None):
@@ -250,6 +251,15 @@ class NetworkView(QGraphicsView):
     def item_at(self, view_point) -> QGraphicsItem | None:
         """The neuron, bias, link or band under `view_point` (viewport coordinates)."""
         return _describable(self.items(view_point))
+
+    def mouseMoveEvent(self, event) -> None:
+        item = self.item_at(event.position().toPoint())
+        self.neuron_hovered.emit(item if isinstance(item, NeuronItem) else None)
+        super().mouseMoveEvent(event)
+
+    def leaveEvent(self, event) -> None:
+        self.neuron_hovered.emit(None)
+        super().leaveEvent(event)
 
     def mousePressEvent(self, event) -> None:
         item = self.item_at(event.position().toPoint())
@@ -288,6 +298,7 @@ class NetworkPanel(LivePanel):
         self.scene = NetworkScene(self)
         self.view = NetworkView(self.scene)
         self.view.neuron_clicked.connect(self._on_view_neuron_clicked)
+        self.view.neuron_hovered.connect(self._on_view_neuron_hovered)
         self.view.resized.connect(self._on_view_resized)
         self.details_title = QLabel("Click a neuron to list its incoming weights and bias.")
         self.details_title.setObjectName("neuron_details_title")
@@ -702,6 +713,14 @@ class NetworkPanel(LivePanel):
     @Slot(object)
     def _on_view_neuron_clicked(self, neuron: NeuronItem) -> None:
         self.select_neuron(neuron.column.index, neuron.unit)
+
+    @Slot(object)
+    def _on_view_neuron_hovered(self, neuron: NeuronItem | None) -> None:
+        # The live model holds it; the decision boundary shows that neuron's output large.
+        if neuron is None:
+            self.live.set_hovered(None)
+        else:
+            self.live.set_hovered(neuron.column.shown_id, neuron.unit)
 
     def select_neuron(self, column_index: int, unit: int) -> None:
         """Highlight a neuron and list its incoming weights and bias below the drawing."""
