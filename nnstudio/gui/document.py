@@ -93,6 +93,9 @@ class ProjectDocument(QObject):
         self.path: Path | None = None
         self.weights: dict[str, Any] | None = None
         self._run_weights: dict[str, dict[str, Any]] = {}
+        # Weights runs kept at a few epochs (epoch -> weights), until the next save writes them.
+        self._run_timelines: dict[str, dict[int, Any]] = {}
+        self._read_timeline: tuple[Any, dict[int, Any]] = (None, {})  # (file key, snapshots)
         self._unsaved = False  # changes outside the undo stack (config, weights, runs)
         self._dirty = False
         self._report: ShapeReport | None = None
@@ -195,11 +198,15 @@ class ProjectDocument(QObject):
         self._set_project_field("weights_origin", origin if arrays is not None else None)
         self.weights_changed.emit()
 
-    def add_run(self, record: Any, weights: dict[str, Any] | None = None) -> None:
-        """Record a finished run (and its weights, saved with the project)."""
+    def add_run(self, record: Any, weights: dict[str, Any] | None = None,
+                timeline: dict[int, Any] | None = None) -> None:
+        """Record a finished run (and its weights and `timeline`, its weights at a few
+        epochs, saved with the project)."""
         self.project.runs.append(record)
         if weights is not None:
             self._run_weights[record.id] = weights
+        if timeline:
+            self._run_timelines[record.id] = dict(timeline)
         self._mark_unsaved()
         self.runs_changed.emit()
 
@@ -215,6 +222,38 @@ class ProjectDocument(QObject):
 
         return load_run_weights(self.path, record)
 
+    def snapshot_epochs(self, run_id: str) -> tuple[int, ...]:
+        """The epochs of run `run_id` whose weights it kept (its timeline's and its final
+        weights'); () for an unknown run."""
+        record = self.project.find_run(run_id)
+        if record is None:
+            return ()
+        kept = set(self._run_timelines.get(run_id, ()))
+        if run_id in self._run_weights and record.final_origin is not None:
+            kept.add(record.final_origin.epoch)
+        return tuple(sorted(kept | set(record.snapshot_epochs)))
+
+    def snapshot_weights(self, run_id: str, epoch: int) -> dict[str, Any]:
+        """Run `run_id`'s weights at `epoch`, one of its `snapshot_epochs`: kept in memory since
+        it ran, or read from the project's files (ProjectError when unusable)."""
+        record = self.project.run(run_id)
+        if epoch in self._run_timelines.get(run_id, {}):
+            return self._run_timelines[run_id][epoch]
+        final = record.final_origin
+        if run_id in self._run_weights and final is not None and final.epoch == epoch:
+            return self._run_weights[run_id]
+        from nnstudio.core.project import load_run_snapshot, load_run_timeline
+
+        if self.path is None:
+            raise KeyError((run_id, epoch))
+        timeline = record.timeline
+        if timeline is None or epoch not in timeline.epochs:
+            return load_run_snapshot(self.path, record, epoch)
+        key = (str(self.path), run_id, timeline.sha256)
+        if self._read_timeline[0] != key:  # one run's file read once, not at every frame
+            self._read_timeline = (key, load_run_timeline(self.path, record))
+        return self._read_timeline[1][epoch]
+
     def replace_run(self, record: Any) -> None:
         """Put `record` in place of the run with the same id (renamed, annotated)."""
         runs = self.project.runs
@@ -226,6 +265,7 @@ class ProjectDocument(QObject):
         """Forget run `run_id` and its weights (the weights file goes at the next save)."""
         self.project.runs[:] = [run for run in self.project.runs if run.id != run_id]
         self._run_weights.pop(run_id, None)
+        self._run_timelines.pop(run_id, None)
         self._mark_unsaved()
         self.runs_changed.emit()
 
@@ -269,7 +309,8 @@ class ProjectDocument(QObject):
             target = target.with_name(target.name + PROJECT_SUFFIX)
         try:
             saved = save_project(target, self.project, weights=self._weights_to_save(),
-                                 run_weights=self._run_weights or None, source_path=self.path)
+                                 run_weights=self._run_weights or None, source_path=self.path,
+                                 run_timelines=self._run_timelines or None)
         except NNStudioError as error:
             return str(error)
         except OSError as error:
@@ -279,6 +320,7 @@ class ProjectDocument(QObject):
             return f"{target}: could not be saved ({type(error).__name__}: {error})"
         self.project.runs[:] = saved.runs  # now they point to their weights files
         self._run_weights = {}
+        self._run_timelines = {}
         self._unsaved = False
         self.undo_stack.setClean()
         if target != self.path:
@@ -305,6 +347,7 @@ class ProjectDocument(QObject):
         self._listening = self.network
         self.weights, self.path = weights, path
         self._run_weights = {}
+        self._run_timelines = {}
         self._unsaved = False
         self._report = None
         self.project_replaced.emit()

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MENU_NAMES = ("File", "Edit", "View", "Train", "Help")
+    from nnstudio.gui.timeline_bar import TimelineBar
 FILE_FILTER = f"NN Studio projects (*{PROJECT_SUFFIX})"
 DEFAULT_SIZE = (1440, 900)
 # The first window takes at most this share of the screen's free area, so its edges and the
@@ -80,6 +81,7 @@ class MainWindow(QMainWindow):
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks
                             | QMainWindow.DockOption.AllowTabbedDocks)
         self.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
+        self.timeline: TimelineBar | None = None
 
         self.canvas = CanvasView(self.document)
         self.setCentralWidget(self.canvas)

@@ -20,7 +20,9 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QSignalBlocker, Qt, Slot
+from PySide6.QtCore import (
+    QAbstractTableModel, QModelIndex, QObject, QSignalBlocker, Qt, Signal, Slot,
+)
 from PySide6.QtGui import QColor, QImage, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QFileDialog, QGridLayout, QHBoxLayout, QHeaderView, QLabel,
@@ -167,12 +169,16 @@ def column_statistics(dataset, missing: dict[str, int]) -> list[tuple[str, ...]]
 # ---- the panel ----------------------------------------------------------------------------------
 
 class DataViewPanel(QWidget):
-    """Everything about one dataset a learner should look at before training."""
+    """Everything about one dataset a learner should look at before training. A row of the
+    table double-clicked is `sample_picked` (split, index within it), when the split is known."""
+
+    sample_picked = Signal(str, int)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("data_view_panel")
         self.dataset = None
+        self.split = None  # the project's Split of the shown rows, if known
         self.report = None
         self.warnings: list = []
         self._scatter_items: list[pg.ScatterPlotItem] = []
@@ -201,6 +207,8 @@ class DataViewPanel(QWidget):
         self.tabs.setDocumentMode(True)
         self.table_model = DatasetTableModel(self)
         self.table = self._table_view(self.table_model, "data_table")
+        self.table.setToolTip("Double-click a row to step through it in the Backprop view")
+        self.table.doubleClicked.connect(self._on_table_double_clicked)
         self.stats_model = ColumnStatsModel(self)
         self.stats = self._table_view(self.stats_model, "stats_table")
         self._build_scatter()
@@ -297,7 +305,7 @@ class DataViewPanel(QWidget):
 
     # -- showing
     def clear(self, text: str = "No data yet.") -> None:
-        self.dataset = self.report = None
+        self.dataset = self.report = self.split = None
         self.title.setText(text)
         self.table_model.set_dataset(None)
         self.stats_model.set_dataset(None)
@@ -321,7 +329,7 @@ class DataViewPanel(QWidget):
         for the checks)."""
         from nnstudio.data.checks import check_dataset
 
-        self.dataset, self.report = dataset, report
+        self.dataset, self.report, self.split = dataset, report, split
         self.show_message("")
         self.title.setText(describe(dataset, name))
         missing = dict(report.missing) if report is not None else {}
@@ -345,6 +353,24 @@ class DataViewPanel(QWidget):
             self._draw_images(dataset)
         self._draw_balance(dataset)
         self._show_tabs(shown)
+
+    def row_sample(self, row: int) -> tuple[str, int] | None:
+        """(split, index within it) of the table's row `row`; None when the split is not
+        known."""
+        if self.split is None:
+            return None
+        for name, rows in (("train", self.split.train), ("validation", self.split.validation),
+                           ("test", self.split.test)):
+            index = int(np.searchsorted(rows, row))  # a Split's indices are sorted
+            if index < len(rows) and rows[index] == row:
+                return name, index
+        return None
+
+    @Slot(QModelIndex)
+    def _on_table_double_clicked(self, index: QModelIndex) -> None:
+        sample = self.row_sample(index.row())
+        if sample is not None:
+            self.sample_picked.emit(*sample)
 
     def set_warnings(self, warnings: list) -> None:
         self.warnings = list(warnings)

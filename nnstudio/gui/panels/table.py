@@ -42,7 +42,9 @@ class PanelEntry:
 def _data_view(services: PanelServices) -> QWidget:
     from nnstudio.gui.panels.data_view_panel import DataViewPanel
 
-    return DataViewPanel()
+    panel = DataViewPanel()
+    panel.sample_picked.connect(services.select_sample)  # Backprop steps through it
+    return panel
 
 
 def _dataset(services: PanelServices) -> QWidget:
@@ -127,7 +129,7 @@ def _lesson(services: PanelServices) -> QWidget:
 def _backprop(services: PanelServices) -> QWidget:
     from nnstudio.gui.panels.backprop_panel import BackpropPanel
 
-    panel = BackpropPanel(services.document)
+    panel = BackpropPanel(services.document, services.live)
     services.window.add_close_guard(panel.task.shutdown)  # no thread outlives the window
     return panel
 

@@ -12,6 +12,10 @@ from where they came from (`document.weights_origin`, a run and epoch) back thro
 parent. A run that continues from the current weights appends to it and records them as its
 parent; Restore, Reset weights or another project replace it. Step trains one epoch and pauses:
 from idle it starts a run, while paused it extends that run, so steps never pile up runs.
+
+Each run keeps its timeline (engine.timeline): a `TimelineRequest` asks the run for weights at
+the kept epochs, and `timeline` gathers them here, on the GUI thread, from the epoch snapshots
+as they arrive (the timeline scrubber reads it while the run goes on); the record takes it.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from nnstudio.core.config import UNTIL_STOPPED_EPOCHS, TrainingConfig, until_sto
 from nnstudio.core.history import lineage_history, origin_text
 from nnstudio.core.network import Network
 from nnstudio.engine.callbacks import Callback, TrainingControl
+from nnstudio.engine.timeline import Timeline, TimelineRequest
 from nnstudio.gui.background import BackgroundTask
 from nnstudio.gui.training.worker import (
     Outcome, RunBegan, TrainingJob, TrainingRun, history_length,
@@ -99,6 +104,7 @@ class TrainingController(QObject):
         self._first_epoch = 1
         self._prepared: tuple[Any, Any] | None = None  # (data key, PreparedData)
         self._callback_factories: list[Callable[[], Callback]] = []
+        self.timeline: Timeline | None = None  # the active run's kept weights, by epoch
         document.project_replaced.connect(self._on_document_project_replaced)
         document.weights_changed.connect(self._on_document_weights_changed)
         self._on_document_project_replaced()
@@ -204,9 +210,11 @@ class TrainingController(QObject):
         prepared = self._prepared[1] if self._prepared and self._prepared[0] == key else None
         self.control = TrainingControl()
         stepper = EpochStepper(self.control)
+        self.timeline = Timeline(config.epochs)
         job = TrainingJob(network, config, snapshot, document.path,
                           dict(document.weights) if document.weights else None, prepared,
-                          (*self._callback_factories, lambda: stepper))
+                          (*self._callback_factories, lambda: stepper,
+                           lambda: TimelineRequest(config.epochs)))
         self._job, self._stepper = job, stepper
         self._start_origin = document.weights_origin
         self._set_state(RUNNING)
@@ -238,6 +246,9 @@ class TrainingController(QObject):
         self.run_started.emit(RunStart(began, self._first_epoch, until_stopped))
 
     def _on_epochs_reached(self, snapshots: tuple) -> None:
+        if self.timeline is not None:
+            for snapshot in snapshots:
+                self.timeline.add(snapshot)
         self.epochs_reached.emit(snapshots)
         if self.state == RUNNING and self.control is not None and self.control.paused:
             self._set_state(PAUSED)  # a Step's epoch is done: the stepper paused the run
@@ -251,6 +262,7 @@ class TrainingController(QObject):
                 == "builtin":
             self._prepared = ((job.project.data, str(job.project_path)), outcome.prepared)
         record = self._record(job, outcome)
+        self.timeline = None
         self._set_state(IDLE)
         self.run_finished.emit(RunEnd(outcome, record, self.history))
         if outcome.failed:
@@ -276,7 +288,10 @@ class TrainingController(QObject):
             record = record_run(project, result, network=job.network, config=config)
         if outcome.status == "failed":  # kept with its curves and last good weights, marked
             record = marked_failed(record, outcome.message)
-        self.document.add_run(record, result.weights)
+        timeline = self.timeline or Timeline(job.config.epochs)
+        final = record.final_origin
+        timeline.finish(result.weights, final.epoch if final is not None else 0)
+        self.document.add_run(record, result.weights, timeline.arrays())
         # The curves follow: weights_changed puts this run's lineage in `history`.
         self.document.set_weights(result.weights, record.final_origin)
         return record
