@@ -45,20 +45,13 @@ class PanelServices:
         """A line in the window's status bar."""
         self.window.statusBar().showMessage(text, STATUS_MESSAGE_MS)
 
-    def select_sample(self, split: str, index: int) -> None:
-        """Sample `index` of `split` was picked in a view: the one selected sample (the
-        live model's), which the Backprop view steps through."""
-        self.live.select_sample(split, index)
-
     def show_sample(self, split: str, index: int) -> None:
-        """Select sample `index` of `split` and show it in the forward pass and the feature
-        maps, bringing the one that says most to the front (the feature maps for a conv
-        network)."""
+        """Show sample `index` of `split` in the forward pass and the feature maps, and bring
+        the one that says most to the front (the feature maps for a conv network)."""
         from nnstudio.gui.panels.feature_maps_panel import FeatureMapsPanel
         from nnstudio.gui.panels.forward_panel import ForwardPanel
 
         panels = self.window.panels
-        self.select_sample(split, index)
         front = None
         for name, kind in (("forward_dock", ForwardPanel), ("feature_maps_dock",
                                                              FeatureMapsPanel)):
@@ -93,8 +86,6 @@ def build_window(document: ProjectDocument | None = None, settings: QSettings | 
         controller.add_callback_factory(live.make_request)
         controller.epochs_reached.connect(live.show_epochs)
         live.refreshed.connect(lambda: window.problems.set_data(
-        live.snapshot_source = _snapshot_source(window.document, controller)
-        parts["timeline"] = _install_timeline(services)
             live.prepared.train if live.prepared is not None else None))
         _dock_panels(services, chosen)
         if menus:
@@ -102,6 +93,7 @@ def build_window(document: ProjectDocument | None = None, settings: QSettings | 
             parts["lr_find"] = _install_lr_find(services)
             parts["experiments"] = _install_experiments(services)
             _install_export(window)
+            _install_draw_data(window)
         if "data_view_dock" in window.panels:
             parts["data_view"] = _install_data_view(services)
 
@@ -113,31 +105,9 @@ def build_window(document: ProjectDocument | None = None, settings: QSettings | 
     return window
 
 
-    window.timeline = parts.get("timeline")
 def _dock_panels(services: PanelServices, entries: list[PanelEntry]) -> None:
     window = services.window
     docks: dict[str, QDockWidget] = {"inspector_dock": window.inspector_dock}
-def _snapshot_source(document: ProjectDocument, controller: TrainingController):
-    """Where the live model finds a kept epoch's weights: the run in progress (run id None)
-    keeps them in the controller until it ends, a recorded run in the document."""
-    def weights(run_id: str | None, epoch: int):
-        if run_id is None:
-            timeline = controller.timeline
-            return timeline.snapshots.get(epoch) if timeline is not None else None
-        return document.snapshot_weights(run_id, epoch)
-
-    return weights
-
-
-def _install_timeline(services: PanelServices):
-    """The timeline scrubber under the views (nnstudio.gui.timeline_bar)."""
-    from nnstudio.gui.timeline_bar import TimelineBar
-
-    bar = TimelineBar(services)
-    services.window.addToolBar(Qt.ToolBarArea.BottomToolBarArea, bar)
-    return bar
-
-
     for entry in entries:
         widget = entry.factory(services)
         dock = window.add_panel(widget, entry.title, entry.object_name, entry.area)
@@ -184,6 +154,13 @@ def _install_export(window: MainWindow) -> None:
     from nnstudio.gui.dialogs.export_dialog import install as install_export_menu
 
     install_export_menu(window)
+
+
+def _install_draw_data(window: MainWindow) -> None:
+    """File -> Draw Data… (a 2-D dataset drawn by hand)."""
+    from nnstudio.gui.dialogs.draw_data import install
+
+    install(window)
 
 
 def _install_data_view(services: PanelServices) -> DataViewController:

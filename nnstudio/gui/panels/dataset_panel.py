@@ -89,12 +89,17 @@ class DatasetPanel(QWidget):
         self.import_button.setObjectName("import_button")
         self.import_button.setToolTip("Use your own data: a CSV or NumPy file, or an image folder.")
         self.import_button.clicked.connect(self._on_import_clicked)
+        self.draw_button = QPushButton("Draw…")
+        self.draw_button.setObjectName("draw_button")
+        self.draw_button.setToolTip("Draw your own 2-D dataset: points of each class, by hand.")
+        self.draw_button.clicked.connect(self._on_draw_clicked)
 
         source = QGroupBox("Dataset")
         source_column = QVBoxLayout(source)
         row = QHBoxLayout()
         row.addWidget(self.dataset_combo, 1)
         row.addWidget(self.import_button)
+        row.addWidget(self.draw_button)
         source_column.addLayout(row)
         source_column.addWidget(self.file_label)
         source_column.addWidget(self.description)
@@ -200,12 +205,13 @@ class DatasetPanel(QWidget):
         column.addWidget(self.summary)
         column.addWidget(self.preview, 1)
         fill_with_scrolling(self, inner)
-        self._form_widgets = [self.dataset_combo, self.import_button, self.seed_box,
+        self._form_widgets = [self.dataset_combo, self.import_button, self.draw_button,
+                              self.seed_box,
                               self.validation_box, self.test_box, self.split_seed_box,
                               self.label_noise_box, self.preprocessing_combo,
                               self.split_chooser]
         for widget in self._form_widgets:
-            if widget is not self.import_button:
+            if widget not in (self.import_button, self.draw_button):
                 guard_wheel(widget)
 
     def _build_params(self, key: str | None) -> None:
@@ -236,19 +242,23 @@ class DatasetPanel(QWidget):
     def _on_document_data_config_changed(self) -> None:
         data = self.data_config
         source = data.source
-        is_file = source.kind == "file"
+        is_file = source.kind != "builtin"  # a file, or drawn points: the person's own data
         with QSignalBlocker(self.dataset_combo):
             file_index = self.dataset_combo.findData(FILE_ITEM)
-            if is_file and file_index < 0:
-                self.dataset_combo.insertItem(0, "Your data file", FILE_ITEM)
-            elif not is_file and file_index >= 0:
+            if file_index >= 0:
                 self.dataset_combo.removeItem(file_index)
+            if is_file:
+                self.dataset_combo.insertItem(0, "Your drawn points" if source.kind == "drawn"
+                                              else "Your data file", FILE_ITEM)
             self.dataset_combo.setCurrentIndex(
                 self.dataset_combo.findData(FILE_ITEM if is_file else source.name))
         self._build_params(None if is_file else source.name)
         entry = None if is_file else BUILTIN_DATASETS.get(source.name)
         self.description.setText(entry.description if entry else
+                                 "Points you drew (Draw… to change them)."
+                                 if source.kind == "drawn" else
                                  "Your own data, read from the file below.")
+        is_file = source.kind == "file"
         self.file_label.setVisible(is_file)
         self.file_label.setText(f"File: {source.path}" if is_file else "")
         for name, editor in self.param_editors.items():
@@ -388,11 +398,22 @@ class DatasetPanel(QWidget):
 
     def _apply(self, data: Any) -> None:
         self._show_problem(None)
+        if self.data_config.source.kind == "drawn" and data.source != self.data_config.source:
+            # Points drawn by hand exist nowhere else: leaving them is a step Undo reverses.
+            self.document.push_data_config(data, "Replace the drawn points")
+            return
         self.document.set_data_config(data)
 
     def _show_problem(self, message: str | None) -> None:
         self.problem.setText(f"⚠ {message}" if message else "")
         self.problem.setVisible(bool(message))
+
+    @Slot()
+    def _on_draw_clicked(self) -> None:
+        from nnstudio.gui.dialogs.draw_data import draw_data
+
+        if self.window_ is not None:
+            draw_data(self.window_)
 
     @Slot()
     def _on_import_clicked(self) -> None:
@@ -408,6 +429,12 @@ class DatasetPanel(QWidget):
     def update_preview(self) -> None:
         """Redraw the preview and the summary from the data settings."""
         source = self.data_config.source
+        if source.kind == "drawn":
+            try:
+                self._show_dataset(source.drawn().dataset())
+            except NNStudioError as error:  # a file's drawing may lack points of a class
+                self._show_text(str(error))
+            return
         if source.kind != "builtin":
             self._show_text("The preview shows built-in datasets; your file's data is in the "
                             "Data view.")
@@ -418,6 +445,9 @@ class DatasetPanel(QWidget):
         except NNStudioError as error:
             self._show_text(str(error))
             return
+        self._show_dataset(dataset)
+
+    def _show_dataset(self, dataset: Any) -> None:
         summary = describe(dataset, self.data_config)
         if self.data_config.label_noise:
             # The preview draws the clean labels; say that training will not see them all.
@@ -443,6 +473,7 @@ class DatasetPanel(QWidget):
         self.transforms_group.setVisible(two_columns)
         if not two_columns:
             return
+        self._preview_columns = tuple(dataset.feature_names)
         choices = playground_transforms(*dataset.feature_names)
         if tuple(self.transform_boxes) != choices:
             for box in self.transform_boxes.values():
@@ -458,31 +489,25 @@ class DatasetPanel(QWidget):
 
     @Slot()
     def _on_transform_toggled(self) -> None:
+        from nnstudio.gui.transform_edits import choose_inputs
+
         chosen = tuple(text for text, box in self.transform_boxes.items() if box.isChecked())
         if not chosen:
             self._show_problem("The network needs at least one input; tick one.")
             self._tick_chosen_transforms()
             return
-        plain = tuple(self.transform_boxes)[:2]
-        # The plain columns in order are the data as it is: no key in the file.
-        self._change_data(transforms=() if chosen == plain else chosen)
-        self._fit_input_to(len(chosen))
+        self._show_problem(None)
+        # One undo step with the input layer's shape, as the network view's input toggles.
+        refused = choose_inputs(self.document, chosen, self._preview_columns)
+        if refused:
+            self._show_problem(refused)
+            self._tick_chosen_transforms()
 
     def _tick_chosen_transforms(self) -> None:
         chosen = self.data_config.transforms or tuple(self.transform_boxes)[:2]
         for text, box in self.transform_boxes.items():
             with QSignalBlocker(box):
                 box.setChecked(text in chosen)
-
-    def _fit_input_to(self, size: int) -> None:
-        """The network's one vector input takes `size` values (an undoable edit), so its shape
-        follows the chosen inputs."""
-        from nnstudio.core.commands import SetParamCommand
-
-        inputs = self.document.network.input_nodes()
-        if len(inputs) == 1 and len(inputs[0].params.get("shape", ())) == 1 \
-                and list(inputs[0].params["shape"]) != [size]:
-            self.document.push(SetParamCommand(inputs[0].id, "shape", [size]))
 
     def _show_text(self, text: str) -> None:
         self.preview_kind = "text"
