@@ -1,6 +1,6 @@
 """Feature transforms end to end: the circle is separable by x1^2 and x2^2 with no hidden layer,
-`nnstudio new --transforms` sizes the network for them, evaluation sees them, and exports of a
-project with transforms refuse with a message (they do not compute the transforms yet)."""
+`nnstudio new --transforms` sizes the network for them, evaluation sees them, and exports take
+the data's columns and compute them."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from nnstudio.core.config import TrainingConfig
-from nnstudio.core.errors import SpecError
 from nnstudio.core.examples import example_project
 from nnstudio.core.network import chain
 from nnstudio.core.project import load_project, save_project
@@ -71,13 +70,16 @@ def test_new_refuses_a_bad_transform_naming_the_option_and_writes_nothing(tmp_pa
     assert not out.exists()
 
 
-@pytest.mark.parametrize("fmt", ["script", "onnx", "torchscript", "weights"])
-def test_exports_refuse_a_project_with_transforms_rather_than_a_wrong_contract(tmp_path, fmt):
+@pytest.mark.parametrize("fmt", ["script", "onnx", "torchscript"])
+def test_exports_of_a_project_with_transforms_take_the_datas_columns(tmp_path, fmt):
+    # The numbers are checked in tests/engine/export/test_transforms_export.py.
     project = _circle_project(("x1^2", "x2^2"), 2)
-    with pytest.raises(SpecError, match=rf"^export {fmt}: this project computes its inputs by "
-                                        r"data\.transforms \(x1\^2, x2\^2\)"):
-        export(project, None, fmt, tmp_path / f"model.{fmt}")
-    assert list(tmp_path.iterdir()) == []
+    result = export(project, None, fmt, tmp_path / f"model.{fmt}")
+    assert result.path.is_file()
+    if fmt == "script":
+        assert "x[:, 0] ** 2,  # x1^2" in result.path.read_text(encoding="utf-8")
+    else:
+        assert "Feed the data's columns (x1, x2) in their own units" in result.message
 
 
 def test_the_model_card_of_a_project_with_transforms_is_still_written(tmp_path):

@@ -53,8 +53,9 @@ def export(project: Project, weights: Weights | None, fmt: str, out: str | os.Pa
 
     `fmt` is a key of FORMATS. `opset` is ONNX's (default 17). `project_path` locates data files
     for the script and the card; `dataset` saves loading the data again. ONNX and TorchScript
-    take the data in its own units (the project's input scaling inside the model) unless
-    `raw_inputs`; they and the weights carry the input contract as metadata. Raises NNStudioError
+    take the data's columns in their own units (the project's feature transforms and input
+    scaling inside the model) unless `raw_inputs`; they and the weights carry the input
+    contract as metadata. Raises NNStudioError
     (SpecError, DataError, ...) with a message for people; nothing else for expected problems.
     """
     if fmt not in FORMATS:
@@ -64,12 +65,6 @@ def export(project: Project, weights: Weights | None, fmt: str, out: str | os.Pa
         raise SpecError(f"{out}: is a folder; give a file name ending in {FORMATS[fmt][1]}")
     if not out.parent.is_dir():
         raise SpecError(f"{out.parent}: no such folder; choose a folder that exists")
-    if project.data.transforms and fmt != "card":
-        # The exported model would take the computed inputs, not the data's columns: refuse
-        # rather than hand out a model whose callers must know to compute them.
-        raise SpecError(f"export {fmt}: this project computes its inputs by data.transforms "
-                        f"({', '.join(project.data.transforms)}), which exports do not "
-                        f"compute yet; remove the transforms to export, or export a model card")
     from nnstudio.engine.export.contract import input_contract
 
     network, seed = project.network, project.training.seed
@@ -78,7 +73,9 @@ def export(project: Project, weights: Weights | None, fmt: str, out: str | os.Pa
         from nnstudio.engine.export.script import write_script
 
         files = write_script(project, out, dataset, project_path)
-        message = f"Wrote the training script {out.name}; run it with python or torchrun."
+        beside = f" and its data {files[1].name} beside it" if len(files) > 1 else ""
+        message = (f"Wrote the training script {out.name}{beside}; run it with python or "
+                   f"torchrun.")
     elif fmt == "onnx":
         from nnstudio.engine.export.onnx_export import DEFAULT_OPSET, export_onnx
 

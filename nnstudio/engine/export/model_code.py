@@ -111,7 +111,7 @@ def model_code(network: Network, class_name: str = "Model") -> ModelCode:
     forward_lines.append(f"return {variables[output.id]}")
 
     source = _class_source(class_name, init_lines, forward_lines, absorbed, shapes[order[0].id],
-                           shapes[output.id])
+                           shapes[output.id], report.total_params)
     if uses_init:
         source = _INITIALIZER_CODE.lstrip("\n") + "\n\n" + source
     renamed = {attribute: node_id for node_id, attribute in attributes.items()
@@ -120,7 +120,8 @@ def model_code(network: Network, class_name: str = "Model") -> ModelCode:
 
 
 def _class_source(class_name: str, init_lines: list[str], forward_lines: list[str],
-                  absorbed: str | None, input_shape: Shape, output_shape: Shape) -> str:
+                  absorbed: str | None, input_shape: Shape, output_shape: Shape,
+                  parameters: int) -> str:
     if absorbed == "sigmoid":
         predict = "torch.sigmoid(self(x))"
         note = ("forward() returns logits: the final sigmoid is left to the loss\n    "
@@ -136,8 +137,10 @@ def _class_source(class_name: str, init_lines: list[str], forward_lines: list[st
     forward = "\n".join(f"        {line}" for line in forward_lines)
     return (
         f"class {class_name}(nn.Module):\n"
-        f"    \"\"\"The network as drawn in NN Studio: one attribute per layer, named by its id.\n\n"
-        f"    Input {format_shape(input_shape)} per sample, output {format_shape(output_shape)}.\n"
+        f"    \"\"\"The network as drawn in NN Studio: one attribute per layer, named by its "
+        f"id.\n\n"
+        f"    Input {format_shape(input_shape)} per sample, output {format_shape(output_shape)}; "
+        f"{parameters:,} parameters.\n"
         f"    {note}\n"
         f"    \"\"\"\n\n"
         f"    def __init__(self):\n"

@@ -21,8 +21,8 @@ from nnstudio.core.errors import NNStudioError, SpecError
 from nnstudio.core.layers import layer_type
 from nnstudio.core.network import Network
 from nnstudio.core.shapes import infer_shapes
-from nnstudio.engine.export.common import DrawnOutput, prediction_model, sample_inputs
-from nnstudio.engine.export.contract import InputContract, with_contract
+from nnstudio.engine.export.common import DrawnOutput, prediction_model
+from nnstudio.engine.export.contract import InputContract, example_inputs, with_contract
 from nnstudio.engine.modules import build_layer
 
 MIN_OPSET = 17
@@ -36,8 +36,8 @@ def export_onnx(network: Network, weights: dict[str, np.ndarray] | None, out: st
                 contract: InputContract | None = None) -> Path:
     """Write `network` with `weights` to the ONNX file `out`; returns its path.
 
-    With a `contract`, its scaling (when it belongs in the model) is the graph's first step
-    and its metadata fills the file's metadata_props.
+    With a `contract`, its preprocessing (feature transforms, then scaling, when they belong
+    in the model) is the graph's first step and its metadata fills the file's metadata_props.
 
     SpecError for an opset out of range, a network or weights that do not fit, or a layer ONNX
     cannot express (naming it); NNStudioError when onnxruntime's results differ from PyTorch's.
@@ -78,7 +78,7 @@ def onnx_bytes(network: Network, model: DrawnOutput, opset: int = DEFAULT_OPSET)
     """The ONNX model as bytes, the batch dimension left free; SpecError names a layer that
     cannot be exported."""
     _explicit_same_padding(model)
-    example = sample_inputs(network, model.model, 2)
+    example = example_inputs(network, model, 2)
     try:
         return _export(model, example, opset)
     except Exception as error:  # the exporter raises many types; each means "cannot export"
@@ -92,7 +92,7 @@ def compare_with_torch(network: Network, model: DrawnOutput, data: bytes,
                        batch: int = 5) -> float:
     """The largest difference between onnxruntime's and PyTorch's outputs on a seeded batch
     (another size than the export's, so the free batch dimension is tested too)."""
-    inputs = sample_inputs(network, model.model, batch, seed=1)
+    inputs = example_inputs(network, model, batch, seed=1)
     with torch.no_grad():
         expected = model.eval()(inputs).numpy()
     got = run_onnx(data, inputs.numpy())

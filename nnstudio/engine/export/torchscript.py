@@ -17,8 +17,10 @@ import torch
 
 from nnstudio.core.errors import NNStudioError, SpecError
 from nnstudio.core.network import Network
-from nnstudio.engine.export.common import prediction_model, sample_inputs
-from nnstudio.engine.export.contract import METADATA_FILE, InputContract, with_contract
+from nnstudio.engine.export.common import prediction_model
+from nnstudio.engine.export.contract import (
+    METADATA_FILE, InputContract, example_inputs, with_contract,
+)
 
 TOLERANCE = 1e-5
 
@@ -28,7 +30,8 @@ def export_torchscript(network: Network, weights: dict[str, np.ndarray] | None,
                        contract: InputContract | None = None) -> Path:
     """Write `network` with `weights` as a TorchScript file `out`; returns its path.
 
-    With a `contract`, its scaling (when it belongs in the model) runs first and its metadata
+    With a `contract`, its preprocessing (feature transforms, then scaling, when they belong
+    in the model) runs first and its metadata
     is saved as the extra file "nnstudio.json" (`torch.jit.load(path, _extra_files=...)`).
 
     SpecError when the network or weights do not fit or the network cannot be traced;
@@ -37,7 +40,7 @@ def export_torchscript(network: Network, weights: dict[str, np.ndarray] | None,
     model = with_contract(prediction_model(network, weights, seed), contract)
     extra_files = {} if contract is None else {
         METADATA_FILE: json.dumps(contract.metadata(), indent=1)}
-    example = sample_inputs(network, model.model, 2)
+    example = example_inputs(network, model, 2)
     try:
         with warnings.catch_warnings(), torch.no_grad():
             # torch.jit is deprecated in favour of torch.export, but TorchScript files still
@@ -87,7 +90,7 @@ def compare_with_torch(network: Network, model: torch.nn.Module, data: bytes,
                        batch: int = 5) -> float:
     """Largest difference between the loaded TorchScript module and `model` on a seeded batch
     of another size than the traced one."""
-    inputs = sample_inputs(network, model.model, batch, seed=1)
+    inputs = example_inputs(network, model, batch, seed=1)
     loaded = load_torchscript(data)
     with torch.no_grad():
         expected = model.eval()(inputs)

@@ -28,30 +28,33 @@ log = logging.getLogger(__name__)
 FORMAT_TEXT: dict[str, tuple[str, str, str]] = {
     "script": (
         "PyTorch Training &Script…",
-        "One Python file that defines this network as a PyTorch module, makes the data, and "
-        "trains it with these settings and seed: the same run as here. It needs only torch, "
+        "One Python file that defines this network as a PyTorch module, makes or reads the "
+        "data (a data file is written beside it unless the data is generated), and trains it "
+        "with these settings and seed: the same run as here. It needs only torch, "
         "numpy and safetensors, runs on any machine, and with torchrun on many processes "
         "(DistributedDataParallel). The weights it saves load back with File ▸ Import Weights.",
         "Python files (*.py)"),
     "onnx": (
         "&ONNX Model…",
         "The trained network as an ONNX file for onnxruntime and other tools, for any batch "
-        "size. It takes the data in its own units (the project's input scaling is inside) and "
+        "size. It takes the data's columns in their own units (the project's feature "
+        "transforms and input scaling are inside) and "
         "its output is the network's output as drawn (probabilities for classes); class and "
         "input names ride along as metadata. It is checked in onnxruntime before it is written.",
         "ONNX models (*.onnx)"),
     "torchscript": (
         "&TorchScript Module…",
         "The trained network as a TorchScript file: torch.jit.load runs it in Python or C++ "
-        "without NN Studio. It takes the data in its own units (the project's input scaling is "
-        "inside), gives the network's output as drawn, and holds class and input names in its "
+        "without NN Studio. It takes the data's columns in their own units (the project's "
+        "feature transforms and input scaling are inside), gives the network's output as "
+        "drawn, and holds class and input names in its "
         "extra file nnstudio.json.",
         "TorchScript modules (*.pt)"),
     "weights": (
         "&Weights (safetensors)…",
         "The trained weights alone, as a safetensors file with NN Studio's names "
         "(\"dense_1.weight\", ...), and beside it a JSON file with the input contract: class "
-        "and input names and the scaling to apply first.",
+        "and input names, and the feature transforms and scaling to apply first.",
         "Safetensors files (*.safetensors)"),
     "card": (
         "Model &Card (Markdown)…",
