@@ -352,7 +352,12 @@ class BoundaryPanel(LivePanel):
         values = self.live.plane_probe(RESOLUTION, (node_id,)).values[node_id][unit:unit + 1]
         self.values, self.mode = values, "neuron"
         image = values[0]
-        self.levels = levels_for(activation, image)
+        if self.live.display.network.node(node_id).type == "input":
+            # An input's own range over the plane, as its heatmap in the network view has it.
+            low, high = float(image.min()), float(image.max())
+            self.levels = (low, high) if high > low else (low - 1.0, high + 1.0)
+        else:
+            self.levels = levels_for(activation, image)
         self._set_lut(BACKGROUND_LUT)
         self.image.setImage(np.ascontiguousarray(image, dtype=np.float32), autoLevels=False,
                             levels=self.levels)

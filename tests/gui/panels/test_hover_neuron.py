@@ -82,6 +82,7 @@ def test_hovering_an_input_shows_that_input_and_leaving_the_view_restores(side_b
     # Input x2 grows upwards only: each row one value, rising from the bottom row.
     assert np.ptp(values, axis=1).max() < 1e-6 and values[-1, 0] > values[0, 0]
     assert "input x2" in boundary.plot.getPlotItem().titleLabel.text
+    assert boundary.legend.levels == (float(values.min()), float(values.max()))
     QApplication.sendEvent(network.view, QEvent(QEvent.Type.Leave))
     assert live.hovered is None
     np.testing.assert_array_equal(boundary.image.image, output)
