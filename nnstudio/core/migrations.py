@@ -112,6 +112,7 @@ def _v2_to_v3(document: dict[str, Any]) -> dict[str, Any]:
     - a run's `timeline` {path, sha256, epochs}: its weights kept at a few epochs (core.timeline).
     - `training.until_stopped` (and a run's `config.until_stopped`): true trains until paused.
     - `data.source` of kind "drawn" {points, labels, class_names}: points drawn in the window.
+    - `classroom` {hidden_panels, hidden_controls, show_notes}: a teacher's trimmed window.
     """
     return document
 

@@ -44,6 +44,7 @@ import numpy as np
 import safetensors.numpy
 
 import nnstudio
+from nnstudio.core.classroom import Classroom, classroom_from_dict
 from nnstudio.core.config import TrainingConfig
 from nnstudio.core.errors import DataError, ProjectError, SpecError
 from nnstudio.core.migrations import FORMAT_VERSION, Migration, migrate
@@ -318,6 +319,7 @@ class Project:
     runs: list[RunRecord] = field(default_factory=list)
     notes: str = ""
     weights_origin: WeightsOrigin | None = None  # where the current weights came from
+    classroom: Classroom | None = None  # what a student's window hides (core.classroom)
 
     def to_dict(self) -> dict[str, Any]:
         """The project's content as plain JSON values (no file format fields, no weights)."""
@@ -325,6 +327,8 @@ class Project:
             "name": self.name, "notes": self.notes, "network": self.network.to_dict(),
             "data": self.data.to_dict(), "training": self.training.to_file_dict(),
             "runs": [run.to_dict() for run in self.runs],
+            # Written only when set, so other projects keep their bytes.
+            **({"classroom": self.classroom.to_dict()} if self.classroom else {}),
         }
 
     def run(self, run_id: str) -> RunRecord:
@@ -463,7 +467,8 @@ def project_from_document(document: Any) -> tuple[Project, WeightsRef | None, st
     Raises SpecError or DataError whose message starts with the field, e.g. `data.test: ...`.
     """
     doc = _object(document, "", required=("format", "format_version", "network"),
-                  optional=("app_version", "name", "notes", "data", "training", "runs", "weights"))
+                  optional=("app_version", "name", "notes", "data", "training", "runs", "weights",
+                            "classroom"))
     app_version = _text(doc.get("app_version", ""), "app_version", 40)
     name = _text(doc.get("name", "Untitled"), "name", 200)
     notes = _text(doc.get("notes", ""), "notes", 1_000_000)
@@ -473,8 +478,9 @@ def project_from_document(document: Any) -> tuple[Project, WeightsRef | None, st
     runs = _runs_from_list(doc.get("runs", []), "runs")
     weights = doc.get("weights")
     ref, origin = (None, None) if weights is None else _current_weights(weights, "weights")
+    classroom = classroom_from_dict(doc["classroom"]) if "classroom" in doc else None
     project = Project(name=name, network=network, data=data, training=training, runs=runs,
-                      notes=notes, weights_origin=origin)
+                      notes=notes, weights_origin=origin, classroom=classroom)
     return project, ref, app_version
 
 
