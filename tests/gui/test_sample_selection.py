@@ -1,0 +1,95 @@
+"""One selected sample (the live model's): a row double-clicked in the Data View's table, a point
+clicked on the decision boundary or a mistake double-clicked in the evaluation sets it, and the
+Backprop view steps through that sample."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from nnstudio.gui.document import ProjectDocument
+from tests.gui.projects import spiral_project
+
+WAIT = 60_000
+VIEWS = ("data_view_dock", "network_dock", "boundary_dock", "evaluation_dock", "backprop_dock")
+
+
+@pytest.fixture
+def window(composed_window, warm_torch):
+    document = ProjectDocument(spiral_project(epochs=3))
+    return composed_window(document, size=(1300, 850), panels=VIEWS)
+
+
+def show(qtbot, window, dock: str):
+    window.panel_docks[dock].raise_()
+    panel = window.panels[dock]
+    if hasattr(panel, "is_shown"):
+        qtbot.waitUntil(panel.is_shown, timeout=WAIT)
+    return panel
+
+
+def backprop_result(qtbot, window, act) -> dict:
+    """What the Backprop view computed after `act` picked a sample."""
+    backprop = window.panels["backprop_dock"]
+    with qtbot.waitSignal(backprop.task.succeeded, timeout=WAIT):
+        act()
+    return backprop.result
+
+
+def test_double_clicking_a_data_table_row_steps_through_that_sample(qtbot, window):
+    panel = show(qtbot, window, "data_view_dock")
+    qtbot.waitUntil(lambda: panel.split is not None, timeout=WAIT)
+    row = int(panel.split.validation[4])  # the table lists the data's rows in file order
+    table = panel.table
+    table.scrollTo(panel.table_model.index(row, 0))
+    rect = table.visualRect(panel.table_model.index(row, 0))
+
+    def double_click() -> None:
+        qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+    result = backprop_result(qtbot, window, double_click)
+    assert window.services.live.selected_sample == ("validation", 4)
+    assert (result["split"], result["sample"]) == ("validation", 4)
+    live = window.services.live
+    expected = live.prepared.validation.x[4]
+    np.testing.assert_allclose(result["input"], expected, rtol=1e-6)
+
+
+def test_clicking_a_point_of_the_boundary_steps_through_that_sample(qtbot, window):
+    boundary = show(qtbot, window, "boundary_dock")
+    qtbot.waitUntil(lambda: len(boundary.train_points.points()) > 0, timeout=WAIT)
+    points = boundary.train_points.points()
+    # A point far from the others, so the click cannot land on a neighbour.
+    spots = np.array([[p.pos().x(), p.pos().y()] for p in points])
+    gaps = np.linalg.norm(spots[:, None] - spots[None], axis=2) + np.eye(len(spots)) * 1e9
+    index = int(np.argmax(gaps.min(axis=1)))
+    scene = boundary.train_points.mapToScene(points[index].pos())
+    where = boundary.plot.mapFromScene(scene)
+
+    def click() -> None:
+        qtbot.mouseClick(boundary.plot.viewport(), Qt.MouseButton.LeftButton,
+                         pos=QPoint(where.x(), where.y()))
+
+    result = backprop_result(qtbot, window, click)
+    assert window.services.live.selected_sample == ("train", index)
+    assert (result["split"], result["sample"]) == ("train", index)
+
+
+def test_double_clicking_a_mistake_in_the_evaluation_steps_through_it(qtbot, window):
+    evaluation = show(qtbot, window, "evaluation_dock")
+    qtbot.waitUntil(lambda: evaluation.redraws > 0 and evaluation.sample_table.rowCount() > 1,
+                    timeout=WAIT)
+    table = evaluation.sample_table
+    rect = table.visualItemRect(table.item(1, 0))
+    wanted = ("test", evaluation.shown_samples()[1])
+
+    def double_click() -> None:
+        qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+    result = backprop_result(qtbot, window, double_click)
+    assert window.services.live.selected_sample == wanted
+    assert (result["split"], result["sample"]) == wanted
+
