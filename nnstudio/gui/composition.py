@@ -23,6 +23,7 @@ from nnstudio.gui.panels.table import PANELS, PanelEntry
 from nnstudio.gui.training.controller import TrainingController
 
 if TYPE_CHECKING:
+    from nnstudio.gui.classroom import ClassroomPreset
     from nnstudio.gui.experiments import Experiments
     from nnstudio.gui.panels.data_view_panel import DataViewController
     from nnstudio.gui.training.actions import TrainingActions
@@ -94,6 +95,7 @@ def build_window(document: ProjectDocument | None = None, settings: QSettings | 
             parts["experiments"] = _install_experiments(services)
             _install_export(window)
             _install_draw_data(window)
+            parts["classroom"] = _install_classroom(window)
         if "data_view_dock" in window.panels:
             parts["data_view"] = _install_data_view(services)
 
@@ -102,6 +104,9 @@ def build_window(document: ProjectDocument | None = None, settings: QSettings | 
     window.lr_find = parts.get("lr_find")
     window.experiments = parts.get("experiments")
     window.data_view = parts.get("data_view")
+    window.classroom = parts.get("classroom")
+    if window.classroom is not None:
+        window.classroom.start()  # after the saved layout is restored, which it trims
     return window
 
 
@@ -154,6 +159,13 @@ def _install_export(window: MainWindow) -> None:
     from nnstudio.gui.dialogs.export_dialog import install as install_export_menu
 
     install_export_menu(window)
+
+
+def _install_classroom(window: MainWindow) -> ClassroomPreset:
+    """File -> Classroom Preset…, View -> Show Everything (started once the window is built)."""
+    from nnstudio.gui.classroom import install
+
+    return install(window)
 
 
 def _install_draw_data(window: MainWindow) -> None:

@@ -185,6 +185,10 @@ class ProjectDocument(QObject):
             self.project = dataclasses.replace(self.project, data=data_config)
         self.data_config_changed.emit()
 
+    def set_classroom(self, classroom: Any) -> None:
+        """The project's classroom preset (a core `Classroom`, or None for none)."""
+        self._set_project_field("classroom", classroom)
+
     @property
     def weights_origin(self) -> Any:
         """The run and epoch the current weights came from (a `WeightsOrigin`), or None when

@@ -34,16 +34,17 @@ from nnstudio.gui.settings import (
 from nnstudio.gui.theme import ERROR_COLOR
 
 if TYPE_CHECKING:
+    from nnstudio.gui.classroom import ClassroomPreset
     from nnstudio.gui.composition import PanelServices
     from nnstudio.gui.experiments import Experiments
     from nnstudio.gui.panels.data_view_panel import DataViewController
     from nnstudio.gui.training.actions import TrainingActions
+    from nnstudio.gui.timeline_bar import TimelineBar
     from nnstudio.gui.training.lr_find_dialog import LearningRateFinder
 
 log = logging.getLogger(__name__)
 
 MENU_NAMES = ("File", "Edit", "View", "Train", "Help")
-    from nnstudio.gui.timeline_bar import TimelineBar
 FILE_FILTER = f"NN Studio projects (*{PROJECT_SUFFIX})"
 DEFAULT_SIZE = (1440, 900)
 # The first window takes at most this share of the screen's free area, so its edges and the
@@ -65,6 +66,7 @@ class MainWindow(QMainWindow):
         self.document = document or ProjectDocument(parent=self)
         self.settings = settings if settings is not None else app_settings()
         self._close_guards: list[Callable[[], bool]] = []
+        self._before_state_saved: list[Callable[[], None]] = []
         self._running_work: list[Callable[[], str]] = []
         self._first_panel_in: dict[Qt.DockWidgetArea, QDockWidget] = {}
         self._menus: dict[str, QMenu] = {}
@@ -77,6 +79,7 @@ class MainWindow(QMainWindow):
         self.lr_find: LearningRateFinder | None = None
         self.experiments: Experiments | None = None
         self.data_view: DataViewController | None = None
+        self.classroom: ClassroomPreset | None = None
         self.setAcceptDrops(True)
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks
                             | QMainWindow.DockOption.AllowTabbedDocks)
@@ -134,6 +137,11 @@ class MainWindow(QMainWindow):
         """`guard()` runs when the window is about to close, or another project is about to
         replace the open one; returning False keeps it."""
         self._close_guards.append(guard)
+
+    def add_before_state_saved(self, callback: Callable[[], None]) -> None:
+        """Call `callback` once closing is agreed, just before the layout is saved (a classroom
+        preset shows what it hid, so the saved layout stays the person's own)."""
+        self._before_state_saved.append(callback)
 
     def add_running_work(self, describe: Callable[[], str]) -> None:
         """`describe()` names work in progress ("A training run"), or "" while there is none:
@@ -506,6 +514,8 @@ class MainWindow(QMainWindow):
         if not self.release_project():
             event.ignore()
             return
+        for callback in self._before_state_saved:
+            callback()
         self.save_window_state()
         event.accept()
 
