@@ -16,7 +16,6 @@ over seeds shows how much of a difference is luck.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import math
 import os
@@ -30,7 +29,6 @@ from nnstudio.core.config import TRAINING_SCHEMA, TrainingConfig
 from nnstudio.core.errors import SpecError
 from nnstudio.core.history import format_table, metric_columns
 from nnstudio.core.layers import LAYER_TYPES, layer_type
-from nnstudio.core.metrics import REPORT_SPLITS, format_metric_value, report_metrics
 from nnstudio.core.network import Network, Node
 from nnstudio.core.shapes import infer_shapes
 from nnstudio.data.preprocessing import PreparedData
@@ -302,7 +300,6 @@ class SweepResult:
     chance: float | None
     runs: list[SweepRun] = field(default_factory=list)
     seconds: float = 0.0
-    samples: dict[str, int] = field(default_factory=dict)  # rows per split
     cancelled: bool = False
     notes: list[str] = field(default_factory=list)
 
@@ -355,9 +352,7 @@ class SweepResult:
         return summaries
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON values: the settings, every row with its final metrics and curves, and
-            "samples": self.samples,
-        per size the spread of each metric over the seeds."""
+        """Plain JSON values: the settings, every row with its final metrics and curves."""
         return {
             "name": self.name, "scale": self.scale, "epochs": self.epochs, "seeds": self.seeds,
             "task": self.task, "metric": self.metric, "chance": self.chance,
@@ -385,64 +380,6 @@ class SweepResult:
                                  r.epochs_run, f"{r.seconds:.4f}", r.method, r.stop_reason,
                                  *[_csv(r.metrics.get(m)) for m in metrics]])
 
-    def seed_spread(self) -> list[dict[str, Any]]:
-        """Per size, every final metric over its seeds: {"mean", "sd", "min", "median",
-        "max"} (sd with n - 1; 0 for one seed), from the finite values. A size's models are
-        batched with others and float rounding then differs with the company they keep, so
-def _spread(values: list[float]) -> dict[str, float]:
-    array = np.asarray(values, dtype=np.float64)
-    return {"mean": float(array.mean()), "sd": float(array.std(ddof=1)) if len(array) > 1
-            else 0.0, "min": float(array.min()), "median": float(np.median(array)),
-            "max": float(array.max())}
-
-
-def _median_range(name: str, spread: dict[str, float]) -> str:
-    median, low, high = (format_metric_value(name, spread[k]) for k in ("median", "min", "max"))
-    return f"{median} [{low}, {high}]"
-
-
-def _mean_sd(name: str, spread: dict[str, float]) -> str:
-    return f"{format_metric_value(name, spread['mean'])} ± {spread['sd']:.2g}"
-
-
-        a single seed's number is one draw: the spread is the result."""
-        spreads = []
-        for size in self.sizes:
-            runs = [r for r in self.runs if r.size == size]
-            if not runs:
-                continue
-            metrics = {}
-            for name in metric_columns(r.metrics for r in runs):
-                values = [r.metrics[name] for r in runs
-                          if name in r.metrics and math.isfinite(r.metrics[name])]
-                if values:
-                    metrics[name] = _spread(values)
-            spreads.append({"width": size.width, "depth": size.depth,
-                            "parameters": runs[0].parameters, "seeds": len(runs),
-                            "metrics": metrics})
-        return spreads
-
-    def spread_table(self) -> str:
-        """Per size, the median over the seeds with the lowest and highest in brackets, and
-        mean ± sd, of the metric on train and held-out data and the held-out loss."""
-        held = self.held_out
-        score = f"{held}_{self.metric}"
-        shown = [(f"train_{self.metric}", _median_range), (score, _median_range),
-                 (score, _mean_sd), (f"{held}_loss", _median_range)]
-        spreads = self.seed_spread()
-        sized = [c for c in ("width", "depth") if any(s[c] is not None for s in spreads)]
-        rows = []
-        for spread in spreads:
-            row = [spread[c] for c in sized] + [spread["parameters"], spread["seeds"]]
-            for name, write in shown:
-                found = spread["metrics"].get(name)
-                row.append(write(name, found) if found else "-")
-            rows.append(row)
-        columns = [*sized, "parameters", "seeds"] + [
-            f"{name} {'median [min, max]' if write is _median_range else 'mean ± sd'}"
-            for name, write in shown]
-        return format_table(columns, rows)
-
     def to_png(self, path: str | os.PathLike[str], size: tuple[int, int] = (1200, 520)) -> None:
         """A picture of the sweep: the final metric on train and held-out data against the
         parameter count (log axis; mean line, min-max bar, one dot per seed), and beside it
@@ -451,10 +388,6 @@ def _mean_sd(name: str, spread: dict[str, float]) -> str:
 
         draw_sweep(self, size).save(path, format="PNG")
 
-            "summary": [{**spread, "metrics": {name: {k: _json_number(v) for k, v in
-                                                      values.items()}
-                                               for name, values in spread["metrics"].items()}}
-                        for spread in self.seed_spread()],
 
 def _json_number(value: float) -> float | None:
     return float(value) if value is not None and math.isfinite(value) else None
@@ -538,9 +471,7 @@ def run_sweep(source: Any, sizes: Sequence[SweepSize | int | tuple[int, int]],
     classes = data.train.is_classification
     result = SweepResult(name, scale, chosen, seed_list, config.epochs, str(task),
                          "accuracy" if classes else "r2",
-                         1.0 / max(2, data.train.n_classes) if classes else None,
-                         samples={split: getattr(data, split).n_samples
-                                  for split in REPORT_SPLITS})
+                         1.0 / max(2, data.train.n_classes) if classes else None)
     stop = stop_function(cancel)
     started = time.perf_counter()
     groups = plan_groups(job_networks, config, method, pad, resolve_device(config.device).type,
@@ -560,7 +491,7 @@ def run_sweep(source: Any, sizes: Sequence[SweepSize | int | tuple[int, int]],
         if any(t is None for t in trained):
             result.cancelled = True
             break
-        rows = [_sweep_row(size, seed, networks[size], many, keep_weights, data, config.loss)
+        rows = [_sweep_row(size, seed, networks[size], many, keep_weights)
                 for (size, seed), many in zip(members, trained)]
         result.runs.extend(rows)
         done += len(members) * config.epochs
@@ -612,7 +543,7 @@ def _group_text(members: list[tuple[SweepSize, int]]) -> str:
 
 
 def _sweep_row(size: SweepSize, seed: int, network: Network, many: ManyResult,
-               keep_weights: bool, data: PreparedData, loss: str) -> SweepRun:
+               keep_weights: bool) -> SweepRun:
     result = many.result
     metrics = {}
     for name, value in result.final_metrics.items():
@@ -644,41 +575,11 @@ def add_sweep_arguments(parser: Any) -> None:
                              "paired)")
     parser.add_argument("--epochs", type=int, metavar="N", help="epochs per run")
     parser.add_argument("--device", metavar="D", help="auto, cpu, cuda, cuda:0 to cuda:7, or mps")
-    parser.add_argument("-o", "--output", dest="out", metavar="PREFIX",
+    parser.add_argument("--out", metavar="PREFIX",
                         help="write PREFIX.csv and PREFIX.png (default: PROJECT-sweep in the "
-                             "working folder); with --train-sizes, '-' writes the CSV to stdout")
-    parser.add_argument("--out", dest="out", help=argparse.SUPPRESS)  # the older name
-    parser.add_argument("--force", action="store_true",
-                        help="replace PREFIX.csv and PREFIX.png if they exist (without it, "
-                             "existing files are kept and nothing trains)")
+                             "working folder)")
     parser.add_argument("--json", action="store_true",
-                        help="print one JSON object (settings, rows, curves, spread over the "
-                             "seeds) instead of the table")
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.epilog = _json_keys_help()
-
-
-def _json_keys_help() -> str:
-    """`sweep --help`'s list of what --json writes: the metric keys are those of `nnstudio
-    train` and `evaluate` (core.metrics.report_keys)."""
-    prefixes = "/".join(REPORT_SPLITS.values())
-    tasks = {"two classes": "binary", "more classes": "multiclass", "numbers": "regression"}
-    lines = ["--json writes: name, scale, epochs, seeds, task, metric, chance, samples "
-             "{train, validation, test}, seconds, cancelled, notes,",
-             "  runs[]: width, depth, seed, parameters, epochs, seconds, method, stop_reason, "
-             "error, history, metrics;",
-             "  summary[] (one per size): width, depth, parameters, seeds, metrics, each "
-             "{mean, sd, min, median, max} over the seeds.",
-             f"metrics keys: {prefixes} followed by"]
-    lines += [f"  {what}: {', '.join(report_metrics(task))}" for what, task in tasks.items()]
-    lines += ["(validation only with a validation split, test only with a test split).",
-              "",
-              "A size's models train batched with other sizes and seeds; the float rounding of a "
-              "batched model",
-              "depends on which others share its batch, so one (width, seed) can land elsewhere "
-              "than alone",
-              "(the same distribution over seeds): read the spread, not one seed's number."]
-    return "\n".join(lines)
+                        help="print one JSON object (settings, rows, curves) instead of the table")
 
 
 def _numbers(text: str, option: str) -> list[int]:
@@ -687,33 +588,22 @@ def _numbers(text: str, option: str) -> list[int]:
     except ValueError:
         raise SpecError(f"{option}: must be whole numbers separated by commas, "
                         f"got {text!r}") from None
-    if data.train.task == "binary" and result.model is not None:
-        # AUC needs the scores the batched training does not keep: measured as `evaluate`
-        # measures it, so the keys are those of `nnstudio train` and `evaluate`.
-        from nnstudio.engine.evaluate import split_metrics
-
-        metrics.update({k: v for k, v in split_metrics(result.model, data, loss).items()
-                        if k.endswith("_auc")})
-    metrics = {name: metrics[name] for name in metric_columns([metrics])}
 
 
 class _ProgressLine:
     """The sweep's progress on stderr: one line redrawn in place on a terminal, otherwise a
     line per finished size."""
 
-    def __init__(self, stream: Any, quiet: bool = False):
+    def __init__(self, stream: Any):
         self.stream = stream
-        self.quiet = quiet
-        self.live = hasattr(stream, "isatty") and stream.isatty() and not quiet
-        self.last_line = 0.0
+        self.live = hasattr(stream, "isatty") and stream.isatty()
 
     def __call__(self, report: SweepProgress) -> None:
         bar = "#" * int(report.fraction * 20)
         line = f"[{bar:<20}] {report.fraction:4.0%}  {report.text}"
         if self.live:
             self.stream.write("\r" + line[:100].ljust(100))
-        elif report.finished or now - self.last_line >= 1.0:  # a log: a line a second
-            self.last_line = now
+        elif report.finished:
             self.stream.write(line + "\n")
         self.stream.flush()
 
@@ -744,27 +634,17 @@ def sweep_from_arguments(args: Any) -> int:
     prefix = Path(args.out) if args.out else Path(Path(args.project).stem + "-sweep")
     folder = prefix.absolute().parent
     if not folder.is_dir():
-        raise SpecError(f"-o: the folder {str(folder)!r} does not exist")
-    suffixes = (".csv",) if train_sizes else (".csv", ".png")
-    existing = [str(prefix.with_name(prefix.name + suffix)) for suffix in suffixes
-                if args.out != "-" and prefix.with_name(prefix.name + suffix).exists()]
-    if existing and not args.force:
-        verb = "exists" if len(existing) == 1 else "exist"
-        raise SpecError(f"{' and '.join(existing)}: already {verb}; add --force to replace, "
-                        "or choose another -o PREFIX")
+        raise SpecError(f"--out: the folder {str(folder)!r} does not exist")
     if not Path(args.project).is_file():
         raise SpecError(f"{args.project}: no such project file")
     loaded = load_project(args.project)
-        if self.quiet:
-            return
     config = loaded.project.training
     for option, setting in (("device", "device"), ("epochs", "epochs")):
-        now = time.monotonic()
         if getattr(args, option) is not None:
             value = TRAINING_SCHEMA[setting].validate(getattr(args, option), f"--{option}")
             config = config.replace(**{setting: value})
     control = TrainingControl()
-    progress = _ProgressLine(sys.stderr, quiet=getattr(args, "quiet", False))
+    progress = _ProgressLine(sys.stderr)
     previous = _on_interrupt(signal, control)
     try:
         if train_sizes:
@@ -791,11 +671,6 @@ def sweep_from_arguments(args: Any) -> int:
         for note in result.notes:
             print(note)
         done = f"{len(result.runs)} of {len(sizes) * len(result.seeds)} runs"
-    if args.out == "-" and args.json:
-        raise SpecError("-o - and --json both write to stdout; choose one")
-    if args.out == "-" and not train_sizes:
-        raise SpecError("-o -: a size sweep writes two files (a CSV and a PNG); give a "
-                        "PREFIX, or use --json for the results on stdout")
         stopped = f" (stopped by Ctrl+C after {done})" if result.cancelled else ""
         print(f"wrote {csv_path} and {png_path} in {result.seconds:.1f} s{stopped}")
     return INTERRUPTED if result.cancelled else 0
@@ -820,9 +695,7 @@ def _data_sweep(loaded: Any, train_sizes: list[int], args: Any, config: Training
         print(json.dumps({"train_sizes": result.train_sizes, "columns": result.columns(),
                           "rows": result.rows(), "csv": str(csv_path)}))
     else:
-        print(f"over {len(result.seeds)} seeds ({', '.join(map(str, result.seeds))}); one "
-              f"line per seed in {csv_path}")
-        print(result.spread_table())
+        print(result.table())
         print(f"wrote {csv_path} in {result.seconds:.1f} s (loss is the log loss for classes)")
     return INTERRUPTED if result.cancelled else 0
 
@@ -839,22 +712,3 @@ def _on_interrupt(signal: Any, control: Any) -> Any:
         return signal.signal(signal.SIGINT, handle)
     except ValueError:
         return None
-    if args.out == "-":
-        _csv_to_stdout(result)
-        return INTERRUPTED if result.cancelled else 0
-def _csv_to_stdout(result: Any) -> None:
-    """`-o -`: the CSV alone on stdout (written to a temporary file by the result's own
-    writer, then copied)."""
-    import shutil
-    import sys
-    import tempfile
-
-    with tempfile.TemporaryDirectory(prefix="nnstudio-sweep-") as folder:
-        path = os.path.join(folder, "sweep.csv")
-        result.to_csv(path)
-        sys.stdout.flush()
-        with open(path, "rb") as source:
-            shutil.copyfileobj(source, sys.stdout.buffer)
-        sys.stdout.buffer.flush()
-
-
