@@ -177,6 +177,10 @@ def _plan(project: Project, dataset: Dataset, file_name: str) -> _Run:
                         "with weights) before exporting a training script")
     objective = make_objective(config.loss, computed.task, computed.n_classes,
                                computed.output_size, model)
+    if objective.positions > 1:
+        raise SpecError(f"data: \"{dataset.name}\" has a class per position; the exported "
+                        f"script does not train that yet: export the trained model as ONNX or "
+                        f"TorchScript instead")
     target_output = None
     if computed.task == "regression" and computed.output_size == 1:
         target_output = foldable_output(network)  # as `fit` decides (engine.target_scaling)
@@ -244,7 +248,7 @@ def _data_description(run: _Run) -> str:
     data, source, dataset = run.project.data, run.source, run.dataset
     if source.kind != "builtin":
         text = (f"the file {source.path!r} as NN Studio imported it ({dataset.n_samples} rows, "
-                f"text made numbers), saved beside this script as "
+                f"text columns encoded as the project says), saved beside this script as "
                 f"{_data_file_name(run.file_name)}; --data PATH reads another .npz or a CSV "
                 f"table of the same columns.")
     elif BUILTIN_DATASETS[source.name].kind == BUNDLED:
@@ -338,6 +342,9 @@ def _constants(run: _Run, dataset: Dataset) -> str:
         f"{run.file_name} --help).",
         f"INPUT_SHAPE = {tuple(network_shape)!r}  # one sample, without the batch",
     ]
+    if dataset.x.ndim == 2:  # tabular: name the columns a --data table must have, in order
+        columns = textwrap.shorten(", ".join(dataset.feature_names), 80, placeholder=" ...")
+        lines.insert(1, f"# The data's columns, in order: {columns}; then the target.")
     if data.split_kind == "random":
         lines.append(f"VALIDATION, TEST, SPLIT_SEED = {data.validation!r}, {data.test!r}, "
                      f"{data.split_seed!r}  # held-out shares, split seed")
@@ -347,8 +354,9 @@ def _constants(run: _Run, dataset: Dataset) -> str:
         watchers = [name for name, used in (("early stopping", run.early_stopping),
                                             ("the plateau schedule", config.schedule == "plateau"))
                     if used]
-        lines.append(f"MONITOR = {run.monitor!r}  # the validation metric "
-                     f"{' and '.join(watchers)} watch")
+        verb = "watches" if len(watchers) == 1 else "watch"
+        lines.append(f"MONITOR = \"{run.monitor}\"  # the validation metric "
+                     f"{' and '.join(watchers)} {verb}")
     if run.target_output:
         powers = {name: scale_power(name, run.objective.loss) for name in ("loss", "mse", "mae")}
         lines.append(f"TARGET_POWERS = {powers!r}  # how each metric grows with the target's "

@@ -257,7 +257,7 @@ def test_a_script_holds_only_the_code_its_run_uses():
     full = script_source(small_spiral())  # one-cycle, L1 and L2, clipping, early stopping
     for code in ("cosine_between", "set_rate", "penalized", "clip_grad_norm_(network.parameters"
                  "(), 1.0", "0.0005 * sum(w.abs()", "0.001 * sum(w.square()", "best_state",
-                 "MONITOR = 'val_loss'", "init_weights"):
+                 'MONITOR = "val_loss"', "init_weights"):
         assert code in full, code
     stepped = script_source(small_spiral(schedule="step", optimizer="sgd", l1=0.0, l2=0.0,
                                          grad_clip=0.0, early_stopping=False))

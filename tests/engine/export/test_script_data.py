@@ -12,6 +12,8 @@ import pytest
 
 from nnstudio.core.errors import SpecError
 from nnstudio.core.examples import example_project
+from nnstudio.core.network import chain
+from nnstudio.core.project import DataConfig, DataSource, Project
 from nnstudio.data import bundled
 from nnstudio.data.builtin import BUILTIN_DATASETS, BUNDLED, GENERATED, load_builtin
 from nnstudio.data.preprocessing import METHODS, Preprocessor
@@ -28,11 +30,26 @@ def run_pieces(*pieces: str) -> dict:
     return namespace
 
 
-GENERATED_KEYS = [key for key, entry in BUILTIN_DATASETS.items() if entry.kind == GENERATED]
+GENERATED_KEYS = [key for key, entry in BUILTIN_DATASETS.items() if entry.kind == GENERATED
+                  and key in templates.GENERATORS]
+# Generated data whose projects the script refuses (a class per position), so no generator.
+REFUSED = {"digit_addition"}
 
 
-def test_every_generated_dataset_has_a_written_out_generator():
-    assert set(templates.GENERATORS) == set(GENERATED_KEYS)
+def test_every_generated_dataset_has_a_written_out_generator_or_is_refused():
+    every = {key for key, entry in BUILTIN_DATASETS.items() if entry.kind == GENERATED}
+    assert set(templates.GENERATORS) == every - REFUSED
+
+
+def test_a_class_per_position_is_refused_with_a_message(tmp_path):
+    dataset = load_builtin("digit_addition", {"digits": 1, "n_samples": 20})
+    project = Project(name="Sums", network=chain(
+        ("input", {"shape": dataset.input_shape}), ("dense", {"units": dataset.output_size})),
+        data=DataConfig(DataSource.builtin("digit_addition", {"digits": 1, "n_samples": 20})))
+    with pytest.raises(SpecError, match="has a class per position; the exported script does "
+                                        "not train that yet"):
+        write_script(project, tmp_path / "train.py")
+    assert not (tmp_path / "train.py").exists()
 
 
 @pytest.mark.parametrize("key", GENERATED_KEYS)

@@ -42,6 +42,9 @@ CASES = {
     "adagrad, softmax over two classes": (
         "xor", {"n_samples": 80}, two_class("softmax", 2),
         {"optimizer": "adagrad", "epochs": 3}),
+    "softmax over three spiral arms, l2 and clipping": (
+        "spiral_arms", {"n_samples": 90, "classes": 3}, two_class("softmax", 3),
+        {"l2": 0.001, "grad_clip": 0.5, "epochs": 3}),
     "adamw with a plateau schedule watching validation accuracy": (
         "gaussians", {"n_samples": 80, "noise": 0.5}, two_class(),
         {"optimizer": "adamw", "schedule": "plateau", "plateau_patience": 1,
