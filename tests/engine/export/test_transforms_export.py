@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import onnx
 import pytest
 import torch
 
@@ -64,6 +65,10 @@ def test_model_files_compute_the_transforms_from_raw_columns_like_the_app(fmt, t
     assert metadata["transforms_in_model"] == "true"
     assert "Feed the data's columns (x1, x2)" in result.message
     assert "computes its inputs (x1, x2, x1^2" in metadata["inputs"]
+    if fmt == "onnx":
+        model = onnx.load(str(result.path))
+        onnx.checker.check_model(model)
+        assert model.graph.input[0].type.tensor_type.shape.dim[0].dim_param == "batch"
 
 
 @pytest.mark.parametrize("fmt", ["onnx", "torchscript"])
