@@ -13,9 +13,11 @@ partly trained run is saved first).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import math
+import os
 import shutil
 import signal
 import sys
@@ -26,7 +28,7 @@ from typing import Any, Callable, TextIO
 
 from nnstudio.core.errors import NNStudioError, TrainingError
 from nnstudio.core.history import origin_text, start_text
-from nnstudio.core.metrics import format_metric_value, metric_label
+from nnstudio.core.metrics import REPORT_SPLITS, format_metric_value, metric_label
 
 OK, FAILED, BAD_INPUT = 0, 1, 2
 INTERRUPTED = 130  # Ctrl+C, as shells report SIGINT (128 + 2); what was done is kept
@@ -193,7 +195,7 @@ def _train(args: argparse.Namespace) -> int:
 
     check_trainable(project.network, data.train, config.batch_size)  # before torch loads
 
-    from nnstudio.engine.evaluate import evaluate
+    from nnstudio.engine.evaluate import split_metrics, split_samples
     from nnstudio.engine.trainer import TrainingControl, TrainingFailed, fit, plan_run
 
     initial = loaded.weights if args.continue_ else None
@@ -210,10 +212,9 @@ def _train(args: argparse.Namespace) -> int:
                 raise  # nothing was learned: the project stays as it was
             result, failure = failed.result, failed
     progress.close()
-    metrics = dict(result.final_metrics)
-    if data.test.n_samples:
-        test = evaluate(result.model, data.test, config.loss).metrics
-        metrics.update({f"test_{k}": v for k, v in test.items()})
+    report = split_metrics(result.model, data, config.loss)  # the keys evaluate and sweep use
+    metrics = dict(result.final_metrics)  # the run's record keeps the history's names
+    metrics.update({k: v for k, v in report.items() if k.startswith("test_")})
     record, runs = _save_run(loaded, config, result, metrics, args.continue_, failure,
                              write=args.save)
     if failure is not None:  # kept like the window keeps it: marked, curves, last good weights
@@ -226,14 +227,15 @@ def _train(args: argparse.Namespace) -> int:
                      "continued_from": _origin_json(record.parent, runs),
                      "epochs": result.epochs_run,
                      "stop_reason": result.stop_reason, "seconds": round(result.seconds, 3),
-                     "device": result.device, "training_path": result.path, **metrics},
+                     "device": result.device, "training_path": result.path,
+                     "task": str(data.train.task), "samples": split_samples(data), **report},
                     sys.stdout)
     elif not args.quiet:
         print(f"{record.name}: {result.epochs_run} epochs in {result.seconds:.1f} s on "
               f"{result.device} ({_reason_text(result)})")
         if args.continue_:  # where it began: a run by its name, or weights no run recorded
             print(f"  {start_text(record, runs) or record.changes[0]}")
-        print("  " + "  ".join(f"{k} {_format_number(v)}" for k, v in metrics.items()))
+        print(_metrics_text(report))
         print(f"saved weights and history to {args.project}" if args.save else
               f"not saved (--no-save): {args.project} is unchanged")
     if failure is not None:
@@ -414,31 +416,58 @@ def _evaluate(args: argparse.Namespace) -> int:
         raise BadInput(f"{args.project}: the {args.split} split is empty; choose another "
                        "--split or give it a share of the data")
 
-    from nnstudio.engine.evaluate import evaluate
+    from nnstudio.engine.evaluate import evaluate, split_samples
+    from nnstudio.engine.metrics import per_class_scores
     from nnstudio.engine.modules import build_model
     from nnstudio.engine.weights import arrays_to_model
 
     model = build_model(project.network)
     arrays_to_model(model, loaded.weights)
     result = evaluate(model, split, project.training.loss)
+    prefix = REPORT_SPLITS[args.split]
+    metrics = {prefix + name: value for name, value in result.metrics.items()}
     confusion = result.confusion.tolist() if result.confusion is not None else None
     origin = project.weights_origin
     if args.json:
-        output = {"split": args.split, "samples": result.samples,
-                  "weights_from": _origin_json(origin, project.runs), **result.metrics}
+        output = {"split": args.split, "task": str(split.task), "samples": split_samples(data),
+                  "weights_from": _origin_json(origin, project.runs), **metrics}
         if confusion is not None:
-            output.update(confusion_matrix=confusion, class_names=list(result.class_names))
+            output.update(confusion_matrix=confusion, class_names=list(result.class_names),
+                          per_class=per_class_scores(confusion, result.class_names))
         _print_json(output, sys.stdout)
         return OK
     print(f"{project.name}: {args.split} split, {result.samples} samples")
     print("weights from " + (origin_text(origin, project.runs) if origin is not None
                              else "no recorded run (imported or edited)"))
-    for name, value in result.metrics.items():  # named and written as the metrics table says
-        print(f"  {metric_label(name):<10} {format_metric_value(name, value)}")
+    for name, value in metrics.items():  # named and written as the metrics table says
+        print(f"  {metric_label(name):<16} {format_metric_value(name, value)}")
     if confusion is not None:
+        print("per class")
+        print(_per_class_text(per_class_scores(confusion, result.class_names)))
         print("confusion matrix (rows: true class, columns: predicted)")
         print(_confusion_text(confusion, list(result.class_names)))
     return OK
+
+
+def _per_class_text(scores: list[dict[str, Any]]) -> str:
+    width = max(len("class"), *(len(score["class"][:20]) for score in scores))
+    lines = [f"  {'class':<{width}}  precision  recall  F1     support"]
+    lines += [f"  {score['class'][:20]:<{width}}  {score['precision']:<9.3f}  "
+              f"{score['recall']:<6.3f}  {score['f1']:<5.3f}  {score['support']}"
+              for score in scores]
+    return "\n".join(lines)
+
+
+def _metrics_text(metrics: dict[str, float]) -> str:
+    """One line per split, named as in --json: "  test_loss 0.21  test_accuracy 0.930 ...",
+    each value written as the metrics table says."""
+    lines = []
+    for prefix in REPORT_SPLITS.values():
+        found = [(name, value) for name, value in metrics.items() if name.startswith(prefix)]
+        if found:
+            lines.append("  " + "  ".join(f"{name} {format_metric_value(name, value)}"
+                                          for name, value in found))
+    return "\n".join(lines)
 
 
 def _confusion_text(confusion: list[list[int]], names: list[str]) -> str:
@@ -479,12 +508,17 @@ def _lr_find(args: argparse.Namespace) -> int:
     loaded = _load(args.project)
     project = loaded.project
     data = _prepared_data(loaded)
+    from nnstudio.engine.callbacks import TrainingControl
     from nnstudio.engine.lr_find import find_learning_rate
 
-    found = find_learning_rate(project.network, data, project.training, steps=args.steps)
+    control = TrainingControl()
+    with _stop_on_interrupt(control):  # Ctrl+C: the curve so far, and exit 130
+        found = find_learning_rate(project.network, data, project.training, steps=args.steps,
+                                   control=control)
+    done = INTERRUPTED if found.stop_reason == "stopped" else OK
     if args.json:
         _print_json(found.to_json(), sys.stdout)
-        return OK
+        return done
     print(f"{args.project}: learning-rate range test, {len(found.learning_rates)} batches from "
           f"fresh weights ({found.stop_reason}); the project is unchanged")
     print("  rate        smoothed loss")
@@ -495,7 +529,7 @@ def _lr_find(args: argparse.Namespace) -> int:
           f"min/10: {_format_number(found.minimum_tenth)}")
     print(f"suggested learning rate: {_format_number(found.suggested)} (now "
           f"{project.training.learning_rate:g})")
-    return OK
+    return done
 
 
 # ---- backprop ---------------------------------------------------------------------------------
@@ -638,9 +672,11 @@ def run_subcommand(argv: list[str]) -> int:
     command = SUBCOMMANDS[name]
     parser = _Parser(prog=f"nnstudio {name}", description=command.help)
     command.add_arguments(parser)
+    _add_quiet(parser)
     try:
         args = parser.parse_args(argv[1:])
-        return command.run(args)
+        with _quieted(args):
+            return command.run(args)
     except SystemExit as exit_:  # --help
         return exit_.code if isinstance(exit_.code, int) else OK
     except BadInput as error:
@@ -659,6 +695,29 @@ def run_subcommand(argv: list[str]) -> int:
         _fail(f"nnstudio {name}: {error.strerror or error}"
               + (f": {error.filename}" if getattr(error, "filename", None) else ""))
         return BAD_INPUT
+
+
+def _add_quiet(parser: argparse.ArgumentParser) -> None:
+    """--quiet on every command that has not its own (train's also silences progress)."""
+    try:
+        parser.add_argument("--quiet", "-q", action="store_true",
+                            help="print nothing but errors (and the --json object, or the "
+                                 "file that -o - writes to stdout)")
+    except argparse.ArgumentError:  # the command defines it
+        pass
+
+
+@contextlib.contextmanager
+def _quieted(args: argparse.Namespace):
+    """With --quiet, the command's text on stdout goes nowhere; its --json object and a file
+    written to stdout (-o -) still go out, and errors still go to stderr."""
+    to_stdout = "-" in (str(getattr(args, "out", None)), str(getattr(args, "output", None)))
+    if not args.quiet or getattr(args, "json", False) or to_stdout:
+        yield
+        return
+    with open(os.devnull, "w", encoding="utf-8") as nowhere, \
+            contextlib.redirect_stdout(nowhere):
+        yield
 
 
 def _suggestion(word: str) -> str:

@@ -76,7 +76,8 @@ def test_train_json_prints_one_object_of_metrics_by_name(capsys, spiral):
     assert result["run"] == "run_1" and result["epochs"] == 2
     assert result["training_path"] == "fast"  # the spiral is a small Dense network
     assert load_project(spiral).project.runs[0].training_path == "fast"
-    for name in ("loss", "accuracy", "val_loss", "val_accuracy", "test_accuracy", "test_auc"):
+    for name in ("train_loss", "train_accuracy", "val_loss", "val_accuracy", "test_accuracy",
+                 "test_auc"):
         assert isinstance(result[name], float), name
     assert err == ""  # no progress text when stderr is not a terminal and --json is given
 
@@ -140,9 +141,9 @@ def test_evaluate_json_matches_the_test_metrics_saved_by_train(capsys, spiral):
     assert code == OK
     result = json.loads(out)
     saved = load_project(spiral).project.runs[-1].final_metrics
-    assert result["split"] == "test" and result["samples"] == 100
-    assert result["accuracy"] == pytest.approx(saved["test_accuracy"])
-    assert result["loss"] == pytest.approx(saved["test_loss"])
+    assert result["split"] == "test" and result["samples"]["test"] == 100
+    assert result["test_accuracy"] == pytest.approx(saved["test_accuracy"])
+    assert result["test_loss"] == pytest.approx(saved["test_loss"])
     assert sum(map(sum, result["confusion_matrix"])) == 100
     assert result["class_names"] == ["first arm", "second arm"]
 
@@ -152,7 +153,7 @@ def test_evaluate_measures_the_chosen_split(capsys, spiral, split, samples):
     run(capsys, "train", spiral, "--epochs", "1")
     code, out, _ = run(capsys, "evaluate", spiral, "--split", split, "--json")
     assert code == OK
-    assert json.loads(out)["samples"] == samples
+    assert json.loads(out)["samples"][split] == samples
 
 
 def test_evaluate_before_training_says_to_train_first(capsys, spiral):

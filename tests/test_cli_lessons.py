@@ -41,7 +41,7 @@ def test_open_never_replaces_a_file(tmp_path, capsys):
     assert run_subcommand(["lessons", "--open", "1-neuron", "-o", str(path)]) == BAD_INPUT
     assert path.read_text() == "my work"
     assert capsys.readouterr().err == \
-        f"nnstudio lessons: {path}: already exists; choose another file name\n"
+        f"nnstudio lessons: {path}: already exists; add --force to replace it\n"
 
 
 def test_an_unknown_lesson_is_one_line_and_exit_2(tmp_path, capsys):

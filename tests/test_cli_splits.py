@@ -55,7 +55,7 @@ def test_evaluate_scores_exactly_the_rows_of_the_test_file(capsys, tmp_path):
     code, out, _ = run(capsys, "evaluate", project, "--split", "test", "--json")
     assert code == OK
     result = json.loads(out)
-    assert result["samples"] == 31
+    assert result["samples"]["test"] == 31
     # The same numbers from the test file's own rows, predicted with the saved weights.
     loaded = load_project(project)
     prepared = prepare_project_data(loaded.project, project)
@@ -71,7 +71,7 @@ def test_evaluate_scores_exactly_the_rows_of_the_test_file(capsys, tmp_path):
     arrays_to_model(model, loaded.weights)
     predicted = (predict(model, prepared.test.x)[:, 0] > 0.5).astype(int)
     truth = [prepared.test.class_names.index(line.split(",")[2]) for line in test_lines]
-    assert result["accuracy"] == pytest.approx(np.mean(predicted == np.array(truth)))
+    assert result["test_accuracy"] == pytest.approx(np.mean(predicted == np.array(truth)))
     assert sum(map(sum, result["confusion_matrix"])) == 31
 
 
@@ -83,7 +83,7 @@ def test_evaluate_scores_exactly_the_rows_a_split_column_marks_test(capsys, tmp_
     assert run(capsys, "train", project, "--epochs", "5")[0] == OK
     for split, expected in (("test", 30), ("validation", 12), ("train", 48)):
         code, out, _ = run(capsys, "evaluate", project, "--split", split, "--json")
-        assert (code, json.loads(out)["samples"]) == (OK, expected)
+        assert (code, json.loads(out)["samples"][split]) == (OK, expected)
     prepared = prepare_project_data(load_project(project).project, project)
     marked = [float(line.split(",")[0]) for line in lines if line.endswith("Test")]
     pre = prepared.preprocessor

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from nnstudio.core.lessons import Lesson, LessonError, builtin_lesson, builtin_lessons
@@ -24,7 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     action.add_argument("--check", nargs=2, metavar=("ID", "PROJECT"),
                         help="say which goals of lesson ID the project's latest run meets")
     parser.add_argument("-o", "--output", metavar="FILE",
-                        help="with --open: the .nnstudio file to write (must not exist)")
+                        help="with --open: the .nnstudio file to write; '-' writes it to stdout")
+    parser.add_argument("--force", action="store_true",
+                        help="with --open: replace FILE if it exists (without it, it is kept)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
@@ -32,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     if args.output and not args.open:
         raise LessonError("-o/--output goes with --open ID")
     if args.open:
-        return _open(args.open, args.output)
+        return _open(args.open, args.output, args.force)
     if args.check:
         return _check(*args.check, as_json=args.json)
     return _list(as_json=args.json)
@@ -57,15 +60,20 @@ def _lesson_json(lesson: Lesson) -> dict:
                       for step in lesson.steps]}
 
 
-def _open(lesson_id: str, output: str | None) -> int:
-    from nnstudio.core.project import save_project
+def _open(lesson_id: str, output: str | None, force: bool = False) -> int:
+    from nnstudio.core.project import dumps_document, project_document, save_project
 
     if not output:
         raise LessonError("--open needs -o FILE: where to write the lesson's project")
     path = Path(output)
-    if path.exists():  # never replace a file the person has
-        raise LessonError(f"{output}: already exists; choose another file name")
+    if output != "-" and path.exists() and not force:  # never replace a file unasked
+        raise LessonError(f"{output}: already exists; add --force to replace it")
     lesson = builtin_lesson(lesson_id)
+    if output == "-":  # a lesson's project has built-in data and no weights: one file
+        sys.stdout.flush()
+        sys.stdout.buffer.write(dumps_document(project_document(lesson.project)))
+        sys.stdout.flush()
+        return 0
     save_project(path, lesson.project)
     print(f"wrote {lesson.title!r} to {output}")
     return 0

@@ -64,6 +64,26 @@ _METRICS = (
 METRICS: dict[str, Metric] = {row.key: row for row in _METRICS}
 
 
+# The splits the command line reports on and the prefix their metrics carry there: one scheme
+# for `train`, `evaluate` and `sweep` ("val_" as the trainer's history already names them).
+REPORT_SPLITS = {"train": "train_", "validation": "val_", "test": "test_"}
+
+
+def report_metrics(task: str) -> tuple[str, ...]:
+    """The metrics reported for each split of a task ("binary", "multiclass", "regression"):
+    the loss, then the task's scores; AUC where there is one ROC curve, for two classes."""
+    if task == "regression":
+        return ("loss", "mse", "mae", "r2")
+    return ("loss", "accuracy", "precision", "recall", "f1") + (
+        ("auc",) if task == "binary" else ())
+
+
+def report_keys(task: str, splits: tuple[str, ...] = tuple(REPORT_SPLITS)) -> tuple[str, ...]:
+    """Every metric key the command line writes for `splits` of a task: "train_loss", ...,
+    "val_accuracy", ..., "test_auc"."""
+    return tuple(REPORT_SPLITS[split] + name for split in splits for name in report_metrics(task))
+
+
 def split_of(name: str) -> str:
     """The split prefix of a metric name ("val_"), or "" for the training split's plain name."""
     return next((prefix for prefix in SPLIT_PREFIXES if name.startswith(prefix)), "")

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from nnstudio.core.metrics import REPORT_SPLITS
 from nnstudio.data.dataset import Dataset
+from nnstudio.data.preprocessing import PreparedData
 from nnstudio.engine.losses import Objective, make_objective
 from nnstudio.engine.metrics import (
     ClassificationAccumulator,
@@ -90,6 +92,25 @@ def evaluate(model: GraphModule, dataset: Dataset, loss: str = "auto") -> Evalua
         roc = roc_curve(scores.cpu().numpy(), dataset.y)
         metrics["auc"] = auc(roc[0], roc[1])
     return Evaluation(metrics, confusion, roc, dataset.class_names, dataset.n_samples)
+
+
+def split_metrics(model: GraphModule, data: PreparedData, loss: str = "auto",
+                  splits: tuple[str, ...] = tuple(REPORT_SPLITS)) -> dict[str, float]:
+    """`evaluate` on each of `splits` ("train", "validation", "test") that has rows, its
+    metrics named with the split's prefix as the command line reports them ("train_loss",
+    "val_accuracy", "test_auc": core.metrics.report_keys)."""
+    metrics: dict[str, float] = {}
+    for split in splits:
+        dataset = getattr(data, split)
+        if dataset.n_samples:
+            found = evaluate(model, dataset, loss).metrics
+            metrics.update({REPORT_SPLITS[split] + name: value for name, value in found.items()})
+    return metrics
+
+
+def split_samples(data: PreparedData) -> dict[str, int]:
+    """The rows of each split: {"train": n, "validation": n, "test": n}."""
+    return {split: getattr(data, split).n_samples for split in REPORT_SPLITS}
 
 
 def predict(model: GraphModule, x: np.ndarray, proba: bool = False) -> np.ndarray:

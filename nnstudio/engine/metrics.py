@@ -6,6 +6,8 @@ when the numbers are reported, so a GPU is never made to wait per batch.
 
 from __future__ import annotations
 
+from typing import Any, Sequence
+
 import numpy as np
 import torch
 
@@ -62,6 +64,21 @@ def scores_from_confusion(confusion) -> dict[str, float]:
             "precision": float(np.mean([precision[c] for c in present])),
             "recall": float(np.mean([recall[c] for c in present])),
             "f1": float(np.mean([f1[c] for c in present]))}
+
+
+def per_class_scores(confusion, names: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """Precision, recall, F1 and support of every class of a confusion matrix (row = true
+    class), named by `names` (else by index): what `evaluate` prints and the model card shows."""
+    rows = confusion.tolist() if hasattr(confusion, "tolist") else [list(r) for r in confusion]
+    scores = []
+    for c, row in enumerate(rows):
+        hits, actual = row[c], sum(row)
+        predicted = sum(other[c] for other in rows)
+        precision, recall = _ratio(hits, predicted), _ratio(hits, actual)
+        scores.append({"class": names[c] if c < len(names) else str(c), "precision": precision,
+                       "recall": recall, "f1": _ratio(2 * precision * recall, precision + recall),
+                       "support": int(actual)})
+    return scores
 
 
 def _ratio(numerator: float, denominator: float) -> float:

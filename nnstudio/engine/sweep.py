@@ -16,6 +16,7 @@ over seeds shows how much of a difference is luck.
 
 from __future__ import annotations
 
+import argparse
 import csv
 import math
 import os
@@ -29,6 +30,7 @@ from nnstudio.core.config import TRAINING_SCHEMA, TrainingConfig
 from nnstudio.core.errors import SpecError
 from nnstudio.core.history import format_table, metric_columns
 from nnstudio.core.layers import LAYER_TYPES, layer_type
+from nnstudio.core.metrics import REPORT_SPLITS, format_metric_value, report_metrics
 from nnstudio.core.network import Network, Node
 from nnstudio.core.shapes import infer_shapes
 from nnstudio.data.preprocessing import PreparedData
@@ -302,6 +304,7 @@ class SweepResult:
     seconds: float = 0.0
     cancelled: bool = False
     notes: list[str] = field(default_factory=list)
+    samples: dict[str, int] = field(default_factory=dict)  # rows per split
 
     @property
     def held_out(self) -> str:
@@ -351,12 +354,60 @@ class SweepResult:
             summaries.append(SizeSummary(size, runs[0].parameters, len(runs), values))
         return summaries
 
+    def seed_spread(self) -> list[dict[str, Any]]:
+        """Per size, every final metric over its seeds: {"mean", "sd", "min", "median",
+        "max"} (sd with n - 1; 0 for one seed), from the finite values. A size's models are
+        batched with others and float rounding then differs with the company they keep, so
+        a single seed's number is one draw: the spread is the result."""
+        spreads = []
+        for size in self.sizes:
+            runs = [r for r in self.runs if r.size == size]
+            if not runs:
+                continue
+            metrics = {}
+            for name in metric_columns(r.metrics for r in runs):
+                values = [r.metrics[name] for r in runs
+                          if name in r.metrics and math.isfinite(r.metrics[name])]
+                if values:
+                    metrics[name] = _spread(values)
+            spreads.append({"width": size.width, "depth": size.depth,
+                            "parameters": runs[0].parameters, "seeds": len(runs),
+                            "metrics": metrics})
+        return spreads
+
+    def spread_table(self) -> str:
+        """Per size, the median over the seeds with the lowest and highest in brackets, and
+        mean ± sd, of the metric on train and held-out data and the held-out loss."""
+        held = self.held_out
+        score = f"{held}_{self.metric}"
+        shown = [(f"train_{self.metric}", _median_range), (score, _median_range),
+                 (score, _mean_sd), (f"{held}_loss", _median_range)]
+        spreads = self.seed_spread()
+        sized = [c for c in ("width", "depth") if any(s[c] is not None for s in spreads)]
+        rows = []
+        for spread in spreads:
+            row = [spread[c] for c in sized] + [spread["parameters"], spread["seeds"]]
+            for name, write in shown:
+                found = spread["metrics"].get(name)
+                row.append(write(name, found) if found else "-")
+            rows.append(row)
+        columns = [*sized, "parameters", "seeds"] + [
+            f"{name} {'median [min, max]' if write is _median_range else 'mean ± sd'}"
+            for name, write in shown]
+        return format_table(columns, rows)
+
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON values: the settings, every row with its final metrics and curves."""
+        """Plain JSON values: the settings, every row with its final metrics and curves, and
+        per size the spread of each metric over the seeds."""
         return {
             "name": self.name, "scale": self.scale, "epochs": self.epochs, "seeds": self.seeds,
             "task": self.task, "metric": self.metric, "chance": self.chance,
+            "samples": self.samples,
             "seconds": round(self.seconds, 3), "cancelled": self.cancelled, "notes": self.notes,
+            "summary": [{**spread, "metrics": {name: {k: _json_number(v) for k, v in
+                                                      values.items()}
+                                               for name, values in spread["metrics"].items()}}
+                        for spread in self.seed_spread()],
             "runs": [{"width": r.size.width, "depth": r.size.depth, "seed": r.seed,
                       "parameters": r.parameters, "epochs": r.epochs_run,
                       "seconds": round(r.seconds, 4), "method": r.method,
@@ -387,6 +438,22 @@ class SweepResult:
         from nnstudio.engine.sweep_plot import draw_sweep
 
         draw_sweep(self, size).save(path, format="PNG")
+
+
+def _spread(values: list[float]) -> dict[str, float]:
+    array = np.asarray(values, dtype=np.float64)
+    return {"mean": float(array.mean()), "sd": float(array.std(ddof=1)) if len(array) > 1
+            else 0.0, "min": float(array.min()), "median": float(np.median(array)),
+            "max": float(array.max())}
+
+
+def _median_range(name: str, spread: dict[str, float]) -> str:
+    median, low, high = (format_metric_value(name, spread[k]) for k in ("median", "min", "max"))
+    return f"{median} [{low}, {high}]"
+
+
+def _mean_sd(name: str, spread: dict[str, float]) -> str:
+    return f"{format_metric_value(name, spread['mean'])} ± {spread['sd']:.2g}"
 
 
 def _json_number(value: float) -> float | None:
@@ -471,7 +538,9 @@ def run_sweep(source: Any, sizes: Sequence[SweepSize | int | tuple[int, int]],
     classes = data.train.is_classification
     result = SweepResult(name, scale, chosen, seed_list, config.epochs, str(task),
                          "accuracy" if classes else "r2",
-                         1.0 / max(2, data.train.n_classes) if classes else None)
+                         1.0 / max(2, data.train.n_classes) if classes else None,
+                         samples={split: getattr(data, split).n_samples
+                                  for split in REPORT_SPLITS})
     stop = stop_function(cancel)
     started = time.perf_counter()
     groups = plan_groups(job_networks, config, method, pad, resolve_device(config.device).type,
@@ -491,7 +560,7 @@ def run_sweep(source: Any, sizes: Sequence[SweepSize | int | tuple[int, int]],
         if any(t is None for t in trained):
             result.cancelled = True
             break
-        rows = [_sweep_row(size, seed, networks[size], many, keep_weights)
+        rows = [_sweep_row(size, seed, networks[size], many, keep_weights, data, config.loss)
                 for (size, seed), many in zip(members, trained)]
         result.runs.extend(rows)
         done += len(members) * config.epochs
@@ -543,12 +612,20 @@ def _group_text(members: list[tuple[SweepSize, int]]) -> str:
 
 
 def _sweep_row(size: SweepSize, seed: int, network: Network, many: ManyResult,
-               keep_weights: bool) -> SweepRun:
+               keep_weights: bool, data: PreparedData, loss: str) -> SweepRun:
     result = many.result
     metrics = {}
     for name, value in result.final_metrics.items():
         metrics[name if name.startswith("val_") else f"train_{name}"] = float(value)
     metrics.update({k: float(v) for k, v in many.test_metrics.items()})
+    if data.train.task == "binary" and result.model is not None:
+        # AUC needs the scores the batched training does not keep: measured as `evaluate`
+        # measures it, so the keys are those of `nnstudio train` and `evaluate`.
+        from nnstudio.engine.evaluate import split_metrics
+
+        metrics.update({k: v for k, v in split_metrics(result.model, data, loss).items()
+                        if k.endswith("_auc")})
+    metrics = {name: metrics[name] for name in metric_columns([metrics])}
     return SweepRun(size, seed, infer_shapes(network).total_params, metrics,
                     {k: list(v) for k, v in result.history.items()}, result.epochs_run,
                     result.seconds, many.method, result.stop_reason, many.error,
@@ -575,11 +652,41 @@ def add_sweep_arguments(parser: Any) -> None:
                              "paired)")
     parser.add_argument("--epochs", type=int, metavar="N", help="epochs per run")
     parser.add_argument("--device", metavar="D", help="auto, cpu, cuda, cuda:0 to cuda:7, or mps")
-    parser.add_argument("--out", metavar="PREFIX",
+    parser.add_argument("-o", "--output", dest="out", metavar="PREFIX",
                         help="write PREFIX.csv and PREFIX.png (default: PROJECT-sweep in the "
-                             "working folder)")
+                             "working folder); with --train-sizes, '-' writes the CSV to stdout")
+    parser.add_argument("--out", dest="out", help=argparse.SUPPRESS)  # the older name
+    parser.add_argument("--force", action="store_true",
+                        help="replace PREFIX.csv and PREFIX.png if they exist (without it, "
+                             "existing files are kept and nothing trains)")
     parser.add_argument("--json", action="store_true",
-                        help="print one JSON object (settings, rows, curves) instead of the table")
+                        help="print one JSON object (settings, rows, curves, spread over the "
+                             "seeds) instead of the table")
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = _json_keys_help()
+
+
+def _json_keys_help() -> str:
+    """`sweep --help`'s list of what --json writes: the metric keys are those of `nnstudio
+    train` and `evaluate` (core.metrics.report_keys)."""
+    prefixes = "/".join(REPORT_SPLITS.values())
+    tasks = {"two classes": "binary", "more classes": "multiclass", "numbers": "regression"}
+    lines = ["--json writes: name, scale, epochs, seeds, task, metric, chance, samples "
+             "{train, validation, test}, seconds, cancelled, notes,",
+             "  runs[]: width, depth, seed, parameters, epochs, seconds, method, stop_reason, "
+             "error, history, metrics;",
+             "  summary[] (one per size): width, depth, parameters, seeds, metrics, each "
+             "{mean, sd, min, median, max} over the seeds.",
+             f"metrics keys: {prefixes} followed by"]
+    lines += [f"  {what}: {', '.join(report_metrics(task))}" for what, task in tasks.items()]
+    lines += ["(validation only with a validation split, test only with a test split).",
+              "",
+              "A size's models train batched with other sizes and seeds; the float rounding of a "
+              "batched model",
+              "depends on which others share its batch, so one (width, seed) can land elsewhere "
+              "than alone",
+              "(the same distribution over seeds): read the spread, not one seed's number."]
+    return "\n".join(lines)
 
 
 def _numbers(text: str, option: str) -> list[int]:
@@ -594,16 +701,22 @@ class _ProgressLine:
     """The sweep's progress on stderr: one line redrawn in place on a terminal, otherwise a
     line per finished size."""
 
-    def __init__(self, stream: Any):
+    def __init__(self, stream: Any, quiet: bool = False):
         self.stream = stream
-        self.live = hasattr(stream, "isatty") and stream.isatty()
+        self.quiet = quiet
+        self.live = hasattr(stream, "isatty") and stream.isatty() and not quiet
+        self.last_line = 0.0
 
     def __call__(self, report: SweepProgress) -> None:
+        if self.quiet:
+            return
         bar = "#" * int(report.fraction * 20)
         line = f"[{bar:<20}] {report.fraction:4.0%}  {report.text}"
+        now = time.monotonic()
         if self.live:
             self.stream.write("\r" + line[:100].ljust(100))
-        elif report.finished:
+        elif report.finished or now - self.last_line >= 1.0:  # a log: a line a second
+            self.last_line = now
             self.stream.write(line + "\n")
         self.stream.flush()
 
@@ -632,9 +745,21 @@ def sweep_from_arguments(args: Any) -> int:
     depths = _numbers(args.depths, "--depths") if args.scale != "width" else []
     sizes = [SweepSize()] if train_sizes else sweep_sizes(args.scale, widths, depths)
     prefix = Path(args.out) if args.out else Path(Path(args.project).stem + "-sweep")
+    if args.out == "-" and args.json:
+        raise SpecError("-o - and --json both write to stdout; choose one")
+    if args.out == "-" and not train_sizes:
+        raise SpecError("-o -: a size sweep writes two files (a CSV and a PNG); give a "
+                        "PREFIX, or use --json for the results on stdout")
     folder = prefix.absolute().parent
     if not folder.is_dir():
-        raise SpecError(f"--out: the folder {str(folder)!r} does not exist")
+        raise SpecError(f"-o: the folder {str(folder)!r} does not exist")
+    suffixes = (".csv",) if train_sizes else (".csv", ".png")
+    existing = [str(prefix.with_name(prefix.name + suffix)) for suffix in suffixes
+                if args.out != "-" and prefix.with_name(prefix.name + suffix).exists()]
+    if existing and not args.force:
+        verb = "exists" if len(existing) == 1 else "exist"
+        raise SpecError(f"{' and '.join(existing)}: already {verb}; add --force to replace, "
+                        "or choose another -o PREFIX")
     if not Path(args.project).is_file():
         raise SpecError(f"{args.project}: no such project file")
     loaded = load_project(args.project)
@@ -644,7 +769,7 @@ def sweep_from_arguments(args: Any) -> int:
             value = TRAINING_SCHEMA[setting].validate(getattr(args, option), f"--{option}")
             config = config.replace(**{setting: value})
     control = TrainingControl()
-    progress = _ProgressLine(sys.stderr)
+    progress = _ProgressLine(sys.stderr, quiet=getattr(args, "quiet", False))
     previous = _on_interrupt(signal, control)
     try:
         if train_sizes:
@@ -667,7 +792,9 @@ def sweep_from_arguments(args: Any) -> int:
         document = {**result.to_dict(), "csv": str(csv_path), "png": str(png_path)}
         print(json.dumps(document))
     else:
-        print(result.table())
+        print(f"over {len(result.seeds)} seeds ({', '.join(map(str, result.seeds))}); one "
+              f"line per seed in {csv_path}")
+        print(result.spread_table())
         for note in result.notes:
             print(note)
         done = f"{len(result.runs)} of {len(sizes) * len(result.seeds)} runs"
@@ -689,6 +816,9 @@ def _data_sweep(loaded: Any, train_sizes: list[int], args: Any, config: Training
     result = run_data_sweep(loaded.project, train_sizes, args.seeds, data=data, config=config,
                             progress=progress, cancel=control)
     progress.close()
+    if args.out == "-":
+        _csv_to_stdout(result)
+        return INTERRUPTED if result.cancelled else 0
     csv_path = prefix.with_name(prefix.name + ".csv")
     result.to_csv(csv_path)
     if args.json:
@@ -698,6 +828,22 @@ def _data_sweep(loaded: Any, train_sizes: list[int], args: Any, config: Training
         print(result.table())
         print(f"wrote {csv_path} in {result.seconds:.1f} s (loss is the log loss for classes)")
     return INTERRUPTED if result.cancelled else 0
+
+
+def _csv_to_stdout(result: Any) -> None:
+    """`-o -`: the CSV alone on stdout (written to a temporary file by the result's own
+    writer, then copied)."""
+    import shutil
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="nnstudio-sweep-") as folder:
+        path = os.path.join(folder, "sweep.csv")
+        result.to_csv(path)
+        sys.stdout.flush()
+        with open(path, "rb") as source:
+            shutil.copyfileobj(source, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
 
 
 def _on_interrupt(signal: Any, control: Any) -> Any:

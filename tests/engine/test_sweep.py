@@ -265,8 +265,10 @@ def test_sweep_command_writes_csv_and_png_and_prints_the_table(tmp_path, capsys)
     status = sweep(str(path), "--widths", "1,4", "--seeds", "2", "--out", str(tmp_path / "out"))
     out, err = capsys.readouterr()
     assert status == 0
-    assert out.splitlines()[0].split()[:3] == ["width", "seed", "parameters"]
-    assert len([line for line in out.splitlines() if line.split()[:1] in (["1"], ["4"])]) == 4
+    assert out.splitlines()[0].startswith("over 2 seeds (0, 1); one line per seed in ")
+    assert out.splitlines()[1].split()[:3] == ["width", "parameters", "seeds"]
+    # one line per width, each with the seeds' spread
+    assert len([line for line in out.splitlines() if line.split()[:1] in (["1"], ["4"])]) == 2
     assert "100%" in err  # the progress line
     with open(tmp_path / "out.csv") as file:
         assert len(file.read().splitlines()) == 1 + 4
@@ -291,7 +293,7 @@ def test_sweep_command_prints_json_with_every_run_and_its_curves(tmp_path, capsy
     (["--widths", "1,x"], "--widths: must be whole numbers separated by commas"),
     (["--seeds", "0"], "sweep.seeds: must be from 1 to 1000"),
     (["--scale", "both", "--widths", "1,2", "--depths", "1"], "as many widths as depths"),
-    (["--out", "/no/such/folder/x"], "--out: the folder"),
+    (["--out", "/no/such/folder/x"], "-o: the folder"),
     (["--epochs", "many"], "argument --epochs: invalid int value"),
     (["--epochs", "0"], "--epochs: must be an integer from 1"),
 ])

@@ -20,9 +20,10 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", "-f", required=True, choices=tuple(FORMATS),
                         help="what to write: " + "; ".join(
                             f"{key}: {name}" for key, (name, _) in FORMATS.items()))
-    parser.add_argument("-o", "--output", "--out", dest="out", metavar="OUT",
+    parser.add_argument("-o", "--output", dest="out", metavar="OUT",
                         help="the file to write (default: beside the project, named after it); "
                              "'-' writes a one-file format to stdout")
+    parser.add_argument("--out", dest="out", help=argparse.SUPPRESS)  # the older name
     parser.add_argument("--force", action="store_true",
                         help="replace OUT if it exists (without it, an existing file is kept)")
     parser.add_argument("--opset", type=int, metavar="N",
@@ -77,7 +78,8 @@ def _export_to_stdout(loaded, args: argparse.Namespace) -> int:
             names = ", ".join(path.name for path in result.files)
             raise SpecError(f"-o -: the {args.format} export writes several files ({names}); "
                             f"give a file name instead")
-        print(result.message.replace(out.name, "stdout"), file=sys.stderr)
+        if not getattr(args, "quiet", False):
+            print(result.message.replace(out.name, "stdout"), file=sys.stderr)
         sys.stdout.flush()
         with open(result.path, "rb") as source:
             shutil.copyfileobj(source, sys.stdout.buffer)
@@ -89,8 +91,11 @@ def add_import_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("project", metavar="PROJECT", help="a .nnstudio project file")
     parser.add_argument("weights", metavar="FILE",
                         help="a safetensors file, e.g. written by an exported training script")
-    parser.add_argument("-o", "--out", metavar="OUT",
+    parser.add_argument("-o", "--output", dest="out", metavar="OUT",
                         help="save the project here instead of replacing PROJECT")
+    parser.add_argument("--out", dest="out", help=argparse.SUPPRESS)  # the older name
+    parser.add_argument("--force", action="store_true",
+                        help="replace OUT if it exists (without it, an existing file is kept)")
 
 
 def import_from_arguments(args: argparse.Namespace) -> int:
@@ -101,9 +106,13 @@ def import_from_arguments(args: argparse.Namespace) -> int:
     project_path = Path(args.project)
     if not project_path.is_file():
         raise SpecError(f"{args.project}: no such project file")
+    target = Path(args.out) if args.out else project_path
+    if args.out == "-":
+        raise SpecError("-o -: a project keeps its weights in files beside it; give a file name")
+    if args.out and target.exists() and not target.samefile(project_path) and not args.force:
+        raise SpecError(f"{target}: already exists; add --force to replace it")
     loaded = load_project(project_path)
     imported = import_weights(loaded.project, args.weights)
-    target = Path(args.out) if args.out else project_path
     # Weights from a file: no run of the project made them.
     project = dataclasses.replace(loaded.project, weights_origin=None)
     save_project(target, project, weights=imported.weights, source_path=loaded.path)
