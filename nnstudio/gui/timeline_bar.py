@@ -21,6 +21,7 @@ from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Slot
 from PySide6.QtWidgets import QLabel, QSlider, QStyle, QToolBar, QToolButton
 
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.history import run_label
 from nnstudio.core.metrics import format_metric_value, metric_label
 
 log = logging.getLogger(__name__)
@@ -168,7 +169,7 @@ class TimelineBar(QToolBar):
         if self.run_id is None:
             return f"Epoch {epoch}" + (" (live)" if latest else "") + ", run in progress"
         record = self.document.project.find_run(self.run_id)
-        text = f"Epoch {epoch} of {record.epochs}, {record.name or record.id}"
+        text = f"Epoch {epoch} of {record.epochs}, {run_label(record)}"
         if latest and self.live.viewed is None:
             text += " (latest)"
         for name in ("loss", "val_accuracy", "val_r2"):
@@ -242,7 +243,7 @@ class TimelineBar(QToolBar):
         record = self.document.project.run(self.run_id)
         if structure_key(record.network) != structure_key(self.document.network):
             self.services.show_message(
-                f"{record.name or record.id} trained another network than the one in the "
+                f"{run_label(record)} trained another network than the one in the "
                 f"editor; restore it from the Runs panel before forking from it.")
             return False
         try:
@@ -255,5 +256,5 @@ class TimelineBar(QToolBar):
             self.document.set_weights(dict(weights), WeightsOrigin(record.id, epoch))
         started = self.controller.train()
         if started:
-            self.services.show_message(f"Forked from {record.name or record.id}, epoch {epoch}.")
+            self.services.show_message(f"Forked from {run_label(record)}, epoch {epoch}.")
         return started

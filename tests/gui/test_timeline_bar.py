@@ -165,3 +165,26 @@ def test_while_training_the_scrubber_follows_the_live_run(qtbot, window):
     assert seen and all(run is None and latest and at_end for run, (_, latest), at_end in seen)
     assert seen[-1][1][0] == 40
     assert bar.run_id == "run_1" and bar.positions[-1] == (40, True)
+
+
+def test_backprop_steps_through_the_viewed_epochs_weights(qtbot, window):
+    from nnstudio.data.source import prepare_project_data
+    from nnstudio.engine.sample_backprop import backprop_sample
+
+    train(qtbot, window)
+    bar, document = window.timeline, window.document
+    backprop = window.panels["backprop_dock"]
+    assert bar.show_epoch(2)
+    backprop.sample_spin.setValue(5)
+    with qtbot.waitSignal(backprop.task.succeeded, timeout=WAIT):
+        qtbot.mouseClick(backprop.compute_button, Qt.MouseButton.LeftButton)
+    assert "weights kept at epoch 2" in backprop.heading.text()
+    project = document.project
+    expected = backprop_sample(document.network, prepare_project_data(project, None),
+                               project.training, document.snapshot_weights("run_1", 2), 5)
+    assert backprop.result["loss"] == pytest.approx(expected["loss"], rel=1e-6)
+    latest = backprop_sample(document.network, prepare_project_data(project, None),
+                             project.training, document.weights, 5)
+    assert latest["loss"] != pytest.approx(expected["loss"], rel=1e-3)
+    qtbot.mouseClick(bar.latest_button, Qt.MouseButton.LeftButton)
+    assert backprop.result is None  # its numbers were the epoch's, not the latest weights'
