@@ -158,6 +158,9 @@ def _train_arguments(parser: argparse.ArgumentParser) -> None:
                         help="early stopping: epochs without improvement before it stops")
     parser.add_argument("--continue", dest="continue_", action="store_true",
                         help="start from the project's saved weights instead of fresh ones")
+    from nnstudio.engine.timeline_cli import add_fork_arguments
+
+    add_fork_arguments(parser)
     parser.add_argument("--no-save", dest="save", action="store_false",
                         help="train and report, but leave the project file as it is")
     parser.add_argument("--quiet", "-q", action="store_true",
@@ -190,23 +193,28 @@ def _train(args: argparse.Namespace) -> int:
     if args.continue_ and loaded.weights is None:
         raise BadInput(f"{args.project}: --continue needs saved weights, and the project has "
                        "none yet: train it once without --continue")
+    from nnstudio.engine.timeline_cli import fork_snapshot
+
+    fork = fork_snapshot(loaded, args)  # --from-run RUN --epoch N
     data = _prepared_data(loaded)
     from nnstudio.core.model_size import check_trainable
 
     check_trainable(project.network, data.train, config.batch_size)  # before torch loads
 
     from nnstudio.engine.evaluate import split_metrics, split_samples
+    from nnstudio.engine.timeline import TimelineRecorder
     from nnstudio.engine.trainer import TrainingControl, TrainingFailed, fit, plan_run
 
-    initial = loaded.weights if args.continue_ else None
+    initial = fork.weights if fork else loaded.weights if args.continue_ else None
     plan_run(project.network, data, config, initial)  # every check before any output
     progress = _progress_for(args.json, sys.stderr, quiet=args.quiet)
+    recorder = TimelineRecorder(config.epochs, config.restore_best)
     control = TrainingControl()
     failure = None
     with _stop_on_interrupt(control):
         try:
-            result = fit(project.network, data, config, callbacks=[progress], control=control,
-                         initial_weights=initial)
+            result = fit(project.network, data, config, callbacks=[progress, recorder],
+                         control=control, initial_weights=initial)
         except TrainingFailed as failed:
             if failed.result is None or not failed.result.history.get("loss"):
                 raise  # nothing was learned: the project stays as it was
@@ -216,7 +224,7 @@ def _train(args: argparse.Namespace) -> int:
     metrics = dict(result.final_metrics)  # the run's record keeps the history's names
     metrics.update({k: v for k, v in report.items() if k.startswith("test_")})
     record, runs = _save_run(loaded, config, result, metrics, args.continue_, failure,
-                             write=args.save)
+                             write=args.save, fork=fork, timeline=recorder)
     if failure is not None:  # kept like the window keeps it: marked, curves, last good weights
         epochs = len(result.history["loss"])
         _fail(f"nnstudio train: {failure} Kept as {record.name} ({record.id}), marked failed, "
@@ -235,6 +243,8 @@ def _train(args: argparse.Namespace) -> int:
               f"{result.device} ({_reason_text(result)})")
         if args.continue_:  # where it began: a run by its name, or weights no run recorded
             print(f"  {start_text(record, runs) or record.changes[0]}")
+        elif fork is not None:
+            print(f"  forked from {fork.text()}")
         print(_metrics_text(report))
         print(f"saved weights and history to {args.project}" if args.save else
               f"not saved (--no-save): {args.project} is unchanged")
@@ -286,17 +296,21 @@ class _stop_on_interrupt:
 
 
 def _save_run(loaded, config, result, metrics: dict[str, float], continued: bool,
-              failure: Exception | None = None, write: bool = True):
+              failure: Exception | None = None, write: bool = True, fork=None, timeline=None):
     """Add the run to the project and save it (unless not `write`) with the run's weights as
-    the current ones; (the run's record, the project's runs now). A run that ended in
-    `failure` is marked so."""
+    the current ones and its `timeline` (a TimelineRecorder); (the run's record, the
+    project's runs now). A run that ended in `failure` is marked so; one that started from
+    `fork` (a kept snapshot) records it as its parent."""
     from nnstudio.core.project import save_project
     from nnstudio.engine.experiments import continued_run, marked_failed, record_run
+    from nnstudio.engine.timeline import final_epoch
 
     project = loaded.project
     name = f"Run {len(project.runs) + 1}"
-    record = (continued_run(project, result, project.weights_origin, name=name, config=config)
-              if continued else record_run(project, result, name=name, config=config))
+    origin = fork.origin if fork is not None else project.weights_origin
+    record = (continued_run(project, result, origin, name=name, config=config)
+              if continued or fork is not None
+              else record_run(project, result, name=name, config=config))
     record = dataclasses.replace(record, final_metrics=metrics)
     if failure is not None:
         record = marked_failed(record, str(failure))
@@ -304,8 +318,13 @@ def _save_run(loaded, config, result, metrics: dict[str, float], continued: bool
                                   weights_origin=record.final_origin)
     if not write:
         return record, updated.runs
+    timelines = None
+    if timeline is not None:  # a failed run ends without on_train_end: its last good weights
+        timeline.timeline.finish(result.weights, final_epoch(result, config.restore_best))
+        timelines = {record.id: timeline.timeline.arrays()}
     save_project(loaded.path, updated, weights=result.weights,
-                 run_weights={record.id: result.weights}, source_path=loaded.path)
+                 run_weights={record.id: result.weights}, source_path=loaded.path,
+                 run_timelines=timelines)
     return record, updated.runs
 
 
@@ -401,13 +420,19 @@ def _evaluate_arguments(parser: argparse.ArgumentParser) -> None:
     _add_project(parser)
     parser.add_argument("--split", choices=SPLITS, default="test",
                         help="which part of the data to measure (default: test)")
+    from nnstudio.engine.timeline_cli import add_evaluate_arguments
+
+    add_evaluate_arguments(parser)
     _add_json(parser)
 
 
 def _evaluate(args: argparse.Namespace) -> int:
     loaded = _load(args.project)
     project = loaded.project
-    if loaded.weights is None:
+    from nnstudio.engine.timeline_cli import evaluate_snapshot, snapshot_json
+
+    snapshot = evaluate_snapshot(loaded, args)  # --epoch N [--run RUN]
+    if snapshot is None and loaded.weights is None:
         raise BadInput(f"{args.project}: has no trained weights yet; run "
                        f"\"nnstudio train {args.project}\" first")
     data = _prepared_data(loaded)
@@ -421,8 +446,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     from nnstudio.engine.modules import build_model
     from nnstudio.engine.weights import arrays_to_model
 
-    model = build_model(project.network)
-    arrays_to_model(model, loaded.weights)
+    model = build_model(project.network if snapshot is None else snapshot.run.network)
+    arrays_to_model(model, loaded.weights if snapshot is None else snapshot.weights)
     result = evaluate(model, split, project.training.loss)
     prefix = REPORT_SPLITS[args.split]
     metrics = {prefix + name: value for name, value in result.metrics.items()}
@@ -431,14 +456,20 @@ def _evaluate(args: argparse.Namespace) -> int:
     if args.json:
         output = {"split": args.split, "task": str(split.task), "samples": split_samples(data),
                   "weights_from": _origin_json(origin, project.runs), **metrics}
+        if snapshot is not None:
+            output.update(weights_from=_origin_json(snapshot.origin, project.runs),
+                          **snapshot_json(snapshot))
         if confusion is not None:
             output.update(confusion_matrix=confusion, class_names=list(result.class_names),
                           per_class=per_class_scores(confusion, result.class_names))
         _print_json(output, sys.stdout)
         return OK
     print(f"{project.name}: {args.split} split, {result.samples} samples")
-    print("weights from " + (origin_text(origin, project.runs) if origin is not None
-                             else "no recorded run (imported or edited)"))
+    if snapshot is not None:
+        print(f"weights kept by {snapshot.text()}")
+    else:
+        print("weights from " + (origin_text(origin, project.runs) if origin is not None
+                                 else "no recorded run (imported or edited)"))
     for name, value in metrics.items():  # named and written as the metrics table says
         print(f"  {metric_label(name):<16} {format_metric_value(name, value)}")
     if confusion is not None:
