@@ -379,7 +379,8 @@ class BoundaryPanel(LivePanel):
         """Which plane the picture lies in (and which neuron it shows), above it."""
         # Short: the caption below says the rest (the computed inputs, the scaling).
         if plane.kind == "pca":
-            where = "PC 1 × PC 2 of the inputs"
+            of = "the data's columns" if self.live.computed_inputs else "the inputs"
+            where = f"PC 1 × PC 2 of {of}"
         elif self.live.computed_inputs:
             where = f"the data's columns {plane.labels[0]} × {plane.labels[1]}"
         else:
