@@ -246,7 +246,11 @@ def _docstring(run: _Run) -> str:
 
 def _data_description(run: _Run) -> str:
     data, source, dataset = run.project.data, run.source, run.dataset
-    if source.kind != "builtin":
+    if source.kind == "drawn":
+        text = (f"the {dataset.n_samples} points drawn in NN Studio, saved beside this script as "
+                f"{_data_file_name(run.file_name)}; --data PATH reads another .npz or a CSV "
+                f"table of the same columns.")
+    elif source.kind != "builtin":
         text = (f"the file {source.path!r} as NN Studio imported it ({dataset.n_samples} rows, "
                 f"text columns encoded as the project says), saved beside this script as "
                 f"{_data_file_name(run.file_name)}; --data PATH reads another .npz or a CSV "
