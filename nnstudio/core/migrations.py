@@ -113,6 +113,7 @@ def _v2_to_v3(document: dict[str, Any]) -> dict[str, Any]:
     - `training.until_stopped` (and a run's `config.until_stopped`): true trains until paused.
     - `data.source` of kind "drawn" {points, labels, class_names}: points drawn in the window.
     - `classroom` {hidden_panels, hidden_controls, show_notes}: a teacher's trimmed window.
+    - `card` {intended_use, out_of_scope, limitations}: the model card's own words.
     """
     return document
 

@@ -44,6 +44,7 @@ import numpy as np
 import safetensors.numpy
 
 import nnstudio
+from nnstudio.core.card_text import CardText, card_text_from_dict
 from nnstudio.core.classroom import Classroom, classroom_from_dict
 from nnstudio.core.config import TrainingConfig
 from nnstudio.core.errors import DataError, ProjectError, SpecError
@@ -320,6 +321,7 @@ class Project:
     notes: str = ""
     weights_origin: WeightsOrigin | None = None  # where the current weights came from
     classroom: Classroom | None = None  # what a student's window hides (core.classroom)
+    card: CardText = field(default_factory=CardText)  # the model card's own words
 
     def to_dict(self) -> dict[str, Any]:
         """The project's content as plain JSON values (no file format fields, no weights)."""
@@ -329,6 +331,7 @@ class Project:
             "runs": [run.to_dict() for run in self.runs],
             # Written only when set, so other projects keep their bytes.
             **({"classroom": self.classroom.to_dict()} if self.classroom else {}),
+            **({"card": self.card.to_dict()} if not self.card.is_empty else {}),
         }
 
     def run(self, run_id: str) -> RunRecord:
@@ -468,7 +471,7 @@ def project_from_document(document: Any) -> tuple[Project, WeightsRef | None, st
     """
     doc = _object(document, "", required=("format", "format_version", "network"),
                   optional=("app_version", "name", "notes", "data", "training", "runs", "weights",
-                            "classroom"))
+                            "classroom", "card"))
     app_version = _text(doc.get("app_version", ""), "app_version", 40)
     name = _text(doc.get("name", "Untitled"), "name", 200)
     notes = _text(doc.get("notes", ""), "notes", 1_000_000)
@@ -479,8 +482,9 @@ def project_from_document(document: Any) -> tuple[Project, WeightsRef | None, st
     weights = doc.get("weights")
     ref, origin = (None, None) if weights is None else _current_weights(weights, "weights")
     classroom = classroom_from_dict(doc["classroom"]) if "classroom" in doc else None
+    card = card_text_from_dict(doc["card"]) if "card" in doc else CardText()
     project = Project(name=name, network=network, data=data, training=training, runs=runs,
-                      notes=notes, weights_origin=origin, classroom=classroom)
+                      notes=notes, weights_origin=origin, classroom=classroom, card=card)
     return project, ref, app_version
 
 

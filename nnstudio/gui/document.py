@@ -189,6 +189,11 @@ class ProjectDocument(QObject):
         """The project's classroom preset (a core `Classroom`, or None for none)."""
         self._set_project_field("classroom", classroom)
 
+    def set_card_text(self, card: Any) -> None:
+        """The model card's own words (a core `CardText`); unchanged text changes nothing."""
+        if card != self.project.card:
+            self._set_project_field("card", card)
+
     @property
     def weights_origin(self) -> Any:
         """The run and epoch the current weights came from (a `WeightsOrigin`), or None when

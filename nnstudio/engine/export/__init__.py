@@ -100,9 +100,7 @@ def export(project: Project, weights: Weights | None, fmt: str, out: str | os.Pa
     else:
         from nnstudio.engine.export.card import write_card
 
-        if dataset is None:
-            dataset = _dataset_or_none(project, project_path)
-        files = write_card(project, out, dataset)
+        files = write_card(project, out, weights, project_path)
         message = f"Wrote the model card {out.name}" + (
             f" and its loss chart {files[1].name}." if len(files) > 1 else ".")
     return ExportResult(tuple(Path(f) for f in files), message)
@@ -181,17 +179,6 @@ def import_weights(project: Project, path: str | os.PathLike[str]) -> ImportedWe
     except SpecError as error:
         raise SpecError(f"{path.name}: {error}") from None
     return ImportedWeights(model_to_arrays(model), tuple(conversions(model, arrays)))
-
-
-def _dataset_or_none(project: Project, project_path: str | os.PathLike[str] | None
-                     ) -> Dataset | None:
-    # The card only adds sample counts from the data; a missing data file must not stop it.
-    from nnstudio.data.source import load_dataset
-
-    try:
-        return load_dataset(project, project_path)
-    except NNStudioError:
-        return None
 
 
 __all__ = ["FORMATS", "ExportResult", "ImportedWeights", "export", "import_weights",

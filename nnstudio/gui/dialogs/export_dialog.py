@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-    QMessageBox, QPushButton, QSpinBox, QVBoxLayout, QWidget,
+    QMessageBox, QPlainTextEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
 from nnstudio.core.errors import NNStudioError
@@ -58,8 +58,10 @@ FORMAT_TEXT: dict[str, tuple[str, str, str]] = {
         "Safetensors files (*.safetensors)"),
     "card": (
         "Model &Card (Markdown)…",
-        "A Markdown page describing the network, its data and preprocessing, its training "
-        "settings and its latest results, with the loss curves as a PNG beside it.",
+        "A Markdown page with YAML front matter: what the model is for and not for, and its "
+        "limitations (your words below, kept in the project), the network, its data with "
+        "source and licence, the input contract, training settings, results per class, the "
+        "spread over seeds and how to run it, with the loss curves as a PNG beside it.",
         "Markdown files (*.md)"),
 }
 SUFFIXES = {"script": ".py", "onnx": ".onnx", "torchscript": ".pt", "weights": ".safetensors",
@@ -135,6 +137,9 @@ class ExportDialog(QDialog):
                 "data in its own units. Ticked, it takes inputs already scaled as in training; "
                 "its metadata gives the constants.")
             form.addRow("", self.raw_inputs_check)
+        self.card_edits: dict[str, QPlainTextEdit] = {}
+        if fmt == "card":
+            self._add_card_edits(form)
         self.note_label = QLabel(self._note())
         self.note_label.setObjectName("note_label")
         self.note_label.setWordWrap(True)
@@ -159,6 +164,29 @@ class ExportDialog(QDialog):
         layout.addStretch(1)
         layout.addWidget(self.buttons)
         self._update_export_button()
+
+    def _add_card_edits(self, form: QFormLayout) -> None:
+        """The card's own words, kept in the project: one box per section, its prompt shown
+        while empty."""
+        from nnstudio.core.card_text import SECTIONS
+
+        card = self.document.project.card
+        for key, (heading, prompt) in SECTIONS.items():
+            edit = QPlainTextEdit(getattr(card, key))
+            edit.setObjectName(f"card_{key}_edit")
+            edit.setPlaceholderText(prompt)
+            edit.setTabChangesFocus(True)
+            edit.setFixedHeight(edit.fontMetrics().lineSpacing() * 4 + 12)
+            label = QLabel(f"{heading}:")
+            label.setBuddy(edit)
+            form.addRow(label, edit)
+            self.card_edits[key] = edit
+
+    def card_text(self):
+        """The three sections as typed (a core `CardText`)."""
+        from nnstudio.core.card_text import CardText
+
+        return CardText(**{key: edit.toPlainText() for key, edit in self.card_edits.items()})
 
     # ---- what it shows ----
     def _note(self) -> str:
@@ -205,6 +233,8 @@ class ExportDialog(QDialog):
         if not path.suffix:
             path = path.with_suffix(SUFFIXES[self.fmt])
             self.path_edit.setText(str(path))
+        if self.card_edits:  # the words belong to the project: kept, and saved with it
+            self.document.set_card_text(self.card_text())
         self._show_result("Exporting…", error=False)
         self.result_label.repaint()  # seen before the work starts; export runs in this thread
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)

@@ -36,13 +36,13 @@ def test_card_shows_architecture_data_training_results_and_the_loss_chart(tmp_pa
     result = export(with_run(), None, "card", tmp_path / "spiral.md")
     card, chart = result.files
     text = card.read_text(encoding="utf-8")
-    assert text.startswith("# Spiral\n")
+    assert text.startswith("---\nlibrary_name: pytorch\n") and "\n---\n\n# Spiral\n" in text
     assert "| `dense_1` | Dense | units 8, activation tanh | (8,) | 24 | input_1 |" in text
     assert "Total parameters: **105**" in text
     assert "**Spiral**, NN Studio's built-in dataset (n_samples 500, noise 0.05, seed 0)." in text
     assert ("500 samples shaped (2,); task: two classes. Classes (label: name, colour in NN "
             "Studio): 0: first arm (orange #f59322), 1: second arm (blue #0877bd).") in text
-    assert "| validation | 20% |" in text
+    assert "| validation | 100 | 20% |" in text
     assert "| learning_rate | 0.03 |" in text
     assert "| momentum |" not in text  # Adam has none: only settings that apply are listed
     assert "Run **first try** on 2026-01-02T03:04:05Z: 4 epochs on cpu, seed 0. Adam at 0.03." \
