@@ -66,7 +66,7 @@ def test_evaluate_epoch_uses_the_nearest_kept_snapshot_and_says_which(capsys, sp
     assert not np.isclose(first["test_loss"], last["test_loss"])
 
 
-def test_evaluate_epoch_of_a_run_without_a_timeline_uses_its_final_weights(capsys, spiral):  # noqa: F811, E501
+def test_evaluate_epoch_of_an_old_run_uses_its_final_weights(capsys, spiral):  # noqa: F811
     import dataclasses
 
     from nnstudio.core.project import save_project

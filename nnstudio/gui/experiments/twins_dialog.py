@@ -166,6 +166,7 @@ class TwinsDialog(JobDialog):
         super().__init__(document, "twins", "Twin Runs", parent)
         self.result: Any = None  # the last TwinResult
         self.data: Any = None  # the prepared data it trained on
+        self.timelines: dict[str, Any] = {}  # "A", "B": each twin's kept epochs (engine.timeline)
         self.histories: dict[str, dict[str, list[float]]] = {"A": {}, "B": {}}
         self._epochs = {"A": 0, "B": 0}
         self._total = 1
@@ -296,12 +297,17 @@ class TwinsDialog(JobDialog):
         def work(report, control):
             from nnstudio.data.source import prepare_project_data
             from nnstudio.engine.experiments import run_twins
+            from nnstudio.engine.timeline import TimelineRecorder
 
             data = prepare_project_data(snapshot, path)
+            # Each twin keeps its timeline, as every run does (kept with the runs).
+            kept = {label: TimelineRecorder(config.epochs, config.restore_best)
+                    for label in ("A", "B")}
             result = run_twins(snapshot, setting, value, data=data, config=config,
-                               project_path=path, callbacks_a=[TwinRelay("A", report)],
-                               callbacks_b=[TwinRelay("B", report)], control=control)
-            return result, data
+                               project_path=path,
+                               callbacks_a=[TwinRelay("A", report), kept["A"]],
+                               callbacks_b=[TwinRelay("B", report), kept["B"]], control=control)
+            return result, data, {label: kept[label].timeline for label in kept}
 
         self.result = self.data = None
         self.histories = {"A": {}, "B": {}}
@@ -335,7 +341,10 @@ class TwinsDialog(JobDialog):
                 ("B", result.b, setup.network_b, setup.config_b, setup.value_b)):
             record = record_run(project, fit, network=network, config=config,
                                 name=f"Twin {label}: {setup.setting} {format_value(value)}")
-            self.document.add_run(record, fit.weights)
+            timeline = self.timelines[label]
+            final = record.final_origin
+            timeline.finish(fit.weights, final.epoch if final is not None else 0)
+            self.document.add_run(record, fit.weights, timeline.arrays())
             kept.append(record)
         self.keep_button.setEnabled(False)
         self._show_status(f"Added {kept[0].id} (A) and {kept[1].id} (B) to the runs.")
@@ -425,8 +434,8 @@ class TwinsDialog(JobDialog):
                               f"{update.epochs}")
 
     @Slot(object)
-    def _on_task_succeeded(self, outcome: tuple[Any, Any]) -> None:
-        result, data = outcome
+    def _on_task_succeeded(self, outcome: tuple[Any, Any, Any]) -> None:
+        result, data, self.timelines = outcome
         if self.task.cancel_requested:
             self.histories = {"A": result.a.history, "B": result.b.history}
             self._update_curves()

@@ -95,6 +95,10 @@ def test_both_twins_can_be_kept_as_runs(qtbot, twins):
     np.testing.assert_array_equal(dialog.document.run_weights(runs[1].id)["dense_1.weight"],
                                   dialog.result.b.weights["dense_1.weight"])
     assert not dialog.keep_button.isEnabled()
+    # Each twin keeps its timeline, like any run.
+    assert [dialog.document.snapshot_epochs(run.id) for run in runs] == [(1, 2), (1, 2)]
+    np.testing.assert_array_equal(dialog.document.snapshot_weights(runs[1].id, 2)["dense_1.weight"],
+                                  dialog.result.b.weights["dense_1.weight"])
 
 
 def test_a_bad_value_for_b_says_what_to_type(qtbot, twins):
