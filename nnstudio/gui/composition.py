@@ -46,12 +46,19 @@ class PanelServices:
         """A line in the window's status bar."""
         self.window.statusBar().showMessage(text, STATUS_MESSAGE_MS)
 
+    def select_sample(self, split: str, index: int) -> None:
+        """Sample `index` of `split` was picked in a view: the one selected sample (the
+        live model's), which the Backprop view steps through."""
+        self.live.select_sample(split, index)
+
     def show_sample(self, split: str, index: int) -> None:
-        """Show sample `index` of `split` in the forward pass and the feature maps, and bring
-        the one that says most to the front (the feature maps for a conv network)."""
+        """Select sample `index` of `split` and show it in the forward pass and the feature
+        maps, bringing the one that says most to the front (the feature maps for a conv
+        network)."""
         from nnstudio.gui.panels.feature_maps_panel import FeatureMapsPanel
         from nnstudio.gui.panels.forward_panel import ForwardPanel
 
+        self.select_sample(split, index)
         panels = self.window.panels
         front = None
         for name, kind in (("forward_dock", ForwardPanel), ("feature_maps_dock",
@@ -86,6 +93,8 @@ def build_window(document: ProjectDocument | None = None, settings: QSettings | 
         # on screen), throttled once by the run's relay, through the controller's signals.
         controller.add_callback_factory(live.make_request)
         controller.epochs_reached.connect(live.show_epochs)
+        live.snapshot_source = _snapshot_source(window.document, controller)
+        parts["timeline"] = _install_timeline(services)
         live.refreshed.connect(lambda: window.problems.set_data(
             live.prepared.train if live.prepared is not None else None))
         _dock_panels(services, chosen)
@@ -104,10 +113,32 @@ def build_window(document: ProjectDocument | None = None, settings: QSettings | 
     window.lr_find = parts.get("lr_find")
     window.experiments = parts.get("experiments")
     window.data_view = parts.get("data_view")
+    window.timeline = parts.get("timeline")
     window.classroom = parts.get("classroom")
     if window.classroom is not None:
         window.classroom.start()  # after the saved layout is restored, which it trims
     return window
+
+
+def _snapshot_source(document: ProjectDocument, controller: TrainingController):
+    """Where the live model finds a kept epoch's weights: the run in progress (run id None)
+    keeps them in the controller until it ends, a recorded run in the document."""
+    def weights(run_id: str | None, epoch: int):
+        if run_id is None:
+            timeline = controller.timeline
+            return timeline.snapshots.get(epoch) if timeline is not None else None
+        return document.snapshot_weights(run_id, epoch)
+
+    return weights
+
+
+def _install_timeline(services: PanelServices):
+    """The timeline scrubber under the views (nnstudio.gui.timeline_bar)."""
+    from nnstudio.gui.timeline_bar import TimelineBar
+
+    bar = TimelineBar(services)
+    services.window.addToolBar(Qt.ToolBarArea.BottomToolBarArea, bar)
+    return bar
 
 
 def _dock_panels(services: PanelServices, entries: list[PanelEntry]) -> None:

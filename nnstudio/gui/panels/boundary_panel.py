@@ -42,6 +42,7 @@ SAME_SCALE = 3.0  # axes whose ranges differ less than this share one scale
 PCA_ITEM = "Principal components"
 FEATURES_ITEM = "Two features"
 SCALED_AS = {"standardize": "standardized", "minmax": "scaled to 0…1"}
+UNCOLOURED_POINT = "#555555"  # a sample with no one class to colour it by
 MAX_CORRECTIONS = 3  # layout passes an AspectBox makes after a resize to settle the axes
 
 
@@ -317,6 +318,8 @@ class BoundaryPanel(LivePanel):
             y = np.asarray(part.y, dtype=np.float64).reshape(part.n_samples, -1)[:, 0]
             colors = to_rgba(y, self._target_levels())
             return [pg.mkBrush(*color) for color in colors]
+        if np.ndim(part.y) > 1:  # several labels a sample (a sequence of digits): no one colour
+            return [pg.mkBrush(UNCOLOURED_POINT)] * part.n_samples
         palette = [pg.mkBrush(class_color(i)) for i in range(max(part.n_classes, 1))]
         return [palette[int(label)] for label in part.y]
 

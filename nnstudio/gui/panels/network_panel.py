@@ -289,7 +289,9 @@ class NetworkPanel(LivePanel):
         self.column_gap = COLUMN_GAP
         self._built_for: int | None = None
         self._relayout = False
+        self.highlight_item: QGraphicsRectItem | None = None  # around live.highlighted_layer
         self._build()
+        live.highlight_changed.connect(self.show_highlight)
 
     def _build(self) -> None:
         self.note = QLabel("Getting the network ready…")
@@ -370,6 +372,7 @@ class NetworkPanel(LivePanel):
         self.neuron_items, self.bias_items, self.link_items = {}, {}, {}
         self.band_items, self.connector_items = {}, []
         self.selected = None
+        self.highlight_item = None
         self._built_for = None
         self._clear_details()
 
@@ -388,6 +391,31 @@ class NetworkPanel(LivePanel):
         self._add_input_labels(text_color)
         self._built_for = self.live.structure_version
         self.view.fit()
+        self.show_highlight()
+
+    @Slot()
+    def show_highlight(self) -> None:
+        """Outline the layer the live model highlights (the Backprop view's current step)."""
+        if self.highlight_item is not None:
+            self.scene.removeItem(self.highlight_item)
+            self.highlight_item = None
+        layer = self.live.highlighted_layer
+        index = next((c.index for c in self.columns if layer in (c.node_id, c.shown_id,
+                                                                   *c.folded)), None)
+        if index is None:
+            return
+        rects = [item.sceneBoundingRect() for (column, _), item in self.neuron_items.items()
+                 if column == index]
+        if index in self.band_items:
+            rects.append(self.band_items[index].sceneBoundingRect())
+        if not rects:
+            return
+        area = rects[0]
+        for rect in rects[1:]:
+            area = area.united(rect)
+        self.highlight_item = self.scene.addRect(area.adjusted(-6, -6, 6, 6),
+                                                 QPen(QColor("#f5a623"), 3))
+        self.highlight_item.setZValue(-1)
 
     def _column_x(self, column: Column) -> float:
         return column.index * self.column_gap

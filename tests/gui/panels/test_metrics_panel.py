@@ -29,8 +29,8 @@ class FakeController(QObject):
         self.history = {}
 
 
-def started(first_epoch: int, epochs: int):
-    return SimpleNamespace(first_epoch=first_epoch,
+def started(first_epoch: int, epochs: int, until_stopped: bool = False):
+    return SimpleNamespace(first_epoch=first_epoch, until_stopped=until_stopped,
                            began=SimpleNamespace(info=SimpleNamespace(epochs=epochs)))
 
 
@@ -166,6 +166,14 @@ def test_during_a_run_the_epoch_axis_spans_the_whole_run_then_fits_the_curve(pan
     panel.controller.run_finished.emit(None)
     panel.loss_plot.vb.updateAutoRange()
     assert panel.loss_plot.vb.viewRange()[0][1] < 10
+
+
+def test_a_run_until_stopped_has_no_span_the_axis_follows_the_curve(panel):
+    panel.controller.run_started.emit(started(1, 100_000, until_stopped=True))
+    panel.controller.epochs_reached.emit((snapshot(1, 0.9), snapshot(2, 0.8)))
+    panel.redraw()
+    panel.loss_plot.vb.updateAutoRange()
+    assert panel.loss_plot.vb.viewRange()[0][1] < 10  # not out to the engine's limit
 
 
 def test_slow_repaints_make_the_redraws_rarer(panel):
