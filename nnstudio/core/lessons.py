@@ -16,6 +16,10 @@ project's latest run; when a goal has such a condition, its other conditions (pa
 settings) are checked on that same run's network and settings, so a goal is never met by a
 network that did not produce the numbers. A goal with no run condition reads the project's
 current network and settings.
+
+A step's `highlight` is a panel's key ("metrics"), `node:<id>` (a layer of the lesson's
+project) or `setting:<name>` (a training setting). The lesson editor (teacher mode) builds its
+goal form from `condition_fields`, which reads the same table the checks and the validator use.
 """
 
 from __future__ import annotations
@@ -31,8 +35,10 @@ from nnstudio.core.activations import ACTIVATIONS
 from nnstudio.core.config import TRAINING_SCHEMA, TrainingConfig
 from nnstudio.core.errors import ProjectError
 from nnstudio.core.layers import LAYER_TYPES
+from nnstudio.core.metrics import METRICS, metric_row
 from nnstudio.core.network import Network
-from nnstudio.core.project import Project, load_project_bytes
+from nnstudio.core.params import BOOL, CHOICE
+from nnstudio.core.project import Project, _write_atomic, load_project_bytes
 from nnstudio.core.shapes import infer_shapes
 
 LESSON_FORMAT = "nnstudio-lesson"
@@ -42,6 +48,8 @@ MAX_LESSON_BYTES = 2_000_000
 MAX_TEXT = 2000
 MAX_STEPS = 50
 MAX_CONDITIONS = 8
+NODE_HIGHLIGHT = "node:"
+SETTING_HIGHLIGHT = "setting:"
 
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt,
@@ -223,6 +231,47 @@ CONDITION_KINDS: dict[str, ConditionKind] = {kind.key: kind for kind in (
 
 
 @dataclass(frozen=True)
+class ConditionField:
+    """One named field of a condition kind, as a form shows it: a choice from `choices`, or a
+    whole number from 1 when `choices` is None (the epochs of loss_within)."""
+
+    name: str  # the file's key, e.g. "metric", "minus", "setting"
+    choices: tuple[str, ...] | None
+    optional: bool = False  # may be left empty ("any activation")
+
+
+def goal_metric_names() -> tuple[str, ...]:
+    """The metrics a goal may name: each row of the metrics table on the training, validation
+    and test split (the time a run took is no goal)."""
+    bases = [key for key in METRICS if key != "seconds"]
+    return tuple(prefix + key for prefix in ("", "val_", "test_") for key in bases)
+
+
+_FIELD_CHOICES: dict[str, Callable[[], tuple[str, ...] | None]] = {
+    "metric": goal_metric_names, "minus": goal_metric_names,
+    "layer": lambda: tuple(LAYER_TYPES), "activation": lambda: tuple(ACTIVATIONS),
+    "setting": TRAINING_SCHEMA.names, "epochs": lambda: None,
+}
+
+
+def condition_fields(kind: str) -> tuple[ConditionField, ...]:
+    """The named fields of condition kind `kind` (besides op and value), in form order."""
+    row = CONDITION_KINDS[kind]
+    return tuple(ConditionField(name, _FIELD_CHOICES[name](),
+                                optional=row.key == "layer_count" and name == "activation")
+                 for name in (row.subject_field, row.extra_field) if name)
+
+
+def setting_value_choices(setting: str) -> tuple[Any, ...] | None:
+    """The values a setting condition may compare with ==, for a setting of named choices or
+    yes/no; None for a numeric setting (any number, with any operator)."""
+    spec = TRAINING_SCHEMA[setting]
+    if spec.kind == BOOL:
+        return (True, False)
+    return spec.choices if spec.kind == CHOICE else None
+
+
+@dataclass(frozen=True)
 class Goal:
     conditions: tuple[Condition, ...]
     why: str  # shown once the goal is met: why this worked
@@ -308,9 +357,37 @@ def lesson_document(lesson: Lesson) -> dict[str, Any]:
             "steps": [step.to_dict() for step in lesson.steps]}
 
 
-def save_lesson(path: str | Path, lesson: Lesson) -> None:
+def lesson_bytes(lesson: Lesson) -> bytes:
+    """The file's bytes: sorted JSON, indent 2, final newline."""
     text = json.dumps(lesson_document(lesson), indent=2, sort_keys=True, ensure_ascii=False)
-    Path(path).write_text(text + "\n", encoding="utf-8")
+    return (text + "\n").encode("utf-8")
+
+
+def save_lesson(path: str | Path, lesson: Lesson) -> None:
+    """Write `lesson` so that a crash leaves the old file or the new one, never half of one;
+    LessonError naming the file when it cannot be written."""
+    path = Path(path)
+    try:
+        _write_atomic(path, lesson_bytes(lesson))
+    except OSError as error:
+        raise LessonError(f"{path.name}: cannot save ({error.strerror or error}); the previous "
+                          "file is unchanged") from None
+
+
+def lesson_from_project(project: Project, title: str = "") -> Lesson:
+    """A new lesson starting from `project` as it is now: its network, data and settings, no
+    runs and fresh weights. It has one step to edit, so it is a valid lesson at once."""
+    start = Project(name=project.name, network=project.network, data=project.data,
+                    training=project.training, notes=project.notes)
+    title = title or f"A lesson on {project.name}"
+    return Lesson(id=lesson_id_for(title), title=title, summary="", project=start,
+                  steps=(Step("Describe what the learner sees here and what to try."),))
+
+
+def lesson_id_for(title: str) -> str:
+    """A file-name-like id from a title: "Overfit on purpose!" -> "overfit-on-purpose"."""
+    words = "".join(c.lower() if c.isalnum() else " " for c in title).split()
+    return "-".join(words)[:80].strip("-") or "lesson"
 
 
 def load_lesson(path: str | Path) -> Lesson:
@@ -345,11 +422,32 @@ def lesson_from_document(document: Any, name: str) -> Lesson:
         raise LessonError(f"{name}: format_version: this NN Studio reads lesson format "
                           f"{LESSON_VERSION}, got {_show(doc['format_version'])}")
     steps = _list(doc["steps"], name, "steps", MAX_STEPS)
-    return Lesson(
+    project = _project(doc["project"], name)
+    lesson = Lesson(
         id=_text(doc["id"], name, "id", 80), title=_text(doc["title"], name, "title", 200),
         summary=_text(doc.get("summary", ""), name, "summary", MAX_TEXT, allow_empty=True),
-        project=_project(doc["project"], name),
+        project=project,
         steps=tuple(_step(item, name, f"steps[{i}]") for i, item in enumerate(steps)))
+    for index, step in enumerate(lesson.steps):
+        _check_highlight(step.highlight, project, name, f"steps[{index}].highlight")
+    return lesson
+
+
+def _check_highlight(highlight: str, project: Project, name: str, where: str) -> None:
+    """A node or setting highlight must name one the lesson has; a panel key is a plain word
+    (a window that lacks the panel shows no button for it)."""
+    if highlight.startswith(NODE_HIGHLIGHT):
+        node_id = highlight[len(NODE_HIGHLIGHT):]
+        if node_id not in {node.id for node in project.network.nodes}:
+            raise LessonError(f"{name}: {where}: the lesson's network has no layer "
+                              f"{_show(node_id)}")
+    elif highlight.startswith(SETTING_HIGHLIGHT):
+        setting = highlight[len(SETTING_HIGHLIGHT):]
+        if setting not in TRAINING_SCHEMA.names():
+            raise LessonError(f"{name}: {where}: no training setting named {_show(setting)}")
+    elif highlight and not highlight.replace("_", "").isalnum():
+        raise LessonError(f"{name}: {where}: must be a panel's key, node:<layer id> or "
+                          f"setting:<name>, got {_show(highlight)}")
 
 
 def _project(value: Any, name: str) -> Project:
@@ -411,14 +509,30 @@ def _condition(value: Any, name: str, where: str) -> Condition:
         raise LessonError(f"{name}: {where}.activation: no activation named {_show(extra)}")
     if kind.key == "setting" and subject not in TRAINING_SCHEMA.names():
         raise LessonError(f"{name}: {where}.setting: no training setting named {_show(subject)}")
+    for field_name, metric in ((kind.subject_field, subject), (kind.extra_field, extra)):
+        if field_name in ("metric", "minus") and (not isinstance(metric, str)
+                                                  or metric_row(metric) is None):
+            raise LessonError(f"{name}: {where}.{field_name}: no metric named {_show(metric)}; "
+                              "e.g. accuracy, val_accuracy, val_f1, loss")
     target = fields["value"]
-    text_value = kind.key == "setting" and isinstance(target, (str, bool))
-    if text_value and op != "==":
-        raise LessonError(f"{name}: {where}.op: a text or yes/no setting compares only with ==")
-    if not text_value and not (isinstance(target, (int, float)) and not isinstance(target, bool)
-                               and math.isfinite(target)):
+    named = setting_value_choices(subject) if kind.key == "setting" else None
+    if named is not None:
+        _check_named_value(target, op, named, name, where)
+    elif not (isinstance(target, (int, float)) and not isinstance(target, bool)
+              and math.isfinite(target)):
         raise LessonError(f"{name}: {where}.value: must be a finite number, got {_show(target)}")
     return Condition(kind.key, op, target, subject, extra)
+
+
+def _check_named_value(target: Any, op: str, choices: tuple[Any, ...], name: str,
+                       where: str) -> None:
+    """A setting of named choices or yes/no: one of them, compared with == only."""
+    if op != "==":
+        raise LessonError(f"{name}: {where}.op: a text or yes/no setting compares only with ==")
+    if not any(target is choice or (isinstance(target, str) and target == choice)
+               for choice in choices):
+        allowed = ", ".join(json.dumps(choice) for choice in choices)
+        raise LessonError(f"{name}: {where}.value: must be one of {allowed}, got {_show(target)}")
 
 
 # ---- small readers that name the field ----------------------------------------------------------
