@@ -19,6 +19,9 @@ COPYRIGHT = "Copyright (c) NN Studio contributors. MIT License."
 PROJECT_SUFFIX = ".nnstudio"
 PROJECT_MIME_TYPE = "application/x-nnstudio"
 PROJECT_UTI = "org.nnstudio.project"
+LESSON_SUFFIX = ".nnlesson"  # nnstudio.core.lessons.LESSON_SUFFIX: a lesson opens like a project
+LESSON_MIME_TYPE = "application/x-nnstudio-lesson"
+LESSON_UTI = "org.nnstudio.lesson"
 
 ICON_WINDOWS = "resources/icons/app/nnstudio.ico"
 ICON_MACOS = "resources/icons/app/nnstudio.icns"
@@ -163,8 +166,9 @@ def windows_version_strings(version: str) -> dict[str, str]:
 
 
 def macos_info_plist(version: str) -> dict:
-    """Info.plist entries for the .app: the `.nnstudio` document type, so that Finder opens
-    projects with NN Studio on a double-click (delivered to Qt as a QFileOpenEvent)."""
+    """Info.plist entries for the .app: the `.nnstudio` and `.nnlesson` document types, so that
+    Finder opens projects and lessons with NN Studio on a double-click (delivered to Qt as a
+    QFileOpenEvent)."""
     return {
         "CFBundleName": DISPLAY_NAME,
         "CFBundleDisplayName": DISPLAY_NAME,
@@ -175,21 +179,30 @@ def macos_info_plist(version: str) -> dict:
         "NSHighResolutionCapable": True,
         "NSRequiresAquaSystemAppearance": False,  # follow the system's dark mode
         "LSMinimumSystemVersion": "11.0",
-        "CFBundleDocumentTypes": [{
-            "CFBundleTypeName": "NN Studio Project",
-            "CFBundleTypeRole": "Editor",
-            "LSHandlerRank": "Owner",
-            "LSItemContentTypes": [PROJECT_UTI],
-            "CFBundleTypeIconFile": "nnstudio.icns",
-        }],
-        "UTExportedTypeDeclarations": [{
-            "UTTypeIdentifier": PROJECT_UTI,
-            "UTTypeDescription": "NN Studio Project",
-            "UTTypeConformsTo": ["public.json", "public.data"],
-            "UTTypeIconFile": "nnstudio.icns",
-            "UTTypeTagSpecification": {
-                "public.filename-extension": [PROJECT_SUFFIX.lstrip(".")],
-                "public.mime-type": [PROJECT_MIME_TYPE],
-            },
-        }],
+        "CFBundleDocumentTypes": [
+            _document_type("NN Studio Project", "Editor", PROJECT_UTI),
+            _document_type("NN Studio Lesson", "Viewer", LESSON_UTI),
+        ],
+        "UTExportedTypeDeclarations": [
+            _exported_type("NN Studio Project", PROJECT_UTI, PROJECT_SUFFIX, PROJECT_MIME_TYPE),
+            _exported_type("NN Studio Lesson", LESSON_UTI, LESSON_SUFFIX, LESSON_MIME_TYPE),
+        ],
+    }
+
+
+def _document_type(name: str, role: str, uti: str) -> dict:
+    return {"CFBundleTypeName": name, "CFBundleTypeRole": role, "LSHandlerRank": "Owner",
+            "LSItemContentTypes": [uti], "CFBundleTypeIconFile": "nnstudio.icns"}
+
+
+def _exported_type(name: str, uti: str, suffix: str, mime_type: str) -> dict:
+    return {
+        "UTTypeIdentifier": uti,
+        "UTTypeDescription": name,
+        "UTTypeConformsTo": ["public.json", "public.data"],
+        "UTTypeIconFile": "nnstudio.icns",
+        "UTTypeTagSpecification": {
+            "public.filename-extension": [suffix.lstrip(".")],
+            "public.mime-type": [mime_type],
+        },
     }

@@ -201,17 +201,26 @@ def test_desktop_entry_launches_the_app_with_the_file_and_claims_the_project_typ
     assert entry["Icon"] == "nnstudio"
     assert entry["Terminal"] == "false"
     assert config.PROJECT_MIME_TYPE in entry["MimeType"].split(";")
+    assert config.LESSON_MIME_TYPE in entry["MimeType"].split(";")
     for key in ("MimeType", "Categories", "Keywords"):
         assert entry[key].endswith(";"), key
 
 
-def test_mime_type_maps_the_project_suffix_to_the_type_the_desktop_entry_claims():
+def test_mime_types_map_the_project_and_lesson_suffixes_to_the_types_the_desktop_entry_claims():
     root = ElementTree.parse(PACKAGING / "linux" / "nnstudio-mime.xml").getroot()
-    (mime_type,) = root.findall(f"{MIME_NAMESPACE}mime-type")
-    assert mime_type.get("type") == config.PROJECT_MIME_TYPE
-    globs = [glob.get("pattern") for glob in mime_type.findall(f"{MIME_NAMESPACE}glob")]
-    assert globs == ["*" + config.PROJECT_SUFFIX]
-    assert mime_type.find(f"{MIME_NAMESPACE}icon").get("name") == "nnstudio"
+    project, lesson = root.findall(f"{MIME_NAMESPACE}mime-type")
+    for mime_type, name, suffix in ((project, config.PROJECT_MIME_TYPE, config.PROJECT_SUFFIX),
+                                    (lesson, config.LESSON_MIME_TYPE, config.LESSON_SUFFIX)):
+        assert mime_type.get("type") == name
+        globs = [glob.get("pattern") for glob in mime_type.findall(f"{MIME_NAMESPACE}glob")]
+        assert globs == ["*" + suffix]
+        assert mime_type.find(f"{MIME_NAMESPACE}icon").get("name") == "nnstudio"
+
+
+def test_the_packaged_lesson_suffix_is_the_one_the_app_reads():
+    from nnstudio.core.lessons import LESSON_SUFFIX
+
+    assert config.LESSON_SUFFIX == LESSON_SUFFIX
 
 
 def test_install_desktop_script_is_valid_shell_and_installs_every_icon_size():
@@ -222,18 +231,21 @@ def test_install_desktop_script_is_valid_shell_and_installs_every_icon_size():
         assert (ICONS / "png" / f"nnstudio-{size}.png").is_file(), size
 
 
-def test_macos_info_plist_declares_the_project_document_type_for_double_click():
+def test_macos_info_plist_declares_the_project_and_lesson_document_types_for_double_click():
     plist = plistlib.loads(plistlib.dumps(config.macos_info_plist("1.2.3")))  # serializable
     assert plist["CFBundleIdentifier"] == config.BUNDLE_IDENTIFIER
     assert plist["CFBundleShortVersionString"] == "1.2.3"
-    (document_type,) = plist["CFBundleDocumentTypes"]
-    (exported,) = plist["UTExportedTypeDeclarations"]
-    assert document_type["LSItemContentTypes"] == [exported["UTTypeIdentifier"]]
-    assert document_type["CFBundleTypeRole"] == "Editor"
-    tags = exported["UTTypeTagSpecification"]
-    assert tags["public.filename-extension"] == ["nnstudio"]
-    assert tags["public.mime-type"] == [config.PROJECT_MIME_TYPE]
-    assert "public.json" in exported["UTTypeConformsTo"]  # a project is one JSON file
+    project, lesson = plist["CFBundleDocumentTypes"]
+    exported = plist["UTExportedTypeDeclarations"]
+    assert [project["LSItemContentTypes"], lesson["LSItemContentTypes"]] == [
+        [declared["UTTypeIdentifier"]] for declared in exported]
+    assert (project["CFBundleTypeRole"], lesson["CFBundleTypeRole"]) == ("Editor", "Viewer")
+    tags = [declared["UTTypeTagSpecification"] for declared in exported]
+    assert [t["public.filename-extension"] for t in tags] == [["nnstudio"], ["nnlesson"]]
+    assert [t["public.mime-type"] for t in tags] == [[config.PROJECT_MIME_TYPE],
+                                                     [config.LESSON_MIME_TYPE]]
+    for declared in exported:  # a project and a lesson are each one JSON file
+        assert "public.json" in declared["UTTypeConformsTo"]
 
 
 @pytest.mark.parametrize("version, numbers", [

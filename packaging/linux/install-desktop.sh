@@ -1,6 +1,7 @@
 #!/bin/sh
 # Registers the NN Studio bundle in this folder with the desktop, for the current user: a menu
-# entry, the app icon, and the `.nnstudio` project type (double-click opens it in NN Studio).
+# entry, the app icon, and the `.nnstudio` project and `.nnlesson` lesson types (double-click
+# opens them in NN Studio).
 #
 #     ./install-desktop.sh              install (again after moving the folder)
 #     ./install-desktop.sh --uninstall  remove what install added
@@ -26,7 +27,8 @@ if [ "${1:-}" = "--uninstall" ]; then
     rm -f "$data/applications/nnstudio.desktop" "$data/mime/packages/nnstudio.xml"
     for size in $sizes; do
         rm -f "$data/icons/hicolor/${size}x${size}/apps/nnstudio.png" \
-              "$data/icons/hicolor/${size}x${size}/mimetypes/application-x-nnstudio.png"
+              "$data/icons/hicolor/${size}x${size}/mimetypes/application-x-nnstudio.png" \
+              "$data/icons/hicolor/${size}x${size}/mimetypes/application-x-nnstudio-lesson.png"
     done
     refresh
     echo "NN Studio removed from the desktop menu and file types."
@@ -42,8 +44,9 @@ mkdir -p "$data/applications" "$data/mime/packages"
 for size in $sizes; do
     for kind in apps mimetypes; do mkdir -p "$data/icons/hicolor/${size}x${size}/$kind"; done
     cp "$icons/nnstudio-$size.png" "$data/icons/hicolor/${size}x${size}/apps/nnstudio.png"
-    cp "$icons/nnstudio-$size.png" \
-       "$data/icons/hicolor/${size}x${size}/mimetypes/application-x-nnstudio.png"
+    for type in application-x-nnstudio application-x-nnstudio-lesson; do
+        cp "$icons/nnstudio-$size.png" "$data/icons/hicolor/${size}x${size}/mimetypes/$type.png"
+    done
 done
 cp "$here/nnstudio-mime.xml" "$data/mime/packages/nnstudio.xml"
 # The menu entry runs this folder's executable, wherever the folder was unpacked.
@@ -51,4 +54,4 @@ escaped=$(printf '%s' "$here" | sed 's/[&|\\]/\\&/g')  # safe inside the sed rep
 sed "s|^Exec=nnstudio |Exec=\"$escaped/nnstudio\" |" "$here/nnstudio.desktop" \
     > "$data/applications/nnstudio.desktop"
 refresh
-echo "NN Studio added to the desktop menu; .nnstudio projects now open with $here/nnstudio"
+echo "NN Studio added to the desktop menu; .nnstudio projects and .nnlesson lessons now open with $here/nnstudio"
