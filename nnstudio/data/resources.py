@@ -1,4 +1,5 @@
-"""Where NN Studio's bundled files live: datasets, icons (`resources/`) and example projects.
+"""Where NN Studio's bundled files live: datasets, icons, lessons, the guide (`resources/`)
+and example projects.
 
 setup.py installs the repository's `resources/` and `examples/` folders inside the package, as
 `nnstudio.resources` and `nnstudio.examples`, so importlib.resources finds them the same way in a
@@ -26,6 +27,11 @@ def resources_dir() -> Path:
     if override:
         return Path(override)
     return _package_folder(RESOURCES_PACKAGE, "resources")
+
+
+def guide_pages() -> list[Path]:
+    """The offline guide's pages (`resources/guide/*.md`), in reading order (by file name)."""
+    return sorted((resources_dir() / "guide").glob("*.md"))
 
 
 def examples_dir() -> Path:

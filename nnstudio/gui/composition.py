@@ -147,6 +147,8 @@ def _dock_panels(services: PanelServices, entries: list[PanelEntry]) -> None:
     for entry in entries:
         widget = entry.factory(services)
         dock = window.add_panel(widget, entry.title, entry.object_name, entry.area)
+        dock.setWhatsThis(entry.whats_this)  # Help -> What's This? (Shift+F1)
+        widget.setWhatsThis(entry.whats_this)
         if entry.tab_with in docks:
             window.tabifyDockWidget(docks[entry.tab_with], dock)
         elif entry.split_from in docks:

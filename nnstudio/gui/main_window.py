@@ -28,6 +28,7 @@ from nnstudio.gui.editor.canvas import CanvasView
 from nnstudio.gui.editor.inspector import InspectorWidget
 from nnstudio.gui.editor.palette import PaletteWidget
 from nnstudio.gui.editor.problems import ProblemsWidget
+from nnstudio.gui.help import install_help
 from nnstudio.gui.settings import (
     app_settings, byte_array, forget_recent, recent_files, remember_recent,
 )
@@ -99,6 +100,7 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(self.inspector_dock, self.problems_dock, Qt.Orientation.Vertical)
         self._build_status_bar()
         self._connect()
+        install_help(self)
         if install is not None:
             install(self)
         self._fit_panels_in_default_width()
