@@ -20,7 +20,7 @@ import numpy as np
 from nnstudio.core.errors import SpecError
 from nnstudio.core.history import format_table, metric_columns
 from nnstudio.data.preprocessing import PreparedData
-from nnstudio.engine.sweep import SweepRun, SweepSize, run_sweep
+from nnstudio.engine.sweep import SweepProgress, SweepResult, SweepRun, SweepSize, run_sweep
 
 
 @dataclass
@@ -34,6 +34,24 @@ class DataSweepResult:
     runs_by_size: list[list[SweepRun]] = field(default_factory=list)
     seconds: float = 0.0
     cancelled: bool = False
+    seeds: list[int] = field(default_factory=list)
+    epochs: int = 0
+    task: str = ""
+    chance: float | None = None
+    label_noise: float = 0.0
+
+    def as_sweep_result(self) -> SweepResult:
+        """The same runs as a `SweepResult` of scale "data" (sizes are training rows), for the
+        pictures and the sweep window."""
+        sizes = [SweepSize(train_rows=n) for n in self.train_sizes]
+        return SweepResult(self.name, "data", sizes, self.seeds, self.epochs, self.task,
+                           self.metric, self.chance,
+                           [run for runs in self.runs_by_size for run in runs],
+                           self.seconds, self.cancelled, label_noise=self.label_noise)
+
+    def to_png(self, path: str | os.PathLike[str], size: tuple[int, int] = (1200, 520)) -> None:
+        """The picture `SweepResult.to_png` draws, against the training rows."""
+        self.as_sweep_result().to_png(path, size)
 
     @property
     def held_out(self) -> str:
@@ -70,37 +88,58 @@ class DataSweepResult:
 
 
 def training_subsets(data: PreparedData, train_sizes: Sequence[int],
-                     seed: int) -> list[PreparedData]:
+                     seed: int, where: str = "--train-sizes") -> list[PreparedData]:
     """`data` with its training split cut to each size: the first n rows of one shuffle drawn
-    with `seed`, so the sets are nested. SpecError naming --train-sizes for a size below 1,
-    above the training rows, or listed twice."""
+    with `seed`, so the sets are nested. SpecError naming `where` (the option or the field)
+    for a size below 1, above the training rows, or listed twice."""
     available = data.train.n_samples
     for size in train_sizes:
         if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= available:
-            raise SpecError(f"--train-sizes: each must be from 1 to the {available} training "
+            raise SpecError(f"{where}: each must be from 1 to the {available} training "
                             f"rows, got {size!r}")
     if not train_sizes or len(set(train_sizes)) != len(train_sizes):
-        raise SpecError("--train-sizes: give distinct sizes, e.g. 50,100,200")
+        raise SpecError(f"{where}: give distinct sizes, e.g. 50,100,200")
     order = np.random.default_rng(seed).permutation(available)
     return [dataclasses.replace(data, train=data.train.subset(np.sort(order[:size])))
             for size in train_sizes]
 
 
 def run_data_sweep(project: Any, train_sizes: Sequence[int], seeds: int | Sequence[int] = 3,
-                   *, data: PreparedData, config: Any, **sweep_options: Any) -> DataSweepResult:
+                   *, data: PreparedData, config: Any, progress: Any = None,
+                   where: str = "--train-sizes", **sweep_options: Any) -> DataSweepResult:
     """Train `project`'s network on each training size with each seed (options as
-    `run_sweep`'s: progress, cancel, epochs); stops early when cancelled."""
+    `run_sweep`'s: progress, cancel, epochs); stops early when cancelled. Each run's size is
+    its training rows; `progress` counts over all the sizes; `where` names the sizes in
+    messages."""
     sizes = sorted(train_sizes)
     result = None
-    for subset in training_subsets(data, sizes, project.data.split_seed):
+    subsets = training_subsets(data, sizes, project.data.split_seed, where)
+    for index, subset in enumerate(subsets):
+        rows = SweepSize(train_rows=sizes[index])
         one = run_sweep(project.network, [SweepSize()], seeds, data=subset, config=config,
-                        **sweep_options)
+                        progress=_overall(progress, index, len(sizes), rows), **sweep_options)
         if result is None:
-            result = DataSweepResult(project.name, one.metric, sizes)
-        result.runs_by_size.append(one.runs)
+            result = DataSweepResult(project.name, one.metric, sizes, seeds=one.seeds,
+                                     epochs=one.epochs, task=one.task, chance=one.chance,
+                                     label_noise=project.data.label_noise)
+        result.runs_by_size.append([dataclasses.replace(run, size=rows) for run in one.runs])
         result.seconds += one.seconds
         if one.cancelled:
             result.cancelled = True
             result.train_sizes = sizes[:len(result.runs_by_size)]
             break
     return result
+
+
+def _overall(progress: Any, index: int, count: int, rows: SweepSize) -> Any:
+    """One training size's progress as a share of the whole data sweep, its rows named."""
+    if progress is None:
+        return None
+
+    def report(update: SweepProgress) -> None:
+        progress(SweepProgress(
+            index * update.total + update.done, count * update.total,
+            f"{rows.label}: {update.text.split(': ', 1)[-1]}",
+            tuple(dataclasses.replace(run, size=rows) for run in update.finished)))
+
+    return report

@@ -39,13 +39,18 @@ if TYPE_CHECKING:  # torch is imported only when a sweep trains: scaling and --h
     from nnstudio.engine.stacked import Cancel, ManyResult
 
 __all__ = [
-    "SCALES", "SizeSummary", "SweepProgress", "SweepResult", "SweepRun", "SweepSize",
+    "INTERPOLATION_ERROR", "SCALES", "SIZE_COLUMNS", "SizeSummary", "SweepProgress", "SweepResult", "SweepRun", "SweepSize",
     "WIDTH_PARAMS", "add_sweep_arguments", "hidden_depth", "hidden_layers", "hidden_width",
     "output_layer", "run_sweep", "scale_network", "sized_network", "sweep_from_arguments",
     "sweep_sizes",
 ]
 
 SCALES = ("width", "depth", "both")
+
+# The table's size columns, left out where no size sets them.
+SIZE_COLUMNS = ("width", "depth", "train_rows")
+# Training error at or below which a size counts as fitting every training label.
+INTERPOLATION_ERROR = 0.01
 
 # The parameter that is a layer's width, for every layer type that has one (from the registry).
 WIDTH_PARAMS = {key: kind.width_param for key, kind in LAYER_TYPES.items() if kind.width_param}
@@ -177,7 +182,8 @@ def _rewired(nodes: list[Node]) -> list[Node]:
 
 @dataclass(frozen=True)
 class SweepSize:
-    """One size of a sweep: the widest hidden layer's width and the number of hidden layers.
+    """One size of a sweep: the widest hidden layer's width and the number of hidden layers,
+    or (for the data-scaling sweep, engine.data_sweep) the training rows.
 
     None keeps what the network has. Widths are absolute: width 16 makes the widest hidden
     layer 16 wide and scales the others by the same factor.
@@ -185,9 +191,12 @@ class SweepSize:
 
     width: int | None = None
     depth: int | None = None
+    train_rows: int | None = None
 
     @property
     def label(self) -> str:
+        if self.train_rows is not None:
+            return f"{self.train_rows} training rows"
         parts = []
         if self.width is not None:
             parts.append(f"width {self.width}")
@@ -289,7 +298,9 @@ class SweepResult:
 
     `metric` is the score plotted and tabled ("accuracy" for classes, "r2" for numbers);
     `chance` the accuracy of guessing (1 / classes; None for regression). `cancelled` says
-    the sweep was stopped: `runs` then hold the sizes finished before.
+    the sweep was stopped: `runs` then hold the sizes finished before. `label_noise` is the
+    share of training labels the data flipped: with noise the pictures show the error
+    (1 − accuracy), as the double-descent papers do.
     """
 
     name: str
@@ -305,41 +316,80 @@ class SweepResult:
     cancelled: bool = False
     notes: list[str] = field(default_factory=list)
     samples: dict[str, int] = field(default_factory=dict)  # rows per split
+    label_noise: float = 0.0
 
     @property
     def held_out(self) -> str:
         """The split results are judged on: "test", or "val" when there is no test split."""
         return "test" if any(f"test_{self.metric}" in r.metrics for r in self.runs) else "val"
 
+    @property
+    def grows_data(self) -> bool:
+        """True for a data-scaling sweep: the sizes are training rows, the network stays."""
+        return self.scale == "data"
+
+    @property
+    def x_label(self) -> str:
+        """What the pictures' x axis counts."""
+        return "training rows" if self.grows_data else "parameters"
+
+    def x_value(self, size: SweepSize, parameters: int) -> int:
+        """Where a size sits on the x axis: its training rows, or its parameter count."""
+        return size.train_rows if self.grows_data else parameters
+
+    @property
+    def exact_match(self) -> bool:
+        """True for a class per position (a sum's digits): the runs report exact match, the
+        all-or-nothing score, beside the per-position accuracy."""
+        return any(name.endswith("exact_match") for r in self.runs for name in r.metrics)
+
+    @property
+    def plots_error(self) -> bool:
+        """Whether pictures show the error (1 − accuracy) rather than the accuracy: with
+        label noise, where double descent is drawn as test error."""
+        return self.label_noise > 0 and self.metric == "accuracy"
+
+    def interpolation_threshold(self) -> SizeSummary | None:
+        """The smallest size whose mean training error over the seeds is at most
+        `INTERPOLATION_ERROR`: from there on the models fit every training label, noisy ones
+        included (where double descent peaks). None for regression or when no size gets there."""
+        if self.metric != "accuracy":
+            return None
+        for summary in self.summary():
+            train = summary.values.get("train")
+            if train is not None and 1.0 - train[0] <= INTERPOLATION_ERROR:
+                return summary
+        return None
+
     def columns(self) -> list[str]:
-        """The table's columns: size, seed, parameters, then train / held-out metric and loss."""
+        """The table's columns: size, seed, parameters, then train / held-out metric (and
+        exact match, where there is one) and loss."""
         held = self.held_out
-        return ["width", "depth", "seed", "parameters", f"train_{self.metric}",
-                f"{held}_{self.metric}", "train_loss", f"{held}_loss", "epochs", "method"]
+        exact = ["train_exact_match", f"{held}_exact_match"] if self.exact_match else []
+        return ["width", "depth", "train_rows", "seed", "parameters", f"train_{self.metric}",
+                f"{held}_{self.metric}", *exact, "train_loss", f"{held}_loss", "epochs",
+                "method"]
 
     def rows(self) -> list[list[Any]]:
         """One row of raw values per run, matching `columns()`."""
-        held = self.held_out
-        rows = []
-        for run in self.runs:
-            rows.append([run.size.width, run.size.depth, run.seed, run.parameters,
-                         run.metrics.get(f"train_{self.metric}"),
-                         run.metrics.get(f"{held}_{self.metric}"),
-                         run.metrics.get("train_loss"), run.metrics.get(f"{held}_loss"),
-                         run.epochs_run, run.method])
-        return rows
+        names = self.columns()[5:-2]
+        return [[run.size.width, run.size.depth, run.size.train_rows, run.seed, run.parameters,
+                 *[run.metrics.get(name) for name in names], run.epochs_run, run.method]
+                for run in self.runs]
 
     def table(self) -> str:
         """The runs as a plain-text table, one line per size x seed."""
         columns, rows = self.columns(), self.rows()
         keep = [i for i, c in enumerate(columns)
-                if not (c in ("width", "depth") and all(r[i] is None for r in rows))]
+                if not (c in SIZE_COLUMNS and all(r[i] is None for r in rows))]
         marks = {i: f"failed: {run.error}" for i, run in enumerate(self.runs) if run.error}
         return format_table([columns[i] for i in keep], [[r[i] for i in keep] for r in rows],
                             marks)
 
-    def summary(self) -> list[SizeSummary]:
-        """Per size: mean, min and max of the metric on train and the held-out split."""
+    def summary(self, metric: str | None = None) -> list[SizeSummary]:
+        """Per size: mean, min and max of `metric` (default the sweep's) on train and the
+        held-out split."""
+        metric = metric or self.metric
         summaries = []
         for size in self.sizes:
             runs = [r for r in self.runs if r.size == size]
@@ -347,7 +397,7 @@ class SweepResult:
                 continue
             values = {}
             for split in ("train", self.held_out):
-                found = [r.metrics.get(f"{split}_{self.metric}", math.nan) for r in runs]
+                found = [r.metrics.get(f"{split}_{metric}", math.nan) for r in runs]
                 finite = [v for v in found if math.isfinite(v)]
                 if finite:
                     values[split] = (float(np.mean(finite)), min(finite), max(finite))
@@ -403,6 +453,8 @@ class SweepResult:
             "name": self.name, "scale": self.scale, "epochs": self.epochs, "seeds": self.seeds,
             "task": self.task, "metric": self.metric, "chance": self.chance,
             "samples": self.samples,
+            "label_noise": self.label_noise,
+            "interpolation_threshold": _size_dict(self.interpolation_threshold()),
             "seconds": round(self.seconds, 3), "cancelled": self.cancelled, "notes": self.notes,
             "summary": [{**spread, "metrics": {name: {k: _json_number(v) for k, v in
                                                       values.items()}
@@ -454,6 +506,13 @@ def _median_range(name: str, spread: dict[str, float]) -> str:
 
 def _mean_sd(name: str, spread: dict[str, float]) -> str:
     return f"{format_metric_value(name, spread['mean'])} ± {spread['sd']:.2g}"
+
+
+def _size_dict(summary: SizeSummary | None) -> dict[str, Any] | None:
+    if summary is None:
+        return None
+    return {"width": summary.size.width, "depth": summary.size.depth,
+            "parameters": summary.parameters}
 
 
 def _json_number(value: float) -> float | None:
@@ -572,6 +631,7 @@ def run_sweep(source: Any, sizes: Sequence[SweepSize | int | tuple[int, int]],
     order = {size: i for i, size in enumerate(chosen)}
     result.runs.sort(key=lambda r: (order[r.size], seed_list.index(r.seed)))
     result.seconds = time.perf_counter() - started
+    result.label_noise = 0.0 if isinstance(source, Network) else source.data.label_noise
     return result
 
 

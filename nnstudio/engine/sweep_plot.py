@@ -2,8 +2,12 @@
 
 Left: the final metric on training and held-out data against the parameter count (log axis):
 a dot per seed, the mean as a line, the lowest-to-highest range as a bar, and chance as a
-dashed line. Right: each size's held-out curve over the epochs (mean over seeds), light to
-dark from small to large. Drawn at twice the size and scaled down, for smooth lines.
+dashed line. With label noise it is the error (1 − accuracy), as double descent is drawn, and
+the interpolation threshold (the smallest size that fits every training label) a dashed
+vertical line; with a class per position, the held-out exact match (all positions right) is
+drawn beside the per-position accuracy. Right: each size's held-out curve over the epochs
+(mean over seeds), light to dark from small to large. Drawn at twice the size and scaled down,
+for smooth lines.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ GRID = (225, 225, 225)
 TRAIN = (31, 119, 180)
 HELD_OUT = (230, 110, 20)
 CHANCE = (150, 150, 150)
+EXACT = (140, 60, 170)
+THRESHOLD = (200, 40, 40)
 # Small to large sizes: from a light to a dark blue-green.
 LIGHT, DARK = np.array((160, 215, 190)), np.array((20, 60, 110))
 
@@ -134,10 +140,11 @@ def draw_sweep(result: SweepResult, size: tuple[int, int] = (1200, 520)) -> Imag
     font = _font(13 * s)
     held = result.held_out
     # Plain ASCII: Pillow's built-in font has no superscript two.
-    metric_name = METRICS[result.metric].ascii_label
+    metric_name = plotted_name(result)
     summaries = result.summary()
     split_w = int(width * 0.55)
-    title = f"{result.name}: {metric_name} against model size"
+    title = f"{result.name}: {metric_name} against " + (
+        "training rows" if result.grows_data else "model size")
     if result.cancelled:
         title += " (stopped early)"
     _draw_final(draw, result, summaries, (70 * s + 40 * s, 40 * s, split_w - 20 * s,
@@ -147,35 +154,66 @@ def draw_sweep(result: SweepResult, size: tuple[int, int] = (1200, 520)) -> Imag
     return image.resize(size, Image.Resampling.LANCZOS)
 
 
+def plotted_name(result: SweepResult) -> str:
+    """What the left picture's y axis shows, in plain ASCII."""
+    if result.plots_error:
+        return "error (1 - accuracy)"
+    name = METRICS[result.metric].ascii_label
+    return f"{name} per position" if result.exact_match else name
+
+
+def plotted(result: SweepResult, value: float) -> float:
+    """A metric value as the pictures show it: the error where `plots_error`."""
+    return 1.0 - value if result.plots_error else value
+
+
+def _series(result: SweepResult, held: str) -> list[tuple[str, str, tuple, int]]:
+    """(split, metric, colour, sideways shift) of each line on the left picture."""
+    series = [("train", result.metric, TRAIN, -3), (held, result.metric, HELD_OUT, 3)]
+    if result.exact_match:
+        series.append((held, "exact_match", EXACT, 0))
+    return series
+
+
 def _draw_final(draw, result, summaries, box, font, title, metric_name, held, s) -> None:
-    params = [r.parameters for r in result.runs] or [1, 10]
+    params = [result.x_value(r.size, r.parameters) for r in result.runs] or [1, 10]
     low, high = max(1, min(params)) / 1.6, max(params) * 1.6
-    values = [v for r in result.runs for k, v in r.metrics.items()
-              if k in (f"train_{result.metric}", f"{held}_{result.metric}")]
-    y_range = _y_range(values, result.metric, result.chance)
+    series = _series(result, held)
+    values = [plotted(result, v) for r in result.runs for k, v in r.metrics.items()
+              if k in {f"{split}_{metric}" for split, metric, _, _ in series}]
+    chance = None if result.chance is None else plotted(result, result.chance)
+    y_range = (_error_range(values) if result.plots_error
+               else _y_range(values, result.metric, chance))
     axes = _Axes(box, (low, high), y_range, log_x=True)
     step = _nice_step(y_range[1] - y_range[0])
     y_ticks = [v for v in np.arange(math.ceil(y_range[0] / step) * step, y_range[1] + 1e-9, step)]
-    _frame(draw, axes, font, title, "parameters (log scale)", metric_name,
+    _frame(draw, axes, font, title, f"{result.x_label} (log scale)", metric_name.split(" ")[0],
            _log_ticks(low, high), [round(v, 6) for v in y_ticks], s)
-    left, _, right, _ = box
-    if result.chance is not None:
-        y = axes.y(result.chance)
+    left, top, right, bottom = box
+    if chance is not None and y_range[0] <= chance <= y_range[1]:
+        y = axes.y(chance)
         _dashed(draw, left, right, y, CHANCE, s)
         draw.text((left + 6 * s, y + 4 * s), "chance", fill=CHANCE, font=font, anchor="la")
-    for split, color, shift in (("train", TRAIN, -3), (held, HELD_OUT, 3)):
+    threshold = result.interpolation_threshold() if result.plots_error else None
+    if threshold is not None:
+        x = axes.x(result.x_value(threshold.size, threshold.parameters))
+        _dashed_vertical(draw, x, top, bottom, THRESHOLD, s)
+        draw.text((x + 5 * s, top + 6 * s), f"interpolation threshold ({threshold.size.label})",
+                  fill=THRESHOLD, font=font, anchor="la")
+    for split, metric, color, shift in series:
         points = []
-        for summary in summaries:
+        for summary in (summaries if metric == result.metric else result.summary(metric)):
             if split not in summary.values:
                 continue
-            mean, lowest, highest = summary.values[split]
-            x = axes.x(summary.parameters) + shift * s
+            mean, lowest, highest = (plotted(result, v) for v in summary.values[split])
+            x = axes.x(result.x_value(summary.size, summary.parameters)) + shift * s
             draw.line((x, axes.y(lowest), x, axes.y(highest)), fill=color, width=2 * s)
             points.append((x, axes.y(mean)))
         for run in result.runs:
-            value = run.metrics.get(f"{split}_{result.metric}")
+            value = run.metrics.get(f"{split}_{metric}")
             if value is not None and math.isfinite(value):
-                x, y = axes.x(run.parameters) + shift * s, axes.y(value)
+                x = axes.x(result.x_value(run.size, run.parameters)) + shift * s
+                y = axes.y(plotted(result, value))
                 draw.ellipse((x - 2 * s, y - 2 * s, x + 2 * s, y + 2 * s), outline=color, width=s)
         if len(points) > 1:
             draw.line(points, fill=color, width=2 * s, joint="curve")
@@ -185,7 +223,27 @@ def _draw_final(draw, result, summaries, box, font, title, metric_name, held, s)
     legend = [(TRAIN, f"{_SPLIT_NAMES['train']} (mean, range over {seeds} seed"
                       f"{'s' if seeds != 1 else ''})"),
               (HELD_OUT, f"{_SPLIT_NAMES.get(held, held)}")]
-    _legend(draw, legend, (right - 10 * s, box[3] - 10 * s), font, s, boxed=True)
+    if result.exact_match:
+        legend.append((EXACT, f"{_SPLIT_NAMES.get(held, held)} exact match (all positions "
+                              "right)"))
+    # Errors fall to the bottom right, accuracies rise to the top right: the legend goes where
+    # the lines are not.
+    corner_y = top + 30 * s + (18 * len(legend) + 8) * s if result.plots_error else bottom - 10 * s
+    _legend(draw, legend, (right - 10 * s, corner_y), font, s, boxed=True)
+
+
+def _error_range(values: Sequence[float]) -> tuple[float, float]:
+    """From 0 to a tenth above the largest error (the peak must not touch the frame)."""
+    highest = max((v for v in values if math.isfinite(v)), default=1.0)
+    return 0.0, min(1.0, math.ceil((highest + 0.02) * 10) / 10)
+
+
+def _dashed_vertical(draw: ImageDraw.ImageDraw, x: float, y0: float, y1: float, color,
+                     s: int) -> None:
+    y = y0
+    while y < y1:
+        draw.line((x, y, x, min(y + 8 * s, y1)), fill=color, width=2 * s)
+        y += 14 * s
 
 
 def _legend(draw, entries, corner, font, s, boxed: bool = False) -> None:
@@ -216,10 +274,11 @@ def _draw_curves(draw, result, box, font, metric_name, held, s) -> None:
             continue
         length = min(len(r.history[key]) for r in runs)
         mean = np.nanmean(np.array([r.history[key][:length] for r in runs], dtype=float), 0)
-        curves.append((index, size, mean))
+        curves.append((index, size, plotted(result, mean)))
     epochs = max((len(c[2]) for c in curves), default=1)
     values = [v for _, _, c in curves for v in c if math.isfinite(v)]
-    y_range = _y_range(values, result.metric, result.chance)
+    y_range = (_error_range(values) if result.plots_error
+               else _y_range(values, result.metric, result.chance))
     axes = _Axes(box, (1, max(2, epochs)), y_range, log_x=False)
     step = _nice_step(y_range[1] - y_range[0])
     y_ticks = [round(v, 6) for v in np.arange(math.ceil(y_range[0] / step) * step,

@@ -10,6 +10,12 @@ responsive, with a progress bar and Cancel. As each group of sizes finishes, the
 - right: each size's held-out curve over the epochs (mean over seeds), light to dark by size;
 - below: a table with one row per size x seed, and a sentence saying what it found.
 
+"Grow: training rows" keeps the network and trains it on more and more of its training rows
+(engine.data_sweep): the same pictures, against the rows. With label noise the plot shows the
+error and marks the interpolation threshold (double descent); with a class per position it
+draws exact match beside the per-position accuracy (the mirage). A project may suggest its
+sweep (core.sweep_settings): the controls start from it.
+
 The result exports as CSV and PNG (the same files `nnstudio sweep` writes).
 """
 
@@ -33,9 +39,10 @@ from nnstudio.core.errors import NNStudioError, SpecError
 from nnstudio.core.network import Network
 from nnstudio.core.shapes import infer_shapes
 from nnstudio.engine.sweep import (
-    SweepProgress, SweepResult, SweepSize, hidden_depth, hidden_width, sized_network,
-    sweep_sizes,
+    BATCHING_NOTE, SIZE_COLUMNS, SweepProgress, SweepResult, SweepSize, hidden_depth, hidden_width,
+    sized_network, sweep_sizes,
 )
+from nnstudio.engine.sweep_plot import plotted, plotted_name
 from nnstudio.gui.experiments.job_dialog import JobMixin
 from nnstudio.gui.experiments.plots import (
     A_COLOR, B_COLOR, CHANCE_COLOR, add_legend, count_label, make_plot,
@@ -46,7 +53,11 @@ from nnstudio.gui.background import BackgroundTask, Work
 DEFAULT_WIDTHS = "1, 2, 4, 8, 16, 32, 64, 128"
 DEFAULT_DEPTHS = "1, 2, 3, 4"
 SCALE_ITEMS = (("width", "Width of every hidden layer"), ("depth", "Depth (hidden layers)"),
-               ("both", "Width and depth together"))
+               ("both", "Width and depth together"),
+               ("data", "Training rows (the network stays)"))
+DEFAULT_TRAIN_SIZES = "50, 100, 200, 400, 800"
+EXACT_COLOR = "#8c3caa"  # as the exported picture's exact match
+THRESHOLD_COLOR = "#c82828"
 METRIC_NAMES = {"accuracy": "accuracy", "r2": "R²"}
 SPLIT_NAMES = {"train": "training", "val": "validation", "test": "test"}
 # Small to large sizes: from a light to a dark blue-green (as the exported picture).
@@ -73,6 +84,12 @@ class SweepPlan:
     epochs: int
     parameters: list[int]  # per size
 
+    @property
+    def x_values(self) -> list[int]:
+        """Where the sizes sit on the x axis: training rows, or parameters."""
+        return ([size.train_rows for size in self.sizes] if self.scale == "data"
+                else self.parameters)
+
 
 def parse_numbers(text: str, what: str) -> list[int]:
     """Whole numbers separated by commas or spaces; SpecError naming `what` otherwise."""
@@ -80,8 +97,10 @@ def parse_numbers(text: str, what: str) -> list[int]:
     try:
         return [int(part) for part in parts]
     except ValueError:
+        example = {"Widths": DEFAULT_WIDTHS, "Depths": DEFAULT_DEPTHS}.get(what,
+                                                                          DEFAULT_TRAIN_SIZES)
         raise SpecError(f"{what}: give whole numbers separated by commas, e.g. "
-                        f"{DEFAULT_WIDTHS if what == 'Widths' else DEFAULT_DEPTHS}") from None
+                        f"{example}") from None
 
 
 def size_color(index: int, count: int) -> str:
@@ -126,6 +145,7 @@ class SweepWindow(JobMixin, QWidget):
         self._started = 0.0
         self._curves: list[pg.PlotDataItem] = []
         self._build()
+        self._apply_suggested(document.project.sweep)
         self._connect()
         self._on_scale_combo_changed()
         try:
@@ -150,6 +170,11 @@ class SweepWindow(JobMixin, QWidget):
         self.depths_edit = QLineEdit(DEFAULT_DEPTHS)
         self.depths_edit.setObjectName("sweep_depths_edit")
         self.depths_edit.setToolTip("Numbers of hidden layers; the last hidden block repeats.")
+        self.train_sizes_edit = QLineEdit(DEFAULT_TRAIN_SIZES)
+        self.train_sizes_edit.setObjectName("sweep_train_sizes_edit")
+        self.train_sizes_edit.setToolTip("Training rows for Grow: training rows: the first n "
+                                         "rows of one seeded shuffle, so each set holds the "
+                                         "smaller ones; validation and test stay whole.")
         self.seeds_spin = QSpinBox()
         self.seeds_spin.setObjectName("sweep_seeds_spin")
         self.seeds_spin.setRange(1, 20)
@@ -175,6 +200,7 @@ class SweepWindow(JobMixin, QWidget):
         for label, widget, stretch in (("Grow:", self.scale_combo, 0),
                                        ("Widths:", self.widths_edit, 2),
                                        ("Depths:", self.depths_edit, 1),
+                                       ("Rows:", self.train_sizes_edit, 1),
                                        ("Seeds:", self.seeds_spin, 0),
                                        ("Epochs:", self.epochs_spin, 0)):
             caption = QLabel(label)
@@ -197,8 +223,19 @@ class SweepWindow(JobMixin, QWidget):
             label="chance", labelOpts={"position": 0.04, "color": CHANCE_COLOR})
         self.chance_line.setVisible(False)
         self.final_plot.addItem(self.chance_line)
+        self.threshold_line = pg.InfiniteLine(
+            angle=90, pen=pg.mkPen(THRESHOLD_COLOR, width=2, style=Qt.PenStyle.DashLine),
+            label="interpolation threshold", labelOpts={"position": 0.95,
+                                                        "color": THRESHOLD_COLOR})
+        self.threshold_line.setObjectName("sweep_threshold_line")
+        self.threshold_line.setToolTip("The smallest size whose training error is about 0: "
+                                       "from here on the network fits every training label, "
+                                       "the flipped ones too. Double descent peaks near it.")
+        self.threshold_line.setVisible(False)
+        self.final_plot.addItem(self.threshold_line)
         self.splits = {"train": SplitItems(self.final_plot, A_COLOR, "o", -BAR_SHIFT),
-                       "held": SplitItems(self.final_plot, B_COLOR, "s", BAR_SHIFT)}
+                       "held": SplitItems(self.final_plot, B_COLOR, "s", BAR_SHIFT),
+                       "exact": SplitItems(self.final_plot, EXACT_COLOR, "t", 0.0)}
         self.final_legend.addItem(self.splits["train"].mean, "training")
         self.final_legend.addItem(self.splits["held"].mean, "test")
         self.curves_view, self.curves_plot, self.curves_legend = make_plot_with_legend_beside(
@@ -209,6 +246,16 @@ class SweepWindow(JobMixin, QWidget):
         plots.addWidget(self.final_plot)
         plots.addWidget(self.curves_view)
         plots.setSizes([700, 600])
+        self.batching_note = QLabel("Dots: each seed; line: their mean; bar: lowest to highest. "
+                                    + BATCHING_NOTE)
+        self.batching_note.setObjectName("sweep_batching_note")
+        self.batching_note.setWordWrap(True)
+        self.batching_note.setStyleSheet("color: palette(placeholder-text);")
+        upper = QWidget()
+        upper_layout = QVBoxLayout(upper)
+        upper_layout.setContentsMargins(0, 0, 0, 0)
+        upper_layout.addWidget(plots, 1)
+        upper_layout.addWidget(self.batching_note)
 
         self._build_results_table("sweep")
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
@@ -224,7 +271,7 @@ class SweepWindow(JobMixin, QWidget):
         lower_layout.addWidget(self.findings)
         lower_layout.addWidget(self.table, 1)
         split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(plots)
+        split.addWidget(upper)
         split.addWidget(lower)
         split.setSizes([560, 300])
 
@@ -250,9 +297,18 @@ class SweepWindow(JobMixin, QWidget):
     def plan_sweep(self) -> SweepPlan:
         """The sweep the controls describe; SpecError saying what to fix."""
         scale = self.scale_combo.currentData()
-        widths = parse_numbers(self.widths_edit.text(), "Widths") if scale != "depth" else []
-        depths = parse_numbers(self.depths_edit.text(), "Depths") if scale != "width" else []
-        sizes = sweep_sizes(scale, widths, depths)
+        if scale == "data":
+            rows = parse_numbers(self.train_sizes_edit.text(), "Rows")
+            if not rows or min(rows) < 1:
+                raise SpecError(f"Rows: give training row counts of 1 or more, e.g. "
+                                f"{DEFAULT_TRAIN_SIZES}")
+            sizes = [SweepSize(train_rows=n) for n in sorted(set(rows))]
+            if len(sizes) != len(rows):
+                raise SpecError("Rows: a size is listed twice")
+        else:
+            widths = parse_numbers(self.widths_edit.text(), "Widths") if scale != "depth" else []
+            depths = parse_numbers(self.depths_edit.text(), "Depths") if scale != "width" else []
+            sizes = sweep_sizes(scale, widths, depths)
         if len(set(sizes)) != len(sizes):
             raise SpecError("Sizes: a size is listed twice")
         network = self.network()
@@ -273,6 +329,7 @@ class SweepWindow(JobMixin, QWidget):
 
         def work(report, control):
             from nnstudio.data.source import prepare_project_data
+            from nnstudio.engine.data_sweep import run_data_sweep
             from nnstudio.engine.sweep import run_sweep
 
             data = prepare_project_data(snapshot, path)
@@ -280,9 +337,15 @@ class SweepWindow(JobMixin, QWidget):
             classes = train.is_classification
             report(SweepStart(str(train.task), "accuracy" if classes else "r2",
                               1.0 / max(2, train.n_classes) if classes else None), force=True)
+            progress = lambda update: report(update, force=bool(update.finished))  # noqa: E731
+            if plan.scale == "data":
+                grown = run_data_sweep(snapshot, [s.train_rows for s in plan.sizes], plan.seeds,
+                                       data=data, config=config, cancel=control,
+                                       progress=progress, where="Rows")
+                return grown.as_sweep_result()
             return run_sweep(snapshot, plan.sizes, seeds=plan.seeds, scale=plan.scale,
                              data=data, config=config, project_path=path, cancel=control,
-                             progress=lambda update: report(update, force=bool(update.finished)))
+                             progress=progress)
 
         self.plan, self.result = plan, None
         self.partial = None
@@ -290,9 +353,10 @@ class SweepWindow(JobMixin, QWidget):
         self._frame_plots(plan)
         self.table_model.set_rows([], [])
         runs = len(plan.sizes) * len(plan.seeds)
+        unit = "training rows" if plan.scale == "data" else "parameters"
         self.findings.setText(
-            f"{len(plan.sizes)} sizes from {count_label(min(plan.parameters))} to "
-            f"{count_label(max(plan.parameters))} parameters, {len(plan.seeds)} seed"
+            f"{len(plan.sizes)} sizes from {count_label(min(plan.x_values))} to "
+            f"{count_label(max(plan.x_values))} {unit}, {len(plan.seeds)} seed"
             f"{'s' if len(plan.seeds) != 1 else ''} each: {runs} models of {plan.epochs} "
             "epochs.")
         self.progress.setValue(0)
@@ -310,39 +374,66 @@ class SweepWindow(JobMixin, QWidget):
     def show_result(self, result: SweepResult) -> None:
         """Draw `result` (complete or partial) on the plots and in the table."""
         held = result.held_out
-        metric = METRIC_NAMES.get(result.metric, result.metric)
         summaries = result.summary()
-        for key, split in (("train", "train"), ("held", held)):
-            items = self.splits[key]
-            runs = [r for r in result.runs if math.isfinite(
-                r.metrics.get(f"{split}_{result.metric}", math.nan))]
-            items.points.setData([r.parameters for r in runs],
-                                 [r.metrics[f"{split}_{result.metric}"] for r in runs])
-            shown = [s for s in summaries if split in s.values]
-            x = np.array([s.parameters for s in shown], dtype=np.float64)
-            mean = np.array([s.values[split][0] for s in shown])
-            low = np.array([s.values[split][1] for s in shown])
-            high = np.array([s.values[split][2] for s in shown])
-            items.mean.setData(x, mean)
-            positions = np.log10(x) + items.shift if len(x) else x
-            items.bars.setData(x=positions, y=mean, top=high - mean, bottom=mean - low)
+        lines = (("train", "train", result.metric), ("held", held, result.metric),
+                 ("exact", held, "exact_match"))
+        for key, split, metric in lines:
+            self._draw_split(result, self.splits[key], split, metric,
+                             summaries if metric == result.metric else result.summary(metric))
         self.final_legend.removeItem(self.splits["held"].mean)
         self.final_legend.addItem(self.splits["held"].mean, SPLIT_NAMES.get(held, held))
-        self.final_plot.getPlotItem().setLabel("left", metric)
+        self.final_legend.removeItem(self.splits["exact"].mean)
+        if result.exact_match:
+            self.final_legend.addItem(self.splits["exact"].mean,
+                                      f"{SPLIT_NAMES.get(held, held)} exact match (all "
+                                      "positions right)")
+        item = self.final_plot.getPlotItem()
+        item.setLabel("left", plotted_name(result).replace("R2", "R²"))
+        item.setLabel("bottom", f"{result.x_label} (log scale)")
+        item.setTitle("Final score against " + ("training rows" if result.grows_data
+                                                 else "model size"))
         if result.chance is not None:
-            self.chance_line.setPos(result.chance)
+            self.chance_line.setPos(plotted(result, result.chance))
         self.chance_line.setVisible(result.chance is not None)
+        threshold = result.interpolation_threshold() if result.plots_error else None
+        if threshold is not None:
+            self.threshold_line.setPos(
+                math.log10(result.x_value(threshold.size, threshold.parameters)))
+            self.threshold_line.label.setFormat(
+                f"interpolation threshold ({threshold.size.label})")
+        self.threshold_line.setVisible(threshold is not None)
         self._set_y_range(result)
         self._draw_curves(result, summaries)
         columns, rows = result.columns(), result.rows()
         keep = [i for i, c in enumerate(columns)
-                if not (c in ("width", "depth") and all(r[i] is None for r in rows))]
+                if not (c in SIZE_COLUMNS and all(r[i] is None for r in rows))]
         self.table_model.set_rows([columns[i] for i in keep], [[r[i] for i in keep]
                                                                for r in rows])
 
+    def _draw_split(self, result: SweepResult, items: SplitItems, split: str, metric: str,
+                    summaries: Sequence[Any]) -> None:
+        """One split's dots, mean line and seed range, as `sweep_plot` draws them."""
+        key = f"{split}_{metric}"
+        runs = [r for r in result.runs if math.isfinite(r.metrics.get(key, math.nan))]
+        items.points.setData([result.x_value(r.size, r.parameters) for r in runs],
+                             [plotted(result, r.metrics[key]) for r in runs])
+        shown = [s for s in summaries if split in s.values]
+        x = np.array([result.x_value(s.size, s.parameters) for s in shown], dtype=np.float64)
+        mean, low, high = (np.array([plotted(result, s.values[split][i]) for s in shown])
+                           for i in range(3))
+        items.mean.setData(x, mean)
+        positions = np.log10(x) + items.shift if len(x) else x
+        bottom, top = np.minimum(low, high), np.maximum(low, high)  # error turns them over
+        items.bars.setData(x=positions, y=mean, top=top - mean, bottom=mean - bottom)
+
     def _set_y_range(self, result: SweepResult) -> None:
         item = self.final_plot.getPlotItem()
-        if result.metric == "accuracy":
+        if result.plots_error:
+            errors = [1.0 - v for r in result.runs for k, v in r.metrics.items()
+                      if k.endswith("_accuracy") and math.isfinite(v)]
+            item.setYRange(0.0, min(1.02, math.ceil((max(errors, default=0.9) + 0.02) * 10)
+                                    / 10), padding=0)
+        elif result.metric == "accuracy":
             values = [v for r in result.runs for k, v in r.metrics.items()
                       if k.endswith("_accuracy") and math.isfinite(v)]
             low = min(values + ([result.chance] if result.chance is not None else []),
@@ -351,15 +442,15 @@ class SweepWindow(JobMixin, QWidget):
                            padding=0)
         else:
             item.enableAutoRange(axis="y")
-        params = [r.parameters for r in result.runs]
+        params = [result.x_value(r.size, r.parameters) for r in result.runs]
         if params:
             item.setXRange(math.log10(max(1, min(params)) / 1.6),
                            math.log10(max(params) * 1.6), padding=0)
 
     def _frame_plots(self, plan: SweepPlan) -> None:
         """Axes that fit the planned sizes and epochs, before anything is drawn."""
-        self.final_plot.getPlotItem().setXRange(math.log10(max(1, min(plan.parameters)) / 1.6),
-                                                math.log10(max(plan.parameters) * 1.6),
+        self.final_plot.getPlotItem().setXRange(math.log10(max(1, min(plan.x_values)) / 1.6),
+                                                math.log10(max(plan.x_values) * 1.6),
                                                 padding=0)
         self.final_plot.getPlotItem().setYRange(0.0, 1.02, padding=0)
         self.curves_plot.setXRange(0, plan.epochs, padding=0.02)
@@ -385,7 +476,7 @@ class SweepWindow(JobMixin, QWidget):
             for row, history in enumerate(histories):
                 table[row, :len(history)] = history
             with np.errstate(all="ignore"):
-                mean = np.nanmean(table, axis=0) if table.size else table
+                mean = plotted(result, np.nanmean(table, axis=0) if table.size else table)
             color = size_color(index, len(result.sizes))
             curve = self.curves_plot.plot(np.arange(1, length + 1), mean,
                                           pen=pg.mkPen(color, width=2), connect="finite")
@@ -394,9 +485,11 @@ class SweepWindow(JobMixin, QWidget):
             self.curves_legend.addItem(curve, f"{size.label} · {count_label(parameters)} "
                                               "parameters")
         label = ("validation " if name.startswith("val_") else "training ") + \
-            METRIC_NAMES.get(result.metric, result.metric)
+            plotted_name(result).replace("R2", "R²")
         self.curves_plot.setLabel("left", label)
-        if result.metric == "accuracy":
+        if result.plots_error:
+            self.curves_plot.enableAutoRange(axis="y")
+        elif result.metric == "accuracy":
             self.curves_plot.setYRange(0.0, 1.02, padding=0)
         else:
             self.curves_plot.enableAutoRange(axis="y")
@@ -413,6 +506,7 @@ class SweepWindow(JobMixin, QWidget):
         self._curves = []
         self.curves_legend.clear()
         self.chance_line.setVisible(False)
+        self.threshold_line.setVisible(False)
 
     def findings_text(self, result: SweepResult) -> str:
         """What the sweep found, in a sentence or two: the smallest and largest sizes'
@@ -451,18 +545,62 @@ class SweepWindow(JobMixin, QWidget):
                          "does not carry over to new data.")
             else:
                 text += f" Chance is {result.chance:.2g}."
+        text += self._emergence_text(result, summaries)
         if result.cancelled:
             done = len({r.size for r in result.runs})
             text += f" Cancelled after {done} of {len(result.sizes)} sizes."
         notes = " ".join(note[0].upper() + note[1:] + "." for note in result.notes)
         return f"{text} {notes}".strip()
 
+    @staticmethod
+    def _emergence_text(result: SweepResult, summaries: Sequence[Any]) -> str:
+        """The double-descent and mirage readings: where the training error reaches 0 and
+        the test error peaks; exact match beside the per-position accuracy."""
+        held = result.held_out
+        name = SPLIT_NAMES.get(held, held)
+        text = ""
+        threshold = result.interpolation_threshold() if result.plots_error else None
+        scored = [s for s in summaries if held in s.values]
+        if threshold is not None and scored:
+            peak = min(scored, key=lambda s: s.values[held][0])
+            last = scored[-1]
+            text += (f" Training error reaches about 0 at {threshold.size.label} "
+                     f"({count_label(threshold.parameters)} parameters): the interpolation "
+                     f"threshold. {name.capitalize()} error peaks at {peak.size.label} "
+                     f"({1 - peak.values[held][0]:.3g}) and is {1 - last.values[held][0]:.3g} "
+                     f"at {last.size.label}.")
+        exact = [s for s in result.summary("exact_match") if held in s.values]
+        if result.exact_match and len(exact) > 1 and len(scored) > 1:
+            text += (f" {name.capitalize()} exact match (every position right) went from "
+                     f"{exact[0].values[held][0]:.3g} to {exact[-1].values[held][0]:.3g} while "
+                     f"the accuracy per position went from {scored[0].values[held][0]:.3g} to "
+                     f"{scored[-1].values[held][0]:.3g}: the same models, scored all or "
+                     "nothing.")
+        return text
+
     # ---- slots ----
+    def _apply_suggested(self, suggested: Any) -> None:
+        """Start from the sweep the project suggests (its `sweep` settings), if any."""
+        if suggested is None:
+            return
+        scale = "data" if suggested.train_sizes else suggested.scale
+        self.scale_combo.setCurrentIndex(self.scale_combo.findData(scale))
+        for edit, sizes in ((self.widths_edit, suggested.widths),
+                            (self.depths_edit, suggested.depths),
+                            (self.train_sizes_edit, suggested.train_sizes)):
+            if sizes:
+                edit.setText(", ".join(map(str, sizes)))
+        if suggested.seeds:
+            self.seeds_spin.setValue(suggested.seeds)
+        if suggested.epochs:
+            self.epochs_spin.setValue(suggested.epochs)
+
     @Slot()
     def _on_scale_combo_changed(self) -> None:
         scale = self.scale_combo.currentData()
-        self.widths_edit.setEnabled(scale != "depth")
-        self.depths_edit.setEnabled(scale != "width")
+        self.widths_edit.setEnabled(scale not in ("depth", "data"))
+        self.depths_edit.setEnabled(scale in ("depth", "both"))
+        self.train_sizes_edit.setEnabled(scale == "data")
         network = self.network()
         try:
             now = f"now width {hidden_width(network)}, depth {hidden_depth(network)}"
@@ -477,7 +615,8 @@ class SweepWindow(JobMixin, QWidget):
         if isinstance(update, SweepStart):
             self.partial = SweepResult(self.document.project.name, plan.scale, plan.sizes,
                                        plan.seeds, plan.epochs, update.task, update.metric,
-                                       update.chance)
+                                       update.chance,
+                                       label_noise=self.document.project.data.label_noise)
             self._show_status("Training…")
             return
         if not isinstance(update, SweepProgress):
@@ -519,8 +658,8 @@ class SweepWindow(JobMixin, QWidget):
         super()._on_task_failed(message)
 
     def _inputs(self) -> list[QWidget]:
-        return [self.scale_combo, self.widths_edit, self.depths_edit, self.seeds_spin,
-                self.epochs_spin]
+        return [self.scale_combo, self.widths_edit, self.depths_edit, self.train_sizes_edit,
+                self.seeds_spin, self.epochs_spin]
 
     @Slot(bool)
     def _on_task_running_changed(self, running: bool) -> None:
