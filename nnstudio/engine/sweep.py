@@ -20,6 +20,7 @@ import argparse
 import csv
 import math
 import os
+import textwrap
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Sequence
@@ -47,6 +48,12 @@ __all__ = [
 
 SCALES = ("width", "depth", "both")
 
+# Said wherever a sweep's numbers are shown (its window, `sweep --help`, the README).
+BATCHING_NOTE = (
+    "Sizes and seeds train batched together, and a batched model's float rounding depends on "
+    "which other models share its batch: one (size, seed) can end elsewhere than when trained "
+    "alone or beside other sizes (after 500 epochs, losses up to 0.6 apart), while the "
+    "distribution over seeds stays the same. Read the spread over seeds, not one seed's number.")
 # The table's size columns, left out where no size sets them.
 SIZE_COLUMNS = ("width", "depth", "train_rows")
 # Training error at or below which a size counts as fitting every training label.
@@ -739,13 +746,8 @@ def _json_keys_help() -> str:
              "{mean, sd, min, median, max} over the seeds.",
              f"metrics keys: {prefixes} followed by"]
     lines += [f"  {what}: {', '.join(report_metrics(task))}" for what, task in tasks.items()]
-    lines += ["(validation only with a validation split, test only with a test split).",
-              "",
-              "A size's models train batched with other sizes and seeds; the float rounding of a "
-              "batched model",
-              "depends on which others share its batch, so one (width, seed) can land elsewhere "
-              "than alone",
-              "(the same distribution over seeds): read the spread, not one seed's number."]
+    lines += ["(validation only with a validation split, test only with a test split).", "",
+              textwrap.fill(BATCHING_NOTE, 96)]
     return "\n".join(lines)
 
 
