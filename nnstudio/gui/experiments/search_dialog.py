@@ -12,10 +12,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import QSize, Signal, Slot
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
-    QSpinBox, QVBoxLayout, QWidget,
+    QAbstractItemView, QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QHeaderView, QLabel,
+    QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
 from nnstudio.core.config import TRAINING_SCHEMA
@@ -64,9 +64,14 @@ class SearchDialog(JobDialog):
         self._build()
         self._connect()
         self._on_controls_changed()
-        self.resize(900, 600)
+        self._fit_screen(QSize(1240, 620))
 
     # ---- building ----
+    def _fit_screen(self, wanted: QSize) -> None:
+        """`wanted`, or 90% of the screen's free area where that is smaller (1366x768)."""
+        free = self.screen().availableGeometry()
+        self.resize(wanted.boundedTo(QSize(int(free.width() * 0.9), int(free.height() * 0.9))))
+
     def _build(self) -> None:
         self.mode_combo = QComboBox()
         self.mode_combo.setObjectName("search_mode_combo")
@@ -117,9 +122,17 @@ class SearchDialog(JobDialog):
         starting.addWidget(self.start_button)
 
         self._build_results_table("search")
+        # A dozen metric columns: narrow headers fit them in a 1366-pixel screen, and where
+        # they still do not fit, scrolling by pixel (not by column) reaches the whole last one.
+        self.table_model.narrow_headers = True
+        self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
+        # The sort arrow's room is kept in every header while it shows: only once the person
+        # sorts (the trials come unsorted, in the order they ran).
+        header.setSortIndicatorShown(False)
+        header.sectionClicked.connect(lambda: header.setSortIndicatorShown(True))
 
         self.apply_button = QPushButton("Apply Best Settings")
         self.apply_button.setObjectName("search_apply_button")

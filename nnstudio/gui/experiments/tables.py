@@ -35,6 +35,13 @@ def column_title(name: str) -> str:
     return " ".join(_WORDS.get(part, part) for part in name.split("_"))
 
 
+def narrow_column_title(name: str) -> str:
+    """A header for a table of many columns: one word a line, "validation" as "val." (the
+    tooltip keeps the full name): "val_accuracy" → "val.\naccuracy"."""
+    words = ["val." if part == "val" else _WORDS.get(part, part) for part in name.split("_")]
+    return "\n".join(" ".join(words).split())
+
+
 def is_missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
@@ -60,6 +67,7 @@ class RowsTableModel(QAbstractTableModel):
         self.rows: list[list[Any]] = []
         self.highlighted: int | None = None
         self.highlight_tip = ""
+        self.narrow_headers = False  # narrow_column_title, for tables of many columns
 
     # ---- changing ----
     def set_rows(self, columns: Sequence[str], rows: Sequence[Sequence[Any]],
@@ -108,7 +116,8 @@ class RowsTableModel(QAbstractTableModel):
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.columns):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            return column_title(self.columns[section])
+            name = self.columns[section]
+            return narrow_column_title(name) if self.narrow_headers else column_title(name)
         if role == Qt.ItemDataRole.ToolTipRole:
             return self.columns[section]
         return None
