@@ -1,4 +1,4 @@
-"""Start the window: `nnstudio [PROJECT] [--screenshot PNG] [--self-test]`.
+"""Start the window: `nnstudio [PROJECT | LESSON] [--screenshot PNG] [--self-test]`.
 
 The window shows first; torch is imported afterwards on a background thread (with one tiny
 optimizer step, which pulls in torch._dynamo), so the first Train click does not stall and
@@ -37,7 +37,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         epilog="Headless commands: nnstudio {train,evaluate,summary,new,export,import-weights,"
                "sweep} --help. An example project: nnstudio --example NAME -o FILE. For bug "
                "reports: nnstudio --check.")
-    parser.add_argument("project", nargs="?", help="a .nnstudio project to open")
+    parser.add_argument("project", nargs="?",
+                        help="a .nnstudio project to open, or a .nnlesson lesson to start")
     parser.add_argument("--screenshot", metavar="PNG",
                         help="render the window to this PNG file and exit")
     parser.add_argument("--self-test", action="store_true",
@@ -69,16 +70,16 @@ def run_app(argv: list[str]) -> int:
         _warm_up_planned.set()  # before the window exists: its panels must not import torch
     window = build_window(settings=settings)
     if args.project:
-        message = window.document.open(args.project)
+        message = _open_argument(window, args.project)
         if message is not None:
             if args.screenshot:
                 print(f"nnstudio: {message}", file=sys.stderr)
                 return 2
-            _show_later(window, "Could not open the project", message)
+            _show_later(window, "Could not open the file", message)
         elif settings is None:
             from nnstudio.gui.settings import remember_recent
 
-            remember_recent(window.settings, window.document.path)
+            remember_recent(window.settings, window.document.path or args.project)
     if args.screenshot:
         return save_screenshot(window, Path(args.screenshot))
     if importlib.util.find_spec("nnstudio.gui.file_open") is not None:
@@ -229,6 +230,25 @@ def _throwaway_settings():
 
     folder = tempfile.mkdtemp(prefix="nnstudio-screenshot-")
     return QSettings(os.path.join(folder, "settings.ini"), QSettings.Format.IniFormat)
+
+
+def _open_argument(window, path: str) -> str | None:
+    """Open the project, or start the lesson, named on the command line; the reason when it
+    cannot be read. A lesson opens like Help → Lessons: its project as an untitled copy."""
+    from nnstudio.core.errors import NNStudioError
+    from nnstudio.core.lessons import LESSON_SUFFIX
+    from nnstudio.gui.panels.lesson_panel import LESSON_DOCK
+
+    if not path.endswith(LESSON_SUFFIX):
+        return window.document.open(path)
+    panel = window.panels.get(LESSON_DOCK)
+    if panel is None:
+        return f"{path}: this window has no Lesson panel"
+    try:
+        panel.start_lesson_file(path, ask=False)  # nothing to ask about yet
+    except NNStudioError as error:
+        return str(error)
+    return None
 
 
 def _show_later(window, title: str, message: str) -> None:

@@ -23,12 +23,15 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio import __version__
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.lessons import LESSON_SUFFIX
 from nnstudio.gui.document import PROJECT_SUFFIX, ProjectDocument
 from nnstudio.gui.editor.canvas import CanvasView
 from nnstudio.gui.editor.inspector import InspectorWidget
 from nnstudio.gui.editor.palette import PaletteWidget
 from nnstudio.gui.editor.problems import ProblemsWidget
 from nnstudio.gui.help import install_help
+from nnstudio.gui.panels.lesson_panel import LESSON_DOCK
 from nnstudio.gui.settings import (
     app_settings, byte_array, forget_recent, recent_files, remember_recent,
 )
@@ -47,6 +50,8 @@ log = logging.getLogger(__name__)
 
 MENU_NAMES = ("File", "Edit", "View", "Train", "Help")
 FILE_FILTER = f"NN Studio projects (*{PROJECT_SUFFIX})"
+OPEN_FILTER = (f"NN Studio projects and lessons (*{PROJECT_SUFFIX} *{LESSON_SUFFIX});;"
+               f"{FILE_FILTER};;NN Studio lessons (*{LESSON_SUFFIX})")
 DEFAULT_SIZE = (1440, 900)
 # The first window takes at most this share of the screen's free area, so its edges and the
 # status bar are on a small laptop screen too.
@@ -375,8 +380,11 @@ class MainWindow(QMainWindow):
         return True
 
     def open_path(self, path: str | Path, ask: bool = True) -> bool:
-        """Open a project file (asking about unsaved changes first); a failure shows why."""
+        """Open a project file (asking about unsaved changes first), or start a lesson file in
+        the Lesson panel; a failure shows why."""
         self._finish_typing()
+        if str(path).endswith(LESSON_SUFFIX):
+            return self._start_lesson_file(str(path), ask)
         if ask and not self.release_project():
             return False
         message = self.document.open(path)
@@ -388,6 +396,23 @@ class MainWindow(QMainWindow):
         remember_recent(self.settings, self.document.path)
         self.statusBar().showMessage(f"Opened {self.document.path}", 5000)
         return True
+
+    def _start_lesson_file(self, path: str, ask: bool) -> bool:
+        panel = self.panels.get(LESSON_DOCK)
+        if panel is None:
+            self.show_error("Could not open the lesson", "This window has no Lesson panel.")
+            return False
+        try:
+            started = panel.start_lesson_file(path, ask)
+        except NNStudioError as error:
+            if not Path(path).exists():
+                forget_recent(self.settings, path)
+            self.show_error("Could not open the lesson", str(error))
+            return False
+        if started:
+            remember_recent(self.settings, Path(path))
+            self.statusBar().showMessage(f"Started the lesson {path}", 5000)
+        return started
 
     @Slot()
     def save(self) -> bool:
@@ -410,8 +435,8 @@ class MainWindow(QMainWindow):
         return True
 
     def _ask_open_path(self) -> str:
-        path, _ = QFileDialog.getOpenFileName(self, "Open Project", self._dialog_folder(),
-                                              FILE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Open Project or Lesson",
+                                              self._dialog_folder(), OPEN_FILTER)
         return path
 
     def _ask_save_path(self) -> str:
@@ -541,11 +566,11 @@ class MainWindow(QMainWindow):
 
 
 def project_paths(mime) -> list[str]:
-    """Local `.nnstudio` files a drag carries."""
+    """Local `.nnstudio` projects and `.nnlesson` lessons a drag carries."""
     if mime is None or not mime.hasUrls():
         return []
     return [url.toLocalFile() for url in mime.urls()
-            if url.isLocalFile() and url.toLocalFile().endswith(PROJECT_SUFFIX)]
+            if url.isLocalFile() and url.toLocalFile().endswith((PROJECT_SUFFIX, LESSON_SUFFIX))]
 
 
 def example_entries() -> list[tuple[str, str]]:

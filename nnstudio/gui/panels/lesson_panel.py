@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.lessons import (
-    LESSON_SUFFIX, GoalResult, Lesson, builtin_lesson, builtin_lessons, load_lesson)
+    LESSON_SUFFIX, NODE_HIGHLIGHT, SETTING_HIGHLIGHT, GoalResult, Lesson, builtin_lesson,
+    builtin_lessons, load_lesson)
 
 if TYPE_CHECKING:
     from nnstudio.gui.document import ProjectDocument
@@ -120,15 +121,20 @@ class LessonPanel(QWidget):
         if not path:
             return False
         try:
-            lesson = load_lesson(path)
+            return self.start_lesson_file(path)
         except NNStudioError as error:
             self.window_.show_error("Could not open the lesson", str(error))
             return False
-        return self.start_lesson(lesson)
 
-    def start_lesson(self, lesson: Lesson) -> bool:
-        """Open `lesson` (its project must not be shared with another open lesson)."""
-        if not self.window_.release_project():
+    def start_lesson_file(self, path: str, ask: bool = True) -> bool:
+        """Start the lesson in the file at `path` (File → Open, a drop, the command line);
+        LessonError naming the file and field when it is no usable lesson."""
+        return self.start_lesson(load_lesson(path), ask)
+
+    def start_lesson(self, lesson: Lesson, ask: bool = True) -> bool:
+        """Open `lesson` (its project must not be shared with another open lesson); `ask`
+        False when the caller has already asked about unsaved work."""
+        if ask and not self.window_.release_project():
             return False
         self._starting = True
         try:
@@ -175,10 +181,8 @@ class LessonPanel(QWidget):
             text = QLabel(f"<b>{number}.</b> {step.text}")
             text.setWordWrap(True)
             box.addWidget(text)
-            dock = self.window_.panel_docks.get(f"{step.highlight}_dock")
-            if dock is not None:
-                show = QPushButton(f"Show {dock.windowTitle()}")
-                show.clicked.connect(lambda checked=False, d=dock: (d.show(), d.raise_()))
+            show = self._highlight_button(step.highlight)
+            if show is not None:
                 box.addWidget(show)
             if step.goal is not None:
                 goal = QLabel()
@@ -188,6 +192,41 @@ class LessonPanel(QWidget):
                 self.goal_labels.append(goal)
             self.steps.addWidget(frame)
         self.steps.addStretch(1)
+
+    def _highlight_button(self, highlight: str) -> QPushButton | None:
+        """A button that brings what the step points at into view: a panel, a layer on the
+        canvas (selected), or a training setting (its field focused)."""
+        if highlight.startswith(NODE_HIGHLIGHT):
+            node_id = highlight[len(NODE_HIGHLIGHT):]
+            button = QPushButton(f"Show layer {node_id}")
+            button.clicked.connect(lambda checked=False: self._show_node(node_id))
+            return button
+        if highlight.startswith(SETTING_HIGHLIGHT):
+            setting = highlight[len(SETTING_HIGHLIGHT):]
+            button = QPushButton(f"Show the setting {setting.replace('_', ' ')}")
+            button.clicked.connect(lambda checked=False: self._show_setting(setting))
+            return button
+        dock = self.window_.panel_docks.get(f"{highlight}_dock")
+        if dock is None:
+            return None
+        button = QPushButton(f"Show {dock.windowTitle()}")
+        button.clicked.connect(lambda checked=False, d=dock: (d.show(), d.raise_()))
+        return button
+
+    def _show_node(self, node_id: str) -> None:
+        self.window_.canvas.select_nodes([node_id], centre=True)
+        self.window_.canvas.setFocus()
+
+    def _show_setting(self, setting: str) -> None:
+        from nnstudio.gui.panels.hyperparameters_panel import HyperparametersPanel
+
+        panel = self.window_.panels.get("hyperparameters_dock")
+        if not isinstance(panel, HyperparametersPanel) or setting not in panel.editors:
+            return
+        dock = self.window_.panel_docks["hyperparameters_dock"]
+        dock.show()
+        dock.raise_()
+        panel.editors[setting].setFocus()
 
     def results(self) -> list[GoalResult]:
         """Each goal of the open lesson, checked on the open project now."""
