@@ -108,7 +108,9 @@ def script_source(project: Project, dataset: Dataset | None = None,
         _train_code(run),
         Template(training_templates.SAVE).substitute(
             layer_name="RENAMED.get(layer, layer)" if run.renamed else "layer"),
+        _section("processes and devices"),
         training_templates.DEVICES,
+        _section("the run"),
         _main_code(run),
     ]
     text = "\n\n".join(section.strip("\n") + "\n" for section in sections if section.strip())
