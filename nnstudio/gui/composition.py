@@ -105,6 +105,7 @@ def build_window(document: ProjectDocument | None = None, settings: QSettings | 
             _install_export(window)
             _install_draw_data(window)
             parts["classroom"] = _install_classroom(window)
+            _install_lesson_editor(window)
         if "data_view_dock" in window.panels:
             parts["data_view"] = _install_data_view(services)
 
@@ -206,6 +207,13 @@ def _install_draw_data(window: MainWindow) -> None:
     from nnstudio.gui.dialogs.draw_data import install
 
     install(window)
+
+
+def _install_lesson_editor(window: MainWindow) -> None:
+    """File -> New Lesson from Project and Edit Lesson... (teacher mode)."""
+    from nnstudio.gui.dialogs.lesson_editor import install_lesson_editor_menu
+
+    install_lesson_editor_menu(window)
 
 
 def _install_data_view(services: PanelServices) -> DataViewController:
