@@ -635,9 +635,10 @@ def _main_code(run: _Run) -> str:
         '    """Train in this process (one of `world`), then rank 0 saves the weights and the',
         '    metrics."""',
         "    say = print if rank == 0 else (lambda *a, **k: None)",
-        '    if device.type == "cpu":',
-        "        torch.set_num_threads(cpu_threads(args.batch_size, world))",
         "    splits = load_splits(args.data)",
+        '    if device.type == "cpu":',
+        '        torch.set_num_threads(cpu_threads(min(args.batch_size, len(splits["train"][1])),'
+        " world))",
     ]
     if target:
         lines.append("    splits, target = standardized_target(splits)")

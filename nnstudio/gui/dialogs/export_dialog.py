@@ -130,12 +130,14 @@ class ExportDialog(QDialog):
             form.addRow("&Opset:", self.opset_spin)
         self.raw_inputs_check: QCheckBox | None = None
         if fmt in HOLDS_SCALING:
-            self.raw_inputs_check = QCheckBox("Leave the input &scaling out (raw inputs)")
+            self.raw_inputs_check = QCheckBox(
+                "Leave the feature transforms and input &scaling out (raw inputs)")
             self.raw_inputs_check.setObjectName("raw_inputs_check")
             self.raw_inputs_check.setToolTip(
-                "Unticked, the file applies the project's input scaling itself and takes the "
-                "data in its own units. Ticked, it takes inputs already scaled as in training; "
-                "its metadata gives the constants.")
+                "Unticked, the file computes the project's feature transforms and applies its "
+                "input scaling itself, and takes the data's columns in their own units. Ticked, "
+                "it takes the network's inputs already computed and scaled as in training; its "
+                "metadata lists the transforms and gives the scaling constants.")
             form.addRow("", self.raw_inputs_check)
         self.card_edits: dict[str, QPlainTextEdit] = {}
         if fmt == "card":
