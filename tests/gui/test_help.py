@@ -69,7 +69,6 @@ def test_the_shortcut_table_lists_every_action_with_a_shortcut(qtbot, composed_w
     assert len(shown) == table.rowCount() == len(shortcut_rows(window))
     where = {table.item(r, 1).text(): table.item(r, 0).text() for r in range(table.rowCount())}
     assert where["Open"] == "File" and where["Keyboard Shortcuts"] == "Help"
-    assert where["Fit"] == "Canvas"  # the canvas' own F key, in no menu
 
 
 def test_a_new_action_with_a_shortcut_appears_in_the_table(composed_window):
