@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, QUrl, Slot
 from PySide6.QtGui import QAction, QKeySequence, QTextDocument
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QListWidget, QMenu, QSplitter,
-    QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWhatsThis, QWidget,
+    QAbstractItemView, QDialog, QDialogButtonBox, QDockWidget, QHeaderView, QListWidget,
+    QMainWindow, QMenu, QSplitter, QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout,
+    QWhatsThis, QWidget,
 )
 
 from nnstudio.data.resources import guide_pages
@@ -141,11 +142,15 @@ def _plain(text: str) -> str:
 
 
 def _owner_name(action: QAction) -> str:
-    """Where an action outside the menus lives, in words: its parent widget's title or name."""
+    """Where an action outside the menus lives: the panel it belongs to, or the canvas (its
+    shortcut works while that one has the focus), else the window."""
     owner = action.parent()
-    while owner is not None and not (isinstance(owner, QWidget) and owner.windowTitle()):
-        if owner.objectName() and owner.objectName() != "main_window":
-            return owner.objectName().replace("_", " ").capitalize()
+    while owner is not None:
+        if isinstance(owner, QDockWidget):
+            return f"{owner.windowTitle()} panel"
+        main = owner.window() if isinstance(owner, QWidget) else None
+        if isinstance(main, QMainWindow) and owner is main.centralWidget():
+            return "Canvas"
         owner = owner.parent()
     return "Window"
 

@@ -198,6 +198,7 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         self._panel_section = view.addSection("Panels")
         about = self._menus["Help"].addAction("&About NN Studio")
+        about.setMenuRole(QAction.MenuRole.AboutRole)  # last in Help; macOS moves it
         about.triggered.connect(self._on_about_triggered)
 
     def _build_file_menu(self, menu: QMenu) -> None:

@@ -69,6 +69,7 @@ def test_the_shortcut_table_lists_every_action_with_a_shortcut(qtbot, composed_w
     assert len(shown) == table.rowCount() == len(shortcut_rows(window))
     where = {table.item(r, 1).text(): table.item(r, 0).text() for r in range(table.rowCount())}
     assert where["Open"] == "File" and where["Keyboard Shortcuts"] == "Help"
+    assert where["Fit"] == "Canvas"  # the canvas' own F key, in no menu
 
 
 def test_a_new_action_with_a_shortcut_appears_in_the_table(composed_window):
@@ -97,3 +98,10 @@ def test_whats_this_mode_starts_from_help_and_shift_f1(qtbot, composed_window):
     action.trigger()
     assert QWhatsThis.inWhatsThisMode()
     QWhatsThis.leaveWhatsThisMode()
+
+
+def test_the_help_menu_reads_guide_first_and_about_last(composed_window):
+    window = composed_window(panels=("lesson_dock",))
+    texts = [a.text() for a in window.menu("Help").actions()]
+    assert texts == ["&Guide", "&Keyboard Shortcuts", "What's This?", "", "&Lessons",
+                     "&About NN Studio"]

@@ -57,6 +57,10 @@ class ConditionRow(QWidget):
         self.kind_combo.setObjectName("condition_kind")
         for key, kind in CONDITION_KINDS.items():
             self.kind_combo.addItem(kind.label, key)
+        # The kinds' labels are long: the combo shows the start, its list shows them whole.
+        self.kind_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.kind_combo.setMinimumContentsLength(16)
         self.fields: dict[str, QWidget] = {}
         self._value_choices: tuple[Any, ...] | None = None  # a setting's named values, if any
         self.op_combo = QComboBox()
@@ -64,6 +68,7 @@ class ConditionRow(QWidget):
         self.value_edit = QLineEdit()
         self.value_edit.setObjectName("condition_value")
         self.value_edit.setPlaceholderText("number")
+        self.value_edit.setMinimumWidth(80)
         self.value_combo = QComboBox()  # a setting's named values (optimizer, yes/no)
         self.value_combo.setObjectName("condition_value_choice")
         remove = QPushButton("Remove")
@@ -230,6 +235,8 @@ class LessonEditorDialog(QDialog):
 
         self.step_list = QListWidget()
         self.step_list.setObjectName("lesson_steps")
+        self.step_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.step_list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.add_button = QPushButton("Add Step")
         self.remove_button = QPushButton("Remove")
         self.up_button = QPushButton("Move Up")
@@ -284,6 +291,7 @@ class LessonEditorDialog(QDialog):
         self.text_edit = QPlainTextEdit()
         self.text_edit.setObjectName("step_text")
         self.text_edit.setPlaceholderText("What to notice, what to try.")
+        self.text_edit.setMaximumHeight(160)
         self.highlight_combo = QComboBox()
         self.highlight_combo.setObjectName("step_highlight")
         self.goal_box = QGroupBox("A goal the app checks")
@@ -556,8 +564,8 @@ class LessonEditorDialog(QDialog):
 def _step_title(number: int, step: dict[str, Any]) -> str:
     first_line = step.get("text", "").strip().splitlines()[0] if step.get("text", "").strip() \
         else "(no text yet)"
-    mark = "  ◎" if "goal" in step else ""
-    return f"{number}. {first_line[:60]}{mark}"
+    mark = "◎ " if "goal" in step else ""  # a step with a goal, seen at a glance
+    return f"{number}. {mark}{first_line}"
 
 
 # ---- File menu: New Lesson, Edit Lesson… ----------------------------------------------------

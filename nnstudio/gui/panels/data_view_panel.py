@@ -659,6 +659,8 @@ class DataViewController(QObject):
             split = None
         name = Path(data.source.path).name if data.source.kind == "file" else None
         self.panel.set_dataset(self.dataset, self.report, split, data.preprocessing, name)
+        if data.split_kind != "random":  # rows fixed by a column or files: not this split
+            self.panel.split = None  # so no row is named as a sample it is not
 
     @Slot(object, object)
     def _on_runner_succeeded(self, dataset, report) -> None:

@@ -13,9 +13,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, Qt, Slot
-from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtGui import QAction, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
-    QFileDialog, QFrame, QLabel, QListView, QPushButton, QScrollArea, QStackedWidget, QVBoxLayout, QWidget)
+    QFileDialog, QFrame, QLabel, QListView, QMenu, QPushButton, QScrollArea, QStackedWidget,
+    QVBoxLayout, QWidget)
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.lessons import (
@@ -247,8 +248,13 @@ def _goal_text(result: GoalResult) -> str:
 
 
 def install_lessons_menu(window: MainWindow, panel: LessonPanel) -> None:
-    """Help → Lessons: one entry per built-in lesson, opening it in `panel`."""
-    menu = window.menu("Help").addMenu("&Lessons")
+    """Help → Lessons: one entry per built-in lesson, opening it in `panel`; before About,
+    which stays last."""
+    help_menu = window.menu("Help")
+    about = next((action for action in help_menu.actions()
+                  if action.menuRole() == QAction.MenuRole.AboutRole), None)
+    menu = QMenu("&Lessons", help_menu)
+    help_menu.insertMenu(about, menu)
     for lesson_id, title in panel.lesson_ids():
         action = menu.addAction(title)
         action.triggered.connect(lambda checked=False, key=lesson_id: panel.start(key))
