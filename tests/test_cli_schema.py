@@ -20,6 +20,7 @@ from nnstudio.commands import BAD_INPUT, INTERRUPTED, OK, SUBCOMMANDS, run_subco
 from nnstudio.core.examples import example_project
 from nnstudio.core.metrics import REPORT_SPLITS, report_keys
 from nnstudio.core.project import load_project, save_project
+from nnstudio.engine.sweep import BATCHING_NOTE
 
 SAMPLES = {"train", "validation", "test"}
 
@@ -95,7 +96,7 @@ def test_sweep_help_names_the_keys_it_writes(capsys):
     for task in ("binary", "multiclass", "regression"):
         assert ", ".join(name[len("train_"):] for name in report_keys(task, ("train",))) in out
     assert "train_/val_/test_" in out and "{mean, sd, min, median, max}" in out
-    assert "which others share its batch" in out
+    assert BATCHING_NOTE in " ".join(out.split())  # wrapped to the terminal's width
 
 
 def test_sweep_text_shows_the_spread_over_seeds_not_one_number(tmp_path, capsys):
