@@ -715,13 +715,7 @@ def _main_code(run: _Run) -> str:
         lines += _early_stopping_lines(run)
     lines += [
         "",
-        "    final = {}",
-        '    for part, prefix in (("train", ""), ("validation", "val_"), ("test", "test_")):',
-        "        data = to_tensors(splits[part], device)",
-        "        if len(data[0]):",
-        ("            metrics = in_target_units(evaluate(model, data), target)" if target
-         else "            metrics = evaluate(model, data)"),
-        "            final.update({prefix + k: v for k, v in metrics.items()})",
+        f"    final = final_metrics(model, splits, device{', target' if target else ''})",
         '    say("final: " + "  ".join(f"{name} {value:.4g}" for name, value in final.items()))',
         ("    arrays = folded(studio_arrays(model), target)" if target
          else "    arrays = studio_arrays(model)"),
@@ -737,6 +731,18 @@ def _main_code(run: _Run) -> str:
         ('                                      "best_epoch": best_epoch, "processes": world})'
          if run.early_stopping else
          '                                      "processes": world})'),
+        "",
+        "",
+        f"def final_metrics(model, splits, device{', target' if target else ''}):",
+        '    """Loss and metrics of the trained model on every split, prefixed by the split."""',
+        "    final = {}",
+        '    for part, prefix in (("train", ""), ("validation", "val_"), ("test", "test_")):',
+        "        data = to_tensors(splits[part], device)",
+        "        if len(data[0]):",
+        ("            metrics = in_target_units(evaluate(model, data), target)" if target
+         else "            metrics = evaluate(model, data)"),
+        "            final.update({prefix + k: v for k, v in metrics.items()})",
+        "    return final",
         "",
         "",
         "def to_tensors(split, device):",
