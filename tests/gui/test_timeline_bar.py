@@ -188,3 +188,26 @@ def test_backprop_steps_through_the_viewed_epochs_weights(qtbot, window):
     assert latest["loss"] != pytest.approx(expected["loss"], rel=1e-3)
     qtbot.mouseClick(bar.latest_button, Qt.MouseButton.LeftButton)
     assert backprop.result is None  # its numbers were the epoch's, not the latest weights'
+
+
+
+def test_the_weights_histogram_shows_the_viewed_epoch_even_while_training(qtbot, composed_window,
+                                                                           warm_torch):
+    from nnstudio.engine.inspection import histogram
+
+    document = ProjectDocument(spiral_project(epochs=5000, early_stopping=False))
+    window = composed_window(document, size=(1300, 850), panels=("weights_dock",))
+    panel = show(qtbot, window, "weights_dock")
+    controller, bar, live = window.services.controller, window.timeline, window.services.live
+    assert controller.train()
+    qtbot.waitUntil(lambda: (8, False) in bar.positions, timeout=WAIT)
+    controller.pause()
+    qtbot.waitUntil(lambda: controller.state == "paused", timeout=WAIT)
+    assert bar.show_epoch(5) and live.viewed == (None, 5)  # the run in progress, epoch 5
+    settle(qtbot, window)
+    qtbot.waitUntil(lambda: "epoch 5" in panel.now_plot.titleLabel.text, timeout=WAIT)
+    key = panel.tensor_combo.currentData()
+    expected = histogram(np.asarray(controller.timeline.snapshots[5][key]), 40)
+    np.testing.assert_array_equal(panel.current.counts, expected.counts)
+    with qtbot.waitSignal(controller.run_finished, timeout=WAIT):
+        controller.stop()

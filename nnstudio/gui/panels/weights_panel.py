@@ -355,14 +355,16 @@ class WeightsPanel(ThrottledLivePanel):
     def _show_now(self, key: str | None) -> None:
         from nnstudio.engine.inspection import histogram
 
-        display = self.live.display
-        latest = self._latest[1] if self._latest is not None else {}
+        display, viewed = self.live.display, self.live.viewed
+        # An epoch chosen on the timeline is what the display model holds: it goes first.
+        latest = self._latest[1] if self._latest is not None and viewed is None else {}
         if key in latest:
             values = np.asarray(latest[key])
             state = f"at epoch {self._latest[0]}"
         elif key is not None and display is not None and display.has_tensor(key):
             values = display.array(key)
-            state = "initial weights" if self.live.weights_state == INITIAL else "now"
+            state = ("initial weights" if self.live.weights_state == INITIAL else
+                     "now" if viewed is None else f"at the timeline's epoch {viewed[1]}")
         else:
             self.current = None
             self.now_curve.setData([], [])
