@@ -211,3 +211,17 @@ def test_the_weights_histogram_shows_the_viewed_epoch_even_while_training(qtbot,
     np.testing.assert_array_equal(panel.current.counts, expected.counts)
     with qtbot.waitSignal(controller.run_finished, timeout=WAIT):
         controller.stop()
+
+
+def test_fork_refuses_a_run_whose_network_the_editor_has_changed_since(qtbot, window):
+    from nnstudio.core.commands import SetParamCommand
+
+    train(qtbot, window)
+    bar, document = window.timeline, window.document
+    assert bar.show_epoch(3)
+    assert document.push(SetParamCommand("dense_1", "units", 12))
+    runs_before = len(document.project.runs)
+    qtbot.mouseClick(bar.fork_button, Qt.MouseButton.LeftButton)
+    assert not window.services.controller.is_active
+    assert len(document.project.runs) == runs_before
+    assert "trained another network" in window.statusBar().currentMessage()
