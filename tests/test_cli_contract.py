@@ -3,6 +3,7 @@ mistyped command is an error with a suggestion (never the window), `train --no-s
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import signal
@@ -75,10 +76,14 @@ def test_ctrl_c_in_sweep_says_what_it_kept_and_exits_130(spiral, tmp_path, monke
     code = run_subcommand(["sweep", str(spiral), "--widths", "1,2", "--seeds", "2", "--epochs",
                            "5", "--out", str(prefix)])
     assert code == INTERRUPTED
-    # The sizes train together, so stopped at the first report none has finished.
-    assert "stopped by Ctrl+C before any size finished; nothing written" in \
-        capsys.readouterr().err
-    assert not (tmp_path / "sweep.csv").exists()
+    # The sizes train together, so stopped at the first report none has finished: all four
+    # are kept as trained so far, and say so.
+    assert "stopped by Ctrl+C after 0 of 4 runs, and 4 kept as trained so far" in \
+        capsys.readouterr().out
+    with open(tmp_path / "sweep.csv", newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert [row["stop_reason"] for row in rows] == ["stopped"] * 4
+    assert all(1 <= int(row["epochs"]) < 5 for row in rows)
 
 
 @pytest.mark.parametrize("word, hint", [("trian", "did you mean 'train'?"),

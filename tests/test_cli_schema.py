@@ -114,7 +114,7 @@ def test_sweep_text_shows_the_spread_over_seeds_not_one_number(tmp_path, capsys)
 
 # ---- Ctrl+C ------------------------------------------------------------------------------------
 
-def test_ctrl_c_in_a_sweep_writes_the_sizes_finished_and_exits_130(tmp_path):
+def test_ctrl_c_in_a_sweep_writes_what_it_trained_and_exits_130(tmp_path):
     path = project_file(tmp_path, "spiral")
     # Depths cannot share a batched computation: each trains on its own, one after another;
     # Ctrl+C comes at depth 2's first epoch, long before its 2,000th.
@@ -132,10 +132,16 @@ def test_ctrl_c_in_a_sweep_writes_the_sizes_finished_and_exits_130(tmp_path):
     out, rest = process.communicate(timeout=600)
     err = "".join(seen) + rest
     assert process.returncode == INTERRUPTED, err
-    assert "Traceback" not in err and "stopped by Ctrl+C after 2 of 4 runs" in out
+    assert "Traceback" not in err
+    assert "stopped by Ctrl+C after 2 of 4 runs, and 2 kept as trained so far" in out
     with open(tmp_path / "s.csv", newline="") as file:
         rows = list(csv.DictReader(file))
-    assert [(r["depth"], r["seed"]) for r in rows] == [("1", "0"), ("1", "1")]
+    # depth 1 finished; depth 2 kept as it was when Ctrl+C came
+    assert [(r["depth"], r["seed"], r["stop_reason"]) for r in rows] == [
+        ("1", "0", "completed"), ("1", "1", "completed"), ("2", "0", "stopped"),
+        ("2", "1", "stopped")]
+    assert [int(r["epochs"]) for r in rows][:2] == [2000, 2000]
+    assert all(1 <= int(r["epochs"]) < 2000 for r in rows[2:])
     assert (tmp_path / "s.png").is_file()
 
 

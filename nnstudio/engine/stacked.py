@@ -549,6 +549,9 @@ class _StackedRun:
                 self.on_epoch(epoch + 1)
             if all(m.reason for m in self.models):
                 break
+        if not completed:
+            for model in self.models:
+                model.reason = model.reason or "stopped"
         return completed, self._final_state()
 
     def _train_epoch(self, epoch: int) -> bool:
@@ -725,14 +728,17 @@ class ManyResult:
 def fit_many(networks: Sequence[Network], seeds: Sequence[int], data: PreparedData,
              config: TrainingConfig | dict, *, method: str = "auto", pad: bool | str = "auto",
              on_progress: Callable[[int, int], None] | None = None, cancel: Cancel = None,
-             groups: Sequence[Group] | None = None) -> list[ManyResult | None]:
+             groups: Sequence[Group] | None = None,
+             keep_stopped: bool = False) -> list[ManyResult | None]:
     """Train `networks[i]` with seed `seeds[i]` for every i, batching what can be batched.
 
     Each result equals what `fit(networks[i], data, config.replace(seed=seeds[i]))` gives, up
     to float rounding (see the module notes for Dropout), plus test metrics. A model whose loss
     turns NaN does not stop the others: its result has stop_reason "failed" and the error.
     `on_progress(done, total)` counts model-epochs. `cancel` (a `TrainingControl` or a function
-    returning True to stop) ends the run between batches; jobs not finished then are None.
+    returning True to stop) ends the run between batches; jobs not finished then are None,
+    unless `keep_stopped`: then the models training when it came are kept as trained so far
+    (stop_reason "stopped") and only jobs not started are None.
     SpecError (naming what to fix) before anything trains if a network does not fit the data.
     """
     config = config if isinstance(config, TrainingConfig) else TrainingConfig(config)
@@ -745,7 +751,8 @@ def fit_many(networks: Sequence[Network], seeds: Sequence[int], data: PreparedDa
         data = scalings[0].data(data)
     else:
         scalings = [None] * len(networks)
-    results = _fit_many(networks, seeds, data, config, method, pad, on_progress, cancel, groups)
+    results = _fit_many(networks, seeds, data, config, method, pad, on_progress, cancel, groups,
+                        keep_stopped)
     return [result if result is None or scaled is None else dataclasses.replace(
                 result, result=scaled.result(result.result),
                 test_metrics=scaled.metrics(result.test_metrics))
@@ -755,7 +762,7 @@ def fit_many(networks: Sequence[Network], seeds: Sequence[int], data: PreparedDa
 def _fit_many(networks: Sequence[Network], seeds: Sequence[int], data: PreparedData,
               config: TrainingConfig, method: str, pad: bool | str,
               on_progress: Callable[[int, int], None] | None, cancel: Cancel,
-              groups: Sequence[Group] | None) -> list[ManyResult | None]:
+              groups: Sequence[Group] | None, keep_stopped: bool) -> list[ManyResult | None]:
     stop = stop_function(cancel)
     plans = {}
     for index, network in enumerate(networks):  # every check before the first batch
@@ -780,10 +787,10 @@ def _fit_many(networks: Sequence[Network], seeds: Sequence[int], data: PreparedD
 
         jobs = [(networks[j], int(seeds[j])) for j in group.jobs]
         plan = plans[_network_key(jobs[0][0])]
-        trained = _train_group(group, jobs, data, plan, stop, progress)
+        trained = _train_group(group, jobs, data, plan, stop, progress, keep_stopped)
         for job, result in zip(group.jobs, trained):
             results[job] = result
-        if any(result is None for result in trained):
+        if any(result is None or result.result.stop_reason == "stopped" for result in trained):
             break
         done += len(group.jobs) * config.epochs
         if on_progress:
@@ -792,10 +799,11 @@ def _fit_many(networks: Sequence[Network], seeds: Sequence[int], data: PreparedD
 
 
 def _train_group(group: Group, jobs: list[tuple[Network, int]], data: PreparedData,
-                 plan: RunPlan, stop: Callable[[], bool],
-                 progress: Callable[[int], None]) -> list[ManyResult | None]:
-    if group.method == "sequential":
-        return [_train_one(network, seed, data, plan.config, stop, progress)
+                 plan: RunPlan, stop: Callable[[], bool], progress: Callable[[int], None],
+                 keep_stopped: bool = False) -> list[ManyResult | None]:
+    if group.method == "sequential":  # once stopped, the models after are not started
+        return [None if stop() else _train_one(network, seed, data, plan.config, stop, progress,
+                                               keep_stopped)
                 for network, seed in jobs]
     config = plan.config
     device = plan.device
@@ -816,7 +824,7 @@ def _train_group(group: Group, jobs: list[tuple[Network, int]], data: PreparedDa
         torch.manual_seed(int(jobs[0][1]))  # dropout masks: one stream for the group
         run = _StackedRun(plan, stack, [seed for _, seed in jobs], stop, progress)
         completed, state = run.run()
-        if not completed:
+        if not completed and not keep_stopped:
             return [None] * len(jobs)
         run.load(state)
         train_rows, _ = run.measure(plan.x_train, plan.t_train, plan.c_train)
@@ -863,7 +871,8 @@ class StopWhen(Callback):
 
 
 def _train_one(network: Network, seed: int, data: PreparedData, config: TrainingConfig,
-               stop: Callable[[], bool], progress: Callable[[int], None]) -> ManyResult | None:
+               stop: Callable[[], bool], progress: Callable[[int], None],
+               keep_stopped: bool = False) -> ManyResult | None:
     control = TrainingControl()
     error = ""
     try:
@@ -873,7 +882,7 @@ def _train_one(network: Network, seed: int, data: PreparedData, config: Training
         if failure.result is None:
             raise
         result, error = failure.result, str(failure)
-    if result.stop_reason == "stopped":
+    if result.stop_reason == "stopped" and not keep_stopped:
         return None
     tested = {}
     if data.test.n_samples:

@@ -577,7 +577,7 @@ def run_sweep(source: Any, sizes: Sequence[SweepSize | int | tuple[int, int]],
               project_path: str | os.PathLike[str] | None = None, epochs: int | None = None,
               method: str = "auto", pad: bool | str = "auto",
               progress: Callable[[SweepProgress], None] | None = None, cancel: Cancel = None,
-              keep_weights: bool = False) -> SweepResult:
+              keep_weights: bool = False, keep_stopped: bool = False) -> SweepResult:
     """Train `source`'s network at every size with every seed; a `SweepResult`.
 
     `source` is a `Project` (its network, data and training settings; `project_path` finds a
@@ -586,8 +586,9 @@ def run_sweep(source: Any, sizes: Sequence[SweepSize | int | tuple[int, int]],
     for "both", or `SweepSize`s. `seeds` is a count (from the config's seed up) or a list.
     `epochs` overrides the config's. `progress` gets a `SweepProgress` after every epoch;
     `cancel` (a `TrainingControl` or a function returning True) stops between batches and the
-    result keeps the sizes finished (`cancelled` True). `keep_weights` keeps every model's
-    final weights in its row. SpecError/DataError before training for anything that does not fit.
+    result keeps the models finished (`cancelled` True), and with `keep_stopped` those training
+    when it came too, as trained so far (stop_reason "stopped"). `keep_weights` keeps every
+    model's final weights in its row. SpecError/DataError before training for anything that does not fit.
     """
     from nnstudio.engine.devices import resolve_device
     from nnstudio.engine.stacked import Group, fit_many, plan_groups, stop_function
@@ -622,13 +623,14 @@ def run_sweep(source: Any, sizes: Sequence[SweepSize | int | tuple[int, int]],
         trained = fit_many([job_networks[j] for j in group.jobs], [s for _, s in members],
                            data, config, cancel=stop, groups=[own_group],
                            on_progress=_epoch_reporter(progress, done, total, text,
-                                                       len(members), config.epochs))
-        if any(t is None for t in trained):
+                                                       len(members), config.epochs),
+                           keep_stopped=keep_stopped)
+        rows = [_sweep_row(size, seed, networks[size], many, keep_weights, data, config.loss)
+                for (size, seed), many in zip(members, trained) if many is not None]
+        result.runs.extend(rows)
+        if len(rows) < len(members) or any(r.stop_reason == "stopped" for r in rows):
             result.cancelled = True
             break
-        rows = [_sweep_row(size, seed, networks[size], many, keep_weights, data, config.loss)
-                for (size, seed), many in zip(members, trained)]
-        result.runs.extend(rows)
         done += len(members) * config.epochs
         if progress:
             progress(SweepProgress(done, total, f"{text}: done", tuple(rows)))
@@ -791,8 +793,9 @@ class _ProgressLine:
 def sweep_from_arguments(args: Any) -> int:
     """Run `nnstudio sweep` from parsed options: train, write PREFIX.csv and PREFIX.png, print
     the table (or JSON). Bad input raises an NNStudioError (the caller prints one line and
-    exits 2). Ctrl+C stops after the current batch: the sizes finished are still written and
-    the exit code is 130, as for every command."""
+    exits 2). Ctrl+C stops after the current batch: the models finished and those training
+    then (as trained so far, marked stopped) are still written and the exit code is 130, as
+    for every command."""
     import json
     import signal
     import sys
@@ -838,13 +841,13 @@ def sweep_from_arguments(args: Any) -> int:
             return _data_sweep(loaded, train_sizes, args, config, prefix, progress, control)
         result = run_sweep(loaded.project, sizes, seeds=args.seeds, scale=args.scale,
                            config=config, project_path=loaded.path, progress=progress,
-                           cancel=control)
+                           cancel=control, keep_stopped=True)
     finally:
         progress.close()
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
     if not result.runs:
-        print("stopped by Ctrl+C before any size finished; nothing written", file=sys.stderr)
+        print("stopped by Ctrl+C before any model trained; nothing written", file=sys.stderr)
         return INTERRUPTED
     csv_path = prefix.with_name(prefix.name + ".csv")
     png_path = prefix.with_name(prefix.name + ".png")
@@ -859,7 +862,10 @@ def sweep_from_arguments(args: Any) -> int:
         print(result.spread_table())
         for note in result.notes:
             print(note)
-        done = f"{len(result.runs)} of {len(sizes) * len(result.seeds)} runs"
+        partial = sum(r.stop_reason == "stopped" for r in result.runs)
+        done = (f"{len(result.runs) - partial} of {len(sizes) * len(result.seeds)} runs"
+                + (f", and {partial} kept as trained so far (stop_reason stopped)"
+                   if partial else ""))
         stopped = f" (stopped by Ctrl+C after {done})" if result.cancelled else ""
         print(f"wrote {csv_path} and {png_path} in {result.seconds:.1f} s{stopped}")
     return INTERRUPTED if result.cancelled else 0
