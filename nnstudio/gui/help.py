@@ -62,6 +62,8 @@ class GuideDialog(QDialog):
         self.contents = QListWidget()
         self.contents.setObjectName("guide_contents")
         self.contents.addItems([page_title(path) for path in self.pages])
+        self.contents.setWordWrap(True)  # long titles on two lines, not a scroll bar
+        self.contents.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.browser = QTextBrowser()
         self.browser.setObjectName("guide_browser")
         self.browser.setOpenExternalLinks(True)
