@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -208,9 +208,13 @@ class LessonEditorDialog(QDialog):
     saved = Signal(str)  # the path written
 
     def __init__(self, lesson: Lesson, path: Path | None = None,
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None,
+                 try_lesson: Callable[[Lesson], bool] | None = None):
+        """`try_lesson(lesson)` starts the lesson as a learner would meet it (the Try It
+        button; none without it)."""
         super().__init__(parent)
         self.setObjectName("lesson_editor")
+        self.try_lesson = try_lesson
         self.path = path
         self._id_from_title = path is None  # a new lesson's id follows its title
         self._document = lesson_document(lesson)  # the file's JSON; the form edits its steps
@@ -262,10 +266,14 @@ class LessonEditorDialog(QDialog):
         self.message.setWordWrap(True)
         self.save_button = QPushButton("Save")
         self.save_as_button = QPushButton("Save As…")
+        self.try_button = QPushButton("Try It")
+        self.try_button.setToolTip("Start the lesson in the Lesson panel, as a learner would "
+                                   "(its project opens as an untitled copy).")
+        self.try_button.setVisible(self.try_lesson is not None)
         close = QPushButton("Close")
         bottom = QHBoxLayout()
         bottom.addWidget(self.message, 1)
-        for button in (self.save_button, self.save_as_button, close):
+        for button in (self.try_button, self.save_button, self.save_as_button, close):
             bottom.addWidget(button)
         layout = QVBoxLayout(self)
         layout.addLayout(heading)
@@ -285,6 +293,7 @@ class LessonEditorDialog(QDialog):
         self.down_button.clicked.connect(lambda: self.move_step(1))
         self.save_button.clicked.connect(self.save)
         self.save_as_button.clicked.connect(self.save_as)
+        self.try_button.clicked.connect(self.try_it)
         close.clicked.connect(self.close)
 
     def _build_step_form(self) -> QWidget:
@@ -504,11 +513,22 @@ class LessonEditorDialog(QDialog):
         self.saved.emit(str(path))
         return True
 
-    def _refuse(self, message: str) -> None:
-        """Say why the lesson cannot be saved, in the editor and in a box."""
+    @Slot()
+    def try_it(self) -> bool:
+        """Start the lesson as it stands in the Lesson panel (refused, saying why, when it
+        would not load)."""
+        try:
+            lesson = self.lesson()
+        except NNStudioError as error:
+            self._refuse(str(error), "The lesson cannot be tried")
+            return False
+        return self.try_lesson is not None and self.try_lesson(lesson)
+
+    def _refuse(self, message: str, title: str = "The lesson cannot be saved") -> None:
+        """Say why the lesson cannot be saved (or tried), in the editor and in a box."""
         self.message.setStyleSheet("color: #c62828")
-        self.message.setText(f"Not saved: {message}")
-        QMessageBox.warning(self, "The lesson cannot be saved", message)
+        self.message.setText(f"Not saved: {message}" if "saved" in title else message)
+        QMessageBox.warning(self, title, message)
 
     def _update_title(self) -> None:
         name = self.path.name if self.path is not None else "new lesson"
@@ -591,7 +611,11 @@ def edit_lesson(window: MainWindow, path: str | None = None) -> LessonEditorDial
 
 
 def _show_editor(window: MainWindow, lesson: Lesson, path: Path | None) -> LessonEditorDialog:
-    dialog = LessonEditorDialog(lesson, path, window)
+    from nnstudio.gui.panels.lesson_panel import LESSON_DOCK, LessonPanel
+
+    panel = window.panels.get(LESSON_DOCK)
+    start = panel.start_lesson if isinstance(panel, LessonPanel) else None
+    dialog = LessonEditorDialog(lesson, path, window, try_lesson=start)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()  # not modal: the teacher may look at the project while writing
     return dialog

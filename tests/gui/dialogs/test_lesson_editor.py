@@ -167,3 +167,17 @@ def test_edit_lesson_opens_a_saved_file_and_saves_it_in_place(qtbot, window, mon
     qtbot.keySequence(reopened, "Ctrl+S")
     assert not reopened.is_modified
     assert load_lesson(tmp_path / "mine.nnlesson").steps[0].text == "Changed."
+
+
+def test_try_it_starts_the_lesson_being_written_in_the_lesson_panel(qtbot, window):
+    window.document.new_from_example("spiral")
+    editor = open_editor(qtbot, window)
+    type_into(qtbot, editor.title_edit, "Trying")
+    editor.add_condition({"kind": "parameters", "op": "<=", "value": 60})
+    editor.why_edit.setPlainText("Small is enough.")
+    qtbot.mouseClick(editor.try_button, Qt.MouseButton.LeftButton)
+    panel = window.panels["lesson_dock"]
+    assert panel.lesson is not None and panel.title.text() == "Trying"
+    assert window.document.path is None and window.document.project.name == "Spiral"
+    assert len(panel.goal_labels) == 1 and "parameters <= 60" in panel.goal_labels[0].text()
+    assert editor.isVisible()  # the teacher keeps writing
