@@ -366,7 +366,7 @@ def _progress_for(json_output: bool, stream: TextIO, quiet: bool = False):
             done = (snapshot.epoch - 1 + snapshot.batch / snapshot.batches_per_epoch)
             rate = snapshot.samples_per_second
             remaining = (self.epochs - done) / max(done, 1e-9) * snapshot.elapsed
-            self._draw(snapshot.epoch, done, {"loss": snapshot.loss, **self._val()}, rate,
+            self._draw(snapshot.epoch, done, {"train_loss": snapshot.loss, **self._val()}, rate,
                        remaining)
 
         def _val(self) -> dict[str, float]:
@@ -376,7 +376,9 @@ def _progress_for(json_output: bool, stream: TextIO, quiet: bool = False):
             self.metrics = {k: v for k, v in snapshot.metrics.items() if k != "lr"}
             if self.quiet:
                 return
-            shown = {k: v for k, v in self.metrics.items()
+            # Named as in --json: the history's "loss" is the training split's train_loss.
+            shown = {k if k.startswith("val_") else f"train_{k}": v
+                     for k, v in self.metrics.items()
                      if k in ("loss", "accuracy", "r2", "val_loss", "val_accuracy", "val_r2")}
             if self.tty:
                 self._draw(snapshot.epoch, snapshot.epoch, shown,
