@@ -43,10 +43,16 @@ def run_headless_option(argv: list[str]) -> int:
     choice.add_argument("--check", action="store_true",
                         help="print versions, devices, threads and folders for a bug report")
     choice.add_argument("--example", metavar="NAME", help="write the example project NAME")
-    parser.add_argument("-o", "--output", metavar="FILE", help="where --example writes")
+    parser.add_argument("-o", "--output", metavar="FILE",
+                        help="where --example writes; '-' writes it to stdout")
+    parser.add_argument("--force", action="store_true",
+                        help="replace FILE if it exists (without it, it is kept)")
+    parser.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
     try:
         args = parser.parse_args(argv)
-        return check() if args.check else write_example(args.example, args.output)
+        if args.check:
+            return check()
+        return write_example(args.example, args.output, args.force, args.quiet)
     except BadInput as error:
         print(f"nnstudio: {error}", file=sys.stderr)
         return BAD_INPUT
@@ -61,26 +67,34 @@ def check() -> int:
     return 0 if healthy else 1
 
 
-def write_example(name: str, output: str | None) -> int:
-    """Save example `name` as `output` (never over an existing file); BadInput if it cannot."""
+def write_example(name: str, output: str | None, force: bool = False,
+                  quiet: bool = False) -> int:
+    """Save example `name` as `output` ("-": stdout; an existing file only with `force`);
+    BadInput if it cannot."""
     from nnstudio.commands import BadInput
     from nnstudio.core.examples import EXAMPLES, example_project
-    from nnstudio.core.project import save_project
+    from nnstudio.core.project import dumps_document, project_document, save_project
 
     if name not in EXAMPLES:
         raise BadInput(f"--example: no example called {name!r}; choose one of "
                        f"{', '.join(EXAMPLES)}")
     if not output:
         raise BadInput(f"--example {name}: say where to write it with -o FILE")
+    if output == "-":  # an example holds built-in or bundled data and no weights: one file
+        sys.stdout.flush()
+        sys.stdout.buffer.write(dumps_document(project_document(example_project(name))))
+        sys.stdout.flush()
+        return 0
     path = Path(output)
-    if path.exists():
-        raise BadInput(f"{path}: already exists; choose another file name")
+    if path.exists() and not force:
+        raise BadInput(f"{path}: already exists; add --force to replace it")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         save_project(path, example_project(name))
     except OSError as error:
         raise BadInput(f"{path}: cannot write it: {error.strerror or error}") from None
-    print(f"{path}: {EXAMPLES[name].title}")
+    if not quiet:
+        print(f"{path}: {EXAMPLES[name].title}")
     return 0
 
 

@@ -226,3 +226,17 @@ def test_lessons_writes_its_project_to_stdout_and_replaces_only_when_forced(tmp_
     assert run(capsys, "lessons", "--open", "1-neuron", "-o", target, "--force",
                "-q") == (OK, "", "")
     assert load_project(target).project.name
+
+
+def test_example_writes_to_stdout_and_replaces_only_when_forced(tmp_path, capsys):
+    from nnstudio import cli
+
+    assert cli.main(["--example", "spiral", "-o", "-"]) == OK
+    assert json.loads(capsys.readouterr().out)["name"] == "Spiral"
+    target = tmp_path / "e.nnstudio"
+    target.write_text("mine")
+    assert cli.main(["--example", "spiral", "-o", str(target)]) == BAD_INPUT
+    assert "already exists; add --force to replace it" in capsys.readouterr().err
+    assert cli.main(["--example", "spiral", "-o", str(target), "--force", "-q"]) == OK
+    assert capsys.readouterr() == ("", "")
+    assert load_project(target).project.name == "Spiral"
