@@ -10,6 +10,7 @@ lesson, so the ticks never speak about a project the lesson did not start.
 
 from __future__ import annotations
 
+from html import escape
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, Qt, Slot
@@ -179,7 +180,7 @@ class LessonPanel(QWidget):
             frame = QFrame()
             frame.setFrameShape(QFrame.Shape.StyledPanel)
             box = QVBoxLayout(frame)
-            text = QLabel(f"<b>{number}.</b> {step.text}")
+            text = QLabel(f"<b>{number}.</b> {escape(step.text)}")
             text.setWordWrap(True)
             box.addWidget(text)
             show = self._highlight_button(step.highlight)
@@ -240,11 +241,13 @@ class LessonPanel(QWidget):
 
 
 def _goal_text(result: GoalResult) -> str:
-    found = "; ".join(condition.actual for condition in result.results)
+    # Escaped: goals read "loss < 0.3", which rich text would take for the start of a tag.
+    found = escape("; ".join(condition.actual for condition in result.results))
+    goal, why = escape(result.goal.describe()), escape(result.goal.why)
     if result.met:
-        return (f"<span style='color:#2e7d32'>{MET} <b>Goal met:</b> {result.goal.describe()}"
-                f"</span><br><i>Why this worked:</i> {result.goal.why}")
-    return f"{OPEN} <b>Goal:</b> {result.goal.describe()}<br><small>now: {found}</small>"
+        return (f"<span style='color:#2e7d32'>{MET} <b>Goal met:</b> {goal}"
+                f"</span><br><i>Why this worked:</i> {why}")
+    return f"{OPEN} <b>Goal:</b> {goal}<br><small>now: {found}</small>"
 
 
 def install_lessons_menu(window: MainWindow, panel: LessonPanel) -> None:

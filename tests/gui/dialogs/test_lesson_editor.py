@@ -179,5 +179,5 @@ def test_try_it_starts_the_lesson_being_written_in_the_lesson_panel(qtbot, windo
     panel = window.panels["lesson_dock"]
     assert panel.lesson is not None and panel.title.text() == "Trying"
     assert window.document.path is None and window.document.project.name == "Spiral"
-    assert len(panel.goal_labels) == 1 and "parameters <= 60" in panel.goal_labels[0].text()
+    assert len(panel.goal_labels) == 1 and "parameters &lt;= 60" in panel.goal_labels[0].text()
     assert editor.isVisible()  # the teacher keeps writing

@@ -9,6 +9,7 @@ import dataclasses
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QPushButton
 
 from nnstudio.core.lessons import builtin_lesson, builtin_lessons, save_lesson
@@ -25,6 +26,13 @@ def window(composed_window, qtbot, warm_torch):
     made.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is made, timeout=2000)
     return made
+
+
+def shown(label) -> str:
+    """What a rich-text label reads on screen."""
+    document = QTextDocument()
+    document.setHtml(label.text())
+    return document.toPlainText()
 
 
 def lesson_action(window, title: str):
@@ -49,7 +57,8 @@ def test_a_learner_walks_the_learning_rate_lesson(qtbot, window):
     assert document.project.training.learning_rate == 0.0005
     assert panel.title.text() == "3. Gradient descent and the learning rate"
     [goal] = panel.goal_labels
-    assert goal.text().startswith(f"{OPEN} <b>Goal:</b> loss < 0.3 within 50 epochs")
+    assert goal.text().startswith(f"{OPEN} <b>Goal:</b> loss &lt; 0.3 within 50 epochs")
+    assert shown(goal).startswith(f"{OPEN} Goal: loss < 0.3 within 50 epochs")  # read whole
     assert "now: no run yet" in goal.text()
 
     train(qtbot, window)  # the tiny rate: the loss hardly moves
