@@ -114,6 +114,7 @@ def _v2_to_v3(document: dict[str, Any]) -> dict[str, Any]:
     - `data.source` of kind "drawn" {points, labels, class_names}: points drawn in the window.
     - `classroom` {hidden_panels, hidden_controls, show_notes}: a teacher's trimmed window.
     - `card` {intended_use, out_of_scope, limitations}: the model card's own words.
+    - `sweep` {scale, widths, depths, train_sizes, seeds, epochs}: the sweep a project suggests.
     """
     return document
 

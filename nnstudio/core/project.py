@@ -52,6 +52,7 @@ from nnstudio.core.migrations import FORMAT_VERSION, Migration, migrate
 from nnstudio.core.network import Network
 from nnstudio.core.params import _show
 from nnstudio.core.shapes import infer_shapes
+from nnstudio.core.sweep_settings import SweepSettings, sweep_settings_from_dict
 from nnstudio.core.timeline import MAX_SNAPSHOTS, TimelineRef, split_timeline, timeline_blob
 from nnstudio.data.builtin import BUILTIN_DATASETS
 from nnstudio.data.drawn import DrawnPoints, check_drawn
@@ -322,6 +323,7 @@ class Project:
     weights_origin: WeightsOrigin | None = None  # where the current weights came from
     classroom: Classroom | None = None  # what a student's window hides (core.classroom)
     card: CardText = field(default_factory=CardText)  # the model card's own words
+    sweep: SweepSettings | None = None  # the sweep it suggests (core.sweep_settings)
 
     def to_dict(self) -> dict[str, Any]:
         """The project's content as plain JSON values (no file format fields, no weights)."""
@@ -332,6 +334,7 @@ class Project:
             # Written only when set, so other projects keep their bytes.
             **({"classroom": self.classroom.to_dict()} if self.classroom else {}),
             **({"card": self.card.to_dict()} if not self.card.is_empty else {}),
+            **({"sweep": self.sweep.to_dict()} if self.sweep else {}),
         }
 
     def run(self, run_id: str) -> RunRecord:
@@ -471,7 +474,7 @@ def project_from_document(document: Any) -> tuple[Project, WeightsRef | None, st
     """
     doc = _object(document, "", required=("format", "format_version", "network"),
                   optional=("app_version", "name", "notes", "data", "training", "runs", "weights",
-                            "classroom", "card"))
+                            "classroom", "sweep", "card"))
     app_version = _text(doc.get("app_version", ""), "app_version", 40)
     name = _text(doc.get("name", "Untitled"), "name", 200)
     notes = _text(doc.get("notes", ""), "notes", 1_000_000)
@@ -483,8 +486,10 @@ def project_from_document(document: Any) -> tuple[Project, WeightsRef | None, st
     ref, origin = (None, None) if weights is None else _current_weights(weights, "weights")
     classroom = classroom_from_dict(doc["classroom"]) if "classroom" in doc else None
     card = card_text_from_dict(doc["card"]) if "card" in doc else CardText()
+    sweep = sweep_settings_from_dict(doc["sweep"]) if "sweep" in doc else None
     project = Project(name=name, network=network, data=data, training=training, runs=runs,
-                      notes=notes, weights_origin=origin, classroom=classroom, card=card)
+                      notes=notes, weights_origin=origin, classroom=classroom, sweep=sweep,
+                      card=card)
     return project, ref, app_version
 
 

@@ -22,7 +22,8 @@ from nnstudio.core.layers import layer_type
 from nnstudio.engine.evaluate import CHUNK, Evaluation
 from nnstudio.engine.losses import make_objective
 from nnstudio.engine.metrics import (
-    RegressionAccumulator, auc, confusion_matrix, roc_curve, scores_from_confusion,
+    EXACT_MATCH, RegressionAccumulator, auc, confusion_matrix, exact_matches, roc_curve,
+    scores_from_confusion,
 )
 from nnstudio.engine.modules import GraphModule
 
@@ -378,7 +379,8 @@ class Evaluated:
     """A classifier on one split: what it predicted, and how well.
 
     `probabilities` (n, classes) and `predicted` (n,) are the engine's (its objective turns the
-    outputs into both); `evaluation` is what `engine.evaluate.evaluate` gives on the same
+    outputs into both; (n, positions, classes) and (n, positions) for a class per position,
+    where a sample is misclassified when any position is wrong); `evaluation` is what `engine.evaluate.evaluate` gives on the same
     split: the confusion matrix, metrics and (binary) ROC curve and AUC. For regression `outputs`
     holds the predictions (n, k) and `probabilities`, `predicted` are None.
     """
@@ -400,7 +402,8 @@ class Evaluated:
 
     @property
     def is_binary(self) -> bool:
-        return self.is_classification and self.probabilities.shape[1] == 2
+        return (self.is_classification and self.probabilities.ndim == 2
+                and self.probabilities.shape[1] == 2)
 
     @property
     def targets(self) -> np.ndarray:
@@ -449,7 +452,8 @@ class Evaluated:
         """Indexes of the samples whose predicted class is not their true class."""
         predicted = self.predicted if threshold is None or not self.is_binary \
             else self.predicted_at(threshold)
-        return np.flatnonzero(predicted != self.targets)
+        wrong = predicted != self.targets
+        return np.flatnonzero(wrong.any(axis=1) if wrong.ndim == 2 else wrong)
 
     def largest_errors(self, count: int) -> np.ndarray:
         """Regression: indexes of the `count` samples predicted worst (largest mean |error|)."""
@@ -513,6 +517,8 @@ def evaluate_split(model: GraphModule, dataset, split: str = "test",
     predicted = objective.predicted_classes(values)
     confusion = confusion_matrix(predicted, y, max(objective.classes, 2)).numpy()
     metrics = {"loss": mean_loss, **scores_from_confusion(confusion)}
+    if objective.positions > 1:
+        metrics[EXACT_MATCH] = float(exact_matches(predicted, y)) / max(1, len(x))
     probabilities = objective.probabilities(values).double().numpy()
     roc = None
     if objective.classes == 2 and len(x):

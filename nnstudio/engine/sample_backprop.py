@@ -49,7 +49,9 @@ def backprop_sample(network: Network, data: PreparedData, config: TrainingConfig
     model.eval()
     x = np.ascontiguousarray(part.x[index:index + 1], np.float32)
     targets = objective.targets(torch.tensor(part.y[index:index + 1]))
-    explicit = unsupported_layer(network, model) is None
+    # The explicit loss head has one softmax over all outputs: a class per position (one
+    # softmax per group) is shown as autograd's sizes and norms, like convolutions.
+    explicit = unsupported_layer(network, model) is None and objective.positions == 1
     steps = _explicit(network, model, objective, x, targets) if explicit else \
         _autograd(model, objective, x, targets)
     parameters = {f"{node_id}.{name}": parameter for node_id in model.node_ids

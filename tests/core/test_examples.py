@@ -32,9 +32,9 @@ def test_the_example_files_are_exactly_what_the_code_builds(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in written)  # no weights
 
 
-def test_examples_list_the_five_the_issue_names_grokking_and_an_empty_one_each_with_text():
+def test_examples_list_the_five_the_issue_names_the_emergence_lab_and_an_empty_one_with_text():
     assert list(EXAMPLES) == ["seed_article", "spiral", "digits_mlp", "digits_cnn", "regression",
-                              "grokking", "empty"]
+                              "grokking", "double_descent", "mirage", "empty"]
     for key, example in EXAMPLES.items():
         assert isinstance(example, Example)
         title, description = example
@@ -117,3 +117,49 @@ def test_the_shipped_example_files_load():
     for key in EXAMPLES:
         loaded = load_project(EXAMPLES_FOLDER / f"{key}.nnstudio")
         assert loaded.project.to_dict() == example_project(key).to_dict() and loaded.weights is None
+
+
+def test_the_double_descent_example_flips_training_labels_and_suggests_its_width_sweep():
+    project = example_project("double_descent")
+    assert layers(project.network) == [
+        ("input", {"shape": (1, 8, 8)}), ("flatten", {}),
+        ("dense", {"units": 64, "activation": "relu"}),
+        ("dense", {"units": 10, "activation": "softmax"}),
+    ]
+    data = project.data
+    assert (data.source.name, data.label_noise, data.validation, data.test) == (
+        "digits", 0.2, 0.1, 0.6)
+    t = project.training
+    # Nothing holds it back: plain Adam (weight decay is AdamW's), no penalty, no early stop.
+    assert (t.optimizer, t.l1, t.l2, t.early_stopping) == ("adam", 0, 0, False)
+    sweep = project.sweep
+    assert (sweep.scale, sweep.widths[0], sweep.widths[-1], sweep.seeds) == ("width", 4, 1024, 2)
+    assert sweep.epochs == t.epochs
+
+
+def test_the_mirage_example_answers_every_digit_of_the_sum_with_a_group_of_ten():
+    project = example_project("mirage")
+    dataset = load_dataset(project)
+    assert (dataset.positions, dataset.n_classes, dataset.input_shape) == (4, 10, (60,))
+    output = project.network.nodes[-1]
+    assert (output.params["units"], output.params["activation"]) == (40, "linear")
+    assert project.data.preprocessing == "none" and project.sweep.widths[-1] == 256
+
+
+def test_sweep_settings_are_optional_checked_by_field_and_kept_by_a_save(tmp_path):
+    import json
+
+    from nnstudio.core.errors import ProjectError
+    from nnstudio.core.project import save_project
+
+    path = tmp_path / "dd.nnstudio"
+    save_project(path, example_project("double_descent"))
+    assert load_project(path).project.sweep == example_project("double_descent").sweep
+    assert "sweep" not in json.loads((EXAMPLES_FOLDER / "spiral.nnstudio").read_text())
+    document = json.loads(path.read_text())
+    for bad, field in (({"widths": [4, 4]}, "sweep.widths: lists a size twice"),
+                       ({"seeds": 0}, "sweep.seeds"), ({"scale": "height"}, "sweep.scale"),
+                       ({"colour": 1}, "sweep.colour: unknown field"), ([], "sweep: must be")):
+        path.write_text(json.dumps({**document, "sweep": bad}))
+        with pytest.raises(ProjectError, match=field):
+            load_project(path)

@@ -16,6 +16,8 @@ engine's own `evaluate`, objective and metrics), so they equal the command line'
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, Signal, Slot
@@ -545,9 +547,15 @@ class EvaluationPanel(ThrottledLivePanel):
         else:
             self._fill_sample_cells(shown)
 
-    def _predicted_of(self, index: int) -> tuple[int, float]:
-        """The class shown as predicted for sample `index`, and its probability."""
+    def _predicted_of(self, index: int) -> tuple[Any, float]:
+        """The class shown as predicted for sample `index`, and its probability. With a class
+        per position: every position's class, and the probability of them all together (the
+        product: the network draws each position on its own)."""
         result = self.result
+        if result.predicted.ndim == 2:
+            predicted = result.predicted[index]
+            chosen = result.probabilities[index, np.arange(len(predicted)), predicted]
+            return predicted, float(np.prod(chosen))
         if result.is_binary:
             predicted = int(result.positive_scores()[index] > self.threshold)
         else:
@@ -565,13 +573,14 @@ class EvaluationPanel(ThrottledLivePanel):
 
     def _label_thumbnails(self, shown: np.ndarray) -> None:
         result = self.result
-        names = self._class_names(result.probabilities.shape[1]) if \
+        names = self._class_names(result.probabilities.shape[-1]) if \
             result.is_classification else ()
         for row, index in enumerate(shown.tolist()):
             if result.is_classification:
                 predicted, probability = self._predicted_of(index)
-                true = int(result.targets[index])
-                text = f"#{index}: {names[true]} → {names[predicted]}\n{probability:.0%} sure"
+                true, guess = (_class_text(names, label)
+                               for label in (result.targets[index], predicted))
+                text = f"#{index}: {true} → {guess}\n{probability:.0%} sure"
             else:
                 text = f"#{index}"
             item = self.thumbnails.item(row)
@@ -591,7 +600,7 @@ class EvaluationPanel(ThrottledLivePanel):
         table.setColumnCount(len(head) + len(features))
         table.setHorizontalHeaderLabels(head + features)
         table.setRowCount(len(shown))
-        names = self._class_names(result.probabilities.shape[1]) if \
+        names = self._class_names(result.probabilities.shape[-1]) if \
             result.is_classification else ()
         x = dataset.x.reshape(dataset.n_samples, -1)
         raw = self.live.raw_inputs(x[shown])[:, :len(features)]  # what the data file says
@@ -599,7 +608,7 @@ class EvaluationPanel(ThrottledLivePanel):
         for row, index in enumerate(shown.tolist()):
             table.setItem(row, 0, _number_item(str(index), index))
             if result.is_classification:
-                true = names[int(result.targets[index])]
+                true = _class_text(names, result.targets[index])
             else:
                 true = f"{float(np.asarray(dataset.y[index]).reshape(-1)[0]):.4g}"
             table.setItem(row, 1, QTableWidgetItem(true))
@@ -618,12 +627,12 @@ class EvaluationPanel(ThrottledLivePanel):
         """The columns that change with the weights: the prediction and how sure or how far."""
         result = self.result
         table = self.sample_table
-        names = self._class_names(result.probabilities.shape[1]) if \
+        names = self._class_names(result.probabilities.shape[-1]) if \
             result.is_classification else ()
         for row, index in enumerate(shown.tolist()):
             if result.is_classification:
                 predicted, probability = self._predicted_of(index)
-                cells = (names[predicted], f"{probability:.3f}")
+                cells = (_class_text(names, predicted), f"{probability:.3f}")
             else:
                 true = float(np.asarray(result.dataset.y[index]).reshape(-1)[0])
                 guess = float(result.outputs[index].reshape(-1)[0])
@@ -721,3 +730,8 @@ def _thumbnail(image: np.ndarray):
     return qimage(rgba).scaled(THUMBNAIL, THUMBNAIL, Qt.AspectRatioMode.KeepAspectRatio,
                                Qt.TransformationMode.FastTransformation)
 
+
+def _class_text(names: tuple[str, ...], label: Any) -> str:
+    """A class's name; for a class per position (a sum's digits) the names run together."""
+    label = np.asarray(label)
+    return "".join(names[int(v)] for v in label) if label.ndim else names[int(label)]

@@ -117,6 +117,14 @@ class ForwardPanel(SampleChoice, LivePanel):
         if part.task == "regression":
             truth = np.asarray(part.y[index]).reshape(-1)
             text = f"true value {_fmt(truth[0])}, network says {_fmt(output[0])}"
+        elif np.ndim(part.y[index]) == 1:  # a class per position: the digits of a sum
+            truth = part.y[index]
+            guess = np.asarray(output).reshape(len(truth), -1).argmax(axis=1)
+            names = part.class_names
+            mark = "✓" if np.array_equal(guess, truth) else "✗"
+            text = (f"true {''.join(names[v] for v in truth)}; network says "
+                    f"{''.join(names[v] for v in guess)} "
+                    f"({int((guess == truth).sum())} of {len(truth)} positions right) {mark}")
         else:
             label = int(part.y[index])
             names = part.class_names

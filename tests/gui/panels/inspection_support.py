@@ -13,7 +13,7 @@ from nnstudio.engine.weights import arrays_to_model, model_to_arrays
 
 EXAMPLE_KEYS = tuple(EXAMPLES)
 PLANE_EXAMPLES = ("seed_article", "spiral", "regression")  # vector inputs, a plane exists
-IMAGE_EXAMPLES = ("digits_mlp", "digits_cnn")
+IMAGE_EXAMPLES = ("digits_mlp", "digits_cnn", "double_descent")
 TOKEN_EXAMPLES = ("grokking",)  # two inputs, but token ids for an Embedding: no plane
 
 
