@@ -95,6 +95,7 @@ class ClassroomPreset(QObject):
             before = window.menu("Export").menuAction()
         except KeyError:
             before = None
+        file_menu.insertSeparator(before)  # the teacher's entries after the files'
         file_menu.insertAction(before, self.edit_action)
         window.add_before_state_saved(self.lift)  # the saved layout stays the person's own
 

@@ -103,11 +103,12 @@ def build_window(document: ProjectDocument | None = None, settings: QSettings | 
             parts["lr_find"] = _install_lr_find(services)
             parts["experiments"] = _install_experiments(services)
             _install_export(window)
-            _install_draw_data(window)
             parts["classroom"] = _install_classroom(window)
             _install_lesson_editor(window)
         if "data_view_dock" in window.panels:
             parts["data_view"] = _install_data_view(services)
+        if menus:
+            _install_draw_data(window)  # after Import Data, to stand beside it
 
     window = MainWindow(document, settings=settings, install=install)
     window.training = parts.get("training")
