@@ -71,11 +71,11 @@ REPORT_SPLITS = {"train": "train_", "validation": "val_", "test": "test_"}
 
 def report_metrics(task: str) -> tuple[str, ...]:
     """The metrics reported for each split of a task ("binary", "multiclass", "regression"):
-    the loss, then the task's scores; AUC where there is one ROC curve, for two classes."""
+    the loss, then the task's scores; for classes AUC too (one-vs-rest, averaged over the
+    classes, for more than two)."""
     if task == "regression":
         return ("loss", "mse", "mae", "r2")
-    return ("loss", "accuracy", "precision", "recall", "f1") + (
-        ("auc",) if task == "binary" else ())
+    return ("loss", "accuracy", "precision", "recall", "f1", "auc")
 
 
 def report_keys(task: str, splits: tuple[str, ...] = tuple(REPORT_SPLITS)) -> tuple[str, ...]:

@@ -19,6 +19,7 @@ from nnstudio.engine.metrics import (
     ClassificationAccumulator,
     RegressionAccumulator,
     auc,
+    one_vs_rest_auc,
     roc_curve,
 )
 from nnstudio.engine.modules import GraphModule
@@ -29,7 +30,8 @@ CHUNK = 8192  # samples per forward pass when measuring
 @dataclass(frozen=True)
 class Evaluation:
     """Metrics of a model on one split. Classification: loss, accuracy, precision, recall, f1
-    (and auc for two classes); regression: loss, mse, mae, r2."""
+    and auc (one-vs-rest, averaged, for more than two classes); regression: loss, mse, mae,
+    r2."""
 
     metrics: dict[str, float]
     confusion: np.ndarray | None = None  # row = true class, column = predicted
@@ -44,7 +46,8 @@ def measure(model: GraphModule, objective: Objective, x: torch.Tensor, targets: 
     """Loss and metrics of `model` on tensors already on its device (model left in train mode).
 
     `targets` are in the loss's form (`objective.targets`), `classes` the class indices (None
-    for regression). Returns (metrics, confusion or None, positive-class scores or None).
+    for regression). Returns (metrics, confusion or None, class probabilities (n, classes) or
+    None).
     """
     was_training = model.training
     model.eval()
@@ -62,7 +65,7 @@ def measure(model: GraphModule, objective: Objective, x: torch.Tensor, targets: 
                 if objective.is_classification:
                     accumulator.update(loss, objective.predicted_classes(values), classes[start:end])
                     if want_scores:
-                        scores.append(objective.probabilities(values)[:, 1])
+                        scores.append(objective.probabilities(values))
                 else:
                     accumulator.update(loss, values, targets[start:end])
     finally:
@@ -74,7 +77,8 @@ def measure(model: GraphModule, objective: Objective, x: torch.Tensor, targets: 
 
 
 def evaluate(model: GraphModule, dataset: Dataset, loss: str = "auto") -> Evaluation:
-    """Metrics, confusion matrix and (for two classes) ROC curve of `model` on `dataset`.
+    """Metrics (AUC too), confusion matrix and (for two classes) ROC curve of `model` on
+    `dataset`.
 
     `loss` is the training setting, so the loss reported is the one training minimized.
     SpecError if the network's output does not fit the dataset.
@@ -84,13 +88,16 @@ def evaluate(model: GraphModule, dataset: Dataset, loss: str = "auto") -> Evalua
     x = torch.tensor(dataset.x, device=device)
     y = torch.tensor(dataset.y, device=device)
     classes = y if objective.is_classification else None
-    binary = objective.is_classification and objective.classes == 2
     metrics, confusion, scores = measure(model, objective, x, objective.targets(y), classes,
-                                         want_scores=binary)
+                                         want_scores=objective.is_classification)
     roc = None
-    if binary and scores is not None:
-        roc = roc_curve(scores.cpu().numpy(), dataset.y)
-        metrics["auc"] = auc(roc[0], roc[1])
+    probabilities = scores.cpu().numpy() if scores is not None else None
+    if probabilities is not None and probabilities.ndim == 2:  # a class per sample
+        if objective.classes == 2:
+            roc = roc_curve(probabilities[:, 1], dataset.y)
+            metrics["auc"] = auc(roc[0], roc[1])
+        else:  # one curve per class against the rest, averaged
+            metrics["auc"] = one_vs_rest_auc(probabilities, dataset.y)
     return Evaluation(metrics, confusion, roc, dataset.class_names, dataset.n_samples)
 
 

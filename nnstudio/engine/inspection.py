@@ -22,8 +22,8 @@ from nnstudio.core.layers import layer_type
 from nnstudio.engine.evaluate import CHUNK, Evaluation
 from nnstudio.engine.losses import make_objective
 from nnstudio.engine.metrics import (
-    EXACT_MATCH, RegressionAccumulator, auc, confusion_matrix, exact_matches, roc_curve,
-    scores_from_confusion,
+    EXACT_MATCH, RegressionAccumulator, auc, confusion_matrix, exact_matches, one_vs_rest_auc,
+    roc_curve, scores_from_confusion,
 )
 from nnstudio.engine.modules import GraphModule
 
@@ -524,6 +524,8 @@ def evaluate_split(model: GraphModule, dataset, split: str = "test",
     if objective.classes == 2 and len(x):
         roc = roc_curve(probabilities[:, 1], dataset.y)
         metrics["auc"] = auc(roc[0], roc[1])
+    elif probabilities.ndim == 2 and len(x):  # as engine.evaluate: each class against the rest
+        metrics["auc"] = one_vs_rest_auc(probabilities, dataset.y)
     evaluation = Evaluation(metrics, confusion, roc, names, len(x))
     return Evaluated(split, dataset, evaluation, probabilities,
                      predicted.numpy().astype(np.int64))

@@ -81,6 +81,20 @@ def per_class_scores(confusion, names: Sequence[str] = ()) -> list[dict[str, Any
     return scores
 
 
+def one_vs_rest_auc(probabilities: np.ndarray, target: np.ndarray) -> float:
+    """AUC for more than two classes: each class's ROC curve against all the others, averaged
+    over the classes the targets hold both in and out of (scikit-learn's roc_auc_score with
+    multi_class="ovr", average="macro"); NaN when none does."""
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    target = np.asarray(target).reshape(-1)
+    areas = []
+    for c in range(probabilities.shape[1]):
+        fpr, tpr, _ = roc_curve(probabilities[:, c], target == c)
+        if len(fpr):
+            areas.append(auc(fpr, tpr))
+    return float(np.mean(areas)) if areas else float("nan")
+
+
 def _ratio(numerator: float, denominator: float) -> float:
     return float(numerator / denominator) if denominator > 0 else 0.0
 

@@ -687,7 +687,7 @@ def _sweep_row(size: SweepSize, seed: int, network: Network, many: ManyResult,
     for name, value in result.final_metrics.items():
         metrics[name if name.startswith("val_") else f"train_{name}"] = float(value)
     metrics.update({k: float(v) for k, v in many.test_metrics.items()})
-    if data.train.task == "binary" and result.model is not None:
+    if data.train.is_classification and result.model is not None:
         # AUC needs the scores the batched training does not keep: measured as `evaluate`
         # measures it, so the keys are those of `nnstudio train` and `evaluate`.
         from nnstudio.engine.evaluate import split_metrics
@@ -739,7 +739,7 @@ def _json_keys_help() -> str:
     """`sweep --help`'s list of what --json writes: the metric keys are those of `nnstudio
     train` and `evaluate` (core.metrics.report_keys)."""
     prefixes = "/".join(REPORT_SPLITS.values())
-    tasks = {"two classes": "binary", "more classes": "multiclass", "numbers": "regression"}
+    tasks = {"classes": "binary", "numbers": "regression"}
     lines = ["--json writes: name, scale, epochs, seeds, task, metric, chance, samples "
              "{train, validation, test}, seconds, cancelled, notes,",
              "  runs[]: width, depth, seed, parameters, epochs, seconds, method, stop_reason, "
@@ -748,6 +748,7 @@ def _json_keys_help() -> str:
              "{mean, sd, min, median, max} over the seeds.",
              f"metrics keys: {prefixes} followed by"]
     lines += [f"  {what}: {', '.join(report_metrics(task))}" for what, task in tasks.items()]
+    lines += ["(auc for more than two classes: each class against the rest, averaged)"]
     lines += ["(validation only with a validation split, test only with a test split).", "",
               textwrap.fill(BATCHING_NOTE, 96)]
     return "\n".join(lines)

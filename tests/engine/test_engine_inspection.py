@@ -319,7 +319,7 @@ def test_binary_evaluation_matches_the_engine_and_a_hand_computation(make_data):
 
 
 def test_per_class_scores_equal_scikit_learns(make_data):
-    from sklearn.metrics import precision_recall_fscore_support
+    from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
 
     data = make_data("digits", validation=0.1, test=0.2)
     network = chain(("input", {"shape": (1, 8, 8)}), ("flatten", {}),
@@ -332,7 +332,9 @@ def test_per_class_scores_equal_scikit_learns(make_data):
     engine = evaluate(display.model, data.validation)
     assert np.array_equal(result.confusion, engine.confusion)
     assert result.metrics == pytest.approx(engine.metrics, rel=1e-6)
-    assert result.auc is None and result.roc is None
+    assert result.roc is None  # more than two classes: no one ROC curve, but an AUC
+    assert result.auc == pytest.approx(roc_auc_score(data.validation.y, result.probabilities,
+                                                     multi_class="ovr"))
     scores = result.class_scores()
     expected = precision_recall_fscore_support(data.validation.y, result.predicted,
                                                labels=range(10), zero_division=0)

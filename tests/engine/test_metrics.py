@@ -90,3 +90,38 @@ def test_accumulated_batches_give_the_same_scores_as_one_pass():
         parts.update(torch.tensor(0.5), predicted[start:start + 16], target[start:start + 16])
     assert parts.compute()[0] == pytest.approx(whole.compute()[0])
     assert np.array_equal(parts.compute()[1], whole.compute()[1])
+
+
+def test_one_vs_rest_auc_averages_each_class_against_the_rest():
+    from nnstudio.engine.metrics import one_vs_rest_auc
+
+    def by_hand(probabilities, target):  # the share of (positive, negative) pairs ranked right
+        areas = []
+        for c in range(probabilities.shape[1]):
+            positive, negative = probabilities[target == c, c], probabilities[target != c, c]
+            if len(positive) and len(negative):
+                areas.append(np.mean([(p > n) + 0.5 * (p == n)
+                                      for p in positive for n in negative]))
+        return np.mean(areas)
+
+    target = np.array([0, 0, 1, 1, 2, 2])
+    probabilities = np.array([[0.8, 0.1, 0.1], [0.3, 0.4, 0.3], [0.2, 0.7, 0.1],
+                              [0.5, 0.3, 0.2], [0.1, 0.2, 0.7], [0.2, 0.2, 0.6]])
+    assert one_vs_rest_auc(probabilities, target) == pytest.approx(by_hand(probabilities, target))
+    # a class the targets lack has no curve and is left out of the mean
+    assert one_vs_rest_auc(probabilities[:4], target[:4]) == pytest.approx(
+        by_hand(probabilities[:4], target[:4]))
+    assert by_hand(probabilities[:4], target[:4]) != by_hand(probabilities, target)
+
+
+def test_one_vs_rest_auc_equals_scikit_learns():
+    from sklearn.metrics import roc_auc_score
+
+    from nnstudio.engine.metrics import one_vs_rest_auc
+
+    rng = np.random.default_rng(3)
+    target = rng.integers(0, 4, 200)
+    logits = rng.normal(size=(200, 4)) + np.eye(4)[target]
+    probabilities = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    assert one_vs_rest_auc(probabilities, target) == pytest.approx(
+        roc_auc_score(target, probabilities, multi_class="ovr", average="macro"), abs=1e-12)
