@@ -24,11 +24,11 @@ from nnstudio.core.commands import (
 )
 from nnstudio.core.errors import SpecError
 from nnstudio.core.layers import layer_type
-from nnstudio.core.network import Network, make_node
+from nnstudio.core.network import make_node
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.editor.graph_edits import (
-    LAYER_SPACING, NODE_HEIGHT, NODE_WIDTH, CompoundCommand, changed_positions, nodes_from_json,
-    nodes_to_json, position_below, tidy_positions,
+    LAYER_SPACING, NODE_HEIGHT, NODE_WIDTH, CompoundCommand, changed_positions, insert_on_wire,
+    nodes_from_json, nodes_to_json, position_below, tidy_positions,
 )
 from nnstudio.gui.editor.items import MIN_TEXT_POINTS, NodeItem, WireItem, node_font, wire_path
 from nnstudio.gui.editor.palette import layer_key_from_mime
@@ -157,7 +157,7 @@ class CanvasView(QGraphicsView):
         node = make_node(type_key, network.unique_id(type_key), position=position)
         wire = self.canvas.wire_at(scene_pos)
         if wire is not None and layer_type(type_key).max_inputs > 0:
-            command = self._insert_on_wire(node, wire.key)
+            command = insert_on_wire(network, node, wire.key)
         else:
             source = self.append_source(type_key, scene_pos)
             if self._overlaps_a_layer(position):  # dropped onto a layer: take the next row
@@ -206,20 +206,6 @@ class CanvasView(QGraphicsView):
             # the palette the double-click came from.
             self.setFocus(Qt.FocusReason.OtherFocusReason)
         return ok
-
-    def _insert_on_wire(self, node, wire: tuple[str, str]) -> CompoundCommand:
-        """Insert on a wire; when the two layers sit close, push the lower part down a row."""
-        network = self.document.network
-        source, target = network.node(wire[0]), network.node(wire[1])
-        parts = []
-        if target.position[1] - source.position[1] < 2 * LAYER_SPACING - 1:
-            node = replace(node, position=target.position)
-            below = _downstream(network, target.id)
-            parts.append(MoveNodesCommand({
-                i: (network.node(i).position[0], network.node(i).position[1] + LAYER_SPACING)
-                for i in below}))
-        parts.insert(0, AddNodeCommand(node, on_wire=wire))
-        return CompoundCommand(parts, f"Insert {layer_type(node.type).name}")
 
     def _push_and_select(self, command, node_ids) -> bool:
         if not self.document.push(command):
@@ -611,14 +597,3 @@ def _frange(start: float, stop: float, step: float):
         yield value
         value += step
 
-
-def _downstream(network: Network, node_id: str) -> list[str]:
-    """`node_id` and every layer fed by it, directly or not."""
-    seen, todo = [], [node_id]
-    while todo:
-        current = todo.pop()
-        if current in seen:
-            continue
-        seen.append(current)
-        todo.extend(n.id for n in network.consumers(current))
-    return seen

@@ -9,9 +9,12 @@ import json
 from dataclasses import replace
 from typing import Any, Iterable
 
-from nnstudio.core.commands import EditCommand
+from nnstudio.core.commands import (
+    AddNodeCommand, EditCommand, MoveNodesCommand, RemoveNodesCommand, SetParamCommand,
+)
 from nnstudio.core.errors import SpecError
-from nnstudio.core.network import Network, Node
+from nnstudio.core.layers import layer_type
+from nnstudio.core.network import Network, Node, make_node
 
 NODE_WIDTH = 210.0
 NODE_HEIGHT = 60.0
@@ -36,6 +39,91 @@ class CompoundCommand(EditCommand):
         for part in self.parts:
             part.apply(scratch)
         return scratch.nodes
+
+
+def insert_on_wire(network: Network, node: Node, wire: tuple[str, str]) -> CompoundCommand:
+    """Insert `node` on the wire `wire` (source, target); when the two layers sit close, the
+    target and everything below it move down a row to make room."""
+    source, target = network.node(wire[0]), network.node(wire[1])
+    parts: list[EditCommand] = []
+    if target.position[1] - source.position[1] < 2 * LAYER_SPACING - 1:
+        node = replace(node, position=target.position)
+        below = downstream(network, target.id)
+        parts.append(MoveNodesCommand({
+            i: (network.node(i).position[0], network.node(i).position[1] + LAYER_SPACING)
+            for i in below}))
+    parts.insert(0, AddNodeCommand(node, on_wire=wire))
+    return CompoundCommand(parts, f"Insert {layer_type(node.type).name}")
+
+
+def downstream(network: Network, node_id: str) -> list[str]:
+    """`node_id` and every layer fed by it, directly or not."""
+    seen, todo = [], [node_id]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.append(current)
+        todo.extend(n.id for n in network.consumers(current))
+    return seen
+
+
+# ---- neurons and layers, as Playground's +/− buttons -------------------------------------
+
+def units_command(network: Network, node_id: str, change: int) -> SetParamCommand:
+    """One more (`change` 1) or one fewer (-1) neuron in Dense layer `node_id`; spinning the
+    inspector's units and clicking +/− in a row are one undo step. SpecError below one unit."""
+    units = int(network.node(node_id).params["units"]) + change
+    if units < 1:
+        raise SpecError(f"{node_id}: a layer keeps at least one neuron")
+    return SetParamCommand(node_id, "units", units)
+
+
+def hidden_layers(network: Network) -> list[tuple[Node, ...]]:
+    """The hidden Dense layers on the chain into the network's Dense output, first to last,
+    each with the activations and dropout that follow it (which the network view folds in)."""
+    output = network.output_node()
+    if output is None or output.type != "dense" or len(output.inputs) != 1:
+        return []
+    chain: list[Node] = []
+    node = network.node(output.inputs[0])
+    while node.type != "input" and len(node.inputs) == 1:
+        chain.insert(0, node)
+        node = network.node(node.inputs[0])
+    layers: list[list[Node]] = []
+    folding = False  # the node before was a Dense layer or folded into one
+    for node in chain:
+        if node.type == "dense":
+            layers.append([node])
+            folding = True
+        elif folding and layer_type(node.type).folds:
+            layers[-1].append(node)
+        else:
+            folding = False
+    return [tuple(layer) for layer in layers]
+
+
+def add_hidden_layer_command(network: Network) -> CompoundCommand | None:
+    """A Dense layer inserted before the Dense output layer, with the units and activation of
+    the last hidden Dense layer (4 ReLU neurons when there is none); None for a network whose
+    output is not a Dense layer fed by one other layer."""
+    output = network.output_node()
+    if output is None or output.type != "dense" or len(output.inputs) != 1:
+        return None
+    hidden = hidden_layers(network)
+    like = hidden[-1][0].params if hidden else {"units": 4, "activation": "relu"}
+    node = make_node("dense", network.unique_id("dense"), units=like["units"],
+                     activation=like.get("activation", "relu"))
+    return insert_on_wire(network, node, (output.inputs[0], output.id))
+
+
+def remove_hidden_layer_command(network: Network) -> RemoveNodesCommand | None:
+    """Remove the last hidden Dense layer with what is folded into it (the layers on either
+    side join up); None when there is none."""
+    hidden = hidden_layers(network)
+    if not hidden:
+        return None
+    return RemoveNodesCommand(node.id for node in hidden[-1])
 
 
 # ---- tidy layout ----------------------------------------------------------------------------

@@ -10,7 +10,8 @@ from nnstudio.core.commands import AddNodeCommand, ConnectCommand, MoveNodesComm
 from nnstudio.core.errors import SpecError
 from nnstudio.core.network import Network, chain, make_node
 from nnstudio.gui.editor.graph_edits import (
-    LAYER_SPACING, CompoundCommand, nodes_from_json, nodes_to_json, tidy_positions,
+    LAYER_SPACING, CompoundCommand, add_hidden_layer_command, hidden_layers, nodes_from_json,
+    nodes_to_json, remove_hidden_layer_command, tidy_positions, units_command,
 )
 
 
@@ -88,3 +89,51 @@ def test_pasting_into_a_network_without_those_names_keeps_them():
 def test_text_that_is_not_layers_is_refused_with_a_message(text):
     with pytest.raises(SpecError, match="clipboard"):
         nodes_from_json(text, stack())
+
+
+# ---- Playground's +/− buttons ----------------------------------------------------------------
+
+def playground_chain() -> Network:
+    """Input 2 → Dense 4 → ReLU → Dropout → Dense 3 tanh → Dense 1 sigmoid."""
+    return chain(("input", {"shape": (2,)}), ("dense", {"units": 4}), ("relu", {}),
+                 ("dropout", {"rate": 0.1}), ("dense", {"units": 3, "activation": "tanh"}),
+                 ("dense", {"units": 1, "activation": "sigmoid"}))
+
+
+def test_hidden_layers_are_the_dense_layers_before_the_output_with_what_folds_into_them():
+    layers = hidden_layers(playground_chain())
+    assert [[node.id for node in layer] for layer in layers] == [
+        ["dense_1", "relu_1", "dropout_1"], ["dense_2"]]
+
+
+def test_a_neuron_more_or_fewer_and_never_none():
+    network = playground_chain()
+    units_command(network, "dense_2", 1).apply(network)
+    assert network.node("dense_2").params["units"] == 4
+    network = chain(("input", {"shape": (2,)}), ("dense", {"units": 1}), ("dense", {"units": 1}))
+    with pytest.raises(SpecError, match="at least one neuron"):
+        units_command(network, "dense_1", -1)
+
+
+def test_a_hidden_layer_goes_in_before_the_output_like_the_last_one_and_out_again_exactly():
+    network = playground_chain()
+    before = network.nodes
+    add = add_hidden_layer_command(network)
+    add.apply(network)
+    new = network.node("dense_4")
+    assert new.inputs == ("dense_2",) and network.node("dense_3").inputs == ("dense_4",)
+    assert new.params["units"] == 3 and new.params["activation"] == "tanh"
+    add.revert(network)
+    assert network.nodes == before
+    remove = remove_hidden_layer_command(network)
+    remove.apply(network)
+    assert network.node("dense_3").inputs == ("dropout_1",)
+    remove_hidden_layer_command(network).apply(network)  # the first, with its ReLU and dropout
+    assert network.node("dense_3").inputs == ("input_1",)
+    assert hidden_layers(network) == [] and remove_hidden_layer_command(network) is None
+    assert add_hidden_layer_command(network) is not None  # 4 ReLU neurons, when none is left
+
+
+def test_a_network_whose_output_is_not_dense_gets_no_layer_buttons():
+    network = chain(("input", {"shape": (2,)}), ("dense", {"units": 4}), ("softmax", {}))
+    assert add_hidden_layer_command(network) is None and hidden_layers(network) == []
