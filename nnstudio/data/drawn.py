@@ -85,6 +85,23 @@ def without_points(drawn: DrawnPoints, centre: tuple[float, float], radius: floa
     return DrawnPoints(drawn.points[keep], drawn.labels[keep], drawn.class_names)
 
 
+def from_dataset(dataset: Dataset) -> DrawnPoints | None:
+    """Points to draw on from `dataset`: two columns of classes (at most MAX_CLASSES) inside
+    the plane, at most MAX_POINTS of them spread evenly over its rows; None when it is not
+    such data."""
+    x, names = dataset.x, dataset.class_names
+    if not (dataset.is_classification and x.ndim == 2 and x.shape[1] == 2
+            and dataset.y.ndim == 1 and 2 <= len(names) <= MAX_CLASSES
+            and len(x) and np.abs(x).max() <= PLANE):
+        return None
+    names = tuple(name.strip()[:MAX_NAME] or f"class {i + 1}" for i, name in enumerate(names))
+    if len(set(names)) != len(names):
+        names = default_class_names(len(names))
+    rows = np.unique(np.linspace(0, len(x) - 1, min(len(x), MAX_POINTS)).round().astype(int))
+    return DrawnPoints(np.round(x[rows].astype(np.float64), DECIMALS),
+                       dataset.y[rows].astype(np.int64), names)
+
+
 def check_drawn(value: dict[str, Any], where: str) -> DrawnPoints:
     """The drawn points of a project's data source `value`; DataError names the field."""
     names = value.get("class_names")

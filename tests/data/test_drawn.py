@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from nnstudio.core.errors import DataError
+from nnstudio.data.builtin import load_builtin
 from nnstudio.data.drawn import (
-    MAX_POINTS, DrawnPoints, check_drawn, with_points, without_points,
+    MAX_POINTS, DrawnPoints, check_drawn, from_dataset, with_points, without_points,
 )
 
 
@@ -66,3 +67,18 @@ def test_a_damaged_drawn_source_is_refused_naming_the_field(change, field):
     with pytest.raises(DataError) as caught:
         check_drawn(document, "data.source")
     assert str(caught.value).startswith(field)
+
+
+def test_two_column_class_data_inside_the_plane_becomes_points_to_draw_on():
+    spiral = load_builtin("spiral", {"n_samples": 300})
+    drawn = from_dataset(spiral)
+    assert drawn.class_names == spiral.class_names and len(drawn) == 300
+    np.testing.assert_allclose(drawn.points, spiral.x, atol=1e-3)
+    np.testing.assert_array_equal(drawn.labels, spiral.y)
+    big = from_dataset(load_builtin("clouds", {"n_samples": 5000, "classes": 4}))
+    assert len(big) == MAX_POINTS and set(big.labels.tolist()) == {0, 1, 2, 3}
+
+
+@pytest.mark.parametrize("key", ["plane", "iris", "digits"])
+def test_other_data_gives_no_points_to_draw_on(key):
+    assert from_dataset(load_builtin(key)) is None  # numbers, four columns, images

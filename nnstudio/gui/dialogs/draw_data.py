@@ -94,11 +94,13 @@ class DrawingStepCommand(QUndoCommand):
 class DrawDataDialog(QDialog):
     """Draw points of classes on the plane; `drawn` holds them when the dialog is accepted."""
 
-    def __init__(self, drawn: DrawnPoints | None = None, parent: QWidget | None = None):
+    def __init__(self, drawn: DrawnPoints | None = None, parent: QWidget | None = None,
+                 project_points: DrawnPoints | None = None):
         super().__init__(parent)
         self.setObjectName("draw_data_dialog")
         self.setWindowTitle("Draw Data")
         self.drawn = drawn if drawn is not None else DrawnPoints.empty()
+        self.project_points = project_points  # the project's data, to start from
         self.undo_stack = QUndoStack(self)
         self._before: DrawnPoints | None = None
         self._last_added: tuple[float, float] | None = None
@@ -156,6 +158,14 @@ class DrawDataDialog(QDialog):
         clear.setObjectName("draw_clear")
         clear.clicked.connect(self._on_clear_clicked)
         self.tools.addWidget(clear)
+        copy = QToolButton()
+        copy.setText("Start from the Data")
+        copy.setObjectName("draw_copy_data")
+        copy.setToolTip("Replace the drawing with the project's current points, to add to or "
+                        "erase from.")
+        copy.setVisible(self.project_points is not None)
+        copy.clicked.connect(self._on_copy_clicked)
+        self.tools.addWidget(copy)
         self.tools.addStretch(1)
         for name, text, keys, slot in (("draw_undo", "Undo", QKeySequence.StandardKey.Undo,
                                         self.undo_stack.undo),
@@ -272,6 +282,11 @@ class DrawDataDialog(QDialog):
         self.choose_tool(len(self.drawn.class_names) - 1)
 
     @Slot()
+    def _on_copy_clicked(self) -> None:
+        if self.project_points is not None:
+            self._step(self.project_points, "Start from the project's data")
+
+    @Slot()
     def _on_clear_clicked(self) -> None:
         if len(self.drawn):
             self._step(DrawnPoints.empty(len(self.drawn.class_names)), "Clear")
@@ -283,6 +298,21 @@ def starting_points(document: Any) -> DrawnPoints:
     """The project's drawn points, or an empty drawing of two classes."""
     source = document.project.data.source
     return source.drawn() if source.kind == "drawn" else DrawnPoints.empty()
+
+
+def project_points(document: Any) -> DrawnPoints | None:
+    """The project's built-in data as points to draw on (two columns of classes inside the
+    plane), or None (files are not read again here; drawn data is the drawing already)."""
+    from nnstudio.core.errors import NNStudioError
+    from nnstudio.data.drawn import from_dataset
+    from nnstudio.data.source import load_dataset
+
+    if document.project.data.source.kind != "builtin":
+        return None
+    try:
+        return from_dataset(load_dataset(document.project))
+    except NNStudioError:
+        return None
 
 
 def use_drawn_points(document: Any, drawn: DrawnPoints) -> bool:
@@ -337,7 +367,8 @@ def _current(value: Any) -> Any:
 def draw_data(window: Any, dialog: DrawDataDialog | None = None) -> bool:
     """Data ▸ Draw Data…: the dialog, then its points become the project's data."""
     document = window.document
-    dialog = dialog or DrawDataDialog(starting_points(document), window)
+    dialog = dialog or DrawDataDialog(starting_points(document), window,
+                                      project_points(document))
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return False
     if not use_drawn_points(document, dialog.drawn):

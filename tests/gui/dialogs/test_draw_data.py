@@ -3,11 +3,13 @@ undo and redo, then use them as the project's data, which saves, reloads and tra
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPointF, Qt, QTimer
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QToolButton
 
 from nnstudio.core.project import load_project
 from nnstudio.data.drawn import DrawnPoints, with_points
@@ -43,8 +45,7 @@ def drag(qtbot, user, dialog, start: QPointF, end: QPointF, steps: int) -> None:
 
 
 def pick(qtbot, dialog, name: str) -> None:
-    qtbot.mouseClick(dialog.findChild(type(dialog.eraser_button), name),
-                     Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.findChild(QToolButton, name), Qt.MouseButton.LeftButton)
 
 
 def test_a_click_adds_a_point_of_the_chosen_class_where_it_lands(qtbot, user, dialog):
@@ -155,3 +156,37 @@ def test_three_drawn_classes_give_three_outputs_save_reload_exactly_and_train(
     with qtbot.waitSignal(controller.run_finished, timeout=WAIT) as finished:
         controller.train()
     assert finished.args[0].outcome.status == "completed"
+
+
+def test_start_from_the_data_copies_the_projects_points_to_draw_on(qtbot, user, make_document):
+    from nnstudio.core.project import DataSource
+    from nnstudio.gui.dialogs.draw_data import project_points
+
+    document = make_document()
+    document.set_data_config(dataclasses.replace(
+        document.project.data, source=DataSource.builtin("moons", {"n_samples": 120})))
+    drawing = DrawDataDialog(parent=None, project_points=project_points(document))
+    qtbot.addWidget(drawing)
+    drawing.show()
+    copy = drawing.findChild(QToolButton, "draw_copy_data")
+    assert copy.isVisible()
+    qtbot.mouseClick(copy, Qt.MouseButton.LeftButton)
+    assert len(drawing.drawn) == 120 and drawing.drawn.class_names == ("upper moon",
+                                                                       "lower moon")
+    pick(qtbot, drawing, "draw_eraser")
+    drag(qtbot, user, drawing, at(drawing, -6.0, 0.0), at(drawing, 6.0, 0.0), 30)
+    assert 0 < len(drawing.drawn) < 120  # erased along the middle
+    drawing.undo_stack.undo()
+    drawing.undo_stack.undo()
+    assert len(drawing.drawn) == 0
+
+
+def test_data_that_is_no_plane_of_classes_offers_nothing_to_start_from(make_document):
+    from nnstudio.core.project import DataSource
+    from nnstudio.gui.dialogs.draw_data import project_points
+
+    document = make_document()
+    document.set_data_config(dataclasses.replace(
+        document.project.data, source=DataSource.builtin("iris")))
+    assert project_points(document) is None
+    assert DrawDataDialog().findChild(QToolButton, "draw_copy_data").isHidden()
