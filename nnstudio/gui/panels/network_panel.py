@@ -1,57 +1,65 @@
 """The network view: the network drawn neuron by neuron, as in TensorFlow Playground.
 
-Each layer is a column of circles; links between neurons are coloured by the weight's sign
-(orange negative, blue positive) and thickened by |w|; each neuron's bias is the small square at
-its lower left. A layer too wide to draw neuron by neuron (more than 32 units, or an image) is a
-band with a summary. Hovering a link or a neuron shows its value; clicking a neuron lists its
-incoming weights and its bias below the drawing.
+Each layer is a column (or, in a tall view, a row) of square tiles; links between neurons are
+coloured by the weight's sign (orange negative, blue positive) and thickened by |w|; each
+neuron's bias is the small square at its lower left. A layer too wide to draw neuron by neuron
+(more than 32 units, or an image) is a band with a summary; a layer with more neurons than the
+view has room for shows its first ones and a "+N more" slot that, clicked, draws them all. The
+drawing is laid out in the view's pixels (nnstudio.gui.panels.network_layout): tiles of at
+least 32 pixels, labels of at least 9 points, the mouse wheel zooms. Hovering a link or a
+neuron shows its value; clicking a neuron lists its incoming weights and its bias below.
 
 When the input is a vector (two features, or more seen through a plane of two features or of
-the first two principal components), every neuron shows a small heatmap of its output over the
-input plane, as in Playground. The items are made once per network structure; a refresh only
-sets pens, brushes and pixmaps.
+the first two principal components), every neuron's tile is a heatmap of its output over the
+input plane, and the output's decision picture is drawn large beside the network, with the
+training points. The drawing is also an editor, as Playground is: the input tiles carry tick
+boxes that switch the project's computed inputs on and off (data.transforms), and +/− buttons
+add or remove neurons of a hidden Dense layer and hidden layers; each is an undoable edit of the
+document, the same the data panel and the canvas make. The items are made once per network
+structure and layout; a refresh only sets pens, brushes and pixmaps.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal, Slot
 from PySide6.QtGui import (
-    QBrush, QColor, QFont, QPainter, QPainterPath, QPainterPathStroker, QPen, QPixmap,
+    QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPainterPathStroker, QPen,
+    QPixmap,
 )
 from PySide6.QtWidgets import (
-    QAbstractItemView, QGraphicsEllipseItem, QGraphicsItem, QGraphicsPathItem,
-    QGraphicsPixmapItem, QGraphicsRectItem, QGraphicsScene, QGraphicsSimpleTextItem,
-    QGraphicsView, QHeaderView, QLabel, QSplitter, QTableWidget, QTableWidgetItem, QToolTip,
-    QVBoxLayout, QWidget,
+    QAbstractItemView, QGraphicsItem, QGraphicsPathItem, QGraphicsPixmapItem, QGraphicsRectItem,
+    QGraphicsScene, QGraphicsSimpleTextItem, QGraphicsView, QHBoxLayout, QHeaderView, QLabel,
+    QSplitter, QTableWidget, QTableWidgetItem, QToolButton, QToolTip, QVBoxLayout, QWidget,
 )
 
 from nnstudio.core.layers import LAYER_TYPES
+from nnstudio.data.classes import class_color
 from nnstudio.gui.live_model import INITIAL, LIVE, MISMATCH, LivePanel, LiveModel
 from nnstudio.gui.panels.heatmap import (
-    NEGATIVE_COLOR, POSITIVE_COLOR, levels_for, qimage, to_rgba,
+    BACKGROUND_LUT, NEGATIVE_COLOR, POSITIVE_COLOR, class_rgba, levels_for, qimage, to_rgba,
 )
+from nnstudio.gui.panels.network_layout import COLUMNS, Labels, NetworkLayout, plan_layout
 
 MAX_NEURONS = 32  # wider layers are drawn as a band
 THUMBNAIL_RESOLUTION = 24  # grid points per side of a neuron's heatmap
-RADIUS = 24.0
-NEURON_GAP = 62.0  # between neuron centres in a column
-COLUMN_GAP = 210.0  # between columns, at the least; wider to fill a wide, low view
-MAX_COLUMN_GAP = 480.0
-BAND_WIDTH = 46.0
-BIAS_SIZE = 11.0
-SELECTED_RING = 4.5  # pen width of the chosen neuron's ring
+PICTURE_RESOLUTION = 80  # grid points per side of the output's decision picture
+MAX_POINTS = 600  # training points drawn on the decision picture
+LABEL_POINTS = 9.0  # the smallest text in the drawing, at zoom 1
+BIAS_SHARE = 0.28  # a bias square's side, in tiles
+SELECTED_RING = 4.5  # pen width of the chosen neuron's outline
 MAX_WIDTH_WEIGHT = 3.0  # |w| at and beyond which a link has its full width
+ZOOM_STEP = 1.15  # per wheel notch
+ZOOM_RANGE = (0.25, 4.0)
+BUTTON = 18.0  # side of a +/− button and of an input's tick box
 # Drawn inside the column of the layer before them (activations, dropout), and drawn with
 # weights: both are traits of the layer registry.
 FOLDED_TYPES = tuple(key for key, kind in LAYER_TYPES.items() if kind.folds)
 WEIGHTED_TYPES = tuple(key for key, kind in LAYER_TYPES.items() if kind.weighted)
-# The heatmap pixels inside the neuron's circle (the others are left transparent).
-_centres = (np.arange(THUMBNAIL_RESOLUTION) + 0.5) / THUMBNAIL_RESOLUTION * 2 - 1
-DISC = (_centres[None, :] ** 2 + _centres[:, None] ** 2) <= 1.0
 
 
 def link_width(weight: np.ndarray | float) -> np.ndarray | float:
@@ -133,21 +141,20 @@ def network_columns(display) -> list[Column]:
 
 # ---- the items -------------------------------------------------------------------------------
 
-class NeuronItem(QGraphicsEllipseItem):
-    """A neuron: a circle, with its heatmap inside when there is an input plane (the heatmap's
-    corners are transparent, which costs far less to paint than clipping to the circle)."""
+class NeuronItem(QGraphicsRectItem):
+    """A neuron: a square tile, its heatmap filling it when there is an input plane."""
 
-    def __init__(self, column: Column, unit: int, centre: QPointF):
-        super().__init__(centre.x() - RADIUS, centre.y() - RADIUS, 2 * RADIUS, 2 * RADIUS)
+    def __init__(self, column: Column, unit: int, rect: QRectF):
+        super().__init__(rect)
         self.column, self.unit = column, unit
         self.setZValue(2)
         self.heatmap = QGraphicsPixmapItem(self)
         self.heatmap.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
-        self.heatmap.setPos(centre.x() - RADIUS, centre.y() - RADIUS)
-        self.heatmap.setScale(2 * RADIUS / THUMBNAIL_RESOLUTION)
+        self.heatmap.setPos(rect.topLeft())
+        self.heatmap.setScale(rect.width() / THUMBNAIL_RESOLUTION)
         self.heatmap.setVisible(False)
-        # Drawn over the heatmap; not a child, which the circle would clip to half its pen.
-        self.ring = QGraphicsEllipseItem(self.rect())
+        # The outline, drawn over the heatmap (a chosen neuron's is thick).
+        self.ring = QGraphicsRectItem(rect)
         self.ring.setZValue(3)
         self.describe = lambda: ""
 
@@ -171,13 +178,11 @@ class LinkItem(QGraphicsPathItem):
 class BandItem(QGraphicsRectItem):
     """A layer too wide to draw neuron by neuron, with a summary inside."""
 
-    def __init__(self, column: Column, rect: QRectF):
+    def __init__(self, column: Column, rect: QRectF, font: QFont):
         super().__init__(rect)
         self.column = column
         self.setZValue(2)
         self.label = QGraphicsSimpleTextItem(self)
-        font = QFont()
-        font.setPointSizeF(8)
         self.label.setFont(font)
         self.describe = lambda: ""
 
@@ -196,6 +201,26 @@ class ConnectorItem(QGraphicsPathItem):
 
     def shape(self) -> QPainterPath:
         return self._shape
+
+
+class ButtonItem(QGraphicsRectItem):
+    """A small clickable square with a sign or a tick in it: `activate()` runs on a click."""
+
+    def __init__(self, rect: QRectF, text: str, activate: Callable[[], None], tip: str,
+                 font: QFont, color: QColor):
+        super().__init__(rect)
+        self.setZValue(5)
+        self.setPen(QPen(color, 1.0))
+        self.setBrush(QBrush(QColor(128, 128, 128, 40)))
+        self.activate = activate
+        self.describe = lambda: tip
+        self.label = QGraphicsSimpleTextItem(text, self)
+        self.label.setFont(font)
+        self.label.setBrush(color)
+        box = self.label.boundingRect()
+        self.label.setPos(rect.center().x() - box.width() / 2,
+                          rect.center().y() - box.height() / 2)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
 
 
 class NetworkScene(QGraphicsScene):
@@ -223,7 +248,8 @@ def _describable(items) -> QGraphicsItem | None:
 
 
 class NetworkView(QGraphicsView):
-    """The drawing: fits itself to its size; tooltips and clicks go to the panel."""
+    """The drawing at the view's own pixel size, zoomed by the mouse wheel; tooltips and clicks
+    go to the panel."""
 
     neuron_clicked = Signal(object)  # NeuronItem
     neuron_hovered = Signal(object)  # the NeuronItem under the pointer, or None
@@ -234,22 +260,27 @@ class NetworkView(QGraphicsView):
         self.setObjectName("network_view")
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setMouseTracking(True)
+        self.zoom = 1.0
 
-    def fit(self) -> None:
-        rect = self.scene().itemsBoundingRect().adjusted(-12, -12, 12, 12)
-        if rect.isValid():
-            self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+    def set_zoom(self, zoom: float) -> None:
+        self.zoom = float(min(max(zoom, ZOOM_RANGE[0]), ZOOM_RANGE[1]))
+        self.resetTransform()
+        self.scale(self.zoom, self.zoom)
+
+    def wheelEvent(self, event) -> None:
+        notches = event.angleDelta().y() / 120
+        if notches:
+            self.set_zoom(self.zoom * ZOOM_STEP ** notches)
+            event.accept()
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        self.fit()
         self.resized.emit()
 
     def item_at(self, view_point) -> QGraphicsItem | None:
-        """The neuron, bias, link or band under `view_point` (viewport coordinates)."""
+        """The neuron, bias, link, band or button under `view_point` (viewport coordinates)."""
         return _describable(self.items(view_point))
 
     def mouseMoveEvent(self, event) -> None:
@@ -263,10 +294,16 @@ class NetworkView(QGraphicsView):
 
     def mousePressEvent(self, event) -> None:
         item = self.item_at(event.position().toPoint())
-        if isinstance(item, NeuronItem) and event.button() == Qt.MouseButton.LeftButton:
-            self.neuron_clicked.emit(item)
-            event.accept()
-            return
+        if event.button() == Qt.MouseButton.LeftButton:
+            if isinstance(item, ButtonItem):
+                if item.isEnabled():
+                    item.activate()
+                event.accept()
+                return
+            if isinstance(item, NeuronItem):
+                self.neuron_clicked.emit(item)
+                event.accept()
+                return
         super().mousePressEvent(event)
 
 
@@ -284,10 +321,19 @@ class NetworkPanel(LivePanel):
         self.link_items: dict[tuple[int, int, int], LinkItem] = {}
         self.band_items: dict[int, BandItem] = {}
         self.connector_items: list[ConnectorItem] = []
+        self.more_items: dict[int, ButtonItem] = {}  # column -> its "+N more" (or "fewer")
+        self.toggle_items: dict[str, ButtonItem] = {}  # offered input -> its tick box
+        self.unit_buttons: dict[tuple[int, int], ButtonItem] = {}  # (column, +1 or -1)
+        self.label_items: list[QGraphicsSimpleTextItem] = []
+        self.picture: QGraphicsPixmapItem | None = None
         self.thumbnails: dict[int, np.ndarray] = {}  # column -> (units, res, res) float32
         self.selected: tuple[int, int] | None = None
-        self.column_gap = COLUMN_GAP
-        self._built_for: int | None = None
+        self.expanded: set[int] = set()  # columns that show every neuron
+        self.plan: NetworkLayout | None = None
+        self.input_columns: tuple[str, ...] = ()  # the data's own columns
+        self.inputs_chosen: tuple[str, ...] = ()  # what the network's inputs are computed as
+        self.inputs_offered: tuple[str, ...] = ()  # what the input tiles offer to switch on
+        self._built_for: tuple | None = None
         self._relayout = False
         self.highlight_item: QGraphicsRectItem | None = None  # around live.highlighted_layer
         self._build()
@@ -328,8 +374,37 @@ class NetworkPanel(LivePanel):
         self.splitter = splitter
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.note)
+        layout.addLayout(self._build_tools())
         layout.addWidget(splitter, 1)
+
+    def _build_tools(self) -> QHBoxLayout:
+        """The note, hidden layers' count with +/− (as Playground's), and zoom back to 100 %."""
+        row = QHBoxLayout()
+        row.addWidget(self.note, 1)
+        self.layers_label = QLabel()
+        self.layers_label.setObjectName("hidden_layers_label")
+        row.addWidget(self.layers_label)
+        self.add_layer_button = self._tool("+", "add_layer_button",
+                                           "Add a hidden Dense layer before the output layer")
+        self.add_layer_button.clicked.connect(self.add_hidden_layer)
+        self.remove_layer_button = self._tool("−", "remove_layer_button",
+                                              "Remove the last hidden Dense layer")
+        self.remove_layer_button.clicked.connect(self.remove_hidden_layer)
+        self.zoom_button = self._tool("100 %", "zoom_reset_button",
+                                      "Zoom back to 100 % (the mouse wheel zooms)")
+        self.zoom_button.clicked.connect(lambda: self.view.set_zoom(1.0))
+        for button in (self.add_layer_button, self.remove_layer_button, self.zoom_button):
+            row.addWidget(button)
+        self.live.document.network_changed.connect(self._update_layer_tools)
+        self._update_layer_tools()
+        return row
+
+    def _tool(self, text: str, name: str, tip: str) -> QToolButton:
+        button = QToolButton()
+        button.setText(text)
+        button.setObjectName(name)
+        button.setToolTip(tip)
+        return button
 
     # ---- refresh ----
     def update_view(self) -> None:
@@ -338,39 +413,58 @@ class NetworkPanel(LivePanel):
             self._clear()
             self.note.setText(live.error or "Nothing to draw yet.")
             return
-        if self._built_for != live.structure_version or self._relayout:
-            same_network = self._built_for == live.structure_version
+        key = (live.structure_version, live.data_version)
+        if self._built_for != key or self._relayout:
+            same_network = self._built_for is not None and self._built_for[0] == key[0]
             kept = self.selected if same_network else None
+            if not same_network:
+                self.expanded = set()
             self._rebuild_scene()
+            self._built_for = key
             if kept is not None and kept in self.neuron_items:
                 self.select_neuron(*kept)
         self.note.setText(self._note_text())
         self._update_weights()
         self._update_heatmaps()
+        self._update_picture()
         if self.selected is not None:
             self._show_details(*self.selected)
 
     def _note_text(self) -> str:
+        """The weights' state in a line; what the tiles show in its tooltip."""
         state = self.live.weights_state
-        parts = []
-        if state == INITIAL:
-            parts.append("Not trained yet: these are the initial random weights.")
-        elif state == MISMATCH:
-            parts.append("The network changed since it was trained: these are fresh initial "
-                         "weights. Train again to see learned ones.")
-        elif state == LIVE:
-            parts.append("Training: live weights.")
         plane = self.live.plane
-        if plane is not None:
-            parts.append(f"Heatmaps: each neuron's output over {plane_description(plane)}.")
-        parts.append("Click a neuron for its weights.")
-        return " ".join(parts)
+        tip = [f"Tiles: each neuron's output over {plane_description(plane)}."] if plane else []
+        tip.append("Click a neuron for its weights; the mouse wheel zooms.")
+        self.note.setToolTip(" ".join(tip))
+        if state == INITIAL:
+            return "Not trained yet: initial random weights."
+        if state == MISMATCH:
+            return ("The network changed since it was trained: fresh initial weights. Train "
+                    "again to see learned ones.")
+        return "Training: live weights." if state == LIVE else "Trained weights."
+
+    @Slot()
+    def _update_layer_tools(self) -> None:
+        """The count and the buttons follow the document's network at once, not the drawing,
+        which catches up at its next redraw."""
+        from nnstudio.gui.editor.graph_edits import hidden_layers
+
+        network = self.live.document.network
+        count = len(hidden_layers(network))
+        self.layers_label.setText(f"{count} hidden layer{'s' if count != 1 else ''}")
+        output = network.output_node()
+        self.add_layer_button.setEnabled(output is not None and output.type == "dense"
+                                         and len(output.inputs) == 1)
+        self.remove_layer_button.setEnabled(count > 0)
 
     def _clear(self) -> None:
         self.scene.clear()
         self.columns, self.thumbnails = [], {}
         self.neuron_items, self.bias_items, self.link_items = {}, {}, {}
         self.band_items, self.connector_items = {}, []
+        self.more_items, self.toggle_items, self.unit_buttons = {}, {}, {}
+        self.label_items, self.picture = [], None
         self.selected = None
         self.highlight_item = None
         self._built_for = None
@@ -378,9 +472,9 @@ class NetworkPanel(LivePanel):
 
     def _rebuild_scene(self) -> None:
         self._clear()
-        display = self.live.display
-        self.columns = network_columns(display)
-        self.column_gap = self._fitting_column_gap()
+        self.columns = network_columns(self.live.display)
+        self._find_inputs()
+        self.plan = self._plan()
         self._relayout = False
         text_color = self.palette().color(self.foregroundRole())
         for column in self.columns:
@@ -389,8 +483,8 @@ class NetworkPanel(LivePanel):
             self._add_links(column)
         self._add_output_labels(text_color)
         self._add_input_labels(text_color)
-        self._built_for = self.live.structure_version
-        self.view.fit()
+        self._add_picture(text_color)
+        self.scene.setSceneRect(self.scene.itemsBoundingRect().adjusted(-12, -12, 12, 12))
         self.show_highlight()
 
     @Slot()
@@ -417,119 +511,356 @@ class NetworkPanel(LivePanel):
                                                  QPen(QColor("#f5a623"), 3))
         self.highlight_item.setZValue(-1)
 
-    def _column_x(self, column: Column) -> float:
-        return column.index * self.column_gap
+    # ---- layout ----
+    def _find_inputs(self) -> None:
+        """The data's columns and the inputs computed from them, when the input tiles can
+        switch inputs on and off (a vector input that the data fits)."""
+        live = self.live
+        first = self.columns[0] if self.columns else None
+        if not (live.data_fits and first is not None and first.node_type == "input"
+                and len(first.shape) == 1 and first.drawn_as_neurons):
+            self.input_columns = self.inputs_chosen = self.inputs_offered = ()
+            return
+        from nnstudio.gui.transform_edits import offered_inputs, plain_inputs
 
-    def _fitting_column_gap(self) -> float:
-        """Columns spread so the drawing has the view's shape (a wide, low dock is filled)."""
-        if len(self.columns) < 2:
-            return COLUMN_GAP
-        tallest = max((c.units if c.drawn_as_neurons else 12) for c in self.columns)
-        height = tallest * NEURON_GAP + 90
+        self.input_columns = tuple(live.plane_names)
+        transforms = tuple(live.document.project.data.transforms or ())
+        self.inputs_chosen = transforms or plain_inputs(self.input_columns)
+        if len(self.inputs_chosen) != first.units:
+            self.input_columns = self.inputs_chosen = self.inputs_offered = ()
+            return
+        self.inputs_offered = offered_inputs(self.input_columns, self.inputs_chosen)
+
+    def _slot_counts(self) -> list[int]:
+        counts = [column.units if column.drawn_as_neurons else 0 for column in self.columns]
+        if self.inputs_offered:
+            counts[0] = len(self.inputs_offered)
+        return counts
+
+    def _plan(self) -> NetworkLayout:
         size = self.view.viewport().size()
-        width = height * size.width() / max(size.height(), 1)
-        gap = (width - 2 * RADIUS - 120) / (len(self.columns) - 1)
-        return float(min(MAX_COLUMN_GAP, max(COLUMN_GAP, gap)))
+        return plan_layout(self._slot_counts(), size.width(), size.height(),
+                           frozenset(self.expanded), self.live.plane is not None,
+                           self._label_room())
+
+    def _label_room(self) -> Labels:
+        """The widths of the input names (and tick boxes) and of the class names."""
+        metrics = QFontMetricsF(self._scene_font())
+        first, last = self.columns[0], self.columns[-1]
+        inputs: tuple[str, ...] = ()
+        if first.node_type == "input" and first.drawn_as_neurons:
+            inputs = self.inputs_offered or tuple(self.unit_name(first, unit)
+                                                  for unit in range(first.units))
+        outputs = self.live.output_names(last.units) if last.drawn_as_neurons else ()
+        widest = lambda names: max((metrics.horizontalAdvance(n) for n in names), default=0)  # noqa: E731
+        toggles = BUTTON + 10 if self.inputs_offered else 0
+        return Labels(max(40.0, widest(inputs) + toggles + 14), widest(outputs) + 14)
 
     @Slot()
     def _on_view_resized(self) -> None:
-        if not self.columns:
+        if not self.columns or self.plan is None:
             return
-        gap = self._fitting_column_gap()
-        if abs(gap - self.column_gap) > 0.15 * self.column_gap:
-            self._relayout = True  # lay the drawing out again at the next redraw
-            if self.isVisible():
+        if self._plan() != self.plan:
+            self._relayout = True  # lay the drawing out again now, or once it is shown
+            if self.is_shown():
                 self.redraw()
+            else:
+                self.stale = True
 
-    def _unit_y(self, column: Column, unit: int) -> float:
-        return (unit - (column.units - 1) / 2) * NEURON_GAP
+    def expand(self, column_index: int, show_all: bool = True) -> None:
+        """Draw every neuron of a column (or, `show_all` False, only as many as fit)."""
+        if show_all:
+            self.expanded.add(column_index)
+        else:
+            self.expanded.discard(column_index)
+        self._relayout = True
+        self.redraw()
+
+    def _slot(self, column: Column, unit: int) -> int:
+        if column.index == 0 and self.inputs_offered:
+            return self.inputs_offered.index(self.inputs_chosen[unit])
+        return unit
+
+    def _drawn_units(self, column: Column) -> list[int]:
+        shown = self.plan.shown(column.index)
+        return [unit for unit in range(column.units) if self._slot(column, unit) < shown]
+
+    def _centre(self, column: Column, unit: int) -> QPointF:
+        return QPointF(*self.plan.centre(column.index, self._slot(column, unit)))
+
+    def _tile_rect(self, centre: QPointF) -> QRectF:
+        half = self.plan.tile / 2
+        return QRectF(centre.x() - half, centre.y() - half, 2 * half, 2 * half)
+
+    def _out_edge(self, column: Column, unit: int | None) -> QPointF:
+        """Where links leave a neuron (or, `unit` None, a band) towards the next layer."""
+        return self._edge(column, unit, 1)
+
+    def _in_edge(self, column: Column, unit: int | None) -> QPointF:
+        return self._edge(column, unit, -1)
+
+    def _edge(self, column: Column, unit: int | None, side: int) -> QPointF:
+        plan = self.plan
+        if unit is None:
+            x, y = plan.centre(column.index, (plan.slots[column.index] - 1) / 2)
+            reach = self._band_rect(column).width() / 2 if plan.orientation == COLUMNS else \
+                self._band_rect(column).height() / 2
+        else:
+            x, y = plan.centre(column.index, self._slot(column, unit))
+            reach = plan.tile / 2
+        if plan.orientation == COLUMNS:
+            return QPointF(x + side * reach, y)
+        return QPointF(x, y + side * reach)
 
     def _band_rect(self, column: Column) -> QRectF:
-        height = min(column.units, 12) * NEURON_GAP * 0.5 + 60
-        return QRectF(self._column_x(column) - BAND_WIDTH / 2, -height / 2, BAND_WIDTH, height)
+        plan = self.plan
+        x, y = plan.centre(column.index, 0)
+        thick = plan.tile * 1.3
+        long = min(column.units, 12) * plan.tile * 0.6 + 60
+        if plan.orientation == COLUMNS:
+            return QRectF(x - thick / 2, y - long / 2, thick, long)
+        return QRectF(x - long / 2, y - thick / 2, long, thick)
+
+    def _link_path(self, start: QPointF, end: QPointF) -> QPainterPath:
+        path = QPainterPath(start)
+        if self.plan.orientation == COLUMNS:
+            middle = (start.x() + end.x()) / 2
+            path.cubicTo(QPointF(middle, start.y()), QPointF(middle, end.y()), end)
+        else:
+            middle = (start.y() + end.y()) / 2
+            path.cubicTo(QPointF(start.x(), middle), QPointF(end.x(), middle), end)
+        return path
+
+    # ---- items ----
+    def _scene_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setPointSizeF(max(LABEL_POINTS, font.pointSizeF()))
+        return font
+
+    def _text(self, text: str, color: QColor) -> QGraphicsSimpleTextItem:
+        label = QGraphicsSimpleTextItem(text)
+        label.setBrush(color)
+        label.setFont(self._scene_font())
+        label.setZValue(4)
+        self.scene.addItem(label)
+        self.label_items.append(label)
+        return label
+
+    def _button(self, rect: QRectF, text: str, activate: Callable[[], None], tip: str,
+                color: QColor) -> ButtonItem:
+        button = ButtonItem(rect, text, activate, tip, self._scene_font(), color)
+        self.scene.addItem(button)
+        return button
 
     def _add_column(self, column: Column, text_color: QColor) -> None:
-        x = self._column_x(column)
         if column.drawn_as_neurons:
-            top = self._unit_y(column, 0) - RADIUS
-            for unit in range(column.units):
-                centre = QPointF(x, self._unit_y(column, unit))
-                neuron = NeuronItem(column, unit, centre)
-                neuron.describe = lambda c=column, u=unit: self.describe_neuron(c.index, u)
-                neuron.setBrush(QBrush(self.palette().color(self.backgroundRole()).lighter(105)))
-                neuron.setPen(QPen(Qt.PenStyle.NoPen))
-                neuron.ring.setPen(QPen(text_color.darker(110) if text_color.lightness() < 128
-                                        else text_color, 1.0))
-                self.scene.addItem(neuron)
-                self.scene.addItem(neuron.ring)
-                self.neuron_items[(column.index, unit)] = neuron
-                if self._has_bias(column):
-                    bias = QGraphicsRectItem(centre.x() - RADIUS - BIAS_SIZE / 3,
-                                             centre.y() + RADIUS - BIAS_SIZE * 2 / 3,
-                                             BIAS_SIZE, BIAS_SIZE)
-                    bias.setZValue(4)
-                    bias.setPen(QPen(text_color, 0.6))
-                    bias.describe = lambda c=column, u=unit: self.describe_bias(c.index, u)
-                    self.scene.addItem(bias)
-                    self.bias_items[(column.index, unit)] = bias
+            for unit in self._drawn_units(column):
+                self._add_neuron(column, unit, text_color)
+            if column.index == 0 and self.inputs_offered:
+                self._add_input_toggles(text_color)
+            self._add_more_item(column, text_color)
+            first = self._tile_rect(QPointF(*self.plan.centre(column.index, 0)))
         else:
             rect = self._band_rect(column)
-            band = BandItem(column, rect)
+            band = BandItem(column, rect, self._scene_font())
             band.setBrush(QBrush(QColor(128, 128, 128, 60)))
             band.setPen(QPen(text_color, 0.8))
             band.label.setBrush(text_color)
             band.describe = lambda c=column: self.describe_band(c.index)
             self.scene.addItem(band)
             self.band_items[column.index] = band
-            top = rect.top()
-        header = QGraphicsSimpleTextItem(f"{column.title}\n{column.subtitle}")
-        header.setBrush(text_color)
-        header.setFont(self._scene_font())
-        width = header.boundingRect().width()
-        header.setPos(x - width / 2, top - 38)
-        self.scene.addItem(header)
+            first = rect
+        self._add_header(column, first, text_color)
 
-    def _scene_font(self) -> QFont:
-        font = QFont(self.font())
-        font.setPointSizeF(9)
-        return font
+    def _add_neuron(self, column: Column, unit: int, text_color: QColor) -> None:
+        rect = self._tile_rect(self._centre(column, unit))
+        neuron = NeuronItem(column, unit, rect)
+        neuron.describe = lambda c=column, u=unit: self.describe_neuron(c.index, u)
+        neuron.setBrush(QBrush(self.palette().color(self.backgroundRole()).lighter(105)))
+        neuron.setPen(QPen(Qt.PenStyle.NoPen))
+        neuron.ring.setPen(QPen(self._outline_color(text_color), 1.0))
+        self.scene.addItem(neuron)
+        self.scene.addItem(neuron.ring)
+        self.neuron_items[(column.index, unit)] = neuron
+        if self._has_bias(column):
+            side = BIAS_SHARE * self.plan.tile
+            bias = QGraphicsRectItem(rect.left() - side / 3, rect.bottom() - side * 2 / 3,
+                                     side, side)
+            bias.setZValue(4)
+            bias.setPen(QPen(text_color, 0.6))
+            bias.describe = lambda c=column, u=unit: self.describe_bias(c.index, u)
+            self.scene.addItem(bias)
+            self.bias_items[(column.index, unit)] = bias
+
+    @staticmethod
+    def _outline_color(text_color: QColor) -> QColor:
+        return text_color.darker(110) if text_color.lightness() < 128 else text_color
+
+    def _add_input_toggles(self, text_color: QColor) -> None:
+        """A tick box beside each offered input; the inputs not used are empty grey tiles."""
+        shown = self.plan.shown(0)
+        for slot, text in enumerate(self.inputs_offered[:shown]):
+            centre = QPointF(*self.plan.centre(0, slot))
+            used = text in self.inputs_chosen
+            if not used:
+                tile = QGraphicsRectItem(self._tile_rect(centre))
+                tile.setPen(QPen(text_color, 0.8, Qt.PenStyle.DashLine))
+                tile.setBrush(QBrush(QColor(128, 128, 128, 30)))
+                tile.setZValue(2)
+                self.scene.addItem(tile)
+            box = self._toggle_rect(centre)
+            tip = (f"{text} is an input of the network: click to leave it out" if used else
+                   f"{text} is not used: click to make it an input of the network")
+            self.toggle_items[text] = self._button(
+                box, "✓" if used else "", lambda t=text: self.toggle_input(t), tip, text_color)
+
+    def _toggle_rect(self, centre: QPointF) -> QRectF:
+        half = self.plan.tile / 2
+        if self.plan.orientation == COLUMNS:
+            return QRectF(centre.x() - half - BUTTON - 6, centre.y() - BUTTON / 2, BUTTON, BUTTON)
+        return QRectF(centre.x() - BUTTON / 2, centre.y() - half - BUTTON - 4, BUTTON, BUTTON)
+
+    def _add_more_item(self, column: Column, text_color: QColor) -> None:
+        """"+N more" in the last slot of a column that hides neurons; "fewer" after an
+        expanded one."""
+        plan = self.plan
+        hidden = plan.hidden[column.index]
+        if hidden:
+            centre = QPointF(*plan.centre(column.index, plan.slots[column.index] - 1))
+            text, tip = f"+{hidden} more", f"Draw all {self._slot_counts()[column.index]}"
+            activate = lambda c=column.index: self.expand(c)  # noqa: E731
+        elif column.index in self.expanded:
+            centre = QPointF(*plan.centre(column.index, plan.slots[column.index]))
+            text, tip = "fewer", "Draw only as many as fit"
+            activate = lambda c=column.index: self.expand(c, False)  # noqa: E731
+        else:
+            return
+        label = QGraphicsSimpleTextItem(text)
+        label.setFont(self._scene_font())
+        width = max(plan.tile, label.boundingRect().width() + 10)
+        height = min(plan.tile, label.boundingRect().height() + 8)
+        rect = QRectF(centre.x() - width / 2, centre.y() - height / 2, width, height)
+        self.more_items[column.index] = self._button(rect, text, activate, tip, text_color)
+
+    def _add_header(self, column: Column, first: QRectF, text_color: QColor) -> None:
+        """The layer's name and size before its first neuron, and its +/− neuron buttons."""
+        header = self._text(f"{column.title}\n{column.subtitle}", text_color)
+        box = header.boundingRect()
+        editable = self._units_editable(column)
+        if self.plan.orientation == COLUMNS:
+            header.setPos(first.center().x() - box.width() / 2, first.top() - box.height() - 4)
+            corner = QPointF(first.center().x() - BUTTON - 2, first.top() - box.height() - BUTTON - 8)
+            step = QPointF(BUTTON + 4, 0)
+        else:
+            header.setPos(first.left() - box.width() - 14, first.center().y() - box.height() / 2)
+            corner = QPointF(first.left() - 2 * BUTTON - 18, first.center().y() + box.height() / 2 + 2)
+            step = QPointF(BUTTON + 4, 0)
+        if not editable:
+            return
+        for index, (change, sign) in enumerate(((1, "+"), (-1, "−"))):
+            at = corner + step * index
+            word = "Add a neuron to" if change > 0 else "Remove a neuron from"
+            button = self._button(QRectF(at.x(), at.y(), BUTTON, BUTTON), sign,
+                                  lambda c=column.index, d=change: self.change_units(c, d),
+                                  f"{word} {column.node_id}", text_color)
+            button.setEnabled(change > 0 or column.units > 1)
+            self.unit_buttons[(column.index, change)] = button
+
+    def _units_editable(self, column: Column) -> bool:
+        """A hidden Dense layer's neurons can be added and removed (the output's follow the
+        data)."""
+        return column.node_type == "dense" and 0 < column.index < len(self.columns) - 1
 
     def _add_output_labels(self, text_color: QColor) -> None:
-        """Class names beside the output neurons of a classifier."""
+        """Class names beside (or below) the output neurons of a classifier."""
         column = self.columns[-1]
         if not column.drawn_as_neurons:
             return
-        for unit, name in enumerate(self.live.output_names(column.units)):
-            label = QGraphicsSimpleTextItem(name)
-            label.setBrush(text_color)
-            label.setFont(self._scene_font())
-            height = label.boundingRect().height()
-            label.setPos(self._column_x(column) + RADIUS + 8,
-                         self._unit_y(column, unit) - height / 2)
-            self.scene.addItem(label)
+        names = self.live.output_names(column.units)
+        for unit in self._drawn_units(column):
+            if unit >= len(names):
+                continue
+            label = self._text(names[unit], text_color)
+            box, tile = label.boundingRect(), self._tile_rect(self._centre(column, unit))
+            if self.plan.orientation == COLUMNS:
+                label.setPos(tile.right() + 8, tile.center().y() - box.height() / 2)
+            else:
+                label.setPos(tile.center().x() - box.width() / 2, tile.bottom() + 4)
 
     def _add_input_labels(self, text_color: QColor) -> None:
-        """Feature names to the left of the input neurons."""
+        """Input names before the input neurons (each offered input's, when they toggle)."""
         column = self.columns[0]
         if not (column.node_type == "input" and column.drawn_as_neurons):
             return
-        for unit in range(column.units):
-            label = QGraphicsSimpleTextItem(self.unit_name(column, unit))
-            label.setBrush(text_color)
-            label.setFont(self._scene_font())
+        if self.inputs_offered:
+            named = list(enumerate(self.inputs_offered[:self.plan.shown(0)]))
+        else:
+            named = [(unit, self.unit_name(column, unit)) for unit in self._drawn_units(column)]
+        columns = self.plan.orientation == COLUMNS
+        for slot, name in named:
+            label = self._text(name, text_color)
             box = label.boundingRect()
-            label.setPos(self._column_x(column) - RADIUS - 8 - box.width(),
-                         self._unit_y(column, unit) - box.height() / 2)
-            self.scene.addItem(label)
+            tile = self._tile_rect(QPointF(*self.plan.centre(0, slot)))
+            room = BUTTON + 10 if self.inputs_offered else 0
+            if columns:
+                label.setPos(tile.left() - room - 6 - box.width(),
+                             tile.center().y() - box.height() / 2)
+            else:
+                label.setPos(tile.center().x() - box.width() / 2,
+                             tile.top() - room - 2 - box.height())
+
+    def _add_picture(self, text_color: QColor) -> None:
+        """The output's decision picture, large beside the network, with the training points."""
+        plan, plane = self.plan, self.live.plane
+        if plane is None or plan.picture <= 0:
+            return
+        x, y = plan.picture_origin
+        self.picture = QGraphicsPixmapItem()
+        self.picture.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
+        self.picture.setPos(x, y)
+        self.picture.setScale(plan.picture / PICTURE_RESOLUTION)
+        self.picture.setZValue(1)
+        self.picture.describe = lambda: ("The network's output over the input plane, with the "
+                                         "training points: its decision.")
+        self.scene.addItem(self.picture)
+        frame = QGraphicsRectItem(x, y, plan.picture, plan.picture)
+        frame.setPen(QPen(self._outline_color(text_color), 1.0))
+        frame.setZValue(3)
+        self.scene.addItem(frame)
+        metrics = QFontMetricsF(self._scene_font())
+        lines = ("Output", f"over {plane.labels[0]} → and {plane.labels[1]} ↑")
+        caption = self._text("\n".join(metrics.elidedText(line, Qt.TextElideMode.ElideRight,
+                                                           plan.picture) for line in lines),
+                             text_color)
+        caption.setPos(x, y - caption.boundingRect().height() - 4)
+        self._add_points(QRectF(x, y, plan.picture, plan.picture), plane)
+
+    def _add_points(self, rect: QRectF, plane) -> None:
+        live = self.live
+        if not live.data_fits or live.prepared.train.n_samples == 0:
+            return
+        train = live.prepared.train
+        points = plane.project(live.plane_points("train"))[:MAX_POINTS]
+        (x0, x1), (y0, y1) = plane.x_range, plane.y_range
+        px = rect.left() + (points[:, 0] - x0) / (x1 - x0) * rect.width()
+        py = rect.bottom() - (points[:, 1] - y0) / (y1 - y0) * rect.height()
+        labels = (np.asarray(train.y).reshape(train.n_samples, -1)[:MAX_POINTS, 0]
+                  if train.is_classification else np.zeros(len(points), dtype=int))
+        radius = 2.6
+        for label in np.unique(labels.astype(int)):
+            path = QPainterPath()
+            for u, v in zip(px[labels == label], py[labels == label]):
+                if rect.contains(u, v):
+                    path.addEllipse(QPointF(u, v), radius, radius)
+            item = QGraphicsPathItem(path)
+            item.setBrush(QBrush(QColor(class_color(int(label)) if train.is_classification
+                                        else "#555555")))
+            item.setPen(QPen(QColor("white"), 0.8))
+            item.setZValue(2)
+            self.scene.addItem(item)
 
     def _has_bias(self, column: Column) -> bool:
         return self.live.display.has_tensor(f"{column.node_id}.bias")
-
-    def _right_edge(self, column: Column, unit: int) -> QPointF:
-        return QPointF(self._column_x(column) + RADIUS, self._unit_y(column, unit))
-
-    def _left_edge(self, column: Column, unit: int) -> QPointF:
-        return QPointF(self._column_x(column) - RADIUS, self._unit_y(column, unit))
 
     def _add_links(self, column: Column) -> None:
         grey = QColor(128, 128, 128, 110)
@@ -538,10 +869,10 @@ class NetworkPanel(LivePanel):
             weighted = column.node_type in WEIGHTED_TYPES
             if (column.node_type == "dense" and source.drawn_as_neurons
                     and column.drawn_as_neurons and source.units == self._in_features(column)):
-                for target in range(column.units):
-                    for unit in range(source.units):
-                        path = _curve(self._right_edge(source, unit),
-                                      self._left_edge(column, target))
+                for target in self._drawn_units(column):
+                    for unit in self._drawn_units(source):
+                        path = self._link_path(self._out_edge(source, unit),
+                                               self._in_edge(column, target))
                         link = LinkItem(path, column, unit, target)
                         link.describe = lambda l=link: self.describe_link(l)
                         self.scene.addItem(link)
@@ -550,10 +881,10 @@ class NetworkPanel(LivePanel):
             if column.node_type == "dense" and column.drawn_as_neurons:
                 self._add_fan(source, column)
                 continue
-            start = QPointF(self._column_x(source) + (RADIUS if source.drawn_as_neurons
-                                                      else BAND_WIDTH / 2), 0)
-            end = QPointF(self._column_x(column) - (RADIUS if column.drawn_as_neurons
-                                                    else BAND_WIDTH / 2), 0)
+            start = self._out_edge(source, None if not source.drawn_as_neurons else
+                                   self._middle_unit(source))
+            end = self._in_edge(column, None if not column.drawn_as_neurons else
+                                self._middle_unit(column))
             path = QPainterPath(start)
             path.lineTo(end)
             connector = ConnectorItem(path, column)
@@ -564,11 +895,15 @@ class NetworkPanel(LivePanel):
             self.scene.addItem(connector)
             self.connector_items.append(connector)
 
+    def _middle_unit(self, column: Column) -> int:
+        drawn = self._drawn_units(column)
+        return drawn[len(drawn) // 2]
+
     def _add_fan(self, source: Column, column: Column) -> None:
         """From a band into each neuron: one connector per neuron, as wide as its mean |w|."""
-        start = QPointF(self._column_x(source) + BAND_WIDTH / 2, 0)
-        for unit in range(column.units):
-            path = _curve(start, self._left_edge(column, unit))
+        start = self._out_edge(source, None)
+        for unit in self._drawn_units(column):
+            path = self._link_path(start, self._in_edge(column, unit))
             connector = ConnectorItem(path, column)
             connector.unit = unit
             connector.describe = lambda c=column, s=source, u=unit: self.describe_fan(
@@ -650,10 +985,74 @@ class NetworkPanel(LivePanel):
             # One colour lookup per column; image rows run top-down, the grid's bottom-up.
             rgba = to_rgba(values[:, ::-1], (np.reshape(low, (-1, 1, 1)),
                                              np.reshape(high, (-1, 1, 1))))
-            rgba[:, ~DISC, 3] = 0
-            for unit in range(column.units):
+            for unit in self._drawn_units(column):
                 self.neuron_items[(column.index, unit)].heatmap.setPixmap(
                     QPixmap.fromImage(qimage(rgba[unit])))
+
+    def _update_picture(self) -> None:
+        if self.picture is None:
+            return
+        live = self.live
+        output = live.display.output_id
+        values = live.plane_probe(PICTURE_RESOLUTION, (output,)).values[output]
+        self.picture.setPixmap(QPixmap.fromImage(qimage(self.decision_rgba(values))))
+
+    def decision_rgba(self, values: np.ndarray) -> np.ndarray:
+        """The output picture's pixels (rows top-down) from the output over the plane: the
+        class the network picks and how sure it is, or the value through the diverging scale."""
+        activation = self.live.display.model.output_activation
+        values = values[:, ::-1]
+        if values.shape[0] > 1:
+            if activation != "softmax":
+                shifted = np.exp(values - values.max(axis=0, keepdims=True))
+                values = shifted / shifted.sum(axis=0, keepdims=True)
+            return class_rgba(values)
+        levels = (0.0, 1.0) if activation == "sigmoid" else levels_for(None, values[0])
+        return to_rgba(values[0], levels, BACKGROUND_LUT)
+
+    # ---- edits from the drawing ----
+    def toggle_input(self, text: str) -> None:
+        """Switch the offered input `text` on or off: one undoable edit of the document."""
+        from nnstudio.gui.transform_edits import choose_inputs
+
+        chosen = set(self.inputs_chosen) ^ {text}
+        ordered = tuple(t for t in self.inputs_offered if t in chosen)
+        self._report(choose_inputs(self.live.document, ordered, self.input_columns))
+
+    def change_units(self, column_index: int, change: int) -> None:
+        """One neuron more or fewer in a hidden Dense layer."""
+        from nnstudio.core.errors import SpecError
+        from nnstudio.gui.editor.graph_edits import units_command
+
+        document = self.live.document
+        try:
+            command = units_command(document.network, self.columns[column_index].node_id, change)
+        except SpecError as error:
+            self._report(str(error))
+            return
+        document.push(command)
+
+    def add_hidden_layer(self) -> None:
+        """A hidden Dense layer before the output, like the last hidden one."""
+        from nnstudio.gui.editor.graph_edits import add_hidden_layer_command
+
+        document = self.live.document
+        command = add_hidden_layer_command(document.network)
+        if command is not None:
+            document.push(command)
+
+    def remove_hidden_layer(self) -> None:
+        """The last hidden Dense layer goes, with the activation or dropout folded into it."""
+        from nnstudio.gui.editor.graph_edits import remove_hidden_layer_command
+
+        document = self.live.document
+        command = remove_hidden_layer_command(document.network)
+        if command is not None:
+            document.push(command)
+
+    def _report(self, message: str | None) -> None:
+        if message:  # the window shows a refused edit's reason in its status bar
+            self.live.document.edit_rejected.emit(message)
 
     # ---- words for tooltips and details ----
     def unit_name(self, column: Column, unit: int) -> str:
@@ -830,9 +1229,3 @@ def plane_description(plane) -> str:
 def format_value(value: float) -> str:
     return f"{float(value):.4g}"
 
-
-def _curve(start: QPointF, end: QPointF) -> QPainterPath:
-    path = QPainterPath(start)
-    middle = (start.x() + end.x()) / 2
-    path.cubicTo(QPointF(middle, start.y()), QPointF(middle, end.y()), end)
-    return path

@@ -1,6 +1,7 @@
 """The network view on every example: neurons or bands per layer, links that follow the
 weights, neuron heatmaps equal to the network's outputs over the plane, hover values, and a
-click that lists a neuron's incoming weights and bias."""
+click that lists a neuron's incoming weights and bias. (Sizes, orientation, "+N more", zoom and
+the edits made on the drawing: test_network_view_layout.py.)"""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ from nnstudio.core.network import chain
 from nnstudio.gui.live_model import LiveModel
 from nnstudio.gui.panels.heatmap import NEGATIVE_COLOR, POSITIVE_COLOR, to_rgba
 from nnstudio.gui.panels.network_panel import (
-    DISC, MAX_NEURONS, SELECTED_RING, THUMBNAIL_RESOLUTION, LinkItem, NetworkPanel,
-    heatmap_levels, link_width,
+    MAX_NEURONS, SELECTED_RING, THUMBNAIL_RESOLUTION, LinkItem, NetworkPanel, heatmap_levels,
+    link_width,
 )
 
 pytestmark = pytest.mark.usefixtures("warm_torch")
@@ -48,8 +49,9 @@ def test_every_example_draws_each_layer_as_neurons_or_a_band(open_panel, key):
         small_vector = len(column.shape) == 1 and column.units <= MAX_NEURONS
         assert column.drawn_as_neurons == small_vector
         assert (column.index in panel.band_items) != small_vector
-        if small_vector:
-            neurons += column.units
+        if small_vector:  # those that do not fit wait behind the column's "+N more"
+            neurons += column.units - panel.plan.hidden[column.index]
+            assert (column.index in panel.more_items) == (panel.plan.hidden[column.index] > 0)
     assert len(panel.neuron_items) == neurons
 
 
@@ -74,11 +76,8 @@ def test_each_neurons_heatmap_pixel_equals_the_networks_output_at_that_input(ope
         if column.node_type == "input":  # each input feature over its own range
             low, high = low[unit], high[unit]
             assert (low, high) == (values[unit].min(), values[unit].max())
-        for row, col in pixels:
+        for row, col in pixels:  # a square tile: every pixel painted
             painted = image.pixelColor(col, THUMBNAIL_RESOLUTION - 1 - row)
-            if not DISC[row, col]:  # outside the neuron's circle: left transparent
-                assert painted.alpha() == 0
-                continue
             r, g, b, _ = to_rgba(values[unit, row, col], (low, high))
             assert (painted.red(), painted.green(), painted.blue(), painted.alpha()) == (
                 r, g, b, 255)
@@ -228,18 +227,18 @@ def test_the_view_point_under_a_neuron_is_that_neuron(open_panel):
         link.path().pointAtPercent(0.5))), LinkItem)
 
 
-def test_a_wide_low_view_spreads_the_layers_and_keeps_the_chosen_neuron(open_panel, qtbot):
+def test_a_resized_view_is_laid_out_again_and_keeps_the_chosen_neuron(open_panel, qtbot):
     panel = open_panel("spiral")
     panel.select_neuron(2, 3)
-    gap = panel.column_gap
+    before = panel.plan
     panel.resize(1800, 330)
-    qtbot.waitUntil(lambda: panel.column_gap > 1.15 * gap, timeout=3000)
+    qtbot.waitUntil(lambda: panel.plan != before, timeout=3000)
     assert panel.selected == (2, 3) and panel.details_box.isVisible()
     assert len(panel.details_rows()) == 9
     assert panel.neuron_items[(2, 3)].ring.pen().widthF() == SELECTED_RING
     assert panel.neuron_items[(2, 2)].ring.pen().widthF() == 1.0
     x = [panel.neuron_items[(c, 0)].sceneBoundingRect().center().x() for c in range(4)]
-    assert x[1] - x[0] == pytest.approx(panel.column_gap)
+    assert x[2] - x[1] == pytest.approx(panel.plan.layer_step)  # columns, evenly spaced
 
 
 def test_a_bidirectional_recurrent_layer_shows_the_weights_of_both_directions(open_panel,
