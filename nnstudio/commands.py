@@ -687,7 +687,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
                            "gradients and the optimizer's update", _backprop_arguments,
                            _backprop),
     "new": Subcommand("make a project with a first network for your own data file (CSV, "
-                      "NumPy, images)", _new_arguments, _new),
+                      "NumPy, images) or a generated dataset", _new_arguments, _new),
     "lessons": Subcommand("the built-in course: list lessons, write one's starting project, "
                           "check a trained project against its goals", _lessons_arguments,
                           _lessons),

@@ -89,7 +89,8 @@ def new_project(data_path: str | Path, project_path: str | Path, format: str | N
     return project, dataset
 
 
-HELP = "make a project with a first network for your own data file (CSV, NumPy, images)"
+HELP = ("make a project with a first network for your own data file (CSV, NumPy, images) or "
+        "a generated dataset")
 
 
 def _parser() -> argparse.ArgumentParser:
