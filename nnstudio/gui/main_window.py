@@ -31,6 +31,7 @@ from nnstudio.gui.editor.inspector import InspectorWidget
 from nnstudio.gui.editor.palette import PaletteWidget
 from nnstudio.gui.editor.problems import ProblemsWidget
 from nnstudio.gui.help import install_help
+from nnstudio.gui.layouts import add_layout_actions, apply_layout, default_layout
 from nnstudio.gui.panels.lesson_panel import LESSON_DOCK
 from nnstudio.gui.settings import (
     app_settings, byte_array, forget_recent, recent_files, remember_recent,
@@ -56,8 +57,6 @@ DEFAULT_SIZE = (1440, 900)
 # The first window takes at most this share of the screen's free area, so its edges and the
 # status bar are on a small laptop screen too.
 SCREEN_SHARE = 0.9
-# The tab shown first when panels share a tab row: the network drawn neuron by neuron.
-FRONT_PANEL = "network_dock"
 
 
 class MainWindow(QMainWindow):
@@ -74,7 +73,6 @@ class MainWindow(QMainWindow):
         self._close_guards: list[Callable[[], bool]] = []
         self._before_state_saved: list[Callable[[], None]] = []
         self._running_work: list[Callable[[], str]] = []
-        self._first_panel_in: dict[Qt.DockWidgetArea, QDockWidget] = {}
         self._menus: dict[str, QMenu] = {}
         self._panel_section: QAction | None = None
         self.panels: dict[str, QWidget] = {}  # the panel table's widgets by dock name
@@ -86,11 +84,12 @@ class MainWindow(QMainWindow):
         self.experiments: Experiments | None = None
         self.data_view: DataViewController | None = None
         self.classroom: ClassroomPreset | None = None
+        self.timeline: TimelineBar | None = None
         self.setAcceptDrops(True)
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks
-                            | QMainWindow.DockOption.AllowTabbedDocks)
+                            | QMainWindow.DockOption.AllowTabbedDocks
+                            | QMainWindow.DockOption.AllowNestedDocks)
         self.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
-        self.timeline: TimelineBar | None = None
 
         self.canvas = CanvasView(self.document)
         self.setCentralWidget(self.canvas)
@@ -108,7 +107,6 @@ class MainWindow(QMainWindow):
         install_help(self)
         if install is not None:
             install(self)
-        self._fit_panels_in_default_width()
         self._restore_window_state()
         self._on_document_path_changed()
         self._on_document_network_changed()
@@ -119,14 +117,13 @@ class MainWindow(QMainWindow):
                   area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:
         """Dock `widget` as a panel (saved layout by `object_name`) with a toggle in View.
 
-        Arrange it further with `tabifyDockWidget`/`splitDockWidget`; if the panels side by
-        side would make the window wider than 1440 pixels, those below the canvas become tabs.
+        Arrange it further with `tabifyDockWidget`/`splitDockWidget`; the first window then
+        takes the default layout preset (nnstudio.gui.layouts), which places every dock.
         """
         dock = QDockWidget(title, self)
         dock.setObjectName(object_name)
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
-        self._first_panel_in.setdefault(area, dock)
         toggle = dock.toggleViewAction()
         toggle.setText(title)
         self.menu("View").addAction(toggle)
@@ -196,6 +193,7 @@ class MainWindow(QMainWindow):
         for act in self.canvas.view_actions():
             view.addAction(act)
         view.addSeparator()
+        add_layout_actions(self, view)
         self._panel_section = view.addSection("Panels")
         about = self._menus["Help"].addAction("&About NN Studio")
         about.setMenuRole(QAction.MenuRole.AboutRole)  # last in Help; macOS moves it
@@ -279,27 +277,6 @@ class MainWindow(QMainWindow):
         self.problems.node_activated.connect(self._on_problems_node_activated)
         self.problems.changed.connect(self._on_problems_changed)
 
-    def _fit_panels_in_default_width(self) -> None:
-        """Tab panels placed side by side below or beside the canvas together when, side by
-        side, they would make the window wider than a laptop screen."""
-        if self.minimumSizeHint().width() <= self._first_geometry().width():
-            return
-        for area in (Qt.DockWidgetArea.BottomDockWidgetArea, Qt.DockWidgetArea.TopDockWidgetArea):
-            docks = [d for d in self.findChildren(QDockWidget)
-                     if self.dockWidgetArea(d) == area and not d.isFloating()]
-            first = self._first_panel_in.get(area) or (docks[0] if docks else None)
-            for dock in docks:
-                if dock is not first and first not in self.tabifiedDockWidgets(dock):
-                    # Qt 6.12 no longer moves a dock out of another tab group into this one:
-                    # docking it again takes it out of its group first.
-                    self.addDockWidget(area, dock)
-                    self.tabifyDockWidget(first, dock)
-            front = next((d for d in docks if d.objectName() == FRONT_PANEL), first)
-            if front is not None:
-                front.raise_()
-        self.layout().invalidate()  # else the old, wider minimum holds until the next event
-        self.layout().activate()
-
     # ---- window state ----
     def _first_geometry(self) -> QRect:
         """The default size, shrunk to fit the screen's free area, centred on it."""
@@ -323,27 +300,22 @@ class MainWindow(QMainWindow):
         return geometry is not None and self.restoreGeometry(geometry)
 
     def _restore_window_state(self) -> None:
+        # The default layout first, also under a remembered one: its docks ask for no more
+        # room than the screen has, so the remembered size is not grown to fit them.
+        apply_layout(self, default_layout(self), self._first_geometry())
         fits = self._restore_saved_geometry()
-        if not fits:
-            self.setGeometry(self._first_geometry())
-            self.resizeDocks([self.palette_dock, self.inspector_dock], [220, 330],
-                             Qt.Orientation.Horizontal)
-            self.resizeDocks([self.inspector_dock, self.problems_dock], [520, 130],
-                             Qt.Orientation.Vertical)
-            # Panels below the canvas start low, so the network keeps most of the window.
-            bottom = [d for d in self.findChildren(QDockWidget)
-                      if self.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea]
-            if bottom:
-                self.resizeDocks(bottom, [230] * len(bottom), Qt.Orientation.Vertical)
         state = byte_array(self.settings, "window/state")
         if fits and state is not None:  # the docks' sizes were for the remembered window
             self.restoreState(state)
+            # The dock state leaves out the canvas, which the Learn layout puts away.
+            self.canvas.setVisible(self.settings.value("window/canvas", "shown") != "hidden")
         self._state_restored = True
 
     def save_window_state(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/frame", self.frameGeometry())
         self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/canvas", "shown" if self.canvas.isVisible() else "hidden")
         hidden = [d.objectName() for d in self.findChildren(QDockWidget) if d.isHidden()]
         self.settings.setValue("window/hidden_panels", hidden)
         self.settings.sync()
