@@ -482,6 +482,10 @@ class EvaluationPanel(ThrottledLivePanel):
             _set_number(table.item(c, 4), str(support), support)
         if resize:
             table.resizeColumnsToContents()
+            # Never narrower than its columns: the splitter beside it then takes room from
+            # the matrix and the ROC plot rather than cutting the scores off.
+            table.setMinimumWidth(table.horizontalHeader().length() + 2 * table.frameWidth()
+                                  + table.verticalScrollBar().sizeHint().width())
 
     def _show_roc(self) -> None:
         result = self.result

@@ -317,3 +317,17 @@ def test_the_roc_y_axis_label_is_whole_in_a_short_panel(open_panel, qtbot):
     QApplication.processEvents()
     axis = panel.roc_plot.getPlotItem().getAxis("left")
     assert axis.label.boundingRect().width() <= axis.geometry().height()
+
+
+@pytest.mark.parametrize("key", ("spiral", "digits_mlp"))
+def test_every_column_of_the_class_scores_is_whole_in_a_dock_840_wide(open_panel, qtbot, key):
+    panel = open_panel(key)
+    panel.resize(840, 620)  # the bottom dock of the first window on a 1366x768 screen
+    QApplication.processEvents()
+    table = panel.table
+    header = table.horizontalHeader()
+    assert header.length() <= table.viewport().width()
+    for column in range(table.columnCount()):
+        assert not table.isColumnHidden(column)
+        assert header.sectionViewportPosition(column) + header.sectionSize(column) \
+            <= table.viewport().width()
