@@ -590,8 +590,15 @@ def builtin_lessons_dir() -> Path:
 
 
 def builtin_lessons() -> list[Lesson]:
-    """The lessons that ship with NN Studio, in course order (their files' names sort so)."""
-    return [load_lesson(path) for path in sorted(builtin_lessons_dir().glob("*" + LESSON_SUFFIX))]
+    """The lessons that ship with NN Studio, in course order: by the number their files'
+    names start with (10 after 9)."""
+    paths = builtin_lessons_dir().glob("*" + LESSON_SUFFIX)
+    return [load_lesson(path) for path in sorted(paths, key=_course_position)]
+
+
+def _course_position(path: Path) -> tuple[int, str]:
+    number = path.stem.split("-", 1)[0]
+    return (int(number) if number.isdigit() else MAX_STEPS * 1000, path.stem)
 
 
 def builtin_lesson(lesson_id: str) -> Lesson:

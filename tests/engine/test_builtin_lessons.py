@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 from nnstudio.core.lessons import builtin_lesson, builtin_lessons, check_goal
-from nnstudio.core.network import chain
+from nnstudio.core.network import Network, chain
 from nnstudio.core.project import Project
 from nnstudio.data.source import prepare_project_data
 from nnstudio.engine.experiments import record_run
@@ -54,7 +54,19 @@ SCRIPTS = {
     "6-metrics": [lambda p: trained(p)],
     "7-random-labels": [lambda p: trained(with_network(
         p, dense_net(2, (128, "relu"), (128, "relu"), (1, "sigmoid"))))],
+    "8-grokking": [lambda p: trained(p), lambda p: trained(p, epochs=1000),
+                   lambda p: trained(p, weight_decay=0.0)],
+    "9-double-descent": [lambda p: trained(p), lambda p: trained(with_width(p, 8))],
+    "10-mirage": [lambda p: trained(p), lambda p: trained(with_width(p, 128))],
 }
+
+
+def with_width(project: Project, units: int) -> Project:
+    """`project` with its first hidden Dense layer `units` wide (as typed in the inspector)."""
+    hidden = next(node for node in project.network.nodes if node.type == "dense")
+    return with_network(project, Network(tuple(
+        node.with_params(units=units) if node.id == hidden.id else node
+        for node in project.network.nodes)))
 
 
 def test_every_builtin_lesson_has_a_script():
@@ -70,3 +82,9 @@ def test_every_goal_is_reached_by_its_steps_change(lesson_id):
         assert not check_goal(goal, start).met
         result = check_goal(goal, change(start))
         assert result.met, [r.actual for r in result.results]
+
+
+def test_the_course_runs_in_its_numbers_order_ten_after_nine():
+    ids = [lesson.id for lesson in builtin_lessons()]
+    assert ids[:2] == ["1-neuron", "2-activations"]
+    assert ids[-3:] == ["8-grokking", "9-double-descent", "10-mirage"]
