@@ -58,6 +58,9 @@ class EpochSnapshot:
     # Each layer's gradient norm on the epoch's last batch, by node id; only if a callback
     # `wants_gradient_norms`.
     gradient_norms: Mapping[str, float] | None = None
+    # The L2 norm of all learned parameters together (what weight decay shrinks; grokking's
+    # slow fall); with the gradient norms, only if a callback `wants_gradient_norms`.
+    weight_norm: float | None = None
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,14 @@ from nnstudio.engine.modules import GraphModule
 
 # ---- gradients (called by the trainer) --------------------------------------------------------
 
+def weight_norm(model: GraphModule) -> float:
+    """The L2 norm of all the model's learned parameters together, with one read-back."""
+    parameters = [p.detach() for p in model.parameters()]
+    if not parameters:
+        return 0.0
+    return float(torch.stack(torch._foreach_norm(parameters)).double().square().sum().sqrt())
+
+
 def gradient_norms(model: GraphModule) -> dict[str, float]:
     """The L2 norm of each layer's gradient (all its parameters together), by node id.
 

@@ -39,7 +39,7 @@ from nnstudio.engine.callbacks import (
 )
 from nnstudio.engine.devices import device_label, pinned_threads, resolve_device, threads_for
 from nnstudio.engine.evaluate import measure
-from nnstudio.engine.inspection import gradient_norms
+from nnstudio.engine.inspection import gradient_norms, weight_norm
 from nnstudio.engine.losses import Objective, make_objective
 from nnstudio.engine.metrics import (
     EXACT_MATCH,
@@ -485,10 +485,11 @@ class _Run:
         weights = frozen_mapping(model_to_arrays(self.model)) if wanted else None
         norms = frozen_mapping(gradient_norms(self.model)) if self.wants_gradient_norms else None
         confusion = self._confusion.copy() if self._confusion is not None else None
+        norm = weight_norm(self.model) if self.wants_gradient_norms else None
         self._notify("on_epoch_end", EpochSnapshot(
             done, self.config.epochs, frozen_mapping(row), self.learning_rate, elapsed,
             self.samples_seen / max(elapsed, 1e-9), eta, self.best_epoch, confusion, weights,
-            norms))
+            norms, norm))
         self._clock = time.perf_counter()  # listeners' time is not training time
         return stop
 

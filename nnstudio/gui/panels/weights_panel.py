@@ -6,6 +6,8 @@
   tensor's values lie, so a learner sees weights spread out, drift or blow up.
 - The gradient norm of every layer (all its parameters together) on the last batch of each
   epoch, on a log scale: vanishing gradients sink, exploding ones climb.
+- The norm of all the weights together at the end of each epoch: weight decay pulls it down
+  (in grokking it falls while validation accuracy rises).
 
 The history is gathered from the training controller's epoch snapshots (`epochs_reached`): the
 panel asks each run for weights and gradient norms through a callback that only declares what
@@ -61,6 +63,7 @@ class WeightsHistory:
         self.stride = 1
         self.norm_epochs: list[int] = []
         self.norms: dict[str, list[float]] = {}  # node id -> one value per norm epoch (NaN gaps)
+        self.weight_norms: list[float] = []  # one per norm epoch (NaN when not sent)
         self.version = getattr(self, "version", 0) + 1  # counts changes, clearing too
 
     def __bool__(self) -> bool:
@@ -73,7 +76,7 @@ class WeightsHistory:
         for snapshot in snapshots:
             epoch = offset + snapshot.epoch
             if snapshot.gradient_norms is not None:
-                self.add_norms(epoch, snapshot.gradient_norms)
+                self.add_norms(epoch, snapshot.gradient_norms, snapshot.weight_norm)
                 changed = True
             if snapshot.weights is not None:
                 latest = (epoch, snapshot.weights)
@@ -101,9 +104,10 @@ class WeightsHistory:
             self.stride *= 2
         self.version += 1
 
-    def add_norms(self, epoch: int, norms) -> None:
+    def add_norms(self, epoch: int, norms, weight_norm: float | None = None) -> None:
         count = len(self.norm_epochs)
         self.norm_epochs.append(epoch)
+        self.weight_norms.append(math.nan if weight_norm is None else float(weight_norm))
         for node_id, value in norms.items():
             column = self.norms.setdefault(node_id, [math.nan] * count)
             column.append(float(value))
@@ -138,6 +142,11 @@ class WeightsHistory:
         index = np.searchsorted(epochs, wanted + 1e-9, side="right") - 1
         image = np.ascontiguousarray(grid[index], dtype=np.float32)
         return image, (low, high), (int(epochs[0]), int(epochs[-1]))
+
+    def weight_norm_curve(self) -> tuple[np.ndarray, np.ndarray]:
+        """The norm of all weights at each recorded epoch: (epochs, values) float64 arrays."""
+        return (np.array(self.norm_epochs, dtype=np.float64),
+                np.array(self.weight_norms, dtype=np.float64))
 
     def norm_curves(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Each layer's gradient norms: (epochs, values) float64 arrays."""
@@ -224,7 +233,7 @@ class WeightsPanel(ThrottledLivePanel):
         self.time_note = pg.TextItem("", color=self._foreground, anchor=(0.5, 0.5))
         self.time_plot.addItem(self.time_note, ignoreBounds=True)
         self.grad_plot = self._plot(0, 1, "Gradient norm per layer (each epoch's last batch)",
-                                    rowspan=2, axis_items={"left": DecadeAxis("left")})
+                                    axis_items={"left": DecadeAxis("left")})
         self.grad_plot.setLogMode(y=True)
         self.grad_plot.setLabel("bottom", "epoch")
         self.legend = self.grad_plot.addLegend(offset=(-6, 4), labelTextColor=self._foreground)
@@ -233,6 +242,11 @@ class WeightsPanel(ThrottledLivePanel):
         self.legend.setBrush(pg.mkBrush(background))
         self.grad_note = pg.TextItem("", color=self._foreground, anchor=(0.5, 0.5))
         self.grad_plot.addItem(self.grad_note, ignoreBounds=True)
+        self.weight_norm_plot = self._plot(1, 1, "Weight norm (all weights, each epoch's end)")
+        self.weight_norm_plot.setLabel("bottom", "epoch")
+        self.weight_norm_plot.setXLink(self.grad_plot)
+        self.weight_norm_curve = self.weight_norm_plot.plot(pen=pg.mkPen(POSITIVE_COLOR,
+                                                                         width=2))
         self.graphics.ci.layout.setColumnStretchFactor(0, 3)
         self.graphics.ci.layout.setColumnStretchFactor(1, 2)
         self.graphics.ci.layout.setRowStretchFactor(0, 2)
@@ -419,6 +433,7 @@ class WeightsPanel(ThrottledLivePanel):
             return
         self._norms_for = drawn
         curves = self.history.norm_curves()
+        self.weight_norm_curve.setData(*self.history.weight_norm_curve(), connect="finite")
         chosen_node = chosen.rpartition(".")[0] if chosen else None
         for node_id in list(self._curves):
             if node_id not in curves:
