@@ -57,12 +57,13 @@ class JobMixin:
 
     # ---- building ----
     def _build_status_row(self, name: str, width: int, *buttons: QPushButton) -> QHBoxLayout:
-        """The bottom row: progress bar, status line (`name`_progress, `name`_status), then
-        `buttons`."""
+        """The bottom row: progress bar (while a job runs), status line (`name`_progress,
+        `name`_status), then `buttons`."""
         self.progress = QProgressBar()
         self.progress.setObjectName(f"{name}_progress")
         self.progress.setMaximumWidth(width)
         self.progress.setTextVisible(False)
+        self.progress.setVisible(False)  # shown while a job runs: idle, it is an empty box
         self.status = QLabel()
         self.status.setObjectName(f"{name}_status")
         row = QHBoxLayout()
@@ -151,6 +152,7 @@ class JobMixin:
     @Slot(bool)
     def _on_task_running_changed(self, running: bool) -> None:
         self._start_button.setText("Cancel" if running else self._start_text)
+        self.progress.setVisible(running)
         for widget in self._inputs():
             widget.setEnabled(not running)
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from nnstudio.gui.background import Work
 from nnstudio.gui.experiments.job_dialog import JobDialog
+from nnstudio.gui.experiments.plots import make_plot
 
 if TYPE_CHECKING:
     from nnstudio.gui.main_window import MainWindow
@@ -40,12 +41,10 @@ class LearningRateDialog(JobDialog):
                        "explodes. A good rate lies where the loss falls fastest; a safe one a "
                        "tenth of the rate at its lowest. The project's weights are not touched.")
         intro.setWordWrap(True)
-        self.plot = pg.PlotWidget()
+        self.plot = make_plot(self, left="smoothed training loss",
+                              bottom="learning rate (log scale)")
         self.plot.setObjectName("lr_find_plot")
         self.plot.setLogMode(x=True, y=False)
-        self.plot.setLabel("bottom", "learning rate (log scale)")
-        self.plot.setLabel("left", "smoothed training loss")
-        self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.curve = self.plot.plot(pen=pg.mkPen("#1f77b4", width=2))
         self.steepest_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(STEEPEST_COLOR, width=1.5,
                                                                    style=Qt.PenStyle.DashLine))

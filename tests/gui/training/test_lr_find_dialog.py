@@ -69,3 +69,32 @@ def test_a_result_is_dropped_when_it_no_longer_describes_the_project(qtbot, wind
     dialog = find_rate(qtbot, window)
     document.new_from_example("spiral")
     assert dialog.result is None and dialog.summary.text() == ""
+
+
+def open_dialog(qtbot, window):
+    action = next(a for a in window.menu("Train").actions() if a.objectName() == "lr_find_action")
+    action.trigger()
+    dialog = window.lr_find.dialog
+    qtbot.waitExposed(dialog)
+    return dialog
+
+
+def test_the_plot_is_drawn_in_the_windows_colours_not_pyqtgraphs_black(qtbot, window):
+    from PySide6.QtGui import QPalette
+
+    dialog = open_dialog(qtbot, window)
+    base = dialog.palette().color(QPalette.ColorRole.Base)
+    assert dialog.plot.backgroundBrush().color() == base
+    corner = dialog.plot.grab().toImage().pixelColor(3, 3)
+    assert corner == base
+
+
+def test_the_progress_bar_shows_only_while_the_test_runs(qtbot, window):
+    dialog = open_dialog(qtbot, window)
+    assert not dialog.progress.isVisible()  # idle: no empty box beside the status
+    with qtbot.waitSignal(dialog.task.running_changed, timeout=WAIT):
+        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    assert dialog.progress.isVisible()
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=WAIT)
+    qtbot.waitUntil(lambda: not dialog.task.is_running, timeout=WAIT)
+    assert not dialog.progress.isVisible() and dialog.status.text()
