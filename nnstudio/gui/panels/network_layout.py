@@ -26,6 +26,7 @@ ROW_LABELS = 44.0  # input names and tick boxes above the first row, class names
 MARGIN = 12.0
 PICTURE_GAP = 28.0
 MIN_PICTURE_TILES = 3  # the output picture is at least this many tiles wide
+GOOD_PICTURE = 220.0  # tiles shrink (not below MIN_TILE) to give the picture this much
 MAX_PICTURE = 420.0
 COLUMNS, ROWS = "columns", "rows"
 BIGGER = 1.25  # the orientation against the view's shape wins only with tiles this much larger
@@ -96,14 +97,17 @@ def _fit(units: list[int], width: float, height: float, expanded: frozenset[int]
     across_room = across - 2 * MARGIN - (HEADER if orientation == COLUMNS else ROW_HEADER)
     ends = (labels.before, labels.after) if orientation == COLUMNS else (ROW_LABELS, ROW_LABELS)
     least_hidden = sum(_hidden(units, across_room, MIN_TILE, expanded))
-    for with_picture in ((True, False) if picture else (False,)):
+    # A picture of a good size, then a small one, then none: tiles shrink for it first.
+    pictures = (min(GOOD_PICTURE, across_room), 0.0, None) if picture else (None,)
+    for wanted in pictures:
         for tile in range(MAX_TILE, MIN_TILE - 1, -1):
             hidden = _hidden(units, across_room, tile, expanded)
             needed = sum(ends) + _layers_extent(len(units), tile, orientation) + (
-                PICTURE_GAP + MIN_PICTURE_TILES * tile if with_picture else 0.0)
+                PICTURE_GAP + max(wanted, MIN_PICTURE_TILES * tile) if wanted is not None
+                else 0.0)
             if sum(hidden) == least_hidden and needed <= along - 2 * MARGIN:
-                return _place(units, hidden, tile, along, across_room, with_picture, ends,
-                              orientation), True
+                return _place(units, hidden, tile, along, across_room, wanted is not None,
+                              ends, orientation), True
     hidden = _hidden(units, across_room, MIN_TILE, expanded)
     return _place(units, hidden, MIN_TILE, along, across_room, False, ends, orientation), False
 
