@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import QSize, Qt, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView, QDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QTableView,
     QWidget,
@@ -29,6 +29,8 @@ from nnstudio.core.network import Network
 from nnstudio.gui.experiments.tables import MissingLastProxy, RowsTableModel
 from nnstudio.gui.background import BackgroundTask, Work
 from nnstudio.gui.theme import ERROR_COLOR
+
+SCREEN_SHARE = 0.9  # at most this share of the screen's free area, each way
 
 
 class JobMixin:
@@ -56,6 +58,13 @@ class JobMixin:
         raise NotImplementedError
 
     # ---- building ----
+    def _fit_screen(self, wanted: QSize) -> None:
+        """`wanted`, or 90% of the screen's free area where that is smaller (1366x768): the
+        title bar and the desktop's panels keep room."""
+        free = self.screen().availableGeometry()
+        self.resize(wanted.boundedTo(QSize(int(free.width() * SCREEN_SHARE),
+                                           int(free.height() * SCREEN_SHARE))))
+
     def _build_status_row(self, name: str, width: int, *buttons: QPushButton) -> QHBoxLayout:
         """The bottom row: progress bar (while a job runs), status line (`name`_progress,
         `name`_status), then `buttons`."""

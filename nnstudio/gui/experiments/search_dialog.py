@@ -67,11 +67,6 @@ class SearchDialog(JobDialog):
         self._fit_screen(QSize(1240, 620))
 
     # ---- building ----
-    def _fit_screen(self, wanted: QSize) -> None:
-        """`wanted`, or 90% of the screen's free area where that is smaller (1366x768)."""
-        free = self.screen().availableGeometry()
-        self.resize(wanted.boundedTo(QSize(int(free.width() * 0.9), int(free.height() * 0.9))))
-
     def _build(self) -> None:
         self.mode_combo = QComboBox()
         self.mode_combo.setObjectName("search_mode_combo")

@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QSize, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSpinBox,
     QSplitter, QTableView, QVBoxLayout, QWidget,
@@ -173,7 +173,7 @@ class TwinsDialog(JobDialog):
         self._build()
         self._connect()
         self._on_setting_combo_changed()
-        self.resize(1200, 760)
+        self._fit_screen(QSize(1200, 760))
 
     # ---- building ----
     def _build(self) -> None:
