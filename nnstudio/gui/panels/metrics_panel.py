@@ -8,7 +8,8 @@ drawing takes at most about 4% of the GUI thread: every bit of Python it runs ho
 training thread needs.
 
 Hovering shows the exact values at an epoch (a line across both plots and a readout); the loss
-plot can use a log scale; the plots export as PNG and the history as CSV.
+plot can use a log scale, and the epoch axis too (grokking: early memorising and a late
+jump, both in view); the plots export as PNG and the history as CSV.
 """
 
 from __future__ import annotations
@@ -63,13 +64,16 @@ class PlotsView(pg.GraphicsLayoutWidget):
 
 
 class EpochAxisItem(pg.AxisItem):
-    """An epoch axis: epochs are whole, so it never ticks at 1.5 nor writes 2.0."""
+    """An epoch axis: epochs are whole, so it never ticks at 1.5 nor writes 2.0. On a log
+    scale it ticks at 1, 10, 100, ... (its values are then the epochs' logarithms)."""
 
     def tickValues(self, minVal, maxVal, size):
         return [(spacing, [value for value in values if float(value).is_integer()])
                 for spacing, values in super().tickValues(minVal, maxVal, size)]
 
     def tickStrings(self, values, scale, spacing):
+        if self.logMode:
+            return [str(int(round(10 ** value))) for value in values]
         return [str(int(value)) for value in values]
 
 
@@ -88,6 +92,7 @@ class MetricsPanel(QWidget):
         self.hover_epoch: int | None = None
         self._first_epoch = 1
         self._x_mode = ""
+        self._span_last = 10
         self._painted_before = 0.0
         self._redraw_timer = QTimer(self)
         self._redraw_timer.setSingleShot(True)
@@ -113,6 +118,12 @@ class MetricsPanel(QWidget):
         self.log_check.setObjectName("log_scale_check")
         self.log_check.setToolTip("A log scale shows the late, small improvements of the loss.")
         self.log_check.toggled.connect(self.set_log_scale)
+        self.log_epochs_check = QCheckBox("Log epochs")
+        self.log_epochs_check.setObjectName("log_epochs_check")
+        self.log_epochs_check.setToolTip(
+            "A log epoch axis gives the first epochs as much room as the last hundreds: "
+            "early memorising and a late jump in validation accuracy (grokking) both show.")
+        self.log_epochs_check.toggled.connect(self.set_log_epochs)
         self.png_button = QPushButton("PNG…")
         self.png_button.setObjectName("export_png_button")
         self.png_button.setToolTip("Save the plots as a PNG image.")
@@ -125,6 +136,7 @@ class MetricsPanel(QWidget):
         controls.addWidget(QLabel("Metric"))
         controls.addWidget(self.metric_combo)
         controls.addWidget(self.log_check)
+        controls.addWidget(self.log_epochs_check)
         controls.addStretch(1)
         controls.addWidget(self.png_button)
         controls.addWidget(self.csv_button)
@@ -273,7 +285,8 @@ class MetricsPanel(QWidget):
         if mode == "auto":
             self.loss_plot.enableAutoRange(x=True)
         else:
-            self.loss_plot.setXRange(1, last, padding=0.02)
+            self.loss_plot.setXRange(self._epoch_x(1), self._epoch_x(last), padding=0.02)
+        self._span_last = last
 
     @Slot(object)
     def _on_controller_epochs_reached(self, snapshots: tuple) -> None:
@@ -337,6 +350,32 @@ class MetricsPanel(QWidget):
             int(min(MAX_REDRAW_MS, max(REDRAW_MS, 1000 * cost / DRAWING_SHARE))))
         self.redrawn.emit()
 
+    @property
+    def log_epochs(self) -> bool:
+        return self.log_epochs_check.isChecked()
+
+    def _epoch_x(self, epoch: float) -> float:
+        """Where `epoch` lies on the plots' x axis (its logarithm on a log epoch axis)."""
+        return math.log10(epoch) if self.log_epochs else epoch
+
+    @Slot(bool)
+    def set_log_epochs(self, on: bool) -> None:
+        """Epochs on a log axis (both plots: they share it)."""
+        if self.log_epochs_check.isChecked() != on:
+            self.log_epochs_check.setChecked(on)
+            return
+        for plot in (self.loss_plot, self.metric_plot):
+            plot.setLogMode(x=on)
+        self.metric_plot.setLabel("bottom", "epoch (log scale)" if on else "epoch")
+        # The old range means other epochs on the new axis, and the curves clip to the view:
+        # show the whole run first, so following the curves again finds all of it.
+        last = self._span_last if self._x_mode == "span" else max(self.count, 2)
+        self.loss_plot.setXRange(self._epoch_x(1), self._epoch_x(last), padding=0.02)
+        if self._x_mode == "auto":
+            self.loss_plot.enableAutoRange(x=True)
+        if self.hover_epoch is not None:
+            self.hover(self.hover_epoch)
+
     @Slot(bool)
     def set_log_scale(self, on: bool) -> None:
         if self.log_check.isChecked() != on:
@@ -372,7 +411,7 @@ class MetricsPanel(QWidget):
         for plot in (self.loss_plot, self.metric_plot):
             if plot.sceneBoundingRect().contains(scene_pos):
                 x = plot.vb.mapSceneToView(scene_pos).x()
-                self.hover(int(round(x)))
+                self.hover(int(round(10 ** x if self.log_epochs else x)))
                 return
         self.hover(None)
 
@@ -386,7 +425,7 @@ class MetricsPanel(QWidget):
         for line in self.hover_lines:
             line.setVisible(epoch is not None)
             if epoch is not None:
-                line.setValue(epoch)
+                line.setValue(self._epoch_x(epoch))
         self._update_readout()
 
     def leaveEvent(self, event) -> None:
