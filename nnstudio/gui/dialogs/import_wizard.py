@@ -44,6 +44,8 @@ QUOTES = [('Double quote  "', '"'), ("Single quote  '", "'"), ("None", "")]
 ENCODINGS = [("UTF-8", "utf-8"), ("Latin-1 (ISO-8859-1)", "latin-1"),
              ("Windows-1252", "cp1252")]
 PREVIEW_ROWS = 50
+NOTHING_CHOSEN = ("No file chosen yet: the first rows of a table, or what a NumPy file or an "
+                  "image folder holds, show here.")
 PAGE_FILE, PAGE_COLUMNS, PAGE_IMPORT = 0, 1, 2
 
 Job = Callable[[Callable[[float], None], Callable[[], bool], Any], Any]
@@ -276,7 +278,8 @@ class FilePage(QWizardPage):
         self.table.setModel(self.table_model)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.verticalHeader().setDefaultSectionSize(22)
-        self.summary = QLabel()
+        self.summary = QLabel(NOTHING_CHOSEN)
+        self.summary.setObjectName("preview_summary")
         self.summary.setWordWrap(True)
         self.error = _error_label()
 
@@ -404,7 +407,7 @@ class FilePage(QWizardPage):
         self.preview = None
         self.format = None
         self.table_model.set_preview((), (), ())
-        self.summary.clear()
+        self.summary.setText(NOTHING_CHOSEN if path is None else "")
         if path is None or not path.exists():
             self.options.setCurrentIndex(0)
             self.format_label.setText("")

@@ -406,3 +406,19 @@ def test_a_pandas_to_csv_file_keeps_its_header_and_its_index_is_left_out(qtbot, 
     assert index.checkState() == Qt.CheckState.Unchecked
     assert "as pandas writes its index" in index.text()
     assert columns.chosen_features() == ["colour", "size"]
+
+
+def test_the_empty_preview_says_what_will_show_there_until_a_file_is_chosen(
+        qtbot, wizard, tmp_path):
+    path = tmp_path / "iris.csv"
+    path.write_text(IRIS)
+    w = wizard()
+    page = w.file_page
+    assert page.summary.isVisible() and "No file chosen yet" in page.summary.text()
+    qtbot.keyClicks(page.path_edit, str(path))
+    qtbot.waitUntil(lambda: page.format is not None, timeout=3000)
+    assert "60 rows" in page.summary.text() and "No file" not in page.summary.text()
+    page.path_edit.selectAll()
+    qtbot.keyClick(page.path_edit, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: page.format is None, timeout=3000)
+    assert "No file chosen yet" in page.summary.text()
