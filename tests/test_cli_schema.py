@@ -240,3 +240,35 @@ def test_example_writes_to_stdout_and_replaces_only_when_forced(tmp_path, capsys
     assert cli.main(["--example", "spiral", "-o", str(target), "--force", "-q"]) == OK
     assert capsys.readouterr() == ("", "")
     assert load_project(target).project.name == "Spiral"
+
+
+def test_ctrl_c_in_lr_find_prints_the_curve_so_far_and_exits_130(tmp_path, capsys,
+                                                                  monkeypatch):
+    from nnstudio.engine import lr_find
+
+    real = lr_find.find_learning_rate
+
+    def interrupted(*args, **kwargs):  # Ctrl+C arrives once the range test has started
+        os.kill(os.getpid(), signal.SIGINT)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(lr_find, "find_learning_rate", interrupted)
+    path = project_file(tmp_path, "spiral")
+    before = path.read_bytes()
+    code, out, err = run(capsys, "lr-find", path, "--json")
+    assert code == INTERRUPTED and err == ""
+    assert json.loads(out)["stop_reason"] == "stopped"
+    assert path.read_bytes() == before
+
+
+def test_ctrl_c_in_export_exits_130_and_keeps_the_project(tmp_path, capsys, monkeypatch):
+    from nnstudio.engine import export as export_package
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(export_package, "export", interrupted)
+    path = project_file(tmp_path, "spiral")
+    code, out, err = run(capsys, "export", path, "-f", "onnx", "-o", tmp_path / "m.onnx")
+    assert (code, out) == (INTERRUPTED, "")
+    assert err == "nnstudio export: interrupted; the project was not changed\n"
