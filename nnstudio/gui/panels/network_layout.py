@@ -92,24 +92,33 @@ def plan_layout(units: list[int], width: float, height: float,
 def _fit(units: list[int], width: float, height: float, expanded: frozenset[int],
          picture: bool, labels: Labels, orientation: str) -> tuple[NetworkLayout, bool]:
     """The largest tile that hides no more units than the smallest tile would, with the
-    picture if there is room for it, and whether the layers fit along their axis at all."""
+    picture if there is room for it, and whether the layers fit along their axis at all.
+
+    The picture goes after the last layer (a good size, else a small one), else beside the
+    layers' longest stretch of neurons (below the columns, right of the rows), else nowhere.
+    """
     along, across = (width, height) if orientation == COLUMNS else (height, width)
-    across_room = across - 2 * MARGIN - (HEADER if orientation == COLUMNS else ROW_HEADER)
+    header = HEADER if orientation == COLUMNS else ROW_HEADER
+    across_room = across - 2 * MARGIN - header
     ends = (labels.before, labels.after) if orientation == COLUMNS else (ROW_LABELS, ROW_LABELS)
     least_hidden = sum(_hidden(units, across_room, MIN_TILE, expanded))
-    # A picture of a good size, then a small one, then none: tiles shrink for it first.
-    pictures = (min(GOOD_PICTURE, across_room), 0.0, None) if picture else (None,)
-    for wanted in pictures:
+    places = (("after", GOOD_PICTURE), ("after", 0.0), ("beside", GOOD_PICTURE),
+              ("beside", 0.0)) if picture else ()
+    for where, wanted in (*places, (None, 0.0)):
         for tile in range(MAX_TILE, MIN_TILE - 1, -1):
             hidden = _hidden(units, across_room, tile, expanded)
-            needed = sum(ends) + _layers_extent(len(units), tile, orientation) + (
-                PICTURE_GAP + max(wanted, MIN_PICTURE_TILES * tile) if wanted is not None
-                else 0.0)
-            if sum(hidden) == least_hidden and needed <= along - 2 * MARGIN:
-                return _place(units, hidden, tile, along, across_room, wanted is not None,
-                              ends, orientation), True
+            layout = _place(units, hidden, tile, along, across_room, where, ends, orientation)
+            side = max(min(wanted, across_room), MIN_PICTURE_TILES * tile) if where else 0.0
+            length = sum(ends) + _layers_extent(len(units), tile, orientation)
+            width_used = max(layout.slots) * tile * PITCH
+            fits = {"after": length + PICTURE_GAP + side <= along - 2 * MARGIN,
+                    "beside": (length <= along - 2 * MARGIN and side <= along - 2 * MARGIN
+                               and width_used + PICTURE_GAP + side <= across_room),
+                    None: length <= along - 2 * MARGIN}[where]
+            if sum(hidden) == least_hidden and fits:
+                return layout, True
     hidden = _hidden(units, across_room, MIN_TILE, expanded)
-    return _place(units, hidden, MIN_TILE, along, across_room, False, ends, orientation), False
+    return _place(units, hidden, MIN_TILE, along, across_room, None, ends, orientation), False
 
 
 def _hidden(units: list[int], room: float, tile: float, expanded: frozenset[int]) -> list[int]:
@@ -129,14 +138,19 @@ def _layers_extent(layers: int, tile: float, orientation: str) -> float:
 
 
 def _place(units: list[int], hidden: list[int], tile: float, along: float, across_room: float,
-           picture: bool, ends: tuple[float, float], orientation: str) -> NetworkLayout:
+           picture: str | None, ends: tuple[float, float], orientation: str) -> NetworkLayout:
     slots = tuple(max(count, 1) - h + (1 if h else 0) for count, h in zip(units, hidden))
-    end = ends[0] + _layers_extent(len(units), tile, orientation) + ends[1]
-    side = 0.0
-    if picture:
-        spare = along - 2 * MARGIN - end - PICTURE_GAP
+    length = ends[0] + _layers_extent(len(units), tile, orientation) + ends[1]
+    side, start, offset = 0.0, 0.0, 0.0  # the picture's side, its place along and across
+    if picture == "after":
+        spare = along - 2 * MARGIN - length - PICTURE_GAP
         side = max(MIN_PICTURE_TILES * tile, min(spare, across_room, MAX_PICTURE))
-    start = end + PICTURE_GAP
-    origin = (start, -side / 2) if orientation == COLUMNS else (-side / 2, start)
+        start, offset = length + PICTURE_GAP, -side / 2
+    elif picture == "beside":
+        reach = max(slots) * tile * PITCH / 2  # the longest layer's half
+        side = max(MIN_PICTURE_TILES * tile,
+                   min(across_room - 2 * reach - PICTURE_GAP, along - 2 * MARGIN, MAX_PICTURE))
+        start, offset = (length - side) / 2, reach + PICTURE_GAP
+    origin = (start, offset) if orientation == COLUMNS else (offset, start)
     return NetworkLayout(orientation, float(tile), _layer_step(tile, orientation), ends[0],
                          slots, tuple(hidden), side, origin)

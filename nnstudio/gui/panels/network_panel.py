@@ -739,7 +739,9 @@ class NetworkPanel(LivePanel):
         label.setFont(self._scene_font())
         width = max(plan.tile, label.boundingRect().width() + 10)
         height = min(plan.tile, label.boundingRect().height() + 8)
-        rect = QRectF(centre.x() - width / 2, centre.y() - height / 2, width, height)
+        # In a row it grows away from the neurons before it rather than over them.
+        left = centre.x() - (width / 2 if plan.orientation == COLUMNS else plan.tile / 2)
+        rect = QRectF(left, centre.y() - height / 2, width, height)
         self.more_items[column.index] = self._button(rect, text, activate, tip, text_color)
 
     def _add_header(self, column: Column, first: QRectF, text_color: QColor) -> None:

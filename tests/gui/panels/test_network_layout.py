@@ -51,3 +51,10 @@ def test_the_picture_goes_before_a_few_more_pixels_of_tile():
     layout = plan_layout(SPIRAL, 520, 500, labels=Labels(90, 100))
     assert layout.picture == 0
     assert plan_layout(SPIRAL, 520, 500, picture=False).picture == 0
+
+
+def test_without_room_after_the_last_layer_the_picture_goes_beside_the_layers():
+    layout = plan_layout([7, 8, 1], 450, 850)  # a tall view, where rows would hide neurons
+    assert layout.orientation == COLUMNS and sum(layout.hidden) == 0
+    bottom = max(layout.centre(layer, layout.slots[layer] - 1)[1] for layer in range(3))
+    assert layout.picture >= 220 and layout.picture_origin[1] > bottom + layout.tile / 2

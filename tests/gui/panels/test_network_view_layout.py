@@ -28,8 +28,7 @@ def sixteen_unit_document() -> ProjectDocument:
 def drawn_sizes(panel: NetworkPanel) -> tuple[float, float]:
     """The smallest tile on screen, in pixels, and the smallest text, in points."""
     zoom = panel.view.transform().m11()
-    tiles = [item.sceneBoundingRect().width() - item.pen().widthF()
-             for item in panel.neuron_items.values()]
+    tiles = [item.rect().width() for item in panel.neuron_items.values()]
     texts = [item.font().pointSizeF() for item in panel.scene.items()
              if isinstance(item, QGraphicsSimpleTextItem)]
     return min(tiles) * zoom, min(texts) * zoom
