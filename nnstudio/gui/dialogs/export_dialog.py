@@ -183,6 +183,11 @@ class ExportDialog(QDialog):
             label.setBuddy(edit)
             form.addRow(label, edit)
             self.card_edits[key] = edit
+        self.finished.connect(self._on_finished)  # closed without exporting: still kept
+
+    @Slot(int)
+    def _on_finished(self, result: int) -> None:
+        self.document.set_card_text(self.card_text())
 
     def card_text(self):
         """The three sections as typed (a core `CardText`)."""

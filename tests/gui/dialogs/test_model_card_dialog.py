@@ -41,5 +41,13 @@ def test_the_card_dialog_keeps_the_words_in_the_project_and_writes_them(export_w
     assert again.card_edits["out_of_scope"].toPlainText() == ""
 
 
+def test_words_typed_and_closed_without_exporting_are_kept(export_window, qtbot):
+    dialog = open_from_menu(export_window, "card")
+    qtbot.keyClicks(dialog.card_edits["out_of_scope"], "Medical use.")
+    qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Close),
+                     Qt.MouseButton.LeftButton)
+    assert export_window.document.project.card == CardText(out_of_scope="Medical use.")
+
+
 def test_other_formats_have_no_card_boxes(export_window):
     assert open_from_menu(export_window, "onnx").card_edits == {}
