@@ -588,7 +588,8 @@ def run_sweep(source: Any, sizes: Sequence[SweepSize | int | tuple[int, int]],
     `cancel` (a `TrainingControl` or a function returning True) stops between batches and the
     result keeps the models finished (`cancelled` True), and with `keep_stopped` those training
     when it came too, as trained so far (stop_reason "stopped"). `keep_weights` keeps every
-    model's final weights in its row. SpecError/DataError before training for anything that does not fit.
+    model's final weights in its row. SpecError/DataError before training for anything that
+    does not fit.
     """
     from nnstudio.engine.devices import resolve_device
     from nnstudio.engine.stacked import Group, fit_many, plan_groups, stop_function
