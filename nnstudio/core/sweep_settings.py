@@ -14,7 +14,7 @@ from typing import Any
 
 from nnstudio.core.errors import SpecError
 
-SCALES = ("width", "depth", "both")
+SCALES = ("width", "depth", "both")  # what a scale sweep grows (engine.sweep)
 KEYS = ("scale", "widths", "depths", "train_sizes", "seeds", "epochs")
 MAX_SIZES = 64
 

@@ -34,6 +34,7 @@ from nnstudio.core.layers import LAYER_TYPES, layer_type
 from nnstudio.core.metrics import REPORT_SPLITS, format_metric_value, report_metrics
 from nnstudio.core.network import Network, Node
 from nnstudio.core.shapes import infer_shapes
+from nnstudio.core.sweep_settings import SCALES, SweepSettings
 from nnstudio.data.preprocessing import PreparedData
 
 if TYPE_CHECKING:  # torch is imported only when a sweep trains: scaling and --help need none
@@ -46,7 +47,6 @@ __all__ = [
     "sweep_sizes",
 ]
 
-SCALES = ("width", "depth", "both")
 
 # Said wherever a sweep's numbers are shown (its window, `sweep --help`, the README).
 BATCHING_NOTE = (
@@ -708,18 +708,21 @@ def _sweep_row(size: SweepSize, seed: int, network: Network, many: ManyResult,
 def add_sweep_arguments(parser: Any) -> None:
     """The options of `nnstudio sweep PROJECT ...` (an argparse parser)."""
     parser.add_argument("project", metavar="PROJECT", help="a .nnstudio project file")
-    parser.add_argument("--widths", default="1,2,4,8,16,32,64,128", metavar="W,W,...",
-                        help="widths of the widest hidden layer (default 1,2,4,...,128)")
-    parser.add_argument("--depths", default="1,2,3,4", metavar="D,D,...",
-                        help="numbers of hidden layers, for --scale depth or both")
+    parser.add_argument("--widths", metavar="W,W,...",
+                        help="widths of the widest hidden layer (default: the project's "
+                             "suggested sweep, else 1,2,4,...,128)")
+    parser.add_argument("--depths", metavar="D,D,...",
+                        help="numbers of hidden layers, for --scale depth or both (default: "
+                             "the project's, else 1,2,3,4)")
     parser.add_argument("--train-sizes", metavar="N,N,...",
                         help="grow the training data instead of the network: train on this "
                              "many training rows each (nested, from one seeded shuffle)")
-    parser.add_argument("--seeds", type=int, default=3, metavar="N",
-                        help="seeds per size (default 3), from the project's seed up")
-    parser.add_argument("--scale", choices=SCALES, default="width",
+    parser.add_argument("--seeds", type=int, metavar="N",
+                        help="seeds per size (default: the project's, else 3), from the "
+                             "project's seed up")
+    parser.add_argument("--scale", choices=SCALES,
                         help="what grows: the width, the depth, or both (widths and depths "
-                             "paired)")
+                             "paired; default: the project's, else the width)")
     parser.add_argument("--epochs", type=int, metavar="N", help="epochs per run")
     parser.add_argument("--device", metavar="D", help="auto, cpu, cuda, cuda:0 to cuda:7, or mps")
     parser.add_argument("-o", "--output", dest="out", metavar="PREFIX",
@@ -753,6 +756,36 @@ def _json_keys_help() -> str:
     lines += ["(validation only with a validation split, test only with a test split).", "",
               textwrap.fill(BATCHING_NOTE, 96)]
     return "\n".join(lines)
+
+
+DEFAULT_SWEEP = SweepSettings(widths=(1, 2, 4, 8, 16, 32, 64, 128), depths=(1, 2, 3, 4),
+                              seeds=3)
+
+
+def _fill_from_project(args: Any) -> None:
+    """The options not given, from the sweep the project suggests (core.sweep_settings; the
+    emergence examples carry one), else from DEFAULT_SWEEP. An unreadable project suggests
+    nothing: loading it later says what is wrong."""
+    from nnstudio.core.errors import NNStudioError
+    from nnstudio.core.project import load_project
+
+    try:
+        suggested = load_project(args.project).project.sweep or DEFAULT_SWEEP
+    except (NNStudioError, OSError):
+        suggested = DEFAULT_SWEEP
+    sizes_given = any(v is not None for v in (args.widths, args.depths, args.train_sizes,
+                                              args.scale))
+    if not sizes_given and suggested.train_sizes:
+        args.train_sizes = ",".join(map(str, suggested.train_sizes))
+    args.scale = args.scale or suggested.scale
+    for option in ("widths", "depths"):
+        if getattr(args, option) is None:
+            chosen = getattr(suggested, option) or getattr(DEFAULT_SWEEP, option)
+            setattr(args, option, ",".join(map(str, chosen)))
+    if args.seeds is None:
+        args.seeds = suggested.seeds or DEFAULT_SWEEP.seeds
+    if args.epochs is None:
+        args.epochs = suggested.epochs
 
 
 def _numbers(text: str, option: str) -> list[int]:
@@ -807,6 +840,7 @@ def sweep_from_arguments(args: Any) -> int:
     from nnstudio.core.project import load_project
     from nnstudio.engine.callbacks import TrainingControl
 
+    _fill_from_project(args)
     train_sizes = _numbers(args.train_sizes, "--train-sizes") if args.train_sizes else []
     widths = _numbers(args.widths, "--widths") if args.scale != "depth" else []
     depths = _numbers(args.depths, "--depths") if args.scale != "width" else []
