@@ -25,8 +25,9 @@ from PIL import Image, ImageDraw, ImageFont
 import nnstudio
 from nnstudio.core.card_text import SECTIONS
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.history import metric_columns
 from nnstudio.core.layers import LAYER_TYPES
-from nnstudio.core.metrics import REPORT_SPLITS, format_metric_value, metric_label
+from nnstudio.core.metrics import REPORT_SPLITS, format_metric_value, metric_label, split_of
 from nnstudio.core.project import Project, RunRecord
 from nnstudio.core.shapes import format_shape, infer_shapes
 from nnstudio.data.builtin import BUILTIN_DATASETS, BUNDLED
@@ -381,9 +382,11 @@ def _results(run: RunRecord | None, chart_name: str | None) -> list[str]:
     where = f" on {run.device}" if run.device else ""
     lines += [f"Run **{run.name or run.id}**{when}: {epochs} epochs{where}, seed {run.seed}."
               + (f" {run.note}" if run.note else ""), ""]
-    if run.final_metrics:
-        rows = [(metric_label(name), format_metric_value(name, value))
-                for name, value in run.final_metrics.items()]
+    if run.final_metrics:  # the history names the training split's metrics without a prefix
+        named = {(name if split_of(name) else f"train_{name}"): value
+                 for name, value in run.final_metrics.items()}
+        rows = [(metric_label(name), format_metric_value(name, named[name]))
+                for name in metric_columns([named])]  # by split, in the usual order
         lines += _table(("Metric (final weights)", "Value"), rows, right=(1,))
     if chart_name:
         lines += [f"![Loss per epoch]({chart_name})", ""]
