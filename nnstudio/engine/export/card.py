@@ -382,15 +382,20 @@ def _results(run: RunRecord | None, chart_name: str | None) -> list[str]:
     where = f" on {run.device}" if run.device else ""
     lines += [f"Run **{run.name or run.id}**{when}: {epochs} epochs{where}, seed {run.seed}."
               + (f" {run.note}" if run.note else ""), ""]
-    if run.final_metrics:  # the history names the training split's metrics without a prefix
-        named = {(name if split_of(name) else f"train_{name}"): value
-                 for name, value in run.final_metrics.items()}
+    if run.final_metrics:
+        named = {_by_split(name): value for name, value in run.final_metrics.items()}
         rows = [(metric_label(name), format_metric_value(name, named[name]))
                 for name in metric_columns([named])]  # by split, in the usual order
         lines += _table(("Metric (final weights)", "Value"), rows, right=(1,))
     if chart_name:
         lines += [f"![Loss per epoch]({chart_name})", ""]
     return lines
+
+
+def _by_split(name: str) -> str:
+    """A run record's metric name with its split: its history names the training split's
+    metrics without a prefix ("loss" is "train_loss")."""
+    return name if split_of(name) else f"train_{name}"
 
 
 def _evaluation(found: CardData) -> list[str]:
@@ -432,10 +437,11 @@ def _spread(project: Project, run: RunRecord | None) -> list[str]:
                         "other seeds (`nnstudio train --seed N`, or Experiments → Scale "
                         "Sweep) to see how much a result depends on the seed.", ""]
     seeds = ", ".join(str(r.seed) for r in same)
-    names = [name for name in run.final_metrics if all(name in r.final_metrics for r in same)]
+    values_of = {_by_split(name): np.array([r.final_metrics[name] for r in same], dtype=float)
+                 for name in run.final_metrics if all(name in r.final_metrics for r in same)}
     rows = []
-    for name in names:
-        values = np.array([r.final_metrics[name] for r in same], dtype=np.float64)
+    for name in metric_columns([values_of]):  # by split, in the usual order
+        values = values_of[name]
         if not np.isfinite(values).all():
             continue
         sd = values.std(ddof=1)
