@@ -42,7 +42,8 @@ if TYPE_CHECKING:  # torch is imported only when a sweep trains: scaling and --h
 
 __all__ = [
     "INTERPOLATION_ERROR", "SCALES", "SIZE_COLUMNS", "SizeSummary", "SweepProgress",
-    "SweepResult", "SweepRun", "SweepSize", "WIDTH_PARAMS", "add_sweep_arguments", "hidden_depth", "hidden_layers", "hidden_width",
+    "SweepResult", "SweepRun", "SweepSize", "WIDTH_PARAMS", "add_sweep_arguments",
+    "hidden_depth", "hidden_layers", "hidden_width",
     "output_layer", "run_sweep", "scale_network", "sized_network", "sweep_from_arguments",
     "sweep_sizes",
 ]
