@@ -1,6 +1,7 @@
 """What the live inspection views cost training, in one process, offscreen.
 
-Two windows train the same example project with the window's Train action, in interleaved rounds:
+Two windows train the same example project with the window's Train action, in interleaved rounds
+(which of none and views goes first alternates from round to round):
 
 - none: a window with the training part only (no inspection views installed);
 - views: a window with every live panel of the panel table (`LIVE_PANELS`, so a view added
@@ -142,10 +143,14 @@ def measure(key: str, rounds: int, quick: bool, only: tuple[str, ...] = ()) -> d
     rates = {"none": [], "views": [], "hidden": []}
     cpu = {"none": [], "views": []}  # CPU seconds per sample
     redraws_per_second = []
-    for _ in range(rounds):
+
+    def without_views() -> None:
+        settle(plain)
         seconds, samples, used = train(plain)
         rates["none"].append(samples / seconds)
         cpu["none"].append(used / samples)
+
+    def with_views() -> None:
         open_every_view(viewed, only)
         settle(viewed)
         before = sum(panel.redraws for panel in panels)
@@ -153,6 +158,13 @@ def measure(key: str, rounds: int, quick: bool, only: tuple[str, ...] = ()) -> d
         rates["views"].append(samples / seconds)
         cpu["views"].append(used / samples)
         redraws_per_second.append((sum(p.redraws for p in panels) - before) / seconds)
+
+    for round_ in range(rounds):
+        # Which of the two goes first alternates: on a busy machine the run that follows
+        # another is measurably faster or slower, and that must not favour either.
+        for run in ((without_views, with_views) if round_ % 2 == 0
+                    else (with_views, without_views)):
+            run()
         close_every_view(viewed)
         settle(viewed)
         seconds, samples, _ = train(viewed)

@@ -251,6 +251,12 @@ class _TorchSteps:
     def set_learning_rate(self, rate: float) -> None:
         set_learning_rate(self.optimizer, rate)
 
+    def weights(self) -> dict[str, np.ndarray]:
+        return model_to_arrays(self.model)
+
+    def gradient_norms(self) -> dict[str, float]:
+        return gradient_norms(self.model)
+
     def begin_epoch(self, order: torch.Tensor) -> None:
         order = order.to(self.plan.device)
         self.xs = self.plan.x_train.index_select(0, order)
@@ -482,8 +488,8 @@ class _Run:
         eta = elapsed / done * (self.config.epochs - done)
         # Asked at every epoch: a listener may want weights only while someone looks.
         wanted = any(c.wants_weights for c in self.callbacks)
-        weights = frozen_mapping(model_to_arrays(self.model)) if wanted else None
-        norms = frozen_mapping(gradient_norms(self.model)) if self.wants_gradient_norms else None
+        weights = frozen_mapping(self.steps.weights()) if wanted else None
+        norms = frozen_mapping(self.steps.gradient_norms()) if self.wants_gradient_norms else None
         confusion = self._confusion.copy() if self._confusion is not None else None
         norm = weight_norm(self.model) if self.wants_gradient_norms else None
         self._notify("on_epoch_end", EpochSnapshot(

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import sys
 import time
 from typing import Any, Callable
@@ -42,11 +43,15 @@ log = logging.getLogger(__name__)
 
 REFRESH_INTERVAL_MS = 100  # at most ten refreshes a second
 # The views together (refreshes, every view's redraw, the painting that follows) may use at
-# most this share of the GUI thread's time: what they spend is a debt paid off at this rate,
-# and the next refresh waits until it is paid, so the views never crowd out the training
-# thread, whatever the network, the machine's load and the number of views open.
+# most this share of the time: what they spend (CPU seconds of the GUI thread) is a debt paid
+# off at this rate, and the next refresh (and a throttled view's next redraw) waits until it
+# is paid, so the views never crowd out the training thread, whatever the network, the
+# machine's load and the number of views open. While a run streams live weights the debt is
+# paid from the CPU time the process gets, not the wall time: on a busy machine a process gets
+# a fraction of a core, and a share of wall time would be a far larger share of training's.
 MAX_BUSY_SHARE = 0.06
 MAX_WAIT_S = 2.0  # however much was spent (a first drawing, say), a refresh waits no longer
+PACE_WINDOW_S = 0.25  # the process's CPU seconds per wall second are measured over this long
 TORCH_WAIT_MS = 200  # while torch is still being imported in the background, look again after
 TORCH_WAIT_LIMIT_S = 5.0
 
@@ -97,6 +102,9 @@ class LiveModel(QObject):
         self.last_cost = 0.0  # CPU seconds of the last refresh, the views' updates included
         self._debt = 0.0  # CPU seconds the views spent and have not yet paid off
         self._debt_at = time.monotonic()
+        self._debt_cpu_at = time.process_time()
+        self._pace_mark = (self._debt_at, self._debt_cpu_at)
+        self.cpu_pace = 1.0  # the process's CPU seconds per wall second lately, while streaming
         self._in_refresh = False
         self.watching = False  # read by the training thread: is any view visible?
         self._consumers: set[int] = set()
@@ -234,8 +242,7 @@ class LiveModel(QObject):
         if self._timer.isActive():
             return
         since = (time.monotonic() - self._last_sync) * 1000
-        wait = max(self._interval_ms - since, self.debt * 1000 / MAX_BUSY_SHARE, 0.0)
-        self._timer.start(int(wait))
+        self._timer.start(int(max(self._interval_ms - since, self.wait_ms(), 0.0)))
 
     # ---- what the views cost ----
     def note_cost(self, seconds: float) -> None:
@@ -243,14 +250,43 @@ class LiveModel(QObject):
         a view that works outside `redraw` may call it too). Refreshes wait until it is paid
         off at MAX_BUSY_SHARE of the time."""
         if not self._in_refresh:  # a refresh counts the redraws it makes itself
-            self._debt = min(self.debt + seconds, MAX_WAIT_S * MAX_BUSY_SHARE)
-            self._debt_at = time.monotonic()
+            self._debt = min(self.debt + seconds, MAX_WAIT_S * MAX_BUSY_SHARE * self._pace)
 
     @property
     def debt(self) -> float:
         """CPU seconds the views spent that are not yet paid off."""
-        paid = (time.monotonic() - self._debt_at) * MAX_BUSY_SHARE
-        return max(0.0, self._debt - paid)
+        self._pay_off()
+        return self._debt
+
+    @property
+    def streaming(self) -> bool:
+        """True while the views show a running training's weights (it competes for the CPU)."""
+        return self.weights_state == LIVE
+
+    @property
+    def _pace(self) -> float:
+        """Seconds of paying time per wall second: the process's CPU pace while streaming."""
+        return self.cpu_pace if self.streaming else 1.0
+
+    def wait_ms(self) -> float:
+        """Milliseconds until the views' debt is paid off at the present pace (at most
+        MAX_WAIT_S); views wait this long before drawing again."""
+        return min(self.debt * 1000 / (MAX_BUSY_SHARE * self._pace), MAX_WAIT_S * 1000)
+
+    def _pay_off(self) -> None:
+        """Pay the debt off for the time since the last look: MAX_BUSY_SHARE of the process's
+        CPU time while streaming, of the wall time otherwise."""
+        wall, cpu = time.monotonic(), time.process_time()
+        spent = cpu - self._debt_cpu_at if self.streaming else wall - self._debt_at
+        self._debt = max(0.0, self._debt - spent * MAX_BUSY_SHARE)
+        self._debt_at, self._debt_cpu_at = wall, cpu
+        marked_wall, marked_cpu = self._pace_mark
+        if not self.streaming:  # the pace of an idle window says nothing about a run's
+            self._pace_mark = (wall, cpu)
+        elif wall - marked_wall >= PACE_WINDOW_S:
+            pace = (cpu - marked_cpu) / (wall - marked_wall)
+            self.cpu_pace = min(max(pace, 0.05), float(os.cpu_count() or 1))
+            self._pace_mark = (wall, cpu)
 
     # ---- the refresh ----
     @Slot()

@@ -3,8 +3,9 @@
 The live model refreshes up to ten times a second. Views whose refresh runs the network over a
 batch or a split (activations, feature maps, evaluation) redraw at most every
 `live_interval_ms` while training feeds live weights, and less often when a redraw is costly
-(each panel's redraws stay within `BUSY_SHARE` of the GUI thread's time), so the Python work
-they do holds the GIL for only a small share of the run; any other change (trained weights, a
+(each panel's redraws stay within `BUSY_SHARE` of the GUI thread's time, and wait, as the
+live model's refreshes do, until the views' shared debt is paid), so the Python work they do
+holds the GIL for only a small share of the run; any other change (trained weights, a
 new network, new data) redraws at once. Hidden views do nothing, as every `LivePanel`, and neither do views whose dock
 sits behind another in a tab group (Qt keeps those "visible").
 """
@@ -68,12 +69,14 @@ class ThrottledLivePanel(LivePanel):
 
     def request_redraw(self, throttled: bool = True) -> None:
         """Redraw now if shown, or (when `throttled`) once `throttle_ms` have passed since the
-        last redraw; a hidden panel only remembers that it is out of date."""
+        last redraw and the views' shared debt is paid (`LiveModel.wait_ms`); a hidden panel
+        only remembers that it is out of date."""
         if not self.is_shown():
             self.stale = True
             return
         if throttled:
-            wait_ms = self.throttle_ms - (time.monotonic() - self._last_redraw) * 1000
+            wait_ms = max(self.throttle_ms - (time.monotonic() - self._last_redraw) * 1000,
+                          self.live.wait_ms())
             if wait_ms > 0:
                 self.stale = True
                 if not self._later.isActive():

@@ -1,0 +1,72 @@
+"""The views' one CPU budget: while a run streams live weights, what the views spent is paid
+off from the CPU time the process gets (on a busy machine that is a fraction of the wall time),
+and a throttled view waits for that shared debt as the live model's refreshes do."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from nnstudio.gui.live_model import MAX_BUSY_SHARE, TRAINED, LiveModel
+from nnstudio.gui.panels.throttle import ThrottledLivePanel
+from tests.gui.test_live_model import document, shown_panel, weights  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("warm_torch")
+
+
+def spend_cpu(seconds: float) -> None:
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+
+
+def streaming_model(qtbot, document) -> LiveModel:
+    live = LiveModel(document)
+    shown_panel(qtbot, live)
+    live.offer_weights(weights(document.network, 3))  # a running training's weights
+    qtbot.waitUntil(lambda: live.streaming and not live.pending, timeout=5000)
+    return live
+
+
+def test_while_a_run_streams_an_idle_process_pays_nothing_off(qtbot, document):
+    live = streaming_model(qtbot, document)
+    live._debt = 0.0
+    live.note_cost(0.03)
+    time.sleep(0.4)  # wall time passes, the process gets no CPU: the training got none either
+    assert live.debt > 0.03 - 0.4 * MAX_BUSY_SHARE / 2
+    spend_cpu(0.4)  # the process runs: the share of its CPU time pays the debt off
+    assert live.debt < 0.03 - 0.4 * MAX_BUSY_SHARE / 2
+
+
+def test_without_a_run_streaming_the_debt_is_paid_off_with_the_wall_time(qtbot, document):
+    live = streaming_model(qtbot, document)
+    document.set_weights(weights(document.network, 4))  # the run ended: trained weights
+    qtbot.waitUntil(lambda: live.weights_state == TRAINED and not live.pending, timeout=5000)
+    assert not live.streaming
+    live._debt = 0.0
+    live.note_cost(0.03)
+    time.sleep(0.4)
+    assert live.debt < 0.03 - 0.4 * MAX_BUSY_SHARE / 2
+
+
+def test_a_throttled_view_waits_for_the_views_shared_debt(qtbot, document):
+    class Throttled(ThrottledLivePanel):
+        def update_view(self) -> None:
+            pass
+
+    live = LiveModel(document)
+    panel = Throttled(live)
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitUntil(lambda: panel.redraws > 0, timeout=3000)
+    panel._last_redraw = -float("inf")  # its own interval has long passed
+    live._debt = 0.0
+    live.note_cost(0.03)  # another view's redraw
+    before = panel.redraws
+    panel.request_redraw(throttled=True)
+    assert panel.redraws == before and panel._later.isActive()
+    assert panel._later.interval() >= 0.9 * 0.03 / MAX_BUSY_SHARE * 1000
+    qtbot.waitUntil(lambda: panel.redraws > before, timeout=5000)
+    panel.request_redraw(throttled=False)  # anything but live weights: at once, debt or not
+    assert panel.redraws == before + 2
