@@ -22,7 +22,9 @@ from PySide6.QtWidgets import QDockWidget
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QRect
-    from PySide6.QtWidgets import QMainWindow, QMenu
+    from PySide6.QtWidgets import QMenu
+
+    from nnstudio.gui.main_window import MainWindow
 
 LEFT = Qt.DockWidgetArea.LeftDockWidgetArea
 RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
@@ -94,12 +96,12 @@ BUILD = Preset(
 PRESETS = {"learn": LEARN, "build": BUILD}
 
 
-def default_layout(window: QMainWindow) -> str:
+def default_layout(window: MainWindow) -> str:
     """Learn when the window has a network view to give the main area to, else Build."""
     return "learn" if window.findChild(QDockWidget, "network_dock") is not None else "build"
 
 
-def apply_layout(window: QMainWindow, name: str, geometry: QRect | None = None) -> None:
+def apply_layout(window: MainWindow, name: str, geometry: QRect | None = None) -> None:
     """Arrange the window's docks (and show or hide the canvas) as preset `name` says; with
     `geometry`, the window takes it once the docks no longer ask for more room."""
     preset = PRESETS[name]
@@ -108,7 +110,7 @@ def apply_layout(window: QMainWindow, name: str, geometry: QRect | None = None) 
     geometry = geometry if geometry is not None else window.geometry()
     docks = {dock.objectName(): dock for dock in window.findChildren(QDockWidget)}
     members = _members(preset, docks)
-    window.centralWidget().setVisible(preset.canvas)
+    window.canvas.setVisible(preset.canvas)
     for corner, side in ((Qt.Corner.TopLeftCorner, LEFT), (Qt.Corner.BottomLeftCorner, LEFT),
                          (Qt.Corner.TopRightCorner, RIGHT), (Qt.Corner.BottomRightCorner, RIGHT)):
         window.setCorner(corner, side)  # the side columns run the window's full height
@@ -137,7 +139,7 @@ def _members(preset: Preset, docks: dict[str, QDockWidget]) -> dict[Group, list[
             + (others if preset.catch_all in group.docks else []) for group in groups}
 
 
-def _split(window: QMainWindow, area: Qt.DockWidgetArea, split: Split,
+def _split(window: MainWindow, area: Qt.DockWidgetArea, split: Split,
            members: dict[Group, list[QDockWidget]]) -> None:
     # Every group's first dock is placed and split first, then the rest tabbed onto it: Qt
     # adds a dock split from one in a tab group as a tab of that group instead.
@@ -148,7 +150,7 @@ def _split(window: QMainWindow, area: Qt.DockWidgetArea, split: Split,
         lead.raise_()
 
 
-def _place(window: QMainWindow, area: Qt.DockWidgetArea, part: Group | Split,
+def _place(window: MainWindow, area: Qt.DockWidgetArea, part: Group | Split,
            members: dict[Group, list[QDockWidget]], anchor: QDockWidget | None,
            orientation: Qt.Orientation) -> list[tuple[Group, QDockWidget]]:
     """Dock the first dock of each group in `part`, the first of all split from `anchor`
@@ -175,13 +177,13 @@ def _lead(part: Group | Split, members: dict[Group, list[QDockWidget]]) -> QDock
     return next((members[g][0] for g in groups if members[g]), None)
 
 
-def _dock(window: QMainWindow, area: Qt.DockWidgetArea, dock: QDockWidget) -> None:
+def _dock(window: MainWindow, area: Qt.DockWidgetArea, dock: QDockWidget) -> None:
     dock.setFloating(False)
     window.addDockWidget(area, dock)
     dock.show()
 
 
-def _size_docks(window: QMainWindow, preset: Preset,
+def _size_docks(window: MainWindow, preset: Preset,
                 members: dict[Group, list[QDockWidget]]) -> None:
     docks = {dock.objectName(): dock for group in members.values() for dock in group}
     for name, size, orientation in preset.area_sizes:
@@ -191,7 +193,7 @@ def _size_docks(window: QMainWindow, preset: Preset,
         _size_split(window, split, members)
 
 
-def _size_split(window: QMainWindow, split: Split,
+def _size_split(window: MainWindow, split: Split,
                 members: dict[Group, list[QDockWidget]]) -> None:
     leads = [(lead, part.size) for part in split.parts
              if (lead := _lead(part, members)) is not None and not lead.isHidden()]
@@ -203,7 +205,7 @@ def _size_split(window: QMainWindow, split: Split,
             _size_split(window, part, members)
 
 
-def add_layout_actions(window: QMainWindow, menu: QMenu) -> None:
+def add_layout_actions(window: MainWindow, menu: QMenu) -> None:
     """View → Learn Layout and Build Layout."""
     for name, preset in PRESETS.items():
         action = menu.addAction(preset.title)
