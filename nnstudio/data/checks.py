@@ -111,7 +111,8 @@ def _few_samples(dataset: Dataset, split: Split | None) -> list[DataWarning]:
             indices = getattr(split, part)
             if len(indices) == 0:
                 continue
-            seen = np.bincount(dataset.y[indices], minlength=dataset.n_classes)
+            seen = np.bincount(dataset.y[indices].ravel(),  # all positions of a sum's digits
+                               minlength=dataset.n_classes)
             absent = [dataset.class_names[k] for k in range(dataset.n_classes)
                       if seen[k] == 0 and counts[k] > 0]
             if absent:

@@ -90,6 +90,8 @@ class DatasetTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if not is_target:
                 return _number(float(data.x[row, column]))
+            if data.is_classification and data.positions > 1:  # a sum's digits
+                return "".join(data.class_names[int(k)] for k in data.y[row])
             if data.is_classification:
                 return data.class_names[int(data.y[row])]
             value = data.y[row]
@@ -98,7 +100,8 @@ class DatasetTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and not (is_target and
                                                               data.is_classification):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole and is_target and data.is_classification:
+        if role == Qt.ItemDataRole.ForegroundRole and is_target and data.is_classification \
+                and data.positions == 1:
             return class_color(int(data.y[row]))
         return None
 
@@ -429,7 +432,11 @@ class DataViewPanel(QWidget):
         shown = _sample(data.n_samples, MAX_SCATTER_POINTS)
         x = np.ascontiguousarray(data.x[shown, i], dtype=np.float64)
         y = np.ascontiguousarray(data.x[shown, j], dtype=np.float64)
-        if data.is_classification:
+        if data.positions > 1:  # a class per position (a sum's digits): no one colour
+            item = pg.ScatterPlotItem(x, y, size=6, pen=None, brush=pg.mkBrush(150, 150, 150))
+            plot.addItem(item)
+            self._scatter_items.append(item)
+        elif data.is_classification:
             labels = data.y[shown]
             for k, name in enumerate(data.class_names):
                 mask = labels == k
@@ -451,7 +458,9 @@ class DataViewPanel(QWidget):
         plot.autoRange()
         sampled = f"{len(shown):,} of {data.n_samples:,} samples shown. " \
             if len(shown) < data.n_samples else ""
-        colour = "Colour: class." if data.is_classification else "Colour: target (dark = low)."
+        colour = ("Grey: each sample has a class per position." if data.positions > 1
+                  else "Colour: class." if data.is_classification
+                  else "Colour: target (dark = low).")
         self.scatter_note.setText(sampled + colour)
 
     def scatter_items(self) -> list:
@@ -470,7 +479,8 @@ class DataViewPanel(QWidget):
         shown = _sample(data.n_samples, MAX_MATRIX_POINTS)
         x = data.x[shown, :k].astype(np.float64)
         groups = ([(data.y[shown] == c, class_color(c)) for c in range(data.n_classes)]
-                  if data.is_classification else [(np.ones(len(shown), bool), class_color(0))])
+                  if data.is_classification and data.positions == 1
+                  else [(np.ones(len(shown), bool), class_color(0))])
         text = self.palette().color(QPalette.ColorRole.Text)
         for row in range(k):
             for column in range(k):
@@ -562,7 +572,9 @@ def describe(dataset, name: str | None = None) -> str:
     shape = dataset.input_shape
     inputs = (f"{shape[0]} input{'s' if shape[0] != 1 else ''}" if len(shape) == 1
               else "images " + "×".join(map(str, shape)))
-    if dataset.is_classification:
+    if dataset.is_classification and dataset.positions > 1:
+        target = f"{dataset.positions} positions of {dataset.n_classes} classes each"
+    elif dataset.is_classification:
         target = f"{dataset.task}, {dataset.n_classes} classes"
     else:
         target = "regression (a number to predict)"

@@ -41,3 +41,12 @@ def test_the_forward_pass_says_how_many_digits_of_the_sum_are_right(qtbot):
     assert text.startswith("true ") and "positions right" in text
     truth = text.split(";")[0].removeprefix("true ")
     assert len(truth) == 4 and truth.isdigit()
+
+
+def test_the_data_view_describes_a_class_per_position():
+    from nnstudio.core.examples import example_project
+    from nnstudio.data.source import load_dataset
+    from nnstudio.gui.panels.data_view_panel import describe
+
+    dataset = load_dataset(example_project("mirage"))
+    assert describe(dataset).endswith("60 inputs · 4 positions of 10 classes each")
