@@ -327,6 +327,8 @@ class WeightsPanel(ThrottledLivePanel):
     @Slot(object)
     def _on_controller_history_replaced(self, history: dict) -> None:
         if not history:  # weights reset, or another project: the record no longer applies
+            if not self.history and self._offset == 0 and self._latest is None:
+                return  # already clear: a reset and the fresh run after it both say so
             self.history.clear()
             self._offset = 0
             self._latest = None

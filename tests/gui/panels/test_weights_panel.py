@@ -177,3 +177,15 @@ def test_a_hidden_panel_records_but_does_not_draw(open_panel, qtbot):
     panel.show()
     qtbot.waitUntil(lambda: panel.redraws > before, timeout=3000)
     assert panel.picture is not None
+
+
+def test_a_reset_redraws_the_cleared_record_once_however_many_times_it_is_said(open_panel,
+                                                                              qtbot):
+    document, controller = training_window_parts(qtbot, epochs=5)
+    panel = open_panel("spiral", controller=controller, document=document)
+    train(qtbot, controller)
+    before = panel.redraws
+    controller.history_replaced.emit({})  # the reset clears the record and the view at once
+    assert not panel.history and panel.redraws == before + 1
+    controller.history_replaced.emit({})  # said again (the fresh run after it): nothing to do
+    assert panel.redraws == before + 1
