@@ -74,6 +74,7 @@ def run_app(argv: list[str]) -> int:
         if message is not None:
             if args.screenshot:
                 print(f"nnstudio: {message}", file=sys.stderr)
+                window.end_background_work()  # the data read the window began: no thread left
                 return 2
             _show_later(window, "Could not open the file", message)
         elif settings is None:

@@ -54,6 +54,19 @@ def test_screenshot_of_a_broken_project_says_why_and_exits_2(qapp, tmp_path, cap
     assert not (tmp_path / "x.png").exists()
 
 
+@pytest.mark.parametrize("name", ["broken.nnstudio", "broken.nnlesson"])
+def test_an_unreadable_file_with_screenshot_exits_2_with_no_thread_left_running(tmp_path, name):
+    path = tmp_path / name
+    path.write_text("not json {")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run([sys.executable, "-m", "nnstudio", str(path), "--screenshot",
+                             str(tmp_path / "x.png")], capture_output=True, text=True,
+                            timeout=120, env=env)
+    assert result.returncode == 2, result.stderr
+    assert name in result.stderr
+    assert "QThread" not in result.stderr
+
+
 def test_help_and_bad_arguments_exit_without_a_window(qapp, capsys):
     assert run_app(["--help"]) == 0
     assert "--screenshot" in capsys.readouterr().out
