@@ -213,7 +213,7 @@ def test_the_new_menu_lists_every_template_with_the_empty_one_first(make_window)
     keys = [a.data() for a in new_menu.actions()]
     assert keys[0] == "empty"
     assert set(keys) == {"empty", "seed_article", "spiral", "digits_mlp", "digits_cnn", "regression",
-                         "grokking"}
+                         "grokking", "double_descent", "mirage"}
 
 
 def test_opening_a_corrupt_file_shows_the_message_and_keeps_the_project(make_window, user,
