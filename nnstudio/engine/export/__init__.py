@@ -16,7 +16,7 @@ import numpy as np
 import safetensors.numpy
 
 from nnstudio.core.errors import NNStudioError, SpecError
-from nnstudio.core.project import Project
+from nnstudio.core.project import Project, _write_atomic
 from nnstudio.data.dataset import Dataset
 
 if TYPE_CHECKING:  # the contract module imports torch; exporting loads it when needed
@@ -106,6 +106,18 @@ def export(project: Project, weights: Weights | None, fmt: str, out: str | os.Pa
     return ExportResult(tuple(Path(f) for f in files), message)
 
 
+def write_export_file(path: Path, data: bytes, what: str) -> Path:
+    """Write `data` to `path` through a temporary file in the same folder, so an export that
+    fails or is interrupted leaves the old file (or none), never half a file; NNStudioError
+    naming the file and `what` it is ("the ONNX file") when it cannot be written."""
+    try:
+        _write_atomic(path, data)
+    except OSError as error:
+        raise NNStudioError(f"{path}: cannot write {what} ({error.strerror or error})") \
+            from None
+    return path
+
+
 def save_weights(project: Project, weights: Weights | None, out: str | os.PathLike[str]) -> Path:
     """Write `weights` as safetensors (NN Studio's names); SpecError when there are none or
     they do not fit the network."""
@@ -116,25 +128,15 @@ def save_weights(project: Project, weights: Weights | None, out: str | os.PathLi
     from nnstudio.engine.weights import check_arrays
 
     check_arrays(build_model(project.network, project.training.seed), weights)
-    path = Path(out)
-    try:
-        safetensors.numpy.save_file({k: np.ascontiguousarray(v) for k, v in weights.items()},
-                                    str(path))
-    except OSError as error:
-        raise NNStudioError(f"{path}: cannot write the weights ({error.strerror or error})") \
-            from None
-    return path
+    data = safetensors.numpy.save({k: np.ascontiguousarray(v) for k, v in weights.items()})
+    return write_export_file(Path(out), data, "the weights")
 
 
 def write_sidecar(contract: InputContract, weights_path: Path) -> Path:
     """The weights' input contract as JSON beside them ("model.safetensors" -> "model.json")."""
-    path = weights_path.with_suffix(".json")
-    try:
-        path.write_text(json.dumps(contract.fields(), indent=2) + "\n", encoding="utf-8")
-    except OSError as error:
-        raise NNStudioError(f"{path}: cannot write the weights' metadata "
-                            f"({error.strerror or error})") from None
-    return path
+    text = json.dumps(contract.fields(), indent=2) + "\n"
+    return write_export_file(weights_path.with_suffix(".json"), text.encode("utf-8"),
+                             "the weights' metadata")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ measures them. The chart is drawn with Pillow (a dependency already).
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
@@ -34,6 +35,7 @@ from nnstudio.data.builtin import BUILTIN_DATASETS, BUNDLED
 from nnstudio.data.classes import ClassLegend, color_name
 from nnstudio.data.preprocessing import METHOD_HELP, PreparedData
 from nnstudio.data.resources import resources_dir
+from nnstudio.engine.export import write_export_file
 
 CHART_SIZE = (720, 400)
 _CURVES = (("loss", "training loss", (31, 119, 180)),
@@ -70,13 +72,11 @@ def write_card(project: Project, out: str | Path, weights: Weights | None = None
         chart = path.with_name(f"{path.stem}_loss.png")
     found = card_data(project, weights, project_path)
     text = card_markdown(project, found, run, chart.name if chart else None)
-    try:
-        path.write_text(text, encoding="utf-8")
-        if chart is not None:
-            draw_loss_chart(run.history).save(chart, "PNG")
-    except OSError as error:
-        raise NNStudioError(f"{path}: cannot write the model card ({error.strerror or error})") \
-            from None
+    write_export_file(path, text.encode("utf-8"), "the model card")
+    if chart is not None:
+        png = io.BytesIO()
+        draw_loss_chart(run.history).save(png, "PNG")
+        write_export_file(chart, png.getvalue(), "the model card's loss chart")
     return [path] + ([chart] if chart else [])
 
 

@@ -21,6 +21,7 @@ from nnstudio.core.errors import NNStudioError, SpecError
 from nnstudio.core.layers import layer_type
 from nnstudio.core.network import Network
 from nnstudio.core.shapes import infer_shapes
+from nnstudio.engine.export import write_export_file
 from nnstudio.engine.export.common import DrawnOutput, prediction_model
 from nnstudio.engine.export.contract import InputContract, example_inputs, with_contract
 from nnstudio.engine.modules import build_layer
@@ -56,13 +57,7 @@ def export_onnx(network: Network, weights: dict[str, np.ndarray] | None, out: st
                             f"{difference:.3g}; export TorchScript or the training script instead")
     if contract is not None:
         data = with_metadata(data, contract.metadata())
-    path = Path(out)
-    try:
-        path.write_bytes(data)
-    except OSError as error:
-        raise NNStudioError(f"{path}: cannot write the ONNX file ({error.strerror or error})") \
-            from None
-    return path
+    return write_export_file(Path(out), data, "the ONNX file")
 
 
 def with_metadata(data: bytes, metadata: dict[str, str]) -> bytes:

@@ -11,7 +11,7 @@ with DistributedDataParallel. It saves weights under NN Studio's tensor names.
 
 from __future__ import annotations
 
-import shutil
+import io
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +21,7 @@ import nnstudio
 import numpy as np
 
 from nnstudio.core.config import TrainingConfig
-from nnstudio.core.errors import NNStudioError, SpecError
+from nnstudio.core.errors import SpecError
 from nnstudio.core.metrics import lower_is_better
 from nnstudio.core.project import Project
 from nnstudio.data import bundled
@@ -30,6 +30,7 @@ from nnstudio.data.dataset import Dataset
 from nnstudio.data.fixed_split import fixed_split_data
 from nnstudio.data.source import load_dataset
 from nnstudio.data.transforms import apply_transforms, parse_transforms
+from nnstudio.engine.export import write_export_file
 from nnstudio.engine.export.model_code import model_code
 from nnstudio.engine.export.templates import data as data_templates
 from nnstudio.engine.export.templates import training as training_templates
@@ -143,20 +144,17 @@ def write_script(project: Project, out: str | Path, dataset: Dataset | None = No
     elif dataset is None:
         dataset = load_project_data(project, project_path)
     source = script_source(project, dataset, path.name)
-    files = [path]
-    try:
-        path.write_text(source, encoding="utf-8")
-        if project.data.source.kind != "builtin":
-            data_file = path.with_name(_data_file_name(path.name))
-            with open(data_file, "wb") as handle:
-                np.savez_compressed(handle, x=dataset.x, y=dataset.y, **arrays)
-            files.append(data_file)
-        elif project.data.source.name in BUNDLED_FILES:
-            name = BUNDLED_FILES[project.data.source.name]
-            files.append(Path(shutil.copyfile(bundled.dataset_path(name), path.with_name(name))))
-    except OSError as error:
-        raise NNStudioError(f"{error.filename or path}: cannot write the script "
-                            f"({error.strerror or error})") from None
+    files = [write_export_file(path, source.encode("utf-8"), "the script")]
+    if project.data.source.kind != "builtin":
+        packed = io.BytesIO()
+        np.savez_compressed(packed, x=dataset.x, y=dataset.y, **arrays)
+        files.append(write_export_file(path.with_name(_data_file_name(path.name)),
+                                       packed.getvalue(), "the script's data"))
+    elif project.data.source.name in BUNDLED_FILES:
+        name = BUNDLED_FILES[project.data.source.name]
+        files.append(write_export_file(path.with_name(name),
+                                       bundled.dataset_path(name).read_bytes(),
+                                       "the script's data"))
     return files
 
 

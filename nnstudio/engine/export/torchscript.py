@@ -17,6 +17,7 @@ import torch
 
 from nnstudio.core.errors import NNStudioError, SpecError
 from nnstudio.core.network import Network
+from nnstudio.engine.export import write_export_file
 from nnstudio.engine.export.common import prediction_model
 from nnstudio.engine.export.contract import (
     METADATA_FILE, InputContract, example_inputs, with_contract,
@@ -59,13 +60,7 @@ def export_torchscript(network: Network, weights: dict[str, np.ndarray] | None,
     if not difference <= TOLERANCE:
         raise NNStudioError(f"the TorchScript module's outputs differ from the model's by "
                             f"{difference:.3g}; export the training script instead")
-    path = Path(out)
-    try:
-        path.write_bytes(data)
-    except OSError as error:
-        raise NNStudioError(f"{path}: cannot write the TorchScript file "
-                            f"({error.strerror or error})") from None
-    return path
+    return write_export_file(Path(out), data, "the TorchScript file")
 
 
 def load_torchscript(data: bytes | str | Path) -> torch.jit.ScriptModule:
