@@ -3,7 +3,8 @@
 - The confusion matrix as a heatmap with its numbers (counts, or each true class's shares when
   "Normalized" is on); a cell's colour is always its share of the row, so the diagonal shows
   each class's recall.
-- Per-class precision, recall and F1 in a table, and the engine's overall scores above.
+- Per-class precision, recall and F1 in a table, and the engine's overall scores above (with
+  the AUC: for more than two classes each class against the rest, averaged).
 - For two classes: the ROC curve with its AUC and a threshold slider. Class 1 is predicted when
   its probability is above the threshold; moving it moves the confusion matrix, the scores, the
   point on the curve and the list of mistakes at once, without running the network again.
@@ -437,11 +438,12 @@ class EvaluationPanel(ThrottledLivePanel):
             positive = self._class_names(2)[1]
             parts += [f"precision {scores['precision']:.3f}", f"recall {scores['recall']:.3f}",
                       f"F1 {scores['f1']:.3f} (of class “{positive}”)"]
-            if result.auc is not None and np.isfinite(result.auc):
-                parts.append(f"AUC <b>{result.auc:.3f}</b>")
         else:
             parts += [f"precision {scores['precision']:.3f}", f"recall {scores['recall']:.3f}",
                       f"F1 {scores['f1']:.3f} (averaged over the classes)"]
+        if result.auc is not None and np.isfinite(result.auc):
+            label = "AUC" if result.is_binary else "AUC (one vs rest)"
+            parts.append(f"{label} <b>{result.auc:.3f}</b>")
         loss = result.metrics.get("loss")
         if loss is not None and np.isfinite(loss):
             parts.append(f"loss {loss:.4g}")

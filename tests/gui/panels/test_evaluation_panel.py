@@ -163,6 +163,19 @@ def test_a_trained_breast_cancer_classifier_has_a_high_auc_on_its_test_set(open_
     assert "benign" in panel.summary.text()  # class 1's name
 
 
+def test_more_than_two_classes_show_the_one_vs_rest_auc_of_scikit_learn(open_panel):
+    from sklearn.metrics import roc_auc_score
+
+    panel = open_panel("digits_mlp")
+    part = split_of(panel)
+    with torch.no_grad():
+        logits = engine_model(panel.document)(torch.from_numpy(part.x))
+    probabilities = torch.softmax(logits.double(), 1).numpy()
+    expected = roc_auc_score(part.y, probabilities, multi_class="ovr", average="macro")
+    assert panel.result.auc == pytest.approx(expected, abs=1e-6)
+    assert f"AUC (one vs rest) <b>{expected:.3f}</b>" in panel.summary.text()
+
+
 def test_per_class_scores_equal_scikit_learns(open_panel):
     from sklearn.metrics import precision_recall_fscore_support
 
