@@ -202,9 +202,11 @@ def _report_first_paint(window, app) -> None:
     """Print the wall-clock time of the window's first paint, then quit (for the benchmark)."""
 
     def report() -> None:
+        from PySide6.QtCore import QTimer
+
         print(f"NNSTUDIO_SHOWN {time.time():.6f} torch_imported={'torch' in sys.modules}",
               flush=True)
-        app.quit()
+        QTimer.singleShot(0, app.quit)  # not inside the paint: quitting there can crash Qt
 
     _after_first_paint(window.statusBar(), report, at_once=True)
 

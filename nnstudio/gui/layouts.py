@@ -67,15 +67,17 @@ class Preset:
     area_sizes: tuple[tuple[str, int, Qt.Orientation], ...] = ()  # a dock's area, across
 
 
-# The panels' smallest sizes decide much here: the metrics need about 300 pixels of height, the
-# runs table 470 and the lesson and the decision boundary about 630 of width; so in Learn the
-# widest share the network's group, and in Build they are put away below the canvas.
+# The panels' smallest sizes decide much here: the metrics need about 300 pixels of height and
+# 520 of width, the runs table 470, the lesson and the decision boundary about 630; so the
+# widest are put away in both (the network view draws the output's picture itself), and the
+# window still fits a 1100-pixel-wide remembered size.
 LEARN = Preset(
     "&Learn Layout", "Ctrl+Alt+L", False,
     ((LEFT, Split(DOWN, (Group(("palette_dock",), 500, ("palette_dock",)),))),
      (BOTTOM, Split(ACROSS, (
-         Group((*NETWORK_VIEWS, "boundary_dock", "runs_dock", "lesson_dock", "data_view_dock",
-                *PLANE_VIEWS[1:]), 760, ("data_view_dock", *PLANE_VIEWS[1:])),
+         Group((*NETWORK_VIEWS, "runs_dock", "boundary_dock", "lesson_dock", "data_view_dock",
+                *PLANE_VIEWS[1:]), 760,
+               ("boundary_dock", "lesson_dock", "data_view_dock", *PLANE_VIEWS[1:])),
          Split(DOWN, (
              Group(("metrics_dock",), 310),
              Group(("hyperparameters_dock", "dataset_dock", "inspector_dock", "problems_dock"),
