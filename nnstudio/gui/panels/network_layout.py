@@ -115,7 +115,9 @@ def _fit(units: list[int], width: float, height: float, expanded: frozenset[int]
                     "beside": (length <= along - 2 * MARGIN and side <= along - 2 * MARGIN
                                and width_used + PICTURE_GAP + side <= across_room),
                     None: length <= along - 2 * MARGIN}[where]
-            if sum(hidden) == least_hidden and fits:
+            # Too low (or narrow) a view for two neurons a layer does not fit at all.
+            across_fits = (max(layout.slots) - 1) * tile * PITCH + tile <= across_room
+            if sum(hidden) == least_hidden and fits and across_fits:
                 return layout, True
     hidden = _hidden(units, across_room, MIN_TILE, expanded)
     return _place(units, hidden, MIN_TILE, along, across_room, None, ends, orientation), False

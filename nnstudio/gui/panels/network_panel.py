@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal, Slot
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import (
     QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPainterPathStroker, QPen,
     QPixmap,
@@ -561,11 +561,10 @@ class NetworkPanel(LivePanel):
         if not self.columns or self.plan is None:
             return
         if self._plan() != self.plan:
-            self._relayout = True  # lay the drawing out again now, or once it is shown
-            if self.is_shown():
-                self.redraw()
-            else:
-                self.stale = True
+            # Laid out again once the resize is done, or when next shown: a dock moved by a
+            # layout preset is resized before it is on screen again.
+            self._relayout = self.stale = True
+            QTimer.singleShot(0, self, self._catch_up)
 
     def expand(self, column_index: int, show_all: bool = True) -> None:
         """Draw every neuron of a column (or, `show_all` False, only as many as fit)."""

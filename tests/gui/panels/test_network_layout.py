@@ -58,3 +58,8 @@ def test_without_room_after_the_last_layer_the_picture_goes_beside_the_layers():
     assert layout.orientation == COLUMNS and sum(layout.hidden) == 0
     bottom = max(layout.centre(layer, layout.slots[layer] - 1)[1] for layer in range(3))
     assert layout.picture >= 220 and layout.picture_origin[1] > bottom + layout.tile / 2
+
+
+def test_a_view_too_low_for_two_neurons_keeps_the_smallest_tiles_and_scrolls():
+    layout = plan_layout(SPIRAL, 590, 110)
+    assert layout.tile == MIN_TILE
