@@ -154,11 +154,13 @@ def draw_sweep(result: SweepResult, size: tuple[int, int] = (1200, 520)) -> Imag
     return image.resize(size, Image.Resampling.LANCZOS)
 
 
-def plotted_name(result: SweepResult) -> str:
-    """What the left picture's y axis shows, in plain ASCII."""
+def plotted_name(result: SweepResult, ascii: bool = True) -> str:
+    """What the left picture's y axis shows; in plain ASCII for Pillow's basic font, or as
+    the window writes it ("R²", "1 − accuracy")."""
     if result.plots_error:
-        return "error (1 - accuracy)"
-    name = METRICS[result.metric].ascii_label
+        return "error (1 - accuracy)" if ascii else "error (1 − accuracy)"
+    row = METRICS[result.metric]
+    name = row.ascii_label if ascii else row.label
     return f"{name} per position" if result.exact_match else name
 
 

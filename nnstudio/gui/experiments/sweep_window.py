@@ -337,7 +337,10 @@ class SweepWindow(JobMixin, QWidget):
             classes = train.is_classification
             report(SweepStart(str(train.task), "accuracy" if classes else "r2",
                               1.0 / max(2, train.n_classes) if classes else None), force=True)
-            progress = lambda update: report(update, force=bool(update.finished))  # noqa: E731
+
+            def progress(update):
+                report(update, force=bool(update.finished))
+
             if plan.scale == "data":
                 grown = run_data_sweep(snapshot, [s.train_rows for s in plan.sizes], plan.seeds,
                                        data=data, config=config, cancel=control,
@@ -388,7 +391,7 @@ class SweepWindow(JobMixin, QWidget):
                                       f"{SPLIT_NAMES.get(held, held)} exact match (all "
                                       "positions right)")
         item = self.final_plot.getPlotItem()
-        item.setLabel("left", plotted_name(result).replace("R2", "R²"))
+        item.setLabel("left", plotted_name(result, ascii=False))
         item.setLabel("bottom", f"{result.x_label} (log scale)")
         item.setTitle("Final score against " + ("training rows" if result.grows_data
                                                  else "model size"))
@@ -396,12 +399,13 @@ class SweepWindow(JobMixin, QWidget):
             self.chance_line.setPos(plotted(result, result.chance))
         self.chance_line.setVisible(result.chance is not None)
         threshold = result.interpolation_threshold() if result.plots_error else None
+        self.threshold_line.setVisible(threshold is not None)
         if threshold is not None:
-            self.threshold_line.setPos(
-                math.log10(result.x_value(threshold.size, threshold.parameters)))
             self.threshold_line.label.setFormat(
                 f"interpolation threshold ({threshold.size.label})")
-        self.threshold_line.setVisible(threshold is not None)
+            self.threshold_line.setPos(
+                math.log10(result.x_value(threshold.size, threshold.parameters)))
+            self.threshold_line.label.valueChanged()  # the text, even where the place is kept
         self._set_y_range(result)
         self._draw_curves(result, summaries)
         columns, rows = result.columns(), result.rows()
@@ -485,7 +489,7 @@ class SweepWindow(JobMixin, QWidget):
             self.curves_legend.addItem(curve, f"{size.label} · {count_label(parameters)} "
                                               "parameters")
         label = ("validation " if name.startswith("val_") else "training ") + \
-            plotted_name(result).replace("R2", "R²")
+            plotted_name(result, ascii=False)
         self.curves_plot.setLabel("left", label)
         if result.plots_error:
             self.curves_plot.enableAutoRange(axis="y")

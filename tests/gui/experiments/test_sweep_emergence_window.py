@@ -56,10 +56,10 @@ def test_the_double_descent_example_opens_with_its_sweep_and_marks_the_threshold
     window.show_result(noisy_result([0.8, 0.95, 1.0, 1.0], [0.85, 0.75, 0.8, 0.86]))
     line = window.threshold_line
     assert line.isVisible() and line.value() == pytest.approx(np.log10(75 * 16))
-    assert "width 16" in line.label.format
+    assert "interpolation threshold (width 16)" in line.label.toPlainText()  # as drawn
     held = window.splits["held"].mean
     assert list(held.yData) == pytest.approx([0.155, 0.255, 0.205, 0.145])  # errors
-    assert window.final_plot.getPlotItem().getAxis("left").labelText.startswith("error")
+    assert window.final_plot.getPlotItem().getAxis("left").labelText == "error (1 − accuracy)"
     text = window.findings_text(window.result or noisy_result([0.8, 0.95, 1.0, 1.0],
                                                               [0.85, 0.75, 0.8, 0.86]))
     assert "interpolation threshold" in text and "peaks at width 8 (0.255)" in text
