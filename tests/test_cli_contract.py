@@ -121,3 +121,36 @@ def test_train_quiet_prints_nothing_but_still_saves(spiral, capsys):
     assert run_subcommand(["train", str(spiral), "--epochs", "2", "--quiet"]) == OK
     assert capsys.readouterr() == ("", "")
     assert len(load_project(spiral).project.runs) == 1
+
+
+def test_ctrl_c_in_a_training_size_sweep_keeps_the_size_training_and_exits_130(
+        spiral, tmp_path, monkeypatch, capsys):
+    # Ctrl+C comes at the first report of the second size: the first is finished, the
+    # second's models are kept as trained so far, as the width sweep keeps them.
+    from nnstudio.engine import data_sweep
+
+    real_run_sweep = data_sweep.run_sweep
+    calls = []
+
+    def interrupted_in_the_second_size(*args, progress, **kwargs):
+        calls.append(True)
+
+        def report(value):
+            if len(calls) == 2:
+                os.kill(os.getpid(), signal.SIGINT)
+            progress(value)
+        return real_run_sweep(*args, progress=report, **kwargs)
+
+    monkeypatch.setattr(data_sweep, "run_sweep", interrupted_in_the_second_size)
+    prefix = tmp_path / "rows"
+    code = run_subcommand(["sweep", str(spiral), "--train-sizes", "40,80", "--seeds", "2",
+                           "--epochs", "50", "--out", str(prefix)])
+    assert code == INTERRUPTED
+    assert "stopped by Ctrl+C after 2 of 4 runs, and 2 kept as trained so far" in \
+        capsys.readouterr().out
+    with open(tmp_path / "rows.csv", newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert [(row["train_size"], row["stop_reason"]) for row in rows] == [
+        ("40", "completed"), ("40", "completed"), ("80", "stopped"), ("80", "stopped")]
+    assert [int(row["epochs"]) for row in rows[:2]] == [50, 50]
+    assert all(1 <= int(row["epochs"]) < 50 for row in rows[2:])

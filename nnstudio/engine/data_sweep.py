@@ -74,15 +74,16 @@ class DataSweepResult:
         return format_table(self.columns(), self.rows())
 
     def to_csv(self, path: str | os.PathLike[str]) -> None:
-        """One line per training size x seed with every final metric."""
+        """One line per training size x seed with every final metric, and whether the run
+        completed or was stopped partway (Ctrl+C keeps it as trained so far)."""
         pairs = [(size, run) for size, runs in zip(self.train_sizes, self.runs_by_size)
                  for run in runs]
         metrics = metric_columns(run.metrics for _, run in pairs)
         with open(path, "w", newline="", encoding="utf-8") as file:
             writer = csv.writer(file)
-            writer.writerow(["train_size", "seed", "epochs", *metrics])
+            writer.writerow(["train_size", "seed", "epochs", "stop_reason", *metrics])
             for size, run in pairs:
-                writer.writerow([size, run.seed, run.epochs_run,
+                writer.writerow([size, run.seed, run.epochs_run, run.stop_reason,
                                  *[repr(run.metrics[m]) if m in run.metrics else ""
                                    for m in metrics]])
 
@@ -108,9 +109,10 @@ def run_data_sweep(project: Any, train_sizes: Sequence[int], seeds: int | Sequen
                    *, data: PreparedData, config: Any, progress: Any = None,
                    where: str = "--train-sizes", **sweep_options: Any) -> DataSweepResult:
     """Train `project`'s network on each training size with each seed (options as
-    `run_sweep`'s: progress, cancel, epochs); stops early when cancelled. Each run's size is
-    its training rows; `progress` counts over all the sizes; `where` names the sizes in
-    messages."""
+    `run_sweep`'s: progress, cancel, epochs, keep_stopped); stops early when cancelled, keeping
+    the sizes finished and, with keep_stopped, the models of the size then training as trained
+    so far. Each run's size is its training rows; `progress` counts over all the sizes; `where`
+    names the sizes in messages."""
     sizes = sorted(train_sizes)
     result = None
     subsets = training_subsets(data, sizes, project.data.split_seed, where)
@@ -122,7 +124,9 @@ def run_data_sweep(project: Any, train_sizes: Sequence[int], seeds: int | Sequen
             result = DataSweepResult(project.name, one.metric, sizes, seeds=one.seeds,
                                      epochs=one.epochs, task=one.task, chance=one.chance,
                                      label_noise=project.data.label_noise)
-        result.runs_by_size.append([dataclasses.replace(run, size=rows) for run in one.runs])
+        if one.runs:  # a size stopped before any of its models was kept has no line
+            result.runs_by_size.append([dataclasses.replace(run, size=rows)
+                                        for run in one.runs])
         result.seconds += one.seconds
         if one.cancelled:
             result.cancelled = True

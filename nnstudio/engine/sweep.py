@@ -912,6 +912,7 @@ def _data_sweep(loaded: Any, train_sizes: list[int], args: Any, config: Training
                 prefix: Any, progress: _ProgressLine, control: Any) -> int:
     """`nnstudio sweep --train-sizes`: the data-scaling sweep's table (or JSON) and CSV."""
     import json
+    import sys
 
     from nnstudio.commands import INTERRUPTED
     from nnstudio.data.source import prepare_project_data
@@ -919,8 +920,11 @@ def _data_sweep(loaded: Any, train_sizes: list[int], args: Any, config: Training
 
     data = prepare_project_data(loaded.project, loaded.path)
     result = run_data_sweep(loaded.project, train_sizes, args.seeds, data=data, config=config,
-                            progress=progress, cancel=control)
+                            progress=progress, cancel=control, keep_stopped=True)
     progress.close()
+    if not result.runs_by_size:
+        print("stopped by Ctrl+C before any model trained; nothing written", file=sys.stderr)
+        return INTERRUPTED
     if args.out == "-":
         _csv_to_stdout(result)
         return INTERRUPTED if result.cancelled else 0
@@ -931,8 +935,18 @@ def _data_sweep(loaded: Any, train_sizes: list[int], args: Any, config: Training
                           "rows": result.rows(), "csv": str(csv_path)}))
     else:
         print(result.table())
-        print(f"wrote {csv_path} in {result.seconds:.1f} s (loss is the log loss for classes)")
+        print(f"wrote {csv_path} in {result.seconds:.1f} s (loss is the log loss for classes)"
+              + (_data_sweep_stopped(result, len(train_sizes)) if result.cancelled else ""))
     return INTERRUPTED if result.cancelled else 0
+
+
+def _data_sweep_stopped(result: Any, sizes: int) -> str:
+    """What a data sweep stopped by Ctrl+C kept: the runs finished, and those kept partway."""
+    runs = [run for runs in result.runs_by_size for run in runs]
+    partial = sum(run.stop_reason == "stopped" for run in runs)
+    kept = f", and {partial} kept as trained so far (stop_reason stopped)" if partial else ""
+    return (f" (stopped by Ctrl+C after {len(runs) - partial} of {sizes * len(result.seeds)} "
+            f"runs{kept})")
 
 
 def _csv_to_stdout(result: Any) -> None:
