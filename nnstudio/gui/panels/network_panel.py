@@ -326,6 +326,7 @@ class NetworkPanel(LivePanel):
         self.unit_buttons: dict[tuple[int, int], ButtonItem] = {}  # (column, +1 or -1)
         self.label_items: list[QGraphicsSimpleTextItem] = []
         self.picture: QGraphicsPixmapItem | None = None
+        self.picture_caption: QGraphicsSimpleTextItem | None = None
         self.thumbnails: dict[int, np.ndarray] = {}  # column -> (units, res, res) float32
         self.selected: tuple[int, int] | None = None
         self.expanded: set[int] = set()  # columns that show every neuron
@@ -338,6 +339,7 @@ class NetworkPanel(LivePanel):
         self.highlight_item: QGraphicsRectItem | None = None  # around live.highlighted_layer
         self._build()
         live.highlight_changed.connect(self.show_highlight)
+        live.hovered_changed.connect(self._on_live_hovered_changed)
 
     def _build(self) -> None:
         self.note = QLabel("Getting the network ready…")
@@ -464,7 +466,7 @@ class NetworkPanel(LivePanel):
         self.neuron_items, self.bias_items, self.link_items = {}, {}, {}
         self.band_items, self.connector_items = {}, []
         self.more_items, self.toggle_items, self.unit_buttons = {}, {}, {}
-        self.label_items, self.picture = [], None
+        self.label_items, self.picture, self.picture_caption = [], None, None
         self.selected = None
         self.highlight_item = None
         self._built_for = None
@@ -828,12 +830,8 @@ class NetworkPanel(LivePanel):
         frame.setPen(QPen(self._outline_color(text_color), 1.0))
         frame.setZValue(3)
         self.scene.addItem(frame)
-        metrics = QFontMetricsF(self._scene_font())
-        lines = ("Output", f"over {plane.labels[0]} → and {plane.labels[1]} ↑")
-        caption = self._text("\n".join(metrics.elidedText(line, Qt.TextElideMode.ElideRight,
-                                                           plan.picture) for line in lines),
-                             text_color)
-        caption.setPos(x, y - caption.boundingRect().height() - 4)
+        self.picture_caption = self._text(self._caption("Output"), text_color)
+        self.picture_caption.setPos(x, y - self.picture_caption.boundingRect().height() - 4)
         self._add_points(QRectF(x, y, plan.picture, plan.picture), plane)
 
     def _add_points(self, rect: QRectF, plane) -> None:
@@ -990,13 +988,40 @@ class NetworkPanel(LivePanel):
                 self.neuron_items[(column.index, unit)].heatmap.setPixmap(
                     QPixmap.fromImage(qimage(rgba[unit])))
 
+    def _caption(self, what: str) -> str:
+        """What the picture shows, over which plane: two lines as wide as the picture."""
+        plane, metrics = self.live.plane, QFontMetricsF(self._scene_font())
+        lines = (what, f"over {plane.labels[0]} → and {plane.labels[1]} ↑")
+        return "\n".join(metrics.elidedText(line, Qt.TextElideMode.ElideRight,
+                                             self.plan.picture) for line in lines)
+
     def _update_picture(self) -> None:
+        """The output's decision, or, while the pointer is over a neuron, that neuron's
+        output at the picture's size."""
         if self.picture is None:
             return
         live = self.live
-        output = live.display.output_id
-        values = live.plane_probe(PICTURE_RESOLUTION, (output,)).values[output]
-        self.picture.setPixmap(QPixmap.fromImage(qimage(self.decision_rgba(values))))
+        hovered = next(((column, live.hovered[1]) for column in self.columns
+                        if live.hovered and column.shown_id == live.hovered[0]
+                        and column.drawn_as_neurons), None)
+        if hovered is None:
+            output = live.display.output_id
+            values = live.plane_probe(PICTURE_RESOLUTION, (output,)).values[output]
+            rgba, what = self.decision_rgba(values), "Output"
+        else:
+            column, unit = hovered
+            values = live.plane_probe(PICTURE_RESOLUTION, (column.shown_id,)).values[
+                column.shown_id]
+            low, high = (np.broadcast_to(level, (column.units,))[unit]
+                         for level in heatmap_levels(column, values))
+            rgba, what = to_rgba(values[unit, ::-1], (low, high)), self.unit_name(column, unit)
+        self.picture.setPixmap(QPixmap.fromImage(qimage(rgba)))
+        self.picture_caption.setText(self._caption(what))
+
+    @Slot()
+    def _on_live_hovered_changed(self) -> None:
+        if self.live.display is not None and self.is_shown():
+            self._update_picture()
 
     def decision_rgba(self, values: np.ndarray) -> np.ndarray:
         """The output picture's pixels (rows top-down) from the output over the plane: the

@@ -2,7 +2,8 @@
 screen the first window's network tiles are at least 32 pixels and its labels at least 9 points
 (the spiral, and a network with a 16-unit layer); the layers follow the view's shape; "+N more"
 draws a layer's other neurons; the wheel zooms; the input tiles switch the project's computed
-inputs on and off, and +/− change neurons and hidden layers, each undone in one step."""
+inputs on and off, and +/− change neurons and hidden layers, each undone in one step; a hovered
+neuron's output fills the output picture."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from PySide6.QtWidgets import QApplication, QGraphicsSimpleTextItem
 from nnstudio.gui.document import ProjectDocument
 from nnstudio.gui.live_model import LiveModel
 from nnstudio.gui.panels.network_layout import COLUMNS, MIN_TILE, ROWS
-from nnstudio.gui.panels.network_panel import LABEL_POINTS, NetworkPanel
+from nnstudio.gui.panels.heatmap import to_rgba
+from nnstudio.gui.panels.network_panel import LABEL_POINTS, PICTURE_RESOLUTION, NetworkPanel
 from tests.gui.panels.inspection_support import example_document, show
 from tests.gui.projects import spiral_project
 
@@ -163,3 +165,23 @@ def test_edits_on_the_drawing_are_refused_while_training_locks_the_network(qtbot
     assert document.project.data.transforms == ()
     assert document.network.node("dense_2").params["units"] == 8
     assert reasons == ["Training is running."] * 2
+
+
+def test_hovering_a_neuron_shows_its_output_in_the_picture_until_the_pointer_leaves(qtbot):
+    from tests.gui.panels.test_hover_neuron import move_pointer
+
+    document = example_document("spiral")
+    panel = show(qtbot, NetworkPanel(LiveModel(document)), (1200, 640))
+    output = panel.picture.pixmap().toImage()
+    neuron = panel.neuron_items[(1, 4)]
+    move_pointer(panel.view, neuron.sceneBoundingRect().center())
+    assert panel.picture_caption.text().startswith("dense_1 neuron 5")
+    values = panel.live.plane_probe(PICTURE_RESOLUTION, ("dense_1",)).values["dense_1"][4]
+    image = panel.picture.pixmap().toImage()
+    for row, col in [(0, 0), (17, 60), (79, 79), (40, 3)]:  # image rows run top-down
+        r, g, b, _ = to_rgba(values[PICTURE_RESOLUTION - 1 - row, col], (-1.0, 1.0))  # tanh
+        painted = image.pixelColor(col, row)
+        assert (painted.red(), painted.green(), painted.blue()) == (r, g, b)
+    move_pointer(panel.view, None)
+    assert panel.picture_caption.text().startswith("Output")
+    assert panel.picture.pixmap().toImage() == output
