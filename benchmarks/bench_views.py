@@ -59,7 +59,20 @@ def make_window(project, with_views: bool):
     window = build_window(ProjectDocument(project), settings, panels=TRAINING_PANELS + views)
     window.resize(1440, 900)
     window.show()
+    show_training_part(window)
     return window
+
+
+def show_training_part(window) -> None:
+    """The training docks floating at one size, so the training part draws alike in both
+    windows (their layouts differ: in the smaller one the metrics dock may even stay closed);
+    its cost is not the views'."""
+    for index, name in enumerate(TRAINING_PANELS):
+        dock = window.panel_docks[name]
+        dock.setFloating(True)
+        dock.resize(560, 360)
+        dock.move(760 + 40 * index, 40 * index)
+        dock.show()
 
 
 def inspection_docks(window) -> list:
