@@ -225,3 +225,34 @@ def test_fork_refuses_a_run_whose_network_the_editor_has_changed_since(qtbot, wi
     assert not window.services.controller.is_active
     assert len(document.project.runs) == runs_before
     assert "trained another network" in window.statusBar().currentMessage()
+
+
+def test_the_metrics_panel_marks_the_viewed_epoch_on_the_curves_of_its_lineage(
+        qtbot, composed_window, warm_torch):
+    document = ProjectDocument(spiral_project(epochs=10, early_stopping=False))
+    window = composed_window(document, size=(1300, 850), panels=("metrics_dock",))
+    bar, metrics = window.timeline, window.panels["metrics_dock"]
+    train(qtbot, window)
+
+    def marked() -> list[float | None]:
+        return [line.value() if line.isVisible() else None for line in metrics.viewed_lines]
+
+    assert marked() == [None, None]  # the latest weights: nothing to mark
+    bar.slider.setFocus()
+    qtbot.keyClick(bar.slider, Qt.Key.Key_Home)
+    qtbot.keyClick(bar.slider, Qt.Key.Key_Right)
+    qtbot.keyClick(bar.slider, Qt.Key.Key_Right)  # epoch 3
+    assert marked() == [3, 3]
+    qtbot.mouseClick(metrics.log_epochs_check, Qt.MouseButton.LeftButton)
+    assert marked() == [pytest.approx(np.log10(3))] * 2
+    qtbot.mouseClick(metrics.log_epochs_check, Qt.MouseButton.LeftButton)
+    # A run forked at epoch 5 is drawn after those 5 epochs: its own epoch 3 is the curve's 8.
+    assert bar.show_epoch(5)
+    with qtbot.waitSignal(window.services.controller.run_finished, timeout=WAIT):
+        qtbot.mouseClick(bar.fork_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.services.controller.is_active, timeout=WAIT)
+    assert metrics.count == 15 and bar.run_id == "run_2"
+    assert bar.show_epoch(3)
+    assert marked() == [8, 8]
+    qtbot.mouseClick(bar.latest_button, Qt.MouseButton.LeftButton)
+    assert marked() == [None, None]

@@ -9,7 +9,8 @@ training thread needs.
 
 Hovering shows the exact values at an epoch (a line across both plots and a readout); the loss
 plot can use a log scale, and the epoch axis too (grokking: early memorising and a late
-jump, both in view); the plots export as PNG and the history as CSV.
+jump, both in view); the plots export as PNG and the history as CSV. While the timeline shows
+an earlier epoch (the live model's viewed epoch), a solid line marks it on both plots.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget,
 )
 
+from nnstudio.core.history import history_length, lineage_history
 from nnstudio.core.metrics import metric_label as table_label
 
 REDRAW_MS = 100  # at most ten redraws a second
@@ -78,13 +80,17 @@ class EpochAxisItem(pg.AxisItem):
 
 
 class MetricsPanel(QWidget):
-    """Curves of a training history; fed by a `TrainingController` when one is given."""
+    """Curves of a training history; fed by a `TrainingController` when one is given, and
+    marking the epoch the timeline shows when given the `LiveModel`."""
 
     redrawn = Signal()  # after the plots took new data (tests and benchmarks wait for it)
 
-    def __init__(self, controller: Any = None, parent: QWidget | None = None):
+    def __init__(self, controller: Any = None, parent: QWidget | None = None,
+                 live: Any = None):
         super().__init__(parent)
         self.setObjectName("metrics_panel")
+        self.live = live
+        self.viewed_epoch: int | None = None  # on the curves: the epoch the timeline shows
         self.epochs = np.zeros(0)
         self.columns: dict[str, np.ndarray] = {}
         self.count = 0
@@ -105,6 +111,8 @@ class MetricsPanel(QWidget):
             controller.epochs_reached.connect(self._on_controller_epochs_reached)
             controller.run_finished.connect(self._on_controller_run_finished)
             self.set_history(controller.history)
+        if live is not None:
+            live.viewed_changed.connect(self._show_viewed_epoch)
 
     # ---- building ----
     def _build(self) -> None:
@@ -172,6 +180,14 @@ class MetricsPanel(QWidget):
             line.setVisible(False)
             plot.addItem(line, ignoreBounds=True)
             self.hover_lines.append(line)
+        accent = palette.color(QPalette.ColorRole.Highlight)
+        self.viewed_lines = []
+        for plot, label in ((self.loss_plot, "timeline"), (self.metric_plot, None)):
+            line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(accent, width=2),
+                                   label=label, labelOpts={"position": 0.92, "color": accent})
+            line.setVisible(False)
+            plot.addItem(line, ignoreBounds=True)
+            self.viewed_lines.append(line)
         self.graphics.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
 
         self.readout = QLabel()
@@ -224,6 +240,7 @@ class MetricsPanel(QWidget):
         self.count = length
         self._fill_metric_combo()
         self._schedule_redraw()
+        self._show_viewed_epoch()  # another run's curve: its epochs lie elsewhere
 
     def append_snapshots(self, snapshots: Iterable[Any], first_epoch: int = 1) -> None:
         """Add epoch snapshots (engine epochs from 1) as epochs `first_epoch`, ... ."""
@@ -375,6 +392,7 @@ class MetricsPanel(QWidget):
             self.loss_plot.enableAutoRange(x=True)
         if self.hover_epoch is not None:
             self.hover(self.hover_epoch)
+        self._show_viewed_epoch()
 
     @Slot(bool)
     def set_log_scale(self, on: bool) -> None:
@@ -427,6 +445,31 @@ class MetricsPanel(QWidget):
             if epoch is not None:
                 line.setValue(self._epoch_x(epoch))
         self._update_readout()
+
+    # ---- the timeline's epoch ----
+    @Slot()
+    def _show_viewed_epoch(self) -> None:
+        """Mark the epoch the timeline shows (none while the views show the latest weights)."""
+        self.viewed_epoch = epoch = self._curve_epoch_viewed()
+        for line in self.viewed_lines:
+            line.setVisible(epoch is not None)
+            if epoch is not None:
+                line.setValue(self._epoch_x(epoch))
+
+    def _curve_epoch_viewed(self) -> int | None:
+        """The live model's viewed epoch (a run's own, from 1) as an epoch of the curves, which
+        draw a run after the runs it continued from (a running one from `_first_epoch`)."""
+        viewed = self.live.viewed if self.live is not None else None
+        if viewed is None:
+            return None
+        run_id, epoch = viewed
+        if run_id is None:  # the run in progress
+            return self._first_epoch - 1 + epoch
+        runs = self.live.document.project.runs
+        record = self.live.document.project.find_run(run_id)
+        if record is None:
+            return None
+        return history_length(lineage_history(runs, record.parent)) + epoch
 
     def leaveEvent(self, event) -> None:
         self.hover(None)

@@ -63,7 +63,7 @@ def _hyperparameters(services: PanelServices) -> QWidget:
 def _metrics(services: PanelServices) -> QWidget:
     from nnstudio.gui.panels.metrics_panel import MetricsPanel
 
-    return MetricsPanel(services.controller)
+    return MetricsPanel(services.controller, live=services.live)
 
 
 def _runs(services: PanelServices) -> QWidget:
