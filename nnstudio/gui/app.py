@@ -32,11 +32,12 @@ def torch_warming() -> bool:
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
+    from nnstudio.commands import SUBCOMMANDS
+
     parser = argparse.ArgumentParser(
         prog="nnstudio", description="Build, train and understand neural networks.",
-        epilog="Headless commands: nnstudio {train,evaluate,summary,new,export,import-weights,"
-               "sweep} --help. An example project: nnstudio --example NAME -o FILE. For bug "
-               "reports: nnstudio --check.")
+        epilog=f"Headless commands: nnstudio {{{','.join(SUBCOMMANDS)}}} --help. An example "
+               "project: nnstudio --example NAME -o FILE. For bug reports: nnstudio --check.")
     parser.add_argument("project", nargs="?",
                         help="a .nnstudio project to open, or a .nnlesson lesson to start")
     parser.add_argument("--screenshot", metavar="PNG",

@@ -68,8 +68,12 @@ def test_an_unreadable_file_with_screenshot_exits_2_with_no_thread_left_running(
 
 
 def test_help_and_bad_arguments_exit_without_a_window(qapp, capsys):
+    from nnstudio.commands import SUBCOMMANDS
+
     assert run_app(["--help"]) == 0
-    assert "--screenshot" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "--screenshot" in out
+    assert "{" + ",".join(SUBCOMMANDS) + "}" in out.replace("\n", "").replace(" ", "")
     assert run_app(["--no-such-option"]) == 2
 
 
