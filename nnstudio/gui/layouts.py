@@ -4,8 +4,7 @@ Learn gives the network view the main area, with the metrics and the training se
 column beside it (the canvas and the palette make way); Build gives the canvas the main area,
 with the palette, the inspector and the problems around it and the network view in a low row
 below (the other views put away there, a View menu click from coming back).
-A new window opens in the Learn layout (Build without a network view), laid out to fit a
-1366x768 screen.
+A new window opens in the Learn layout, laid out to fit a 1366x768 screen.
 
 A preset places every dock afresh: in each dock area a tree of splits whose leaves are groups
 of tabs (the first tab in front); a dock the preset does not name joins its catch-all group.
@@ -68,16 +67,16 @@ class Preset:
 
 
 # The panels' smallest sizes decide much here: the metrics need about 300 pixels of height and
-# 520 of width, the runs table 470, the lesson and the decision boundary about 630; so the
-# widest are put away in both (the network view draws the output's picture itself), and the
-# window still fits a 1100-pixel-wide remembered size.
+# 520 of width, the runs table 470, the decision boundary about 630; so the boundary is put
+# away in Learn (the network view draws the output's picture itself, and a hovered neuron's),
+# and the window still fits a 1100-pixel-wide remembered size.
 LEARN = Preset(
     "&Learn Layout", "Ctrl+Alt+L", False,
     ((LEFT, Split(DOWN, (Group(("palette_dock",), 500, ("palette_dock",)),))),
      (BOTTOM, Split(ACROSS, (
          Group((*NETWORK_VIEWS, "runs_dock", "boundary_dock", "lesson_dock", "data_view_dock",
                 *PLANE_VIEWS[1:]), 760,
-               ("boundary_dock", "lesson_dock", "data_view_dock", *PLANE_VIEWS[1:])),
+               ("boundary_dock", "data_view_dock", *PLANE_VIEWS[1:])),
          Split(DOWN, (
              Group(("metrics_dock",), 310),
              Group(("hyperparameters_dock", "dataset_dock", "inspector_dock", "problems_dock"),
@@ -98,9 +97,10 @@ BUILD = Preset(
 PRESETS = {"learn": LEARN, "build": BUILD}
 
 
-def default_layout(window: MainWindow) -> str:
-    """Learn when the window has a network view to give the main area to, else Build."""
-    return "learn" if window.findChild(QDockWidget, "network_dock") is not None else "build"
+def default_layout(window: MainWindow) -> str | None:
+    """Learn when the window has a network view to give the main area to; None (the docks as
+    they were added) for a window made of some panels only."""
+    return "learn" if window.findChild(QDockWidget, "network_dock") is not None else None
 
 
 def apply_layout(window: MainWindow, name: str, geometry: QRect | None = None) -> None:

@@ -302,7 +302,11 @@ class MainWindow(QMainWindow):
     def _restore_window_state(self) -> None:
         # The default layout first, also under a remembered one: its docks ask for no more
         # room than the screen has, so the remembered size is not grown to fit them.
-        apply_layout(self, default_layout(self), self._first_geometry())
+        layout = default_layout(self)
+        if layout is not None:
+            apply_layout(self, layout, self._first_geometry())
+        else:
+            self.setGeometry(self._first_geometry())
         fits = self._restore_saved_geometry()
         state = byte_array(self.settings, "window/state")
         if fits and state is not None:  # the docks' sizes were for the remembered window

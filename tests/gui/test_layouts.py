@@ -55,7 +55,7 @@ def test_the_default_layout_has_no_stray_or_squeezed_tab_groups(composed_window)
 
 
 LEARN_GROUP = frozenset({"network_dock", "weights_dock", "evaluation_dock", "backprop_dock",
-                         "runs_dock"})
+                         "runs_dock", "lesson_dock"})
 RUNS_GROUP = frozenset({"metrics_dock"})
 SETTINGS_GROUP = frozenset({"hyperparameters_dock", "dataset_dock", "inspector_dock",
                             "problems_dock"})

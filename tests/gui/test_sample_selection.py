@@ -22,6 +22,7 @@ def window(composed_window, warm_torch):
 
 
 def show(qtbot, window, dock: str):
+    window.panel_docks[dock].show()  # the Learn layout puts some views away
     window.panel_docks[dock].raise_()
     panel = window.panels[dock]
     if hasattr(panel, "is_shown"):

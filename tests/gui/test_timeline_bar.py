@@ -40,6 +40,7 @@ def settle(qtbot, window) -> None:
 
 def show(qtbot, window, dock: str):
     """Bring view `dock` to the front (the default layout may tab the views together)."""
+    window.panel_docks[dock].show()  # the Learn layout puts some views away
     window.panel_docks[dock].raise_()
     panel = window.panels[dock]
     qtbot.waitUntil(panel.is_shown, timeout=WAIT)

@@ -66,8 +66,10 @@ class LessonPanel(QWidget):
         lesson_layout.addWidget(self.back_button)
         chooser_page = QWidget()
         chooser_layout = QVBoxLayout(chooser_page)
-        chooser_layout.addWidget(QLabel("The course: double-click a lesson to start it. It opens "
-                                        "its own project; your open project stays on disk."))
+        course_hint = QLabel("The course: double-click a lesson to start it. It opens its own "
+                             "project; your open project stays on disk.")
+        course_hint.setWordWrap(True)  # else the panel asks for 630 pixels of width
+        chooser_layout.addWidget(course_hint)
         chooser_layout.addWidget(self.chooser, 1)
         open_file = QPushButton("Open a Lesson File…")
         open_file.clicked.connect(self.open_lesson_file)
