@@ -19,6 +19,7 @@ from pathlib import Path
 from nnstudio import __version__
 
 SCREENSHOT_SIZE = (1440, 900)
+WARM_UP_THREAD = "warm-torch"
 torch_ready = threading.Event()  # set once torch is imported and warmed
 _warm_up_planned = threading.Event()  # set before the window is built when a warm-up follows
 
@@ -98,7 +99,19 @@ def run_app(argv: list[str]) -> int:
     # Only once the window is on screen: importing torch holds the GIL for seconds.
     # The status bar, not the canvas: the Learn layout puts the canvas away.
     _after_first_paint(window.statusBar(), warm_torch_in_background)
-    return app.exec()
+    status = app.exec()
+    _end_background_threads(window)
+    return status
+
+
+def _end_background_threads(window) -> None:
+    """However the event loop ended (the window closed, or a quit that closed nothing), let no
+    thread outlive it: a QThread destroyed while running, or torch still being imported when
+    Python exits, aborts the process."""
+    window.end_background_work()
+    for thread in threading.enumerate():
+        if thread.name == WARM_UP_THREAD:
+            thread.join()
 
 
 def missing_desktop_libraries() -> bool:
@@ -177,7 +190,7 @@ def save_screenshot(window, path: Path) -> int:
 def warm_torch_in_background() -> threading.Thread:
     """Import torch and take one Adam step on a daemon thread; sets `torch_ready` when done."""
     _warm_up_planned.set()
-    thread = threading.Thread(target=_warm_torch, name="warm-torch", daemon=True)
+    thread = threading.Thread(target=_warm_torch, name=WARM_UP_THREAD, daemon=True)
     thread.start()
     return thread
 

@@ -128,6 +128,39 @@ def test_the_window_paints_before_torch_is_imported():
     assert shown and shown[0].endswith("torch_imported=False")
 
 
+QUIT_WHILE_TORCH_IMPORTS = """
+import sys, threading, time
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from nnstudio.gui import app
+
+def slow_import():  # torch still importing when the person quits
+    time.sleep(1.5)
+    app.torch_ready.set()
+
+def quit_once_warming():
+    if any(t.name == app.WARM_UP_THREAD for t in threading.enumerate()):
+        QApplication.quit()  # a quit that closes no window (the session ends, the probe)
+    else:
+        QTimer.singleShot(10, quit_once_warming)
+
+app._warm_torch = slow_import
+QTimer.singleShot(0, quit_once_warming)
+status = app.run_app([])
+print("warm-up alive:", any(t.name == app.WARM_UP_THREAD for t in threading.enumerate()))
+sys.exit(status)
+"""
+
+
+def test_quitting_while_torch_warms_up_waits_for_it_and_leaves_no_thread_running():
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run([sys.executable, "-c", QUIT_WHILE_TORCH_IMPORTS],
+                            capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "warm-up alive: False" in result.stdout
+    assert "QThread" not in result.stderr
+
+
 def test_the_dark_theme_gives_a_dark_palette_and_the_light_one_a_light_palette(qapp, monkeypatch):
     from nnstudio.gui.theme import apply_theme, is_dark
 
