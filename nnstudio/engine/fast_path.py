@@ -174,6 +174,11 @@ class FastSteps:
         return {node_id: math.sqrt(sum(float(np.dot(g, g)) for g in grads))
                 for node_id, grads in self.layer_grads.items() if grads}
 
+    def weight_norm(self) -> float:
+        """The L2 norm of all learned parameters together, as `inspection.weight_norm`."""
+        values = self.flat.values
+        return math.sqrt(float(np.dot(values, values)))
+
     def begin_epoch(self, order: torch.Tensor) -> None:
         index = order.numpy()
         self.xs = self.x[index]

@@ -257,6 +257,9 @@ class _TorchSteps:
     def gradient_norms(self) -> dict[str, float]:
         return gradient_norms(self.model)
 
+    def weight_norm(self) -> float:
+        return weight_norm(self.model)
+
     def begin_epoch(self, order: torch.Tensor) -> None:
         order = order.to(self.plan.device)
         self.xs = self.plan.x_train.index_select(0, order)
@@ -491,7 +494,7 @@ class _Run:
         weights = frozen_mapping(self.steps.weights()) if wanted else None
         norms = frozen_mapping(self.steps.gradient_norms()) if self.wants_gradient_norms else None
         confusion = self._confusion.copy() if self._confusion is not None else None
-        norm = weight_norm(self.model) if self.wants_gradient_norms else None
+        norm = self.steps.weight_norm() if self.wants_gradient_norms else None
         self._notify("on_epoch_end", EpochSnapshot(
             done, self.config.epochs, frozen_mapping(row), self.learning_rate, elapsed,
             self.samples_seen / max(elapsed, 1e-9), eta, self.best_epoch, confusion, weights,

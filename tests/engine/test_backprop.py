@@ -202,8 +202,10 @@ def test_callbacks_hear_the_same_on_both_paths(spiral, make_mlp):
             "dense_1", "dense_2"}
         for node_id, norm in slow_epoch.gradient_norms.items():
             assert fast_epoch.gradient_norms[node_id] == pytest.approx(norm, rel=1e-3)
+        assert set(fast_epoch.weights) == set(slow_epoch.weights)
         for key, weight in slow_epoch.weights.items():
             np.testing.assert_allclose(fast_epoch.weights[key], weight, **TOLERANCE)
+        assert fast_epoch.weight_norm == pytest.approx(slow_epoch.weight_norm, rel=1e-4)
         np.testing.assert_array_equal(fast_epoch.confusion, slow_epoch.confusion)
 
 
