@@ -160,7 +160,8 @@ PANELS: tuple[PanelEntry, ...] = (
                whats_this=("The network neuron by neuron: each square is a picture of what "
                            "that neuron outputs over the plane of two input features, and the "
                            "wires' colours and thickness are the weights. Watch the pictures "
-                           "sharpen as training goes.")),
+                           "sharpen as training goes. Tick an input to use it, +/− add or "
+                           "remove neurons and hidden layers, the wheel zooms.")),
     PanelEntry("boundary_dock", "Decision Boundary", _boundary, split_from="network_dock",
                live=True,
                whats_this=("The network's answer over the plane of two input features (or the "
