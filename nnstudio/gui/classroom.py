@@ -82,21 +82,18 @@ class ClassroomPreset(QObject):
         self.show_everything_action.setStatusTip("Show the panels and controls this project's "
                                                  "classroom preset hides, for this session")
         self.show_everything_action.toggled.connect(self._on_show_everything_toggled)
-        view = window.menu("View")
-        view.insertAction(view.actions()[0] if view.actions() else None,
+        view = window.menu("View")  # beside the layouts: another way to arrange the window
+        actions = view.actions()
+        layouts = [i for i, a in enumerate(actions) if a.objectName() == "build_layout_action"]
+        after = layouts[0] + 1 if layouts else len(actions)
+        view.insertAction(actions[after] if after < len(actions) else None,
                           self.show_everything_action)
         self.edit_action = QAction("Classroom &Preset…", window)
         self.edit_action.setObjectName("classroom_preset_action")
         self.edit_action.setStatusTip("Choose the panels and controls a student opening this "
                                       "project does not see, and whether its notes open")
         self.edit_action.triggered.connect(lambda checked=False: self.edit())
-        file_menu = window.menu("File")
-        try:
-            before = window.menu("Export").menuAction()
-        except KeyError:
-            before = None
-        file_menu.insertSeparator(before)  # the teacher's entries after the files'
-        file_menu.insertAction(before, self.edit_action)
+        window.add_file_action(self.edit_action)
         window.add_before_state_saved(self.lift)  # the saved layout stays the person's own
 
     def start(self) -> None:

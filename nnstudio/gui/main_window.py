@@ -59,6 +59,14 @@ DEFAULT_SIZE = (1440, 900)
 SCREEN_SHARE = 0.9
 
 
+
+# The File menu's entries other parts of the app add, by section and in their order there: the
+# data's and weights' before Export, the teacher's after it.
+FILE_ENTRIES = {
+    "data": ("import_data_action", "draw_data_action", "import_weights_action"),
+    "teaching": ("new_lesson_action", "edit_lesson_action", "classroom_preset_action"),
+}
+
 class MainWindow(QMainWindow):
     """The application window around one `ProjectDocument`."""
 
@@ -222,11 +230,23 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         self._menus["Export"] = menu.addMenu("&Export")
         menu.addSeparator()
+        self._file_section_ends = {"data": self._menus["Export"].menuAction(),
+                                   "teaching": menu.addSeparator()}
         quit_act = menu.addAction("&Quit")
         quit_act.setShortcut(QKeySequence.StandardKey.Quit)
         quit_act.setMenuRole(QAction.MenuRole.QuitRole)
         quit_act.triggered.connect(self.close)
         self._fill_recent_menu()
+
+    def add_file_action(self, action: QAction) -> None:
+        """Put `action`, one of FILE_ENTRIES by its object name, in its place in the File menu,
+        whichever part of the app adds it first."""
+        name = action.objectName()
+        section, names = next((section, names) for section, names in FILE_ENTRIES.items()
+                              if name in names)
+        menu = self._menus["File"]
+        later = [a for a in menu.actions() if a.objectName() in names[names.index(name) + 1:]]
+        menu.insertAction(later[0] if later else self._file_section_ends[section], action)
 
     def _build_edit_menu(self, menu: QMenu) -> None:
         stack = self.document.undo_stack

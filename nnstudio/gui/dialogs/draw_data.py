@@ -381,23 +381,11 @@ def draw_data(window: Any, dialog: DrawDataDialog | None = None) -> bool:
 
 
 def install(window: Any) -> QAction:
-    """File ▸ Draw Data… (Ctrl+Shift+D), right after Import Data when there is one, else
-    before the Export menu."""
+    """File ▸ Draw Data… (Ctrl+Shift+D), beside Import Data."""
     action = QAction("Dra&w Data…", window)
     action.setObjectName("draw_data_action")
     action.setShortcut(QKeySequence("Ctrl+Shift+D"))
     action.setStatusTip("Draw your own 2-D dataset: points of each class, by hand.")
     action.triggered.connect(lambda checked=False: draw_data(window))
-    menu = window.menu("File")
-    actions = menu.actions()
-    imports = [a for a in actions if a.objectName() == "import_data_action"]
-    if imports:
-        after = actions.index(imports[0]) + 1
-        before = actions[after] if after < len(actions) else None
-    else:
-        try:
-            before = window.menu("Export").menuAction()
-        except KeyError:
-            before = None
-    menu.insertAction(before, action)
+    window.add_file_action(action)
     return action

@@ -312,7 +312,7 @@ def install(window: Any) -> None:
         action.setObjectName(f"export_{fmt}_action")
         action.setData(fmt)
         action.triggered.connect(lambda checked=False, fmt=fmt: open_export_dialog(window, fmt))
-    window.menu("File").insertAction(export_menu.menuAction(), _import_action(window))
+    window.add_file_action(_import_action(window))
 
 
 def _import_action(window: Any) -> QAction:

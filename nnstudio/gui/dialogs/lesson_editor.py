@@ -622,9 +622,7 @@ def _show_editor(window: MainWindow, lesson: Lesson, path: Path | None) -> Lesso
 
 
 def install_lesson_editor_menu(window: MainWindow) -> None:
-    """File → New Lesson and File → Edit Lesson…, before the Export menu."""
-    menu = window.menu("File")
-    before = window.menu("Export").menuAction()
+    """File → New Lesson and File → Edit Lesson…, with the teacher's entries."""
     new = QAction("New &Lesson from Project", window)
     new.setObjectName("new_lesson_action")
     new.setStatusTip("Write a lesson that starts from this project: steps, highlights and goals.")
@@ -633,6 +631,5 @@ def install_lesson_editor_menu(window: MainWindow) -> None:
     edit.setObjectName("edit_lesson_action")
     edit.setStatusTip("Open a .nnlesson file in the lesson editor.")
     edit.triggered.connect(lambda: edit_lesson(window))
-    menu.insertAction(before, new)
-    menu.insertAction(before, edit)
-    menu.insertSeparator(before)
+    window.add_file_action(new)
+    window.add_file_action(edit)

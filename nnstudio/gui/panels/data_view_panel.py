@@ -883,13 +883,7 @@ def install_data_view(window: Any, panel: DataViewPanel, dock: Any) -> DataViewC
     action.setShortcut(QKeySequence("Ctrl+Shift+I"))
     action.setStatusTip("Use your own data: a CSV, TSV or NumPy file, or a folder of images.")
     action.triggered.connect(lambda checked=False: import_data(window, controller))
-    file_menu = window.menu("File")
-    try:
-        before = window.menu("Export").menuAction()  # after Save As, before Export
-    except KeyError:
-        before = None
-    file_menu.insertAction(before, action)
-    file_menu.insertSeparator(before)
+    window.add_file_action(action)
     window.add_close_guard(controller.stop)
     controller.dock = dock
     controller.import_action = action
