@@ -71,7 +71,7 @@ class Preset:
 # away in Learn (the network view draws the output's picture itself, and a hovered neuron's),
 # and the window still fits a 1100-pixel-wide remembered size.
 LEARN = Preset(
-    "&Learn Layout", "Ctrl+Alt+L", False,
+    "&Learn Layout", "Ctrl+1", False,
     ((LEFT, Split(DOWN, (Group(("palette_dock",), 500, ("palette_dock",)),))),
      (BOTTOM, Split(ACROSS, (
          Group((*NETWORK_VIEWS, "runs_dock", "boundary_dock", "lesson_dock", "data_view_dock",
@@ -83,7 +83,7 @@ LEARN = Preset(
                    240)), 470))))),
     "network_dock")
 BUILD = Preset(
-    "&Build Layout", "Ctrl+Alt+B", True,
+    "&Build Layout", "Ctrl+2", True,
     ((LEFT, Split(DOWN, (Group(("palette_dock",), 500),))),
      (RIGHT, Split(DOWN, (Group(("inspector_dock", "dataset_dock", "hyperparameters_dock"), 330),
                           Group(("problems_dock",), 110)))),

@@ -45,8 +45,7 @@ def test_a_dense_16_after_the_sigmoid_output_is_a_problem_before_training(spiral
 
 def test_delete_right_after_a_palette_double_click_removes_the_new_layer(spiral_window, qtbot):
     window = spiral_window
-    qtbot.keyClick(window, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier
-                   | Qt.KeyboardModifier.AltModifier)  # the Build layout: palette and canvas
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)  # Build layout
     double_click_palette_layer(qtbot, window.palette_widget, "dense")
     assert window.canvas.selected_ids() == ["dense_3"]
     assert QApplication.focusWidget() is window.canvas  # not left in the palette
