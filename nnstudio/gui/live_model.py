@@ -52,6 +52,7 @@ REFRESH_INTERVAL_MS = 100  # at most ten refreshes a second
 MAX_BUSY_SHARE = 0.06
 MAX_WAIT_S = 2.0  # however much was spent (a first drawing, say), a refresh waits no longer
 PACE_WINDOW_S = 0.25  # the process's CPU seconds per wall second are measured over this long
+STREAM_GAP_S = 2.0  # live weights this long ago: the run is paused (or slow), pay by wall time
 TORCH_WAIT_MS = 200  # while torch is still being imported in the background, look again after
 TORCH_WAIT_LIMIT_S = 5.0
 
@@ -105,6 +106,7 @@ class LiveModel(QObject):
         self._debt_cpu_at = time.process_time()
         self._pace_mark = (self._debt_at, self._debt_cpu_at)
         self.cpu_pace = 1.0  # the process's CPU seconds per wall second lately, while streaming
+        self._offered_at = -float("inf")  # when live weights last came
         self._in_refresh = False
         self.watching = False  # read by the training thread: is any view visible?
         self._consumers: set[int] = set()
@@ -160,6 +162,7 @@ class LiveModel(QObject):
         if arrays is None:
             return
         self._weights = arrays
+        self._offered_at = time.monotonic()
         if self.viewed is None:  # while an earlier epoch is shown, the live ones wait
             self._mark("weights", live=True)
 
@@ -260,8 +263,10 @@ class LiveModel(QObject):
 
     @property
     def streaming(self) -> bool:
-        """True while the views show a running training's weights (it competes for the CPU)."""
-        return self.weights_state == LIVE
+        """True while the views show a running training's weights and more keep coming (the
+        run competes for the CPU; a paused one does not)."""
+        return (self.weights_state == LIVE
+                and time.monotonic() - self._offered_at < STREAM_GAP_S)
 
     @property
     def _pace(self) -> float:

@@ -39,6 +39,21 @@ def test_while_a_run_streams_an_idle_process_pays_nothing_off(qtbot, document):
     assert live.debt < 0.03 - 0.4 * MAX_BUSY_SHARE / 2
 
 
+def test_a_paused_run_no_longer_streams_and_the_wall_time_pays(qtbot, document, monkeypatch):
+    from nnstudio.gui import live_model
+
+    live = streaming_model(qtbot, document)
+    monkeypatch.setattr(live_model, "STREAM_GAP_S", 0.2)
+    time.sleep(0.3)  # no live weights since: the run is paused
+    assert not live.streaming
+    live._debt = 0.0
+    live.note_cost(0.03)
+    time.sleep(0.4)
+    assert live.debt < 0.03 - 0.4 * MAX_BUSY_SHARE / 2
+    live.offer_weights(weights(document.network, 5))  # Step: weights come again
+    assert live.streaming
+
+
 def test_without_a_run_streaming_the_debt_is_paid_off_with_the_wall_time(qtbot, document):
     live = streaming_model(qtbot, document)
     document.set_weights(weights(document.network, 4))  # the run ended: trained weights
