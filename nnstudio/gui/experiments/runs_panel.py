@@ -39,6 +39,9 @@ NAME, NOTE = "name", "note"
 MAX_NAME = 200
 MAX_COLUMN_WIDTH = 180  # pixels
 OK_COLOR = "#2e9d4f"
+SELECT_HINT = "Select runs in the table to see their curves together."
+NO_RUNS_HINT = ("No runs yet: each training run (Train, F5) lands in the table with its settings "
+                "and final scores, to compare, restore or re-run.")
 # The metric that picks the best run when a project has it, in this order of preference.
 BEST_PREFERENCE = ("val_accuracy", "val_r2", "val_loss", "accuracy", "r2", "loss")
 
@@ -241,8 +244,9 @@ class RunsPanel(QWidget):
         self.plot = make_plot(self, "", "epoch")
         self.plot.setObjectName("runs_plot")
         self.legend = add_legend(self.plot)
-        self.plot_hint = QLabel("Select runs in the table to see their curves together.")
+        self.plot_hint = QLabel()
         self.plot_hint.setObjectName("runs_plot_hint")
+        self.plot_hint.setWordWrap(True)
         plot_box = QWidget()
         plot_layout = QVBoxLayout(plot_box)
         plot_layout.setContentsMargins(0, 0, 0, 0)
@@ -473,6 +477,7 @@ class RunsPanel(QWidget):
                                         connect="finite")
             self.legend.addItem(self.repeated_curve, f"{self._run_name(report.run_id)} repeated")
         self.plot.getPlotItem().setLabel("left", axis_title(name) if name else "")
+        self.plot_hint.setText(SELECT_HINT if self.document.project.runs else NO_RUNS_HINT)
         self.plot_hint.setVisible(not wanted)
 
     def _fill_combos(self) -> None:

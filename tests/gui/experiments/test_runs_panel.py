@@ -241,3 +241,21 @@ def test_a_changed_run_record_is_reported_as_different(qtbot, panel):
     assert not report.identical and report.first_difference == ("loss", 2)
     assert panel.status.text().startswith("✗ run_1 did not repeat exactly")  # no name: its id
     assert math.isclose(report.largest_difference, 1e-6, rel_tol=0.2)
+
+
+def test_with_no_runs_yet_the_empty_table_says_what_will_land_there(qtbot, train_run):
+    from nnstudio.gui.document import ProjectDocument
+    from tests.gui.experiments.conftest import small_spiral_project
+
+    document = ProjectDocument(small_spiral_project())
+    made = RunsPanel(document)
+    qtbot.addWidget(made)
+    made.resize(1000, 400)
+    made.show()
+    qtbot.waitExposed(made)
+    assert made.model.rowCount() == 0
+    assert made.plot_hint.isVisible() and "No runs yet" in made.plot_hint.text()
+    train_run(document)
+    assert made.model.rowCount() == 1
+    assert made.plot_hint.isVisible() and "Select runs" in made.plot_hint.text()
+    made.shutdown()
