@@ -15,8 +15,10 @@ input plane, and the output's decision picture is drawn large beside the network
 training points. The drawing is also an editor, as Playground is: the input tiles carry tick
 boxes that switch the project's computed inputs on and off (data.transforms), and +/− buttons
 add or remove neurons of a hidden Dense layer and hidden layers; each is an undoable edit of the
-document, the same the data panel and the canvas make. The items are made once per network
-structure and layout; a refresh only sets pens, brushes and pixmaps.
+document, the same the data panel and the canvas make. Weights too are edited by hand:
+double-click a link or a bias (or a value in the neuron's list) and type a number; the change
+is an undoable edit of the current weights (nnstudio.gui.weight_edits). The items are made once
+per network structure and layout; a refresh only sets pens, brushes and pixmaps.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QPointF, QRectF, QSignalBlocker, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import (
     QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPainterPathStroker, QPen,
     QPixmap,
@@ -34,7 +36,8 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QAbstractItemView, QGraphicsItem, QGraphicsPathItem, QGraphicsPixmapItem, QGraphicsRectItem,
     QGraphicsScene, QGraphicsSimpleTextItem, QGraphicsView, QHBoxLayout, QHeaderView, QLabel,
-    QSplitter, QTableWidget, QTableWidgetItem, QToolButton, QToolTip, QVBoxLayout, QWidget,
+    QInputDialog, QSplitter, QTableWidget, QTableWidgetItem, QToolButton, QToolTip, QVBoxLayout,
+    QWidget,
 )
 
 from nnstudio.core.layers import LAYER_TYPES
@@ -44,6 +47,7 @@ from nnstudio.gui.panels.heatmap import (
     BACKGROUND_LUT, NEGATIVE_COLOR, POSITIVE_COLOR, class_rgba, levels_for, qimage, to_rgba,
 )
 from nnstudio.gui.panels.network_layout import COLUMNS, Labels, NetworkLayout, plan_layout
+from nnstudio.gui.weight_edits import edit_weight
 
 MAX_NEURONS = 32  # wider layers are drawn as a band
 THUMBNAIL_RESOLUTION = 24  # grid points per side of a neuron's heatmap
@@ -56,6 +60,7 @@ MAX_WIDTH_WEIGHT = 3.0  # |w| at and beyond which a link has its full width
 ZOOM_STEP = 1.15  # per wheel notch
 ZOOM_RANGE = (0.25, 4.0)
 BUTTON = 18.0  # side of a +/− button and of an input's tick box
+WEIGHT_PLACE_ROLE = Qt.ItemDataRole.UserRole + 1  # (tensor key, index) of a listed value
 # Drawn inside the column of the layer before them (activations, dropout), and drawn with
 # weights: both are traits of the layer registry.
 FOLDED_TYPES = tuple(key for key, kind in LAYER_TYPES.items() if kind.folds)
@@ -253,6 +258,7 @@ class NetworkView(QGraphicsView):
 
     neuron_clicked = Signal(object)  # NeuronItem
     neuron_hovered = Signal(object)  # the NeuronItem under the pointer, or None
+    item_double_clicked = Signal(object)  # the link, bias or neuron double-clicked
     resized = Signal()
 
     def __init__(self, scene: QGraphicsScene, parent: QWidget | None = None):
@@ -306,6 +312,15 @@ class NetworkView(QGraphicsView):
                 return
         super().mousePressEvent(event)
 
+    def mouseDoubleClickEvent(self, event) -> None:
+        item = self.item_at(event.position().toPoint())
+        if event.button() == Qt.MouseButton.LeftButton and item is not None \
+                and not isinstance(item, ButtonItem):
+            self.item_double_clicked.emit(item)
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
+
 
 # ---- the panel -------------------------------------------------------------------------------
 
@@ -349,6 +364,7 @@ class NetworkPanel(LivePanel):
         self.view = NetworkView(self.scene)
         self.view.neuron_clicked.connect(self._on_view_neuron_clicked)
         self.view.neuron_hovered.connect(self._on_view_neuron_hovered)
+        self.view.item_double_clicked.connect(self._on_view_item_double_clicked)
         self.view.resized.connect(self._on_view_resized)
         self.details_title = QLabel("Click a neuron to list its incoming weights and bias.")
         self.details_title.setObjectName("neuron_details_title")
@@ -358,7 +374,9 @@ class NetworkPanel(LivePanel):
         self.details.setHorizontalHeaderLabels(["Weight from", "Value"])
         self.details.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.details.verticalHeader().setVisible(False)
-        self.details.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.details.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
+                                     | QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.details.itemChanged.connect(self._on_details_item_changed)
         lower = QWidget()
         lower.setObjectName("neuron_details_box")
         lower.setVisible(False)  # shown once a neuron is clicked
@@ -1199,23 +1217,73 @@ class NetworkPanel(LivePanel):
             self.details_title.setText(f"{self.unit_name(column, unit)}: no incoming weights.")
             return
         source = self.columns[column.sources[0]]
-        rows = [(self._source_name(source, i), float(weight[unit, i]))
+        key = f"{column.node_id}.weight"
+        rows = [(self._source_name(source, i), float(weight[unit, i]), (key, (unit, i)))
                 for i in range(weight.shape[1])]
         if bias is not None:
-            rows.append(("bias b", float(bias[unit])))
+            rows.append(("bias b", float(bias[unit]), (f"{column.node_id}.bias", (unit,))))
         act = column.activation or "linear"
         self.details_title.setText(
             f"{self.unit_name(column, unit)}: a = {act}(Σ wᵢ·xᵢ + b), "
             f"{weight.shape[1]} incoming weights")
-        self.details.setRowCount(len(rows))
-        for row, (name, value) in enumerate(rows):
-            label = QTableWidgetItem(name)
-            number = QTableWidgetItem(format_value(value))
-            number.setData(Qt.ItemDataRole.UserRole, value)
-            number.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            number.setForeground(QBrush(QColor(POSITIVE_COLOR if value >= 0 else NEGATIVE_COLOR)))
-            self.details.setItem(row, 0, label)
-            self.details.setItem(row, 1, number)
+        with QSignalBlocker(self.details):  # filling the table is not an edit
+            self.details.setRowCount(len(rows))
+            for row, (name, value, place) in enumerate(rows):
+                label = QTableWidgetItem(name)
+                label.setFlags(label.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                number = QTableWidgetItem(format_value(value))
+                number.setData(Qt.ItemDataRole.UserRole, value)
+                number.setData(WEIGHT_PLACE_ROLE, place)
+                number.setToolTip("Double-click to type another value")
+                number.setTextAlignment(Qt.AlignmentFlag.AlignRight
+                                        | Qt.AlignmentFlag.AlignVCenter)
+                number.setForeground(QBrush(QColor(POSITIVE_COLOR if value >= 0
+                                                   else NEGATIVE_COLOR)))
+                self.details.setItem(row, 0, label)
+                self.details.setItem(row, 1, number)
+
+    # ---- weights by hand ----
+    @Slot(object)
+    def _on_view_item_double_clicked(self, item: QGraphicsItem) -> None:
+        if isinstance(item, LinkItem):
+            column, index = item.column, (item.target, item.source)
+            key, what = f"{column.node_id}.weight", self.describe_link(item)
+        else:
+            place = next((p for p, bias in self.bias_items.items() if bias is item), None)
+            if place is None:
+                return
+            column, index = self.columns[place[0]], (place[1],)
+            key, what = f"{column.node_id}.bias", self.describe_bias(*place)
+        current = float(self.live.display.array(key)[index])
+        value, ok = QInputDialog.getDouble(self, "Edit by hand", f"{what}\nNew value:",
+                                           current, -1e6, 1e6, 4)
+        if ok:
+            self.set_weight(key, index, value)
+
+    @Slot(QTableWidgetItem)
+    def _on_details_item_changed(self, item: QTableWidgetItem) -> None:
+        place = item.data(WEIGHT_PLACE_ROLE)
+        if place is None:
+            return
+        try:
+            value = float(item.text().replace(",", "."))
+        except ValueError:
+            self._report(f"'{item.text()}' is not a number.")
+            value = math.nan
+        if math.isnan(value) or not self.set_weight(*place, value):
+            self.update_view()  # the table shows the weights as they are
+
+    def set_weight(self, key: str, index: tuple[int, ...], value: float) -> bool:
+        """Set one weight or bias of the current weights by hand, as an undoable edit; False
+        (and the reason in the status bar) when refused."""
+        if self.live.viewed is not None:
+            message = ("The views show an earlier epoch of the timeline: choose Latest to edit "
+                       "the current weights.")
+        else:
+            message = edit_weight(self.live.document, key, tuple(index), value,
+                                  fresh=self.live.display.initial)
+        self._report(message)
+        return message is None
 
     def _source_name(self, source: Column, index: int) -> str:
         """Where a weight comes from, short: "x1", "dense_1 #3", "flatten_1 #40"."""
