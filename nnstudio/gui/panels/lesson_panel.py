@@ -218,6 +218,9 @@ class LessonPanel(QWidget):
         return button
 
     def _show_node(self, node_id: str) -> None:
+        build = self.window_.findChild(QAction, "build_layout_action")
+        if not self.window_.canvas.isVisible() and build is not None:
+            build.trigger()  # the Learn layout puts the canvas away
         self.window_.canvas.select_nodes([node_id], centre=True)
         self.window_.canvas.setFocus()
 
