@@ -112,7 +112,11 @@ class Preprocessor:
         x = np.asarray(x, dtype=np.float64)
         if self.method == "none":
             return x
-        return x * self.scale + self.shift
+        raw = x * self.scale + self.shift
+        # The network's numbers are float32: a 0 of the file comes back as ±1e-8 or so. Under
+        # float32's resolution of the column's numbers, a value is 0.
+        resolution = 8 * np.finfo(np.float32).eps * (np.abs(self.shift) + self.scale)
+        return np.where(np.abs(raw) < resolution, 0.0, raw)
 
     @property
     def scales_inputs(self) -> bool:

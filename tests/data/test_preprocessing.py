@@ -184,3 +184,16 @@ def test_inverse_transform_gives_back_the_datas_own_units(method):
     np.testing.assert_allclose(fitted.inverse_transform(fitted.transform(raw)), raw,
                                rtol=1e-5, atol=1e-6)
     assert fitted.scales_inputs == (method != "none")
+
+
+@pytest.mark.parametrize("method", ("standardize", "minmax"))
+def test_a_zero_in_the_data_comes_back_as_zero_not_float32_noise(method):
+    # A one-hot column (16 of 47 ones) next to a column in the hundreds: the network's float32
+    # numbers, taken back to the data's units, must not read 1.75e-08 where the file had 0.
+    rng = np.random.default_rng(0)
+    one_hot = (np.arange(47) % 3 == 0).astype(np.float64)
+    x = np.column_stack([one_hot, rng.uniform(90, 180, 47), np.zeros(47)])
+    preprocessor = Preprocessor(method).fit(x)
+    back = preprocessor.inverse_transform(preprocessor.transform(x))
+    assert np.all(back[one_hot == 0, 0] == 0.0) and np.all(back[:, 2] == 0.0)
+    assert np.allclose(back, x, rtol=1e-6, atol=0)
