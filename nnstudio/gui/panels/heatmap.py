@@ -117,18 +117,21 @@ def format_level(value: float) -> str:
 
 class ColorLegendBar(QWidget):
     """A colour scale from `levels[0]` (left) to `levels[1]` (right) through `lut`, with the
-    low, middle and high values written under it, as under Playground's output picture."""
+    low, middle and high values written under it, as under Playground's output picture;
+    `inline`: one text line high, the low and high values at the bar's ends (for a tool row)."""
 
     BAR_HEIGHT = 10
     MAX_WIDTH = 320
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, inline: bool = False):
         super().__init__(parent)
         self.setObjectName("color_legend")
         self.lut, self.levels, self.title = LUT, (-1.0, 1.0), ""
+        self.inline = inline
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setMinimumWidth(120)
-        self.setFixedHeight(self.BAR_HEIGHT + int(QFontMetricsF(self.font()).height()) + 6)
+        text_height = int(QFontMetricsF(self.font()).height())
+        self.setFixedHeight(text_height + 2 if inline else self.BAR_HEIGHT + text_height + 6)
 
     def set_scale(self, levels: tuple[float, float], lut: np.ndarray = LUT,
                   title: str = "") -> None:
@@ -146,6 +149,12 @@ class ColorLegendBar(QWidget):
         return format_level(low), format_level((low + high) / 2), format_level(high)
 
     def bar_rect(self) -> QRectF:
+        if self.inline:  # between the low and high values' texts
+            metrics = QFontMetricsF(self.font())
+            low, _, high = self.texts()
+            left, right = metrics.horizontalAdvance(low) + 6, metrics.horizontalAdvance(high) + 6
+            return QRectF(left, (self.height() - self.BAR_HEIGHT) / 2,
+                          max(self.width() - left - right, 10.0), self.BAR_HEIGHT)
         width = min(float(self.width()) - 8, self.MAX_WIDTH)
         return QRectF((self.width() - width) / 2, 2, width, self.BAR_HEIGHT)
 
@@ -157,6 +166,15 @@ class ColorLegendBar(QWidget):
         painter.setPen(self.palette().color(QPalette.ColorRole.Mid))
         painter.drawRect(bar)
         painter.setPen(self.palette().color(QPalette.ColorRole.Text))
+        if self.inline:
+            low, _, high = self.texts()
+            flags = Qt.AlignmentFlag.AlignVCenter
+            painter.drawText(QRectF(0, 0, bar.left() - 4, self.height()),
+                             flags | Qt.AlignmentFlag.AlignRight, low)
+            painter.drawText(QRectF(bar.right() + 4, 0, self.width(), self.height()),
+                             flags | Qt.AlignmentFlag.AlignLeft, high)
+            painter.end()
+            return
         text_row = QRectF(bar.left(), bar.bottom() + 2, bar.width(),
                           self.height() - bar.bottom() - 2)
         for text, align in zip(self.texts(), (Qt.AlignmentFlag.AlignLeft,

@@ -44,7 +44,8 @@ from nnstudio.core.layers import LAYER_TYPES
 from nnstudio.data.classes import class_color
 from nnstudio.gui.live_model import INITIAL, LIVE, MISMATCH, LivePanel, LiveModel
 from nnstudio.gui.panels.heatmap import (
-    BACKGROUND_LUT, NEGATIVE_COLOR, POSITIVE_COLOR, class_rgba, levels_for, qimage, to_rgba,
+    BACKGROUND_LUT, NEGATIVE_COLOR, POSITIVE_COLOR, ColorLegendBar, class_rgba, levels_for, qimage,
+    to_rgba,
 )
 from nnstudio.gui.panels.network_layout import COLUMNS, Labels, NetworkLayout, plan_layout
 from nnstudio.gui.weight_edits import edit_weight
@@ -343,6 +344,7 @@ class NetworkPanel(LivePanel):
         self.picture: QGraphicsPixmapItem | None = None
         self.picture_caption: QGraphicsSimpleTextItem | None = None
         self.thumbnails: dict[int, np.ndarray] = {}  # column -> (units, res, res) float32
+        self.heatmap_levels: dict[int, tuple] = {}  # column -> its heatmaps' (low, high)
         self.selected: tuple[int, int] | None = None
         self.expanded: set[int] = set()  # columns that show every neuron
         self.plan: NetworkLayout | None = None
@@ -401,6 +403,14 @@ class NetworkPanel(LivePanel):
         """The note, hidden layers' count with +/− (as Playground's), and zoom back to 100 %."""
         row = QHBoxLayout()
         row.addWidget(self.note, 1)
+        # The heatmaps' scale, as under Playground's picture; in the row, not taking height.
+        self.legend = ColorLegendBar(inline=True)
+        self.legend.setMaximumWidth(220)
+        policy = self.legend.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)  # showing it must not lay the drawing out again
+        self.legend.setSizePolicy(policy)
+        self.legend.hide()
+        row.addWidget(self.legend)
         self.layers_label = QLabel()
         self.layers_label.setObjectName("hidden_layers_label")
         row.addWidget(self.layers_label)
@@ -987,10 +997,11 @@ class NetworkPanel(LivePanel):
 
     def _update_heatmaps(self) -> None:
         probe = self.live.plane_probe(THUMBNAIL_RESOLUTION)
-        self.thumbnails = {}
+        self.thumbnails, self.heatmap_levels = {}, {}
         for neuron in self.neuron_items.values():
             if neuron.heatmap.isVisible() != (probe is not None):
                 neuron.heatmap.setVisible(probe is not None)
+        self.legend.setVisible(probe is not None)
         if probe is None:
             return
         for column in self.columns:
@@ -999,12 +1010,34 @@ class NetworkPanel(LivePanel):
             values = probe.values[column.shown_id]
             self.thumbnails[column.index] = values
             low, high = heatmap_levels(column, values)
+            self.heatmap_levels[column.index] = (low, high)
             # One colour lookup per column; image rows run top-down, the grid's bottom-up.
             rgba = to_rgba(values[:, ::-1], (np.reshape(low, (-1, 1, 1)),
                                              np.reshape(high, (-1, 1, 1))))
             for unit in self._drawn_units(column):
                 self.neuron_items[(column.index, unit)].heatmap.setPixmap(
                     QPixmap.fromImage(qimage(rgba[unit])))
+        self._update_legend()
+
+    def _update_legend(self) -> None:
+        """The colour scale of the hovered neuron's layer, else of the last hidden layer's
+        heatmaps (an input's own range for an input)."""
+        shown = {self.columns[index].shown_id: index for index in self.heatmap_levels}
+        hovered = self.live.hovered
+        if hovered is not None and hovered[0] in shown:
+            index, unit = shown[hovered[0]], hovered[1]
+        elif self.heatmap_levels:  # the layer before the output, as Playground's one scale
+            layers = [i for i in self.heatmap_levels if self.columns[i].node_type != "input"]
+            index, unit = (layers[-2] if len(layers) > 1 else max(self.heatmap_levels)), 0
+        else:
+            return
+        column, (low, high) = self.columns[index], self.heatmap_levels[index]
+        if column.node_type == "input":
+            low, high = low[unit], high[unit]
+            what = f"{self.unit_name(column, unit)} over the plane"
+        else:
+            what = f"the output of each neuron of {column.title} ({column.activation or 'linear'})"
+        self.legend.set_scale((float(low), float(high)), title=what)
 
     def _caption(self, what: str) -> str:
         """What the picture shows, over which plane: two lines as wide as the picture."""
@@ -1040,6 +1073,7 @@ class NetworkPanel(LivePanel):
     def _on_live_hovered_changed(self) -> None:
         if self.live.display is not None and self.is_shown():
             self._update_picture()
+            self._update_legend()
 
     def decision_rgba(self, values: np.ndarray) -> np.ndarray:
         """The output picture's pixels (rows top-down) from the output over the plane: the
