@@ -29,7 +29,7 @@ from typing import Any, Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QSize, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox,
     QPushButton, QSpinBox, QSplitter, QVBoxLayout, QWidget,
@@ -152,7 +152,7 @@ class SweepWindow(JobMixin, QWidget):
             self._frame_plots(self.plan_sweep())
         except NNStudioError:
             pass  # the network or the sizes need fixing; Start will say how
-        self.resize(1400, 900)
+        self._fit_screen(QSize(1400, 900))
 
     # ---- building ----
     def _build(self) -> None:

@@ -70,11 +70,11 @@ def test_a_run_trained_in_the_window_lands_in_the_table_and_restores_its_weights
         np.testing.assert_array_equal(window.document.weights[key], array)
 
 
-@pytest.mark.parametrize("name", ("twins", "search"))
-def test_an_experiment_dialog_fits_a_1366_by_768_screen_with_room_for_its_title_bar(window,
+@pytest.mark.parametrize("name", ("twins_dialog", "search_dialog", "sweep_window"))
+def test_an_experiment_window_fits_a_1366_by_768_screen_with_room_for_its_title_bar(window,
                                                                                     name):
-    getattr(window.experiments, f"{name}_action").trigger()
-    dialog = getattr(window.experiments, f"{name}_dialog")
+    getattr(window.experiments, f"{name.split('_')[0]}_action").trigger()
+    dialog = getattr(window.experiments, name)
     free = dialog.screen().availableGeometry()
     assert (free.width(), free.height()) == (1366, 768)
     assert dialog.width() <= free.width() * 0.9 and dialog.height() <= free.height() * 0.9
