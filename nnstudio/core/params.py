@@ -74,6 +74,18 @@ class ParamSpec:
 _INVALID = object()
 
 
+def typed_value(text: str) -> Any:
+    """What a person typed as a setting's value: an int or float when it reads as one, else
+    the text itself (stripped); the setting's own check then says whether it fits."""
+    text = text.strip()
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
 def _is_number(value: Any) -> bool:
     # numbers.Real also admits numpy scalars (a spin box or an array may hand us one);
     # bool is an int in Python but never a number here.

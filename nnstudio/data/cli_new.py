@@ -25,6 +25,7 @@ from typing import Any
 
 from nnstudio.core.errors import DataError, NNStudioError, ProjectError
 from nnstudio.core.network import Network, chain
+from nnstudio.core.params import typed_value
 from nnstudio.data.columns import (
     ColumnPlan,
     NoTargetFound,
@@ -307,20 +308,11 @@ def parse_generate(text: str) -> tuple[str, dict[str, Any], int]:
         key, equals, value = pair.partition("=")
         if not equals or not key.strip():
             raise _Usage(f"--generate: write PARAM=VALUE, e.g. classes=4, got {pair!r}")
-        params[key.strip()] = _value(value.strip())
+        params[key.strip()] = typed_value(value)
     seed = params.pop("seed", 0)
     if not isinstance(seed, int) or seed < 0:
         raise _Usage(f"--generate: seed must be a whole number of 0 or more, got {seed!r}")
     return name.strip(), params, seed
-
-
-def _value(text: str) -> Any:
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
 
 
 def _with_transforms(project: Any, dataset: Dataset,

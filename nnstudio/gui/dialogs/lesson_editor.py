@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core.config import TRAINING_SCHEMA
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.params import typed_value
 from nnstudio.core.lessons import (
     CONDITION_KINDS, LESSON_SUFFIX, NODE_HIGHLIGHT, OPERATORS, SETTING_HIGHLIGHT, Lesson,
     condition_fields, lesson_document, lesson_from_document, lesson_from_project, lesson_id_for,
@@ -109,7 +110,7 @@ class ConditionRow(QWidget):
             elif widget.currentData() is not None:
                 condition[name] = widget.currentData()
         condition["value"] = self.value_combo.currentData() if self._value_choices is not None \
-            else _number(self.value_edit.text())
+            else typed_value(self.value_edit.text())
         return condition
 
     # ---- building ----
@@ -175,7 +176,7 @@ class ConditionRow(QWidget):
     def _on_kind_combo_changed(self) -> None:
         kind = self.kind_combo.currentData()
         self._build_fields(kind, {})
-        self._fill_values({"value": _number(self.value_edit.text())})
+        self._fill_values({"value": typed_value(self.value_edit.text())})
         self.changed.emit()
 
     @Slot()
@@ -189,17 +190,6 @@ def _choice_text(choice: Any) -> str:
     if isinstance(choice, bool):
         return "yes" if choice else "no"
     return str(choice)
-
-
-def _number(text: str) -> Any:
-    """A typed value: an int or float when it reads as one, else the text as typed."""
-    text = text.strip()
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
 
 
 class LessonEditorDialog(QDialog):
