@@ -101,6 +101,8 @@ class LiveModel(QObject):
         self.data_version = 0  # counts changes of the data or of the plane
         self.refreshes = 0
         self.last_cost = 0.0  # CPU seconds of the last refresh, the views' updates included
+        self.round_cost = 0.0  # the same with the painting that followed it
+        self._run_begins = True  # the next live weights are a run's first
         self._debt = 0.0  # CPU seconds the views spent and have not yet paid off
         self._debt_at = time.monotonic()
         self._debt_cpu_at = time.process_time()
@@ -163,6 +165,12 @@ class LiveModel(QObject):
             return
         self._weights = arrays
         self._offered_at = time.monotonic()
+        if self._run_begins:
+            # A run's first picture is paid for in advance (the views draw once the run has
+            # earned it), so a short run is not slowed by a whole round of drawing.
+            self._run_begins = False
+            self._debt = max(self.debt, self.round_cost)
+            self._timer.stop()
         if self.viewed is None:  # while an earlier epoch is shown, the live ones wait
             self._mark("weights", live=True)
 
@@ -187,6 +195,7 @@ class LiveModel(QObject):
     @Slot()
     def _on_document_weights_changed(self) -> None:
         self._weights = self.document.weights
+        self._run_begins = True
         self.view_latest()  # new weights (a run's end, a restore, another project): shown
         self._mark("weights")
 
@@ -327,8 +336,13 @@ class LiveModel(QObject):
         self.note_cost(self.last_cost)
         # A zero timer fires once the events queued now (the paints) are done: the painting,
         # which happens in Qt's own code, is part of the cost.
-        QTimer.singleShot(0, self, lambda: self.note_cost(time.thread_time() - ended))
+        QTimer.singleShot(0, self, lambda: self._note_painting(ended))
         return True
+
+    def _note_painting(self, ended: float) -> None:
+        painting = time.thread_time() - ended
+        self.round_cost = self.last_cost + painting
+        self.note_cost(painting)
 
     def _torch_ready(self) -> bool:
         """False while the app's background thread is still importing torch (importing it here

@@ -85,3 +85,17 @@ def test_a_throttled_view_waits_for_the_views_shared_debt(qtbot, document):
     qtbot.waitUntil(lambda: panel.redraws > before, timeout=5000)
     panel.request_redraw(throttled=False)  # anything but live weights: at once, debt or not
     assert panel.redraws == before + 2
+
+
+def test_a_runs_first_picture_is_paid_for_in_advance(qtbot, document):
+    live = LiveModel(document)
+    shown_panel(qtbot, live)
+    live.round_cost = 0.03  # what the last whole refresh cost, its painting included
+    live._debt = 0.0
+    live.offer_weights(weights(document.network, 3))  # a run begins
+    assert live.debt > 0.02 and live._timer.isActive()
+    assert live._timer.interval() >= 0.9 * 0.02 / MAX_BUSY_SHARE * 1000
+    qtbot.waitUntil(lambda: live.streaming and not live.pending, timeout=5000)
+    live._debt = 0.0
+    live.offer_weights(weights(document.network, 4))  # the same run's next weights: no charge
+    assert live.debt < 0.001
