@@ -109,6 +109,14 @@ class GuideDialog(QDialog):
 
 # ---- keyboard shortcuts ------------------------------------------------------------------------
 
+def common_keys(shortcuts: list[QKeySequence]) -> list[QKeySequence]:
+    """`shortcuts` without the keys few keyboards have, which Qt's standard shortcuts add on
+    Linux (Undo: Ctrl+Z, F14 and a dedicated Undo key): F13 and up, and the Undo, Copy, Paste…
+    keys. All of them when none is common."""
+    common = [key for key in shortcuts if key.count() and key[0].key() <= Qt.Key.Key_F12]
+    return common or list(shortcuts)
+
+
 def shortcut_rows(window: QWidget) -> list[tuple[str, str, str]]:
     """(where, action, keys) for every action of `window` that has a shortcut: those in the
     menus first, in menu order (where = "File › New"), then the window's other actions."""
@@ -120,7 +128,7 @@ def shortcut_rows(window: QWidget) -> list[tuple[str, str, str]]:
             return
         seen.add(id(action))
         keys = ", ".join(key.toString(QKeySequence.SequenceFormat.NativeText)
-                         for key in action.shortcuts())
+                         for key in common_keys(action.shortcuts()))
         rows.append((where, _plain(action.text()) or action.objectName(), keys))
 
     def walk(menu: QMenu, where: str) -> None:

@@ -6,11 +6,14 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QWhatsThis
 
 from nnstudio.data.resources import RESOURCES_PACKAGE, guide_pages
-from nnstudio.gui.help import GuideDialog, ShortcutsDialog, page_title, shortcut_rows
+from nnstudio.gui.help import (
+    GuideDialog, ShortcutsDialog, common_keys, page_title, shortcut_rows,
+)
 from nnstudio.gui.panels.table import PANELS
 
 GUIDE_SECTIONS = ("Getting started", "Neurons and layers", "Activations",
@@ -56,7 +59,7 @@ def test_the_shortcut_table_lists_every_action_with_a_shortcut(qtbot, composed_w
     window = composed_window()
     with_keys = {(a.text().replace("&", "").rstrip(".…").strip(),
                   ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText)
-                            for k in a.shortcuts()))
+                            for k in common_keys(a.shortcuts())))
                  for a in window.findChildren(QAction) if a.shortcuts()}
     assert len(with_keys) >= 15  # File, Edit, View, Train and Help all have some
     help_action(window, "shortcuts_action").trigger()
@@ -105,3 +108,15 @@ def test_the_help_menu_reads_guide_first_and_about_last(composed_window):
     texts = [a.text() for a in window.menu("Help").actions()]
     assert texts == ["&Guide", "&Keyboard Shortcuts", "What's This?", "", "&Lessons",
                      "&About NN Studio"]
+
+
+def test_the_shortcut_table_lists_the_keys_people_have_not_f14_or_a_dedicated_undo_key(
+        composed_window):
+    window = composed_window(panels=())
+    keys = {action: keys for _where, action, keys in shortcut_rows(window)}
+    assert keys["Undo"].startswith(
+        QKeySequence("Ctrl+Z").toString(QKeySequence.SequenceFormat.NativeText))
+    assert "F14" not in keys["Undo"] and "Undo" not in keys["Undo"]
+    assert "Del" in keys["Delete"]  # Delete and Backspace are on every keyboard
+    only_dedicated = [QKeySequence(Qt.Key.Key_Copy)]
+    assert common_keys(only_dedicated) == only_dedicated  # never an empty row
