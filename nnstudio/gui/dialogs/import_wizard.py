@@ -570,6 +570,8 @@ class ImportPage(QWizardPage):
         super().__init__(parent)
         self._wizard = wizard
         self.setTitle("Reading the data")
+        # A subtitle too, so this page keeps the header the other pages have.
+        self.setSubTitle("The whole file, read with the choices made so far; Back keeps them.")
         self.dataset = None
         self.report = None
         self.progress = QProgressBar()

@@ -422,3 +422,10 @@ def test_the_empty_preview_says_what_will_show_there_until_a_file_is_chosen(
     qtbot.keyClick(page.path_edit, Qt.Key.Key_Delete)
     qtbot.waitUntil(lambda: page.format is None, timeout=3000)
     assert "No file chosen yet" in page.summary.text()
+
+
+def test_every_page_has_a_subtitle_so_the_header_looks_the_same_on_each(wizard):
+    w = wizard()
+    pages = [w.page(page_id) for page_id in w.pageIds()]
+    assert len(pages) == 3
+    assert all(page.title() and page.subTitle() for page in pages)
