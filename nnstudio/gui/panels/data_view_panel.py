@@ -245,6 +245,9 @@ class DataViewPanel(QWidget):
         view.verticalHeader().setDefaultSectionSize(22)
         view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         view.horizontalHeader().setDefaultSectionSize(90)
+        # Set, not left at the default: only then does the header elide a long column name
+        # at its end; otherwise it centres the name and cuts it on both sides.
+        view.horizontalHeader().setTextElideMode(Qt.TextElideMode.ElideRight)
         return view
 
     def _plot(self, name: str) -> pg.PlotWidget:

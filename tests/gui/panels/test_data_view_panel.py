@@ -334,3 +334,23 @@ def test_a_changed_data_file_asks_and_can_be_accepted(
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     wait_for_data(qtbot, controller, "d.csv: 61 samples")
     assert window.document.project.data.source.sha256 == data_checksum(data)
+
+
+def test_a_long_column_name_ends_in_an_ellipsis_instead_of_being_cut_on_both_sides(
+        panel, tmp_path):
+    path = tmp_path / "visits.csv"
+    rows = ["Patient age (years at the first visit),kind"]
+    rows += [f"{20 + i},{('a', 'b')[i % 2]}" for i in range(20)]
+    path.write_text("\n".join(rows) + "\n")
+    report = ImportReport()
+    panel.set_dataset(read_csv(path, None, "kind", report=report), report)
+    header = panel.table.horizontalHeader()
+    left, width = header.sectionViewportPosition(0), header.sectionSize(0)
+    assert header.fontMetrics().horizontalAdvance(panel.table_model.headerData(
+        0, Qt.Orientation.Horizontal)) > width  # the name is longer than its column
+    image = header.viewport().grab().toImage()
+    # Centred and clipped, the name's letters touch the column's left edge; elided at its
+    # end, it starts after the section's margin.
+    edge = [image.pixelColor(x, y).lightness() for x in range(left + 1, left + 4)
+            for y in range(2, header.height() - 2)]
+    assert min(edge) > 140
