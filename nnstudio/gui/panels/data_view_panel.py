@@ -35,6 +35,7 @@ from nnstudio.gui.theme import ERROR_COLOR
 
 MAX_SCATTER_POINTS = 5000  # drawn points; more only hide each other and slow the view
 MAX_MATRIX_POINTS = 1500
+MATRIX_LABEL_CHARS = 14  # longer, a name overlaps the next cell's (the Table shows it whole)
 MATRIX_FEATURES = 4
 IMAGES_PER_CLASS = 8
 IMAGE_SIZE = 56
@@ -496,9 +497,9 @@ class DataViewPanel(QWidget):
                 plot.showAxis("left", column == 0)
                 plot.showAxis("bottom", row == k - 1)
                 if column == 0:
-                    plot.setLabel("left", data.feature_names[row])
+                    plot.setLabel("left", _matrix_label(data.feature_names[row]))
                 if row == k - 1:
-                    plot.setLabel("bottom", data.feature_names[column])
+                    plot.setLabel("bottom", _matrix_label(data.feature_names[column]))
                 if row == column:
                     self._draw_histograms(plot, x[:, row], groups)
                 else:
@@ -891,3 +892,10 @@ def install_data_view(window: Any, panel: DataViewPanel, dock: Any) -> DataViewC
     controller.dock = dock
     controller.import_action = action
     return controller
+
+
+def _matrix_label(name: str) -> str:
+    """`name` short enough for one cell of the scatter matrix: cut with "…" when longer."""
+    if len(name) <= MATRIX_LABEL_CHARS:
+        return name
+    return name[:MATRIX_LABEL_CHARS - 1].rstrip() + "…"

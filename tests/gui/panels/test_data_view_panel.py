@@ -354,3 +354,15 @@ def test_a_long_column_name_ends_in_an_ellipsis_instead_of_being_cut_on_both_sid
     edge = [image.pixelColor(x, y).lightness() for x in range(left + 1, left + 4)
             for y in range(2, header.height() - 2)]
     assert min(edge) > 140
+
+
+def test_scatter_matrix_labels_are_cut_short_so_long_names_do_not_overlap(panel, tmp_path):
+    path = tmp_path / "visits.csv"
+    rows = ["Patient age (years at the first visit),Blood pressure systolic mmHg,bmi,kind"]
+    rows += [f"{20 + i},{100 + 3 * i},{22 + i % 5},{('a', 'b')[i % 2]}" for i in range(20)]
+    path.write_text("\n".join(rows) + "\n")
+    report = ImportReport()
+    panel.set_dataset(read_csv(path, None, "kind", report=report), report)
+    left = [panel.matrix_plots[(row, 0)].getAxis("left").labelText for row in range(3)]
+    bottom = [panel.matrix_plots[(2, column)].getAxis("bottom").labelText for column in range(3)]
+    assert left == bottom == ["Patient age (…", "Blood pressur…", "bmi"]
