@@ -43,6 +43,7 @@ from nnstudio.data.importers.common import (
 from nnstudio.data.importers.text_file import (
     check_text,
     decode_head,
+    encoding_problem,
     sniff_encoding,
     wide_encoding,
 )
@@ -111,10 +112,11 @@ class CsvOptions:
             )
         if not isinstance(self.header, bool):
             raise DataError(f"header: must be true or false, got {self.header!r}")
-        try:
-            codecs.lookup(self.encoding)
-        except (LookupError, TypeError):
-            raise DataError(f"encoding: unknown encoding {self.encoding!r}") from None
+        if not isinstance(self.encoding, str):
+            raise DataError(f"encoding: must be a text, got {self.encoding!r}")
+        problem = encoding_problem(self.encoding)
+        if problem is not None:
+            raise DataError(f"encoding: {self.encoding!r} {problem}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

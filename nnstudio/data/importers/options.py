@@ -12,7 +12,6 @@ format accepts at all is the importer's own check (`nnstudio.data.importers._opt
 
 from __future__ import annotations
 
-import codecs
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -21,6 +20,7 @@ from nnstudio.core.params import _show as _shown
 from nnstudio.data.dataset import TASKS
 from nnstudio.data.importers.csv import CATEGORICAL, MISSING
 from nnstudio.data.importers.images import COLORS, MAX_SIDE
+from nnstudio.data.importers.text_file import encoding_problem
 
 Rule = Callable[[Any, str], None]
 _USE = 'use e.g. "utf-8", "utf-16", "latin-1" or "cp1252"'
@@ -65,20 +65,11 @@ def _categorical(value: Any, where: str) -> None:
 
 
 def _encoding(value: Any, where: str) -> None:
-    """A codec that reads text files: "rot13" and "hex" are codecs, but not of text; "idna"
-    or "punycode" encode text but cannot read a file's lines with damaged bytes replaced."""
+    """A codec that reads text files (text_file.encoding_problem)."""
     _text(value, where)
-    try:
-        codec = codecs.lookup(value)
-    except LookupError:
-        raise DataError(f"{where}: {_shown(value)} is an unknown encoding; {_USE}") from None
-    try:
-        sample = "a,b\r\n1,\u00e9\r\n".encode(value, errors="replace")  # LookupError: not text
-        codec.incrementaldecoder(errors="replace").decode(sample + b"\xff", final=True)
-    except LookupError:
-        raise DataError(f"{where}: {_shown(value)} is not a text encoding; {_USE}") from None
-    except (UnicodeError, ValueError, TypeError):
-        raise DataError(f"{where}: {_shown(value)} cannot read text files; {_USE}") from None
+    problem = encoding_problem(value)
+    if problem is not None:
+        raise DataError(f"{where}: {_shown(value)} {problem}; {_USE}")
 
 
 def _one_character(value: Any, where: str) -> None:

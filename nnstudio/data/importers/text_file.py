@@ -11,6 +11,8 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
+import pyarrow
+
 from nnstudio.core.errors import DataError
 
 # Files people rename to .csv by mistake, by their first bytes.
@@ -64,6 +66,30 @@ def sniff_encoding(head: bytes) -> str:
     if len(head) >= 4 and even.count(0) > 0.4 * len(even) and not odd.count(0):
         return "utf-16-be"
     return "utf-8" if _is_utf8(head) else "latin-1"
+
+
+def encoding_problem(encoding: str) -> str | None:
+    """Why codec `encoding` cannot read a text file, in words ("is an unknown encoding", "is
+    not a text encoding", "cannot read text files"), or None when it can.
+
+    "rot13" and "hex" are codecs, but not of text; "idna" or "punycode" encode text but cannot
+    read a file's lines with damaged bytes replaced, as the CSV reader hands them over (in
+    pyarrow's buffers, which Python 3.13's punycode takes for bytes and fails on). What a codec
+    can do is tried, not looked up by name.
+    """
+    try:
+        codec = codecs.lookup(encoding)
+    except LookupError:
+        return "is an unknown encoding"
+    try:
+        sample = "a,b\r\n1,\u00e9\r\n".encode(encoding, errors="replace")  # LookupError: not text
+        codec.incrementaldecoder(errors="replace").decode(pyarrow.py_buffer(sample + b"\xff"),
+                                                          final=True)
+    except LookupError:
+        return "is not a text encoding"
+    except (UnicodeError, ValueError, TypeError, AttributeError):
+        return "cannot read text files"
+    return None
 
 
 def wide_encoding(encoding: str) -> bool:

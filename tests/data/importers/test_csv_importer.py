@@ -277,8 +277,11 @@ def test_bad_options_name_the_option():
         CsvOptions(delimiter=";;")
     with pytest.raises(DataError, match="decimal comma needs another delimiter"):
         CsvOptions(decimal=",")
-    with pytest.raises(DataError, match="unknown encoding 'klingon'"):
+    with pytest.raises(DataError, match="'klingon' is an unknown encoding"):
         CsvOptions(encoding="klingon")
+    for codec in ("idna", "punycode"):  # the same check as a project file's (on 3.13 too)
+        with pytest.raises(DataError, match=f"'{codec}' cannot read text files"):
+            CsvOptions(encoding=codec)
 
 
 def test_line_numbers_count_blank_lines_too(tmp_path):
