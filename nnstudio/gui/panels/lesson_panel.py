@@ -247,7 +247,8 @@ class LessonPanel(QWidget):
 
 def _goal_text(result: GoalResult) -> str:
     # Escaped: goals read "loss < 0.3", which rich text would take for the start of a tag.
-    found = escape("; ".join(condition.actual for condition in result.results))
+    # Each condition says what it found; "no run yet" once, however many conditions need a run.
+    found = escape("; ".join(dict.fromkeys(condition.actual for condition in result.results)))
     goal, why = escape(result.goal.describe()), escape(result.goal.why)
     if result.met:
         return (f"<span style='color:#2e7d32'>{MET} <b>Goal met:</b> {goal}"

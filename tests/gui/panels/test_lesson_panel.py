@@ -146,3 +146,14 @@ def test_a_bad_lesson_file_says_why_and_keeps_the_project(qtbot, window, monkeyp
     qtbot.waitUntil(lambda: bool(seen), timeout=5000)
     assert seen[0].startswith("bad.nnlesson: the file: missing 'format_version'")
     assert window.document.project is before and window.panels[LESSON_DOCK].lesson is None
+
+
+def test_what_a_goal_found_says_no_run_yet_once():
+    from nnstudio.core.lessons import builtin_lesson
+    from nnstudio.gui.panels.lesson_panel import _goal_text
+
+    lesson = builtin_lesson("5-overfitting")
+    results = lesson.check(lesson.project)
+    texts = [_goal_text(result) for result in results]
+    assert any("now: l2 0.0; no run yet</small>" in text for text in texts), texts
+    assert not any("no run yet; no run yet" in text for text in texts)
