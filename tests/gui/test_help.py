@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication, QWhatsThis
+from PySide6.QtWidgets import QWhatsThis
 
 from nnstudio.data.resources import RESOURCES_PACKAGE, guide_pages
 from nnstudio.gui.help import (
@@ -42,8 +42,10 @@ def test_the_guide_corrects_the_articles_worked_example():
 def test_help_guide_shows_each_section_from_its_contents_list(qtbot, composed_window):
     window = composed_window(panels=())
     help_action(window, "guide_action").trigger()
-    dialog = next(w for w in QApplication.topLevelWidgets()
-                  if isinstance(w, GuideDialog) and w.isVisible())
+    # The window's own child: scanning every top-level widget may meet one a previous test's
+    # teardown has just deleted, and crash.
+    dialog = window.findChild(GuideDialog)
+    assert dialog.isVisible()
     qtbot.addWidget(dialog)
     titles = [dialog.contents.item(i).text() for i in range(dialog.contents.count())]
     assert tuple(titles) == GUIDE_SECTIONS
@@ -63,8 +65,8 @@ def test_the_shortcut_table_lists_every_action_with_a_shortcut(qtbot, composed_w
                  for a in window.findChildren(QAction) if a.shortcuts()}
     assert len(with_keys) >= 15  # File, Edit, View, Train and Help all have some
     help_action(window, "shortcuts_action").trigger()
-    dialog = next(w for w in QApplication.topLevelWidgets()
-                  if isinstance(w, ShortcutsDialog) and w.isVisible())
+    dialog = window.findChild(ShortcutsDialog)
+    assert dialog.isVisible()
     qtbot.addWidget(dialog)
     table = dialog.table
     shown = {(table.item(r, 1).text(), table.item(r, 2).text()) for r in range(table.rowCount())}
