@@ -25,8 +25,8 @@ def file_menu_action(window, text: str):
 
 def open_editor(qtbot, window) -> LessonEditorDialog:
     file_menu_action(window, "New &Lesson from Project").trigger()
-    editor = next(w for w in QApplication.topLevelWidgets()
-                  if isinstance(w, LessonEditorDialog) and w.isVisible())
+    # The window's own child (a scan of every top-level widget may meet a deleted one).
+    editor = next(w for w in window.findChildren(LessonEditorDialog) if w.isVisible())
     qtbot.addWidget(editor, before_close_func=forget_edits)
     return editor
 
@@ -156,8 +156,8 @@ def test_edit_lesson_opens_a_saved_file_and_saves_it_in_place(qtbot, window, mon
     monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(
         lambda *args, **kwargs: (str(tmp_path / "mine.nnlesson"), "")))
     file_menu_action(window, "Edit Lesson…").trigger()
-    reopened = next(w for w in QApplication.topLevelWidgets()
-                    if isinstance(w, LessonEditorDialog) and w.isVisible())
+    reopened = next(w for w in window.findChildren(LessonEditorDialog)
+                    if w.isVisible() and w.path is not None)
     qtbot.addWidget(reopened, before_close_func=forget_edits)
     assert reopened.path == tmp_path / "mine.nnlesson"
     reopened.text_edit.setPlainText("Changed.")
