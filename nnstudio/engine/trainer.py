@@ -152,15 +152,22 @@ def _check_embeddings(network: Network, model: GraphModule, train: Any) -> None:
                     "whole-number token indices")
 
 
-def _monitor(config: TrainingConfig, objective: Objective, validation_samples: int) -> str | None:
-    watched = config.early_stopping or config.schedule == "plateau"
-    if not watched:
+def watched_metric(config: TrainingConfig, objective: Objective) -> str | None:
+    """The validation metric early stopping or the plateau schedule watches (None: neither is
+    on); SpecError when it does not apply to the task. The exported script asks this too."""
+    if not (config.early_stopping or config.schedule == "plateau"):
         return None
     allowed = CLASSIFICATION_MONITORS if objective.is_classification else REGRESSION_MONITORS
     if config.monitor not in allowed:
         kind = "classes" if objective.is_classification else "numbers"
         raise SpecError(f"training.monitor: {config.monitor} does not apply when predicting "
                         f"{kind}: choose one of {', '.join(allowed)}")
+    return config.monitor
+
+
+def _monitor(config: TrainingConfig, objective: Objective, validation_samples: int) -> str | None:
+    if watched_metric(config, objective) is None:
+        return None
     if validation_samples == 0:
         if config.early_stopping:
             raise SpecError("training.early_stopping: needs validation data to watch; give the "

@@ -37,7 +37,7 @@ from nnstudio.engine.export.templates import training as training_templates
 from nnstudio.engine.losses import LOSS_NAMES, Objective, make_objective
 from nnstudio.engine.modules import build_model, multiply_adds
 from nnstudio.engine.target_scaling import foldable_output, scale_power
-from nnstudio.engine.trainer import CLASSIFICATION_MONITORS, REGRESSION_MONITORS
+from nnstudio.engine.trainer import watched_metric
 
 # The file behind each bundled dataset (see nnstudio/data/bundled.py).
 BUNDLED_FILES = {
@@ -184,19 +184,8 @@ def _plan(project: Project, dataset: Dataset, file_name: str) -> _Run:
     target_output = None
     if computed.task == "regression" and computed.output_size == 1:
         target_output = foldable_output(network)  # as `fit` decides (engine.target_scaling)
-    return _Run(project, dataset, objective, _monitor(config, objective), target_output,
+    return _Run(project, dataset, objective, watched_metric(config, objective), target_output,
                 any(True for _ in model.buffers()), model_code(network).renamed, file_name)
-
-
-def _monitor(config: TrainingConfig, objective: Objective) -> str | None:
-    if not (config.early_stopping or config.schedule == "plateau"):
-        return None
-    allowed = CLASSIFICATION_MONITORS if objective.is_classification else REGRESSION_MONITORS
-    if config.monitor not in allowed:
-        kind = "classes" if objective.is_classification else "numbers"
-        raise SpecError(f"training.monitor: {config.monitor} does not apply when predicting "
-                        f"{kind}: choose one of {', '.join(allowed)}")
-    return config.monitor
 
 
 def _data_file_name(script_name: str) -> str:
