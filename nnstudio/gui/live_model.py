@@ -38,21 +38,25 @@ from nnstudio.core.errors import NNStudioError
 from nnstudio.core.layers import layer_type
 from nnstudio.data.classes import ClassLegend
 from nnstudio.engine.callbacks import Callback
+from nnstudio.gui.background import REPORT_INTERVAL
 
 log = logging.getLogger(__name__)
 
 REFRESH_INTERVAL_MS = 100  # at most ten refreshes a second
-# The views together (refreshes, every view's redraw, the painting that follows) may use at
-# most this share of the time: what they spend (CPU seconds of the GUI thread) is a debt paid
-# off at this rate, and the next refresh (and a throttled view's next redraw) waits until it
-# is paid, so the views never crowd out the training thread, whatever the network, the
-# machine's load and the number of views open. While a run streams live weights the debt is
-# paid from the CPU time the process gets, not the wall time: on a busy machine a process gets
-# a fraction of a core, and a share of wall time would be a far larger share of training's.
-MAX_BUSY_SHARE = 0.06
+# A run copies its weights for the views at most as often as its snapshots are delivered.
+LIVE_WEIGHTS_INTERVAL_S = REPORT_INTERVAL
+# While a run streams live weights, the views together (refreshes, every view's redraw, the
+# painting that follows) may use at most this share of the process's CPU time: what they spend
+# (CPU seconds of the GUI thread) is a debt paid off at this rate, and the next refresh (and a
+# throttled view's next redraw) waits until it is paid, so the views never crowd out the
+# training thread, whatever the network, the machine's load and the number of views open. The
+# CPU time, not the wall time: on a busy machine a process gets a fraction of a core, and a
+# share of wall time would be a far larger share of training's. Without a run streaming the
+# views compete with nothing and redraw at once.
+MAX_BUSY_SHARE = 0.04
 MAX_WAIT_S = 2.0  # however much was spent (a first drawing, say), a refresh waits no longer
 PACE_WINDOW_S = 0.25  # the process's CPU seconds per wall second are measured over this long
-STREAM_GAP_S = 2.0  # live weights this long ago: the run is paused (or slow), pay by wall time
+STREAM_GAP_S = 2.0  # live weights this long ago: the run is paused (or ended), nothing streams
 TORCH_WAIT_MS = 200  # while torch is still being imported in the background, look again after
 TORCH_WAIT_LIMIT_S = 5.0
 
@@ -62,15 +66,22 @@ TRAINED, LIVE, INITIAL, MISMATCH = "trained", "live", "initial", "mismatch"
 
 class LiveWeightsRequest(Callback):
     """Asks a run for weight copies in its epoch snapshots while `wanted()` says a view shows
-    them (read at each epoch's end, so a run copies nothing while no live view is on screen).
-    The snapshots reach the live model through the controller, the one route of a run."""
+    them (read at each epoch's end, so a run copies nothing while no live view is on screen),
+    at most every `LIVE_WEIGHTS_INTERVAL_S`: the views show only the newest weights of each
+    delivery. The snapshots reach the live model through the controller, the one route of a
+    run."""
 
     def __init__(self, wanted: Callable[[], bool]):
         self.wanted = wanted
+        self._asked_at = -float("inf")
 
     @property
     def wants_weights(self) -> bool:
-        return self.wanted()
+        now = time.monotonic()
+        if now - self._asked_at < LIVE_WEIGHTS_INTERVAL_S or not self.wanted():
+            return False
+        self._asked_at = now
+        return True
 
 
 class LiveModel(QObject):
@@ -103,10 +114,9 @@ class LiveModel(QObject):
         self.last_cost = 0.0  # CPU seconds of the last refresh, the views' updates included
         self.round_cost = 0.0  # the same with the painting that followed it
         self._run_begins = True  # the next live weights are a run's first
-        self._debt = 0.0  # CPU seconds the views spent and have not yet paid off
-        self._debt_at = time.monotonic()
+        self._debt = 0.0  # CPU seconds the views spent while streaming, not yet paid off
         self._debt_cpu_at = time.process_time()
-        self._pace_mark = (self._debt_at, self._debt_cpu_at)
+        self._pace_mark = (time.monotonic(), self._debt_cpu_at)
         self.cpu_pace = 1.0  # the process's CPU seconds per wall second lately, while streaming
         self._offered_at = -float("inf")  # when live weights last came
         self._in_refresh = False
@@ -163,13 +173,15 @@ class LiveModel(QObject):
         """Weights from a running training (on the GUI thread); shown at the next refresh."""
         if arrays is None:
             return
+        if not self.streaming:
+            self._start_streaming()
         self._weights = arrays
         self._offered_at = time.monotonic()
         if self._run_begins:
             # A run's first picture is paid for in advance (the views draw once the run has
             # earned it), so a short run is not slowed by a whole round of drawing.
             self._run_begins = False
-            self._debt = max(self.debt, self.round_cost)
+            self._debt = self.round_cost
             self._timer.stop()
         if self.viewed is None:  # while an earlier epoch is shown, the live ones wait
             self._mark("weights", live=True)
@@ -196,6 +208,7 @@ class LiveModel(QObject):
     def _on_document_weights_changed(self) -> None:
         self._weights = self.document.weights
         self._run_begins = True
+        self._offered_at = -float("inf")  # a run's end, a restore: no run streams now
         self.view_latest()  # new weights (a run's end, a restore, another project): shown
         self._mark("weights")
 
@@ -259,45 +272,46 @@ class LiveModel(QObject):
     # ---- what the views cost ----
     def note_cost(self, seconds: float) -> None:
         """Add `seconds` of GUI-thread CPU time the views spent (LivePanel.redraw calls this;
-        a view that works outside `redraw` may call it too). Refreshes wait until it is paid
-        off at MAX_BUSY_SHARE of the time."""
-        if not self._in_refresh:  # a refresh counts the redraws it makes itself
-            self._debt = min(self.debt + seconds, MAX_WAIT_S * MAX_BUSY_SHARE * self._pace)
+        a view that works outside `redraw` may call it too). While a run streams, refreshes
+        wait until it is paid off at MAX_BUSY_SHARE of the process's CPU time."""
+        if self.streaming and not self._in_refresh:  # a refresh counts its redraws itself
+            # All of it, however much: the views then wait longer (at most MAX_WAIT_S each
+            # time) until it is paid.
+            self._debt = self.debt + seconds
 
     @property
     def debt(self) -> float:
-        """CPU seconds the views spent that are not yet paid off."""
+        """CPU seconds the views spent while a run streams that are not yet paid off."""
+        if not self.streaming:
+            return 0.0
         self._pay_off()
         return self._debt
 
     @property
     def streaming(self) -> bool:
-        """True while the views show a running training's weights and more keep coming (the
-        run competes for the CPU; a paused one does not)."""
-        return (self.weights_state == LIVE
-                and time.monotonic() - self._offered_at < STREAM_GAP_S)
-
-    @property
-    def _pace(self) -> float:
-        """Seconds of paying time per wall second: the process's CPU pace while streaming."""
-        return self.cpu_pace if self.streaming else 1.0
+        """True while a run sends live weights and more keep coming: it competes with the
+        views for the CPU (a paused or ended one does not)."""
+        return time.monotonic() - self._offered_at < STREAM_GAP_S
 
     def wait_ms(self) -> float:
         """Milliseconds until the views' debt is paid off at the present pace (at most
         MAX_WAIT_S); views wait this long before drawing again."""
-        return min(self.debt * 1000 / (MAX_BUSY_SHARE * self._pace), MAX_WAIT_S * 1000)
+        return min(self.debt * 1000 / (MAX_BUSY_SHARE * self.cpu_pace), MAX_WAIT_S * 1000)
+
+    def _start_streaming(self) -> None:
+        """Live weights come (a run begins, or resumes after a pause): the views' debt and the
+        process's pace count from now, what was spent meanwhile competed with nothing."""
+        wall, cpu = time.monotonic(), time.process_time()
+        self._debt, self._debt_cpu_at, self._pace_mark = 0.0, cpu, (wall, cpu)
 
     def _pay_off(self) -> None:
         """Pay the debt off for the time since the last look: MAX_BUSY_SHARE of the process's
-        CPU time while streaming, of the wall time otherwise."""
+        CPU time."""
         wall, cpu = time.monotonic(), time.process_time()
-        spent = cpu - self._debt_cpu_at if self.streaming else wall - self._debt_at
-        self._debt = max(0.0, self._debt - spent * MAX_BUSY_SHARE)
-        self._debt_at, self._debt_cpu_at = wall, cpu
+        self._debt = max(0.0, self._debt - (cpu - self._debt_cpu_at) * MAX_BUSY_SHARE)
+        self._debt_cpu_at = cpu
         marked_wall, marked_cpu = self._pace_mark
-        if not self.streaming:  # the pace of an idle window says nothing about a run's
-            self._pace_mark = (wall, cpu)
-        elif wall - marked_wall >= PACE_WINDOW_S:
+        if wall - marked_wall >= PACE_WINDOW_S:
             pace = (cpu - marked_cpu) / (wall - marked_wall)
             self.cpu_pace = min(max(pace, 0.05), float(os.cpu_count() or 1))
             self._pace_mark = (wall, cpu)

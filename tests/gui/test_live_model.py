@@ -184,7 +184,25 @@ def test_a_run_copies_weights_only_while_a_view_of_the_live_model_is_on_screen(q
     assert not request.wants_weights
 
 
-def test_a_training_runs_snapshots_feed_the_live_model_while_it_is_watched(qtbot, document):
+def test_a_run_copies_weights_for_the_views_at_most_as_often_as_they_are_delivered(
+        qtbot, document, monkeypatch):
+    from nnstudio.gui import live_model
+
+    monkeypatch.setattr(live_model, "LIVE_WEIGHTS_INTERVAL_S", 0.3)
+    live = LiveModel(document)
+    request = live.make_request()
+    shown_panel(qtbot, live)
+    assert request.wants_weights
+    assert not request.wants_weights  # the epoch after: too soon
+    time.sleep(0.3)
+    assert request.wants_weights
+
+
+def test_a_training_runs_snapshots_feed_the_live_model_while_it_is_watched(qtbot, document,
+                                                                           monkeypatch):
+    from nnstudio.gui import live_model
+
+    monkeypatch.setattr(live_model, "LIVE_WEIGHTS_INTERVAL_S", 0.0)  # weights every epoch
     live = LiveModel(document)
     shown_panel(qtbot, live)
     sent: list = []
@@ -209,10 +227,12 @@ def test_what_the_views_spend_delays_the_next_refresh_to_keep_within_their_share
 
     live = LiveModel(document)
     shown_panel(qtbot, live)
-    qtbot.waitUntil(lambda: live.debt == 0.0, timeout=5000)
+    live.offer_weights(weights(document.network, 3))  # a run streams live weights
+    qtbot.waitUntil(lambda: not live.pending, timeout=5000)
+    live._debt = 0.0  # (its first picture is paid)
     live.note_cost(0.03)  # e.g. a view's redraw took 30 ms of the GUI thread
     assert live.debt == pytest.approx(0.03, abs=0.002)
-    document.set_weights(weights(document.network, 4))
+    live.offer_weights(weights(document.network, 4))
     assert live._timer.isActive()
     assert live._timer.interval() >= 0.9 * 0.03 / MAX_BUSY_SHARE * 1000
     qtbot.waitUntil(lambda: not live.pending, timeout=5000)
@@ -223,8 +243,10 @@ def test_however_much_the_views_spent_a_refresh_waits_at_most_two_seconds(qtbot,
 
     live = LiveModel(document)
     shown_panel(qtbot, live)
-    live.note_cost(5.0)  # a very slow first drawing
-    document.set_weights(weights(document.network, 4))
+    live.offer_weights(weights(document.network, 3))  # a run streams live weights
+    qtbot.waitUntil(lambda: not live.pending, timeout=5000)
+    live.note_cost(5.0)  # a very slow drawing
+    live.offer_weights(weights(document.network, 4))
     assert live._timer.interval() <= MAX_WAIT_S * 1000
 
 

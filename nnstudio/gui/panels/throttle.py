@@ -17,7 +17,7 @@ import time
 from PySide6.QtCore import QTimer, Slot
 from PySide6.QtWidgets import QDockWidget, QWidget
 
-from nnstudio.gui.live_model import LIVE, LivePanel, LiveModel
+from nnstudio.gui.live_model import LIVE, MAX_WAIT_S, LivePanel, LiveModel
 
 LIVE_INTERVAL_MS = 250  # at most four redraws a second while weights stream in
 # While throttled, a panel's redraws (its update and the painting that follows, in CPU time of
@@ -69,14 +69,16 @@ class ThrottledLivePanel(LivePanel):
 
     def request_redraw(self, throttled: bool = True) -> None:
         """Redraw now if shown, or (when `throttled`) once `throttle_ms` have passed since the
-        last redraw and the views' shared debt is paid (`LiveModel.wait_ms`); a hidden panel
-        only remembers that it is out of date."""
+        last redraw and the views' shared debt is paid (`LiveModel.wait_ms`; but at least every
+        MAX_WAIT_S); a hidden panel only remembers that it is out of date."""
         if not self.is_shown():
             self.stale = True
             return
         if throttled:
-            wait_ms = max(self.throttle_ms - (time.monotonic() - self._last_redraw) * 1000,
-                          self.live.wait_ms())
+            # Its own interval, and the shared debt for at most MAX_WAIT_S since it last drew.
+            since_ms = (time.monotonic() - self._last_redraw) * 1000
+            wait_ms = max(self.throttle_ms - since_ms,
+                          min(self.live.wait_ms(), MAX_WAIT_S * 1000 - since_ms))
             if wait_ms > 0:
                 self.stale = True
                 if not self._later.isActive():
@@ -87,8 +89,8 @@ class ThrottledLivePanel(LivePanel):
 
     @Slot()
     def _on_later_timeout(self) -> None:
-        if self.stale and self.is_shown():
-            self.redraw()
+        if self.stale:  # other views may have drawn meanwhile: the shared debt is asked again
+            self.request_redraw(throttled=self.live.weights_state == LIVE)
 
     @Slot()
     def _catch_up(self) -> None:
