@@ -14,13 +14,15 @@ panel asks each run for weights and gradient norms through a callback that only 
 it wants (the engine computes norms once per epoch, and only when asked). Recording is cheap and
 goes on while the panel is hidden, so it has the whole run when opened: gradient norms for every
 epoch, histograms for at most `MAX_ROWS` epochs (a histogram only when at least `stride` epochs
-passed since the last one; when the rows fill up every other one goes and the stride doubles).
-Drawing happens only while the panel is visible, at most four times a second.
+and `RECORD_INTERVAL_S` passed since the last one, and always of the run's last epoch; when the
+rows fill up every other one goes and the stride doubles). Drawing happens only while the panel
+is visible, at most four times a second; recording and drawing count to the views' budget.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from typing import Any, Iterable
 
 import numpy as np
@@ -38,6 +40,9 @@ from nnstudio.gui.panels.heatmap import CLASS_COLORS, POSITIVE_COLOR
 from nnstudio.gui.panels.throttle import ThrottledLivePanel
 
 MAX_ROWS = 200  # epochs with a weight histogram, at most
+# While a run streams weights (up to 20 times a second), a histogram at most this often: the
+# rows stay fine enough, and recording costs the run a small, fixed share.
+RECORD_INTERVAL_S = 0.2
 RECORD_BINS = 64  # bins of each recorded histogram (its own range)
 COLUMNS = 80  # bins across the value axis of the picture over the epochs
 
@@ -69,18 +74,17 @@ class WeightsHistory:
     def __bool__(self) -> bool:
         return bool(self.epochs or self.norm_epochs)
 
-    def add_snapshots(self, snapshots: Iterable[Any], offset: int = 0) -> bool:
-        """Record epoch snapshots (epoch numbers shifted by `offset`); True if anything new."""
-        changed = False
-        latest = None
-        for snapshot in snapshots:
-            epoch = offset + snapshot.epoch
-            if snapshot.gradient_norms is not None:
-                self.add_norms(epoch, snapshot.gradient_norms, snapshot.weight_norm)
-                changed = True
-            if snapshot.weights is not None:
-                latest = (epoch, snapshot.weights)
-        if latest is not None and self.wants(latest[0]):
+    def add_snapshots(self, snapshots: Iterable[Any], offset: int = 0,
+                      histograms: bool = True) -> bool:
+        """Record epoch snapshots (epoch numbers shifted by `offset`), their weights' histogram
+        too if `histograms`; True if anything new."""
+        normed = [snapshot for snapshot in snapshots if snapshot.gradient_norms is not None]
+        if normed:
+            self._add_norms(normed, offset)
+        changed = bool(normed)
+        latest = next(((offset + snapshot.epoch, snapshot.weights) for snapshot in
+                       reversed(snapshots) if snapshot.weights is not None), None)
+        if histograms and latest is not None and self.wants(latest[0]):
             self.add_weights(*latest)
             changed = True
         return changed
@@ -104,16 +108,19 @@ class WeightsHistory:
             self.stride *= 2
         self.version += 1
 
-    def add_norms(self, epoch: int, norms, weight_norm: float | None = None) -> None:
+    def _add_norms(self, snapshots: list, offset: int) -> None:
+        """The snapshots' gradient norms and weight norms, column by column: a small network's
+        run sends over a thousand epochs a second."""
         count = len(self.norm_epochs)
-        self.norm_epochs.append(epoch)
-        self.weight_norms.append(math.nan if weight_norm is None else float(weight_norm))
-        for node_id, value in norms.items():
-            column = self.norms.setdefault(node_id, [math.nan] * count)
-            column.append(float(value))
-        for column in self.norms.values():
-            if len(column) == count:
-                column.append(math.nan)
+        self.norm_epochs.extend(offset + snapshot.epoch for snapshot in snapshots)
+        self.weight_norms.extend(math.nan if snapshot.weight_norm is None
+                                 else float(snapshot.weight_norm) for snapshot in snapshots)
+        for snapshot in snapshots:
+            for node_id in snapshot.gradient_norms.keys() - self.norms.keys():
+                self.norms[node_id] = [math.nan] * count
+        for node_id, column in self.norms.items():
+            column.extend(float(snapshot.gradient_norms.get(node_id, math.nan))
+                          for snapshot in snapshots)
         self.version += 1
 
     def keys(self) -> list[str]:
@@ -189,6 +196,7 @@ class WeightsPanel(ThrottledLivePanel):
         # display copy has the run's weights.
         self._latest: tuple[int, Any] | None = None
         self._running = False
+        self._recorded_at = -float("inf")  # when the last histogram was recorded
         self._keys: list[str] = []
         self._picture_for: tuple | None = None
         self._norms_for: tuple | None = None
@@ -307,13 +315,19 @@ class WeightsPanel(ThrottledLivePanel):
 
     def add_snapshots(self, snapshots: tuple) -> None:
         """Record a run's epoch snapshots (as the controller sends them) and redraw soon."""
+        started = time.thread_time()
         for snapshot in reversed(snapshots):
             if snapshot.weights is not None:
                 self._last_snapshot = (self._offset + snapshot.epoch, snapshot.weights)
                 self._latest = self._last_snapshot
                 break
-        if self.history.add_snapshots(snapshots, self._offset):
+        due = time.monotonic() - self._recorded_at >= RECORD_INTERVAL_S
+        rows = len(self.history.epochs)
+        if self.history.add_snapshots(snapshots, self._offset, histograms=due):
             self.request_redraw()
+        if len(self.history.epochs) != rows:
+            self._recorded_at = time.monotonic()
+        self.live.note_cost(time.thread_time() - started)
 
     @Slot(object)
     def _on_controller_run_finished(self, end: Any) -> None:

@@ -13,7 +13,8 @@ from nnstudio.engine.callbacks import EpochSnapshot
 from nnstudio.engine.inspection import histogram, rebin, weight_histograms
 from nnstudio.gui.live_model import LiveModel
 from nnstudio.gui.panels.weights_panel import (
-    COLUMNS, RECORD_BINS, HistoryRequest, WeightsHistory, WeightsPanel, tensor_label,
+    COLUMNS, RECORD_BINS, RECORD_INTERVAL_S, HistoryRequest, WeightsHistory, WeightsPanel,
+    tensor_label,
 )
 
 pytestmark = pytest.mark.usefixtures("warm_torch")
@@ -95,10 +96,13 @@ def test_snapshots_become_rows_of_histograms_and_gradient_norm_curves(open_panel
     norms = [{"dense_1": float(rng.uniform(0.1, 2)), "dense_2": float(rng.uniform(0.1, 2)),
               "dense_3": float(rng.uniform(0.1, 2))} for _ in range(6)]
     panel.add_snapshots(tuple(snapshot(e + 1, weights[e], norms[e]) for e in range(3)))
-    panel.add_snapshots(tuple(snapshot(e + 1, weights[e], norms[e]) for e in range(3, 6)))
+    panel.add_snapshots(tuple(snapshot(e + 1, weights[e], norms[e]) for e in range(3, 5)))
+    assert panel.history.epochs == [3]  # too soon after the last one: no histogram
+    panel._recorded_at -= RECORD_INTERVAL_S
+    panel.add_snapshots((snapshot(6, weights[5], norms[5]),))
     panel.redraw()
     history = panel.history
-    assert history.epochs == [3, 6]  # one histogram per delivery: its latest epoch
+    assert history.epochs == [3, 6]  # one histogram per delivery when due: its latest epoch
     assert history.norm_epochs == [1, 2, 3, 4, 5, 6]
     for node_id in ("dense_1", "dense_2", "dense_3"):
         curve = panel._curves[node_id]  # drawn on a log scale; xData, yData: the values
