@@ -105,8 +105,11 @@ class TimelineBar(QToolBar):
     @Slot()
     def refresh(self) -> None:
         """Take the epochs of the run to show again (a run's progress, its end, a restore,
-        another project)."""
-        self.note.clear()
+        another project). While a run goes on it comes with each delivery of epochs: it
+        changes no widget that has not changed (a changed text lays the whole window out
+        again)."""
+        if self.note.text():
+            self.note.clear()
         running = self.controller.is_active and self.controller.timeline is not None
         if running:
             self.run_id = None
@@ -166,8 +169,9 @@ class TimelineBar(QToolBar):
         if not self.positions:
             return "No trained weights yet: train to see the run's timeline."
         epoch, latest = self.positions[index]
-        if self.run_id is None:
-            return f"Epoch {epoch}" + (" (live)" if latest else "") + ", run in progress"
+        if self.run_id is None:  # the live epoch's number is in the epoch strip below
+            return "Latest epoch (live), run in progress" if latest else \
+                f"Epoch {epoch}, run in progress"
         record = self.document.project.find_run(self.run_id)
         text = f"Epoch {epoch} of {record.epochs}, {run_label(record)}"
         if latest and self.live.viewed is None:

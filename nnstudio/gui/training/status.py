@@ -179,7 +179,8 @@ class EpochStrip(QLabel):
     shown whether or not a run is on (Playground's always-visible counter and test loss).
 
     The numbers come from the controller's curves: its `history` when they are replaced
-    (another project, restored or reset weights), each run's epochs as they arrive.
+    (another project, restored or reset weights), a run's latest epoch at most every SHOW_MS
+    (each new text lays the window out again).
     """
 
     def __init__(self, controller: Any, parent: QWidget | None = None):
@@ -191,6 +192,11 @@ class EpochStrip(QLabel):
                         "trains on (Playground's 'test loss'; the test split stays untouched "
                         "until you evaluate).")
         self._first_epoch = 1
+        self._latest: tuple | None = None  # a run's numbers not shown yet
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(SHOW_MS)
+        self._timer.timeout.connect(self._show_latest)
         controller.history_replaced.connect(self._on_history_replaced)
         controller.run_started.connect(self._on_run_started)
         controller.epochs_reached.connect(self._on_epochs_reached)
@@ -212,6 +218,8 @@ class EpochStrip(QLabel):
             values = history.get(name) or []
             return values[-1] if values else None
 
+        self._timer.stop()
+        self._latest = None
         self.show_numbers(history_length(history), last("loss"), last("val_loss"))
 
     @Slot(object)
@@ -221,5 +229,13 @@ class EpochStrip(QLabel):
     @Slot(object)
     def _on_epochs_reached(self, snapshots: tuple) -> None:
         last = snapshots[-1]
-        self.show_numbers(self._first_epoch - 1 + last.epoch, last.metrics.get("loss"),
-                          last.metrics.get("val_loss"))
+        self._latest = (self._first_epoch - 1 + last.epoch, last.metrics.get("loss"),
+                        last.metrics.get("val_loss"))
+        if not self._timer.isActive():
+            self._timer.start()
+
+    @Slot()
+    def _show_latest(self) -> None:
+        if self._latest is not None:
+            self.show_numbers(*self._latest)
+            self._latest = None
