@@ -52,9 +52,7 @@ def _file_split(settings: DataConfig, project_path: str | os.PathLike[str]
     source = settings.source
     main_report = ImportReport()
     main = load_data_source(source, project_path, report=main_report)
-    random = split_indices(main.y, main.task,
-                           0.0 if settings.validation_file else settings.validation,
-                           0.0 if settings.test_file else settings.test, settings.split_seed)
+    random = main_file_split(settings, main, None, project_path)
     parts = {"train": [random.train], "validation": [random.validation], "test": [random.test]}
     datasets = [main]
     offset = main.n_samples
@@ -148,22 +146,39 @@ def _aligned_inputs(reference: Dataset, other: Dataset, shown: str) -> np.ndarra
 def _column_split(settings: DataConfig, project_path: str | os.PathLike[str]
                   ) -> tuple[Dataset, Split]:
     from nnstudio.core.project import resolve_project_path
-    from nnstudio.data.importers import ImportReport, check_data_file, csv_dialect, load_file
-    from nnstudio.data.importers.csv import read_text_column
+    from nnstudio.data.importers import ImportReport, check_data_file, load_file
 
     source = settings.source
-    column = settings.split_column
     path = resolve_project_path(project_path, source.path, "data.source.path")
     check_data_file(path, source.sha256, source.path)
-    dialect = csv_dialect(path, source.options)
-    options = split_column_options(path, source.options, column)
+    options = split_column_options(path, source.options, settings.split_column)
     report = ImportReport()
     dataset = load_file(path, source.format, options, report=report)
-    kept = report.kept_rows if report.kept_rows is not None else np.arange(dataset.n_samples)
+    return dataset, main_file_split(settings, dataset, report.kept_rows, project_path)
+
+
+def main_file_split(settings: DataConfig, main: Dataset, kept_rows: np.ndarray | None,
+                    project_path: str | os.PathLike[str]) -> Split:
+    """The split of the main data file's rows (`main`, read with the project's options; its
+    report's `kept_rows`), numbered as `fixed_split_data` numbers them: a view of the main file
+    names its rows' samples by it. Rows of separate validation or test files come after the
+    main file's, so they are not in it. DataError names what is wrong."""
+    if settings.split_kind != "column":
+        return split_indices(main.y, main.task,
+                             0.0 if settings.validation_file else settings.validation,
+                             0.0 if settings.test_file else settings.test, settings.split_seed)
+    from nnstudio.core.project import resolve_project_path
+    from nnstudio.data.importers import csv_dialect
+    from nnstudio.data.importers.csv import read_text_column
+
+    source, column = settings.source, settings.split_column
+    path = resolve_project_path(project_path, source.path, "data.source.path")
+    dialect = csv_dialect(path, source.options)
+    kept = kept_rows if kept_rows is not None else np.arange(main.n_samples)
     values = read_text_column(path, dialect, column)
     labels = parts_from_values([values[row] for row in kept], kept, column, source.path,
                                first_line=2 if dialect.header else 1)
-    return dataset, _split_from_labels(labels, dataset, settings, column)
+    return _split_from_labels(labels, main, settings, column)
 
 
 def split_column_options(path: str | os.PathLike[str], options: Mapping[str, Any],

@@ -94,3 +94,65 @@ def test_double_clicking_a_mistake_in_the_evaluation_steps_through_it(qtbot, win
     assert window.services.live.selected_sample == wanted
     assert (result["split"], result["sample"]) == wanted
 
+
+
+def fixed_rows_window(composed_window, tmp_path, how: str):
+    """The spiral network on a CSV whose test rows are fixed: by a split column (`how`
+    "column") or by a separate test file ("files"; the main file's own rows then split at
+    random into training and validation)."""
+    from dataclasses import replace
+
+    from nnstudio.core.project import DataSource, SplitFile
+    from nnstudio.data.importers import data_checksum
+
+    rng = np.random.default_rng(0)
+
+    def write(name: str, n: int, parts) -> None:
+        points = rng.normal(size=(n, 2))
+        lines = ["x1,x2,label,part"] + [
+            f"{x:.4f},{y:.4f},{int(x * y > 0)},{parts[i % len(parts)]}"
+            for i, (x, y) in enumerate(points)]
+        (tmp_path / name).write_text("\n".join(lines) + "\n")
+
+    write("data.csv", 90, ("train", "train", "test") if how == "column" else ("train",))
+    options = {"target": "label", "features": ["x1", "x2"]}
+    source = DataSource(kind="file", path="data.csv", format="csv", options=options,
+                        sha256=data_checksum(tmp_path / "data.csv"))
+    project = spiral_project(epochs=3)
+    if how == "column":
+        data = replace(project.data, source=source, split_column="part", test=0.0)
+    else:
+        write("test.csv", 20, ("train",))
+        test_file = SplitFile("test.csv", data_checksum(tmp_path / "test.csv"))
+        data = replace(project.data, source=source, test_file=test_file, test=0.0)
+    project.data = data
+    document = ProjectDocument(project)
+    document.save(tmp_path / "fixed.nnstudio")
+    return composed_window(document, size=(1300, 850), panels=VIEWS)
+
+
+@pytest.mark.parametrize("how", ["column", "files"])
+def test_with_fixed_rows_a_double_clicked_row_is_the_sample_training_uses(
+        qtbot, composed_window, warm_torch, tmp_path, how):
+    window = fixed_rows_window(composed_window, tmp_path, how)
+    panel = show(qtbot, window, "data_view_dock")
+    qtbot.waitUntil(lambda: panel.split is not None, timeout=WAIT)
+    part = "test" if how == "column" else "validation"
+    rows = getattr(panel.split, part)
+    assert len(rows) and (how != "column" or list(rows[:3]) == [2, 5, 8])  # every third row
+    row = int(rows[4])
+    table = panel.table
+    table.scrollTo(panel.table_model.index(row, 0))
+    rect = table.visualRect(panel.table_model.index(row, 0))
+
+    def double_click() -> None:
+        qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+    result = backprop_result(qtbot, window, double_click)
+    assert window.services.live.selected_sample == (part, 4)
+    from nnstudio.data.source import prepare_project_data
+
+    prepared = prepare_project_data(window.document.project, window.document.path)
+    expected = getattr(prepared, part).x[4]  # as training prepares it
+    np.testing.assert_allclose(result["input"], expected, rtol=1e-6)

@@ -664,19 +664,30 @@ class DataViewController(QObject):
         return True
 
     def _show(self) -> None:
+        data = self.document.project.data
+        name = Path(data.source.path).name if data.source.kind == "file" else None
+        self.panel.set_dataset(self.dataset, self.report, self._split(), data.preprocessing,
+                               name)
+
+    def _split(self) -> Any:
+        """The split of the shown rows as training makes it (a fixed one too: by the split
+        column, or random in the main file beside separate files); None when it cannot be
+        made, so no row is named as a sample it is not."""
         from nnstudio.core.errors import NNStudioError
+        from nnstudio.data.fixed_split import main_file_split
         from nnstudio.data.split import split_indices
 
         data = self.document.project.data
         try:
-            split = split_indices(self.dataset.y, self.dataset.task, data.validation, data.test,
-                                  data.split_seed)
+            if data.split_kind == "random":
+                return split_indices(self.dataset.y, self.dataset.task, data.validation,
+                                     data.test, data.split_seed)
+            if self.document.path is None:
+                return None
+            kept = self.report.kept_rows if self.report is not None else None
+            return main_file_split(data, self.dataset, kept, self.document.path)
         except NNStudioError:
-            split = None
-        name = Path(data.source.path).name if data.source.kind == "file" else None
-        self.panel.set_dataset(self.dataset, self.report, split, data.preprocessing, name)
-        if data.split_kind != "random":  # rows fixed by a column or files: not this split
-            self.panel.split = None  # so no row is named as a sample it is not
+            return None
 
     @Slot(object, object)
     def _on_runner_succeeded(self, dataset, report) -> None:
