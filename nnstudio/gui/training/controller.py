@@ -176,8 +176,7 @@ class TrainingController(QObject):
         if self.is_active:
             self.notice.emit("Stop training before resetting the weights.")
             return False
-        self.document.set_weights(None)
-        self._replace_history({})
+        self.document.set_weights(None)  # the curves go with them (weights_changed)
         self.notice.emit("Weights reset: the next run starts from fresh random weights.")
         return True
 

@@ -244,8 +244,11 @@ def test_reset_weights_forgets_them_and_clears_the_curves(qtbot, click, train_wi
     with qtbot.waitSignal(controller.run_finished, timeout=WAIT):
         click(window, training.train_action)
     assert panel.count == 3
+    replaced = []
+    controller.history_replaced.connect(replaced.append)
     click(window, training.reset_action)
     assert window.document.weights is None and panel.count == 0
+    assert replaced == [{}]  # said once
     with qtbot.waitSignal(controller.run_finished, timeout=WAIT) as finished:
         click(window, training.train_action)
     assert not finished.args[0].outcome.continued
