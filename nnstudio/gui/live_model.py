@@ -53,7 +53,7 @@ LIVE_WEIGHTS_INTERVAL_S = REPORT_INTERVAL
 # CPU time, not the wall time: on a busy machine a process gets a fraction of a core, and a
 # share of wall time would be a far larger share of training's. Without a run streaming the
 # views compete with nothing and redraw at once.
-MAX_BUSY_SHARE = 0.04
+MAX_BUSY_SHARE = 0.03
 MAX_WAIT_S = 2.0  # however much was spent (a first drawing, say), a refresh waits no longer
 PACE_WINDOW_S = 0.25  # the process's CPU seconds per wall second are measured over this long
 STREAM_GAP_S = 2.0  # live weights this long ago: the run is paused (or ended), nothing streams
