@@ -171,13 +171,19 @@ class DecadeAxis(pg.AxisItem):
 
 
 def tensor_label(key: str) -> str:
-    """"dense_1.weight" -> "dense_1 · weights"."""
+    """"dense_1.weight" -> "dense_1 · weights"; a recurrent layer's "gru_1.weight_hh_l1_reverse"
+    -> "gru_1 · recurrent weights, layer 2, backward"."""
     node_id, _, name = key.rpartition(".")
-    if name == "weight":
-        return f"{node_id} · weights"
-    if name == "bias":
-        return f"{node_id} · biases"
-    return f"{node_id} · {name}"
+    plural = {"weight": "weights", "bias": "biases"}
+    if name in plural:
+        return f"{node_id} · {plural[name]}"
+    kind, _, rest = name.partition("_")  # weight_ih_l0, bias_hh_l1_reverse
+    source, _, layer = rest.partition("_l")
+    number, _, direction = layer.partition("_")
+    if kind not in plural or source not in ("ih", "hh") or not number.isdigit():
+        return f"{node_id} · {name}"
+    words = f"{'input' if source == 'ih' else 'recurrent'} {plural[kind]}, layer {int(number) + 1}"
+    return f"{node_id} · {words}" + (", backward" if direction == "reverse" else "")
 
 
 class WeightsPanel(ThrottledLivePanel):

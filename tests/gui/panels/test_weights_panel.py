@@ -88,6 +88,14 @@ def test_choosing_a_tensor_shows_its_values(open_panel, qtbot):
     assert np.allclose(panel.now_curve.getData()[1], counts * 100 / values.size)
 
 
+def test_recurrent_tensors_are_named_in_words():
+    assert tensor_label("lstm_1.weight_ih_l0") == "lstm_1 · input weights, layer 1"
+    assert tensor_label("gru_1.bias_hh_l1_reverse") == \
+        "gru_1 · recurrent biases, layer 2, backward"
+    assert tensor_label("dense_1.bias") == "dense_1 · biases"
+    assert tensor_label("conv_1.running_mean") == "conv_1 · running_mean"
+
+
 def test_snapshots_become_rows_of_histograms_and_gradient_norm_curves(open_panel):
     panel = open_panel("spiral")
     rng = np.random.default_rng(0)
