@@ -38,19 +38,20 @@ def backprop_result(qtbot, window, act) -> dict:
     return backprop.result
 
 
+def double_click_row(qtbot, panel, row: int) -> None:
+    """Scroll the Data View's table to `row` and double-click it, as a person does."""
+    table = panel.table
+    table.scrollTo(panel.table_model.index(row, 0))
+    rect = table.visualRect(panel.table_model.index(row, 0))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
 def test_double_clicking_a_data_table_row_steps_through_that_sample(qtbot, window):
     panel = show(qtbot, window, "data_view_dock")
     qtbot.waitUntil(lambda: panel.split is not None, timeout=WAIT)
     row = int(panel.split.validation[4])  # the table lists the data's rows in file order
-    table = panel.table
-    table.scrollTo(panel.table_model.index(row, 0))
-    rect = table.visualRect(panel.table_model.index(row, 0))
-
-    def double_click() -> None:
-        qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-        qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-
-    result = backprop_result(qtbot, window, double_click)
+    result = backprop_result(qtbot, window, lambda: double_click_row(qtbot, panel, row))
     assert window.services.live.selected_sample == ("validation", 4)
     assert (result["split"], result["sample"]) == ("validation", 4)
     live = window.services.live
@@ -140,16 +141,7 @@ def test_with_fixed_rows_a_double_clicked_row_is_the_sample_training_uses(
     part = "test" if how == "column" else "validation"
     rows = getattr(panel.split, part)
     assert len(rows) and (how != "column" or list(rows[:3]) == [2, 5, 8])  # every third row
-    row = int(rows[4])
-    table = panel.table
-    table.scrollTo(panel.table_model.index(row, 0))
-    rect = table.visualRect(panel.table_model.index(row, 0))
-
-    def double_click() -> None:
-        qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-        qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-
-    result = backprop_result(qtbot, window, double_click)
+    result = backprop_result(qtbot, window, lambda: double_click_row(qtbot, panel, int(rows[4])))
     assert window.services.live.selected_sample == (part, 4)
     from nnstudio.data.source import prepare_project_data
 

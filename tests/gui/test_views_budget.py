@@ -30,6 +30,21 @@ def streaming_model(qtbot, document) -> LiveModel:
     return live
 
 
+class Throttled(ThrottledLivePanel):
+    def update_view(self) -> None:
+        pass
+
+
+def shown_throttled_panel(qtbot, document) -> tuple[LiveModel, Throttled]:
+    """A streaming live model and a throttled view of it, shown and drawn once."""
+    live = streaming_model(qtbot, document)
+    panel = Throttled(live)
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitUntil(lambda: panel.redraws > 0, timeout=3000)
+    return live, panel
+
+
 def test_while_a_run_streams_an_idle_process_pays_nothing_off(qtbot, document):
     live = streaming_model(qtbot, document)
     live._debt = 0.0
@@ -79,15 +94,7 @@ def test_what_the_views_spent_before_a_run_does_not_hold_its_pictures_back(qtbot
 
 
 def test_a_throttled_view_waits_for_the_views_shared_debt(qtbot, document):
-    class Throttled(ThrottledLivePanel):
-        def update_view(self) -> None:
-            pass
-
-    live = streaming_model(qtbot, document)
-    panel = Throttled(live)
-    qtbot.addWidget(panel)
-    panel.show()
-    qtbot.waitUntil(lambda: panel.redraws > 0, timeout=3000)
+    live, panel = shown_throttled_panel(qtbot, document)
     panel._last_redraw = time.monotonic() - panel.throttle_ms / 1000  # its own interval passed
     live._debt = 0.0
     live.note_cost(0.03)  # another view's redraw
@@ -102,15 +109,7 @@ def test_a_throttled_view_waits_for_the_views_shared_debt(qtbot, document):
 
 def test_however_deep_the_debt_a_throttled_view_draws_at_least_every_two_seconds(qtbot,
                                                                                  document):
-    class Throttled(ThrottledLivePanel):
-        def update_view(self) -> None:
-            pass
-
-    live = streaming_model(qtbot, document)
-    panel = Throttled(live)
-    qtbot.addWidget(panel)
-    panel.show()
-    qtbot.waitUntil(lambda: panel.redraws > 0, timeout=3000)
+    live, panel = shown_throttled_panel(qtbot, document)
     live.note_cost(10.0)  # far more than a run's share pays off in minutes
     assert live.debt > 9.0  # all of it is owed, none forgiven
     panel._last_redraw = time.monotonic() - MAX_WAIT_S + 0.5

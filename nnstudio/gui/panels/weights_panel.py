@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, Iterable
+from typing import Any, Sequence
 
 import numpy as np
 import pyqtgraph as pg
@@ -74,7 +74,7 @@ class WeightsHistory:
     def __bool__(self) -> bool:
         return bool(self.epochs or self.norm_epochs)
 
-    def add_snapshots(self, snapshots: Iterable[Any], offset: int = 0,
+    def add_snapshots(self, snapshots: Sequence[Any], offset: int = 0,
                       histograms: bool = True) -> bool:
         """Record epoch snapshots (epoch numbers shifted by `offset`), their weights' histogram
         too if `histograms`; True if anything new."""
